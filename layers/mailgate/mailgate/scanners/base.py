@@ -1,0 +1,33 @@
+"""The one small interface every scanner plugs in through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from mailgate.envelope import Envelope
+    from mailgate.message.model import Message
+    from mailgate.report import ScannerResult
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    """What a scanner may know besides the message: the envelope and the gateway's identity."""
+
+    envelope: Envelope
+    authserv_id: str  # our name in Authentication-Results
+    accepted_domains: tuple[str, ...] = ()
+
+
+class Scanner(Protocol):
+    """A scanner computes recipient-independent facts about one message.
+
+    It must not raise for anything the message contains: hostile input becomes a verdict or a
+    recorded defect. The pipeline still guards every call, so a scanner bug becomes an `error`
+    verdict rather than a lost message.
+    """
+
+    name: str
+
+    def scan(self, message: Message, context: ScanContext) -> ScannerResult: ...

@@ -1,0 +1,3 @@
+"""Session-wide fixtures: the real servers the tests talk to live in tests/support/."""
+
+pytest_plugins: list[str] = []
