@@ -63,6 +63,11 @@ class DeliverySettings(_Model):
     inline_retries: Annotated[int, Field(ge=0, le=5)] = 2  # quick retries inside one invocation
     inline_backoff_seconds: Annotated[float, Field(ge=0, le=30)] = 0.5
     connect_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 20.0
+    retry_base_seconds: Annotated[int, Field(ge=0, le=3600)] = 60  # doubles with every redelivery
+
+    def retry_delay(self, attempt: int) -> int:
+        """Exponential backoff for the queue: 1, 2, 4… times the base, capped at 12 hours."""
+        return int(min(self.retry_base_seconds * 2 ** max(0, attempt - 1), 43200))
 
 
 class GatewayConfig(_Model):

@@ -1,0 +1,85 @@
+"""Benchmarks (figures, not tests): scan speed and memory over the corpus, handler cold-start imports.
+
+Run: `scripts/bench.sh` (README). Prints a table and writes bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = Path(os.environ.get("MAILGATE_CORPUS", ROOT.parent / "shared" / "corpus"))
+PYTHON = sys.executable
+HANDLERS = ("scan", "rules", "api", "ldap_sync")
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def bench_scan(folders: list[Path]) -> dict[str, float]:
+    """`mailgate scan --no-network --json` over the folders, pinned to one core, in a child process."""
+    command = ["taskset", "-c", "0", PYTHON, "-m", "mailgate.cli", "scan", "--no-network", "--json",
+               *map(str, folders)]
+    started = time.perf_counter()
+    child = subprocess.run(command, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - started
+    peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    lines = [json.loads(line) for line in child.stdout.splitlines() if line.strip()]
+    elapsed = [line["elapsed_ms"] for line in lines if "elapsed_ms" in line]
+    return {
+        "messages": len(lines),
+        "errors": sum(1 for line in lines if "error" in line),
+        "wall_seconds": round(wall, 2),
+        "messages_per_second": round(len(lines) / wall, 1),
+        "p50_ms": round(percentile(elapsed, 0.50), 3),
+        "p95_ms": round(percentile(elapsed, 0.95), 3),
+        "p99_ms": round(percentile(elapsed, 0.99), 3),
+        "peak_rss_mb": round(peak_kb / 1024, 1),
+    }
+
+
+def bench_import(handler: str, repeats: int = 5) -> float:
+    """Median wall time to import a handler module in a fresh interpreter: the cold-start share we own."""
+    code = (
+        "import importlib.util, time; t = time.perf_counter();"
+        f"s = importlib.util.spec_from_file_location('h', r'{ROOT / 'functions' / handler / 'handler.py'}');"
+        "m = importlib.util.module_from_spec(s); s.loader.exec_module(m);"
+        "print((time.perf_counter() - t) * 1000)"
+    )
+    env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_LOG_LEVEL": "WARNING"}
+    times = [float(subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, env=env,
+                                  check=True).stdout) for _ in range(repeats)]
+    return round(statistics.median(times), 1)
+
+
+def main() -> int:
+    if not CORPUS.is_dir():
+        print(f"bench: corpus not found at {CORPUS} (set MAILGATE_CORPUS)", file=sys.stderr)
+        return 1
+    folders = [CORPUS / name for name in ("ham", "spam", "phish", "edge") if (CORPUS / name).is_dir()]
+    results = {"scan_no_network": bench_scan(folders),
+               "handler_import_ms": {h: bench_import(h) for h in HANDLERS}}
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "latest.json").write_text(json.dumps(results, indent=2))
+    scan = results["scan_no_network"]
+    print(f"scan --no-network over {scan['messages']} messages ({scan['errors']} unreadable), one core:")
+    print(f"  {scan['messages_per_second']} msg/s, p50 {scan['p50_ms']} ms, p95 {scan['p95_ms']} ms, "
+          f"p99 {scan['p99_ms']} ms, peak RSS {scan['peak_rss_mb']} MB")
+    print("handler import (cold start share, median of 5):")
+    for name, ms in results["handler_import_ms"].items():
+        print(f"  {name:10s} {ms} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,35 @@
+"""Lambda `rules`: a hand-off from `scan` → per-recipient decisions → delivery, bounce, Backup."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from mailgate import runtime
+from mailgate.handlers import is_sqs_event, process_sqs_batch
+from mailgate.services import RulesService
+
+logger = Logger(service="mailgate-rules")
+
+
+@cache
+def service() -> RulesService:
+    return runtime.rules_service()
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if is_sqs_event(event):
+        def work(record: SQSRecord, attempt: int) -> None:
+            outcomes = service().handle(json.loads(record.body), attempt)
+            logger.info("processed", message_id=json.loads(record.body).get("message_id"),
+                        outcomes=[o.get("status") for o in outcomes])
+
+        return process_sqs_batch(event, context, work, runtime.config().delivery.retry_delay)
+    # A direct invocation (Lambda destination) carries the hand-off itself.
+    outcomes = service().handle(event, runtime.config().delivery.max_attempts)
+    return {"outcomes": outcomes}

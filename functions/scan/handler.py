@@ -1,0 +1,41 @@
+"""Lambda `scan`: an SES receipt (S3 action → SNS → SQS, or another known shape) → ScanReport → `rules`."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+from mailgate import runtime
+from mailgate.handlers import is_sqs_event, process_sqs_batch
+from mailgate.ingress import parse_inbound_event
+from mailgate.services import ScanService
+
+logger = Logger(service="mailgate-scan")
+
+
+@cache
+def service() -> ScanService:
+    return runtime.scan_service()
+
+
+def _scan_all(event: dict[str, Any], attempt: int) -> None:
+    settings = runtime.settings()
+    for inbound in parse_inbound_event(event, settings.mail_bucket, settings.incoming_prefix):
+        handoff = service().handle(inbound, attempt)
+        logger.info("scanned", message_id=inbound.message_id, handed_off=handoff is not None)
+
+
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if is_sqs_event(event):
+        def work(record: SQSRecord, attempt: int) -> None:
+            _scan_all({"Records": [record.raw_event]}, attempt)
+
+        return process_sqs_batch(event, context, work, runtime.config().delivery.retry_delay)
+    # Direct invocations (SNS, S3, SES Lambda action) have no redelivery count: treat as the last try,
+    # so a failure still ends in Backup rather than depending on Lambda's own async retries.
+    _scan_all(event, runtime.config().delivery.max_attempts)
+    return {"status": "ok"}

@@ -1,0 +1,60 @@
+"""Backup metadata in DynamoDB.
+
+Partition `backup_id`; the GSI `by_time` (constant partition `all`, sort `created_at`) lists the
+newest first. A single partition is fine at the volume a quarantine holds; the Backup issue may
+shard it by day when listing needs filters.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from mailgate.backup.model import BackupRecord
+
+BY_TIME_INDEX = "by_time"
+
+
+class DynamoBackupIndex:
+    def __init__(self, table_name: str, retention_days: int = 30, dynamodb: Any | None = None) -> None:
+        self.table_name = table_name
+        self.retention_days = retention_days
+        self._resource = dynamodb
+
+    @property
+    def table(self) -> Any:
+        if self._resource is None:
+            import boto3  # noqa: PLC0415
+
+            self._resource = boto3.resource("dynamodb")
+        return self._resource.Table(self.table_name)
+
+    def put(self, record: BackupRecord) -> None:
+        created = datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))
+        item = {k: v for k, v in record.to_dict().items() if v is not None}
+        item["listing"] = "all"
+        item["expires_at"] = int((created + timedelta(days=self.retention_days)).timestamp())
+        self.table.put_item(Item=item)
+
+    def get(self, backup_id: str) -> BackupRecord | None:
+        item = self.table.get_item(Key={"backup_id": backup_id}).get("Item")
+        return BackupRecord.from_dict(item) if item else None
+
+    def recent(self, limit: int = 50, token: str | None = None) -> tuple[list[BackupRecord], str | None]:
+        from boto3.dynamodb.conditions import Key  # noqa: PLC0415
+
+        kwargs: dict[str, Any] = {
+            "IndexName": BY_TIME_INDEX,
+            "KeyConditionExpression": Key("listing").eq("all"),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if token:
+            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(token))
+        page = self.table.query(**kwargs)
+        records = [BackupRecord.from_dict(i) for i in page.get("Items", [])]
+        last = page.get("LastEvaluatedKey")
+        next_token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+        return records, next_token

@@ -1,0 +1,83 @@
+"""The gateway's tables, bucket and queues as data: local mode creates them in moto from here.
+
+Key names here are the ones the adapters query; the CDK construct declares the same shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailgate.aws.backup_table import BY_TIME_INDEX
+from mailgate.aws.clients import client
+from mailgate.aws.event_table import BY_DAY_INDEX
+
+
+def _keys(partition: str, sort: str | None = None) -> list[dict[str, str]]:
+    keys = [{"AttributeName": partition, "KeyType": "HASH"}]
+    if sort:
+        keys.append({"AttributeName": sort, "KeyType": "RANGE"})
+    return keys
+
+
+def table_specs(events: str, backup: str, idempotency: str) -> list[dict[str, Any]]:
+    string = "S"
+    return [
+        {
+            "TableName": events,
+            "KeySchema": _keys("message_id", "sk"),
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": string}
+                                     for n in ("message_id", "sk", "day", "sk_time")],
+            "GlobalSecondaryIndexes": [{"IndexName": BY_DAY_INDEX, "KeySchema": _keys("day", "sk_time"),
+                                        "Projection": {"ProjectionType": "ALL"}}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+        {
+            "TableName": backup,
+            "KeySchema": _keys("backup_id"),
+            "AttributeDefinitions": [{"AttributeName": n, "AttributeType": string}
+                                     for n in ("backup_id", "listing", "created_at")],
+            "GlobalSecondaryIndexes": [{"IndexName": BY_TIME_INDEX, "KeySchema": _keys("listing", "created_at"),
+                                        "Projection": {"ProjectionType": "ALL"}}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+        {  # Powertools idempotency's default layout
+            "TableName": idempotency,
+            "KeySchema": _keys("id"),
+            "AttributeDefinitions": [{"AttributeName": "id", "AttributeType": string}],
+            "BillingMode": "PAY_PER_REQUEST",
+        },
+    ]
+
+
+def create_tables(events: str, backup: str, idempotency: str) -> None:
+    ddb = client("dynamodb")
+    existing = set(ddb.list_tables().get("TableNames", []))
+    for spec in table_specs(events, backup, idempotency):
+        if spec["TableName"] not in existing:
+            ddb.create_table(**spec)
+    ttl = {"Enabled": True, "AttributeName": "expires_at"}
+    ddb.update_time_to_live(TableName=events, TimeToLiveSpecification=ttl)
+    ddb.update_time_to_live(TableName=backup, TimeToLiveSpecification=ttl)
+    ddb.update_time_to_live(TableName=idempotency,
+                            TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"})
+
+
+def create_bucket(name: str) -> None:
+    s3 = client("s3")
+    if name not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=name)
+
+
+def create_queue(name: str, visibility_timeout: int, max_receive_count: int) -> tuple[str, str]:
+    """A queue with its dead-letter queue; returns (url, arn)."""
+    sqs = client("sqs")
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    import json  # noqa: PLC0415
+
+    url = sqs.create_queue(QueueName=name, Attributes={
+        "VisibilityTimeout": str(visibility_timeout),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(max_receive_count)}),
+    })["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return str(url), str(arn)

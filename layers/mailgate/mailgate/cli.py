@@ -1,0 +1,150 @@
+"""The `mailgate` command: `scan` files without AWS, `serve` the whole gateway locally."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from mailgate.config import DnsSettings, GatewayConfig, load_config
+from mailgate.rules.decision import STRICTNESS, Decision
+from mailgate.rules.default_policy import decide
+
+
+def iter_files(paths: Sequence[str]) -> Iterator[Path]:
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            yield from sorted(p for p in path.rglob("*") if p.is_file())
+        else:
+            yield path
+
+
+def _dns_settings(args: argparse.Namespace, base: DnsSettings) -> DnsSettings:
+    if args.no_network:
+        return base.model_copy(update={"no_network": True})
+    if args.dns:
+        host, _, port = args.dns.rpartition(":")
+        if not host or not port.isdigit():
+            raise SystemExit(f"mailgate scan: --dns wants HOST:PORT, got {args.dns!r}")
+        return base.model_copy(update={"servers": (host,), "port": int(port)})
+    return base
+
+
+def scan_verdict(path: Path, config: GatewayConfig, scanners: Sequence[Any]) -> dict[str, Any]:
+    """One file → the stable JSON line documented in the README."""
+    from mailgate.message import parse_message  # noqa: PLC0415
+    from mailgate.scanners.authentication.received import infer_envelope_from_headers  # noqa: PLC0415
+    from mailgate.scanners.base import ScanContext  # noqa: PLC0415
+    from mailgate.scanning import scan_message  # noqa: PLC0415
+
+    raw = path.read_bytes()
+    started = time.perf_counter()
+    message = parse_message(raw)
+    if not message.headers:
+        raise ValueError("not an RFC 5322 message: no header fields found")
+    envelope = infer_envelope_from_headers(message)
+    context = ScanContext(envelope, config.authserv_id, tuple(config.domains))
+    report = scan_message(raw, envelope, scanners, context, message.message_id or path.name,
+                          {"file": str(path)}, message)
+    decisions: list[Decision] = [decide(report, r) for r in envelope.recipients] or [decide(report, "")]
+    strictest = max(decisions, key=lambda d: STRICTNESS[d.action])
+    elapsed = (time.perf_counter() - started) * 1000
+    return {
+        "file": str(path),
+        "message_id": message.message_id,
+        "action": strictest.action,
+        "backup": any(d.backup for d in decisions),
+        "reason": strictest.reason,
+        "verdicts": {r.scanner: {"verdict": r.verdict, "score": round(r.score, 3),
+                                 "reasons": [c.to_dict() for c in r.reasons]} for r in report.results},
+        "defects": list(message.defects),
+        "elapsed_ms": round(elapsed, 3),
+    }
+
+
+def command_scan(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
+
+    config = load_config()
+    config = config.model_copy(update={"dns": _dns_settings(args, config.dns)})
+    scanners = build_scanners(config)
+    failures = 0
+    for path in iter_files(args.paths):
+        try:
+            line = scan_verdict(path, config, scanners)
+        except (OSError, ValueError) as exc:
+            failures += 1
+            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if args.json:
+                out.write(json.dumps({"file": str(path), "error": message}) + "\n")
+            else:
+                err.write(f"{path}: error: {message}\n")
+            continue
+        if args.json:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        else:
+            verdicts = " ".join(f"{k}={v['verdict']}" for k, v in line["verdicts"].items())
+            backup = " +backup" if line["backup"] else ""
+            out.write(f"{path}: {line['action']}{backup} [{verdicts}] {line['elapsed_ms']:.2f} ms\n")
+    return 1 if failures else 0
+
+
+def command_serve(args: argparse.Namespace) -> int:
+    from mailgate.local.gateway import LocalGateway, LocalOptions  # noqa: PLC0415
+
+    options = LocalOptions(
+        host=args.host, smtp_port=args.smtp_port, downstream_port=args.downstream_port,
+        api_port=args.api_port, moto_port=args.moto_port, state_dir=Path(args.state_dir),
+        config_file=Path(args.config) if args.config else None,
+        domains=tuple(args.domain or ("example.test",)), dns=args.dns, no_network=args.no_network,
+    )
+    gateway = LocalGateway(options).start()
+    print(gateway.describe(), flush=True)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    stop.wait()
+    print("stopping…", flush=True)
+    gateway.stop()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailgate", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    scan = sub.add_parser("scan", help="scan .eml files or folders without AWS")
+    scan.add_argument("paths", nargs="+", metavar="PATH")
+    scan.add_argument("--json", action="store_true", help="one JSON object per line")
+    scan.add_argument("--no-network", action="store_true", help="every DNS lookup is neutral")
+    scan.add_argument("--dns", metavar="HOST:PORT", help="the DNS server to ask")
+    serve = sub.add_parser("serve", help="run the whole gateway on this machine")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--smtp-port", type=int, default=int(os.environ.get("MAILGATE_SMTP_PORT", 2525)))
+    serve.add_argument("--downstream-port", type=int, default=2526)
+    serve.add_argument("--api-port", type=int, default=8025)
+    serve.add_argument("--moto-port", type=int, default=5005)
+    serve.add_argument("--state-dir", default=".mailgate", help="delivered mail and generated config")
+    serve.add_argument("--config", help="a GatewayConfig JSON file (default: generated)")
+    serve.add_argument("--domain", action="append", help="an accepted domain (repeatable)")
+    serve.add_argument("--dns", metavar="HOST:PORT", help="the DNS server for SPF/DKIM/DMARC")
+    serve.add_argument("--no-network", action="store_true", help="no DNS lookups at all")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "scan":
+        return command_scan(args)
+    return command_serve(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

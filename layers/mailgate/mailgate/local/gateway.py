@@ -1,0 +1,179 @@
+"""The whole gateway on one machine: moto for AWS, SMTP in and out, the real handlers, the API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mailgate.config import GatewayConfig, load_config
+
+REGION = "us-east-1"
+BUCKET = "mailgate-local-mail"
+EVENTS_TABLE = "mailgate-events"
+BACKUP_TABLE = "mailgate-backup"
+IDEMPOTENCY_TABLE = "mailgate-idempotency"
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LocalOptions:
+    host: str = "127.0.0.1"
+    smtp_port: int = 2525
+    downstream_port: int = 2526
+    api_port: int = 8025
+    moto_port: int = 5005
+    state_dir: Path = Path(".mailgate")
+    config_file: Path | None = None  # a GatewayConfig JSON; default: accept `domains`, deliver downstream
+    domains: tuple[str, ...] = ("example.test",)
+    dns: str | None = None  # HOST:PORT of a DNS server; default: the system resolver
+    no_network: bool = False
+    queue_visibility_seconds: int = 5
+    overrides: dict[str, Any] = field(default_factory=dict)  # merged into the generated config
+
+
+def default_config(options: LocalOptions) -> dict[str, Any]:
+    dns: dict[str, Any] = {"no_network": options.no_network}
+    if options.dns:
+        host, _, port = options.dns.rpartition(":")
+        dns.update(servers=[host], port=int(port))
+    route = {"kind": "smtp", "hosts": [{"host": options.host, "port": options.downstream_port}]}
+    config: dict[str, Any] = {
+        "authserv_id": "mailgate.local",
+        "bounce_from": "mailer-daemon@mailgate.local",
+        "domains": {d: route for d in options.domains},
+        "dns": dns,
+        "delivery": {"retry_base_seconds": 2, "max_attempts": 4, "inline_retries": 0,
+                     "connect_timeout_seconds": 5},
+    }
+    for key, value in options.overrides.items():
+        config[key] = {**config[key], **value} if isinstance(value, dict) and key in config else value
+    return config
+
+
+class LocalGateway:
+    def __init__(self, options: LocalOptions) -> None:
+        self.options = options
+        self.state_dir = options.state_dir.resolve()
+        self.delivered_dir = self.state_dir / "delivered"
+        self._stoppers: list[Any] = []
+        self.pollers: list[Any] = []
+        self.config: GatewayConfig | None = None
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://{self.options.host}:{self.options.moto_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.options.host}:{self.options.api_port}"
+
+    def _environment(self, config_path: Path, rules_queue_url: str | None = None) -> None:
+        os.environ.update({
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto
+            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+            "MAIL_BUCKET": BUCKET, "INCOMING_PREFIX": "incoming/",
+            "EVENTS_TABLE": EVENTS_TABLE, "BACKUP_TABLE": BACKUP_TABLE,
+            "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE, "MAILGATE_CONFIG_FILE": str(config_path),
+        })
+        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        if rules_queue_url:
+            os.environ["RULES_QUEUE_URL"] = rules_queue_url
+
+    def start(self) -> LocalGateway:
+        from aiosmtpd.controller import Controller  # noqa: PLC0415
+        from moto.server import ThreadedMotoServer  # noqa: PLC0415
+
+        from mailgate import runtime  # noqa: PLC0415
+        from mailgate.aws import clients, resources  # noqa: PLC0415
+        from mailgate.local.api_server import ApiServer  # noqa: PLC0415
+        from mailgate.local.downstream import MailFolder  # noqa: PLC0415
+        from mailgate.local.event_source import QueuePoller  # noqa: PLC0415
+        from mailgate.local.functions import LocalLambdaContext, load_function  # noqa: PLC0415
+        from mailgate.local.smtp_ingress import IngressHandler  # noqa: PLC0415
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        config_path = self.options.config_file
+        if config_path is None:
+            config_path = self.state_dir / "config.json"
+            config_path.write_text(json.dumps(default_config(self.options), indent=2))
+        self._environment(config_path)
+        self.config = config = load_config()
+
+        moto = ThreadedMotoServer(ip_address=self.options.host, port=self.options.moto_port, verbose=False)
+        moto.start()
+        self._stoppers.append(moto.stop)
+        clients.client.cache_clear()
+        runtime.settings.cache_clear()
+        runtime.config.cache_clear()
+
+        attempts = config.delivery.max_attempts
+        resources.create_bucket(BUCKET)
+        resources.create_tables(EVENTS_TABLE, BACKUP_TABLE, IDEMPOTENCY_TABLE)
+        visibility = self.options.queue_visibility_seconds
+        scan_url, scan_arn = resources.create_queue("mailgate-scan", visibility, attempts + 2)
+        rules_url, rules_arn = resources.create_queue("mailgate-rules", visibility, attempts + 2)
+        clients.client("ses").verify_email_identity(EmailAddress=config.bounce_from)
+        self._environment(config_path, rules_url)
+        runtime.settings.cache_clear()
+
+        scan, rules, api = (load_function(n) for n in ("scan", "rules", "api"))
+
+        downstream = Controller(MailFolder(self.delivered_dir), hostname=self.options.host,
+                                port=self.options.downstream_port, server_hostname="mail.corp.local")
+        downstream.start()
+        self._stoppers.append(downstream.stop)
+
+        for url, arn, module, name in ((scan_url, scan_arn, scan, "scan"), (rules_url, rules_arn, rules, "rules")):
+            poller = QueuePoller(url, arn, module.handler, LocalLambdaContext(f"mailgate-{name}"), REGION)
+            poller.start()
+            self.pollers.append(poller)
+            self._stoppers.append(poller.stop)
+
+        s3, sqs = clients.client("s3"), clients.client("sqs")
+        ingress = Controller(
+            IngressHandler(config,
+                           store=lambda key, raw: s3.put_object(Bucket=BUCKET, Key=key, Body=raw),
+                           notify=lambda note: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(note)),
+                           bucket=BUCKET, prefix="incoming/"),
+            hostname=self.options.host, port=self.options.smtp_port, data_size_limit=40 * 2**20,
+            enable_SMTPUTF8=True, server_hostname="mailgate.local")
+        ingress.start()
+        self._stoppers.append(ingress.stop)
+
+        api_server = ApiServer(api.handler, self.options.host, self.options.api_port)
+        api_server.start()
+        self._stoppers.append(api_server.stop)
+        return self
+
+    def describe(self) -> str:
+        o = self.options
+        return "\n".join([
+            "mailgate local mode is running:",
+            f"  SMTP ingress (send mail here)   smtp://{o.host}:{o.smtp_port}",
+            f"  accepted domains                {', '.join(sorted(self.config.domains)) if self.config else ''}",
+            f"  downstream mail server          smtp://{o.host}:{o.downstream_port}",
+            f"  delivered mail                  {self.delivered_dir}/",
+            f"  admin API                       {self.api_url}/health",
+            f"  AWS APIs (moto)                 {self.moto_url}",
+            "Press Ctrl-C to stop.",
+        ])
+
+    def stop(self) -> None:
+        while self._stoppers:
+            stop = self._stoppers.pop()
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 - stop the rest regardless
+                logging.getLogger(__name__).exception("stopping a local component failed")

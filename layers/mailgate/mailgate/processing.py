@@ -1,0 +1,219 @@
+"""The rules step: decide per recipient, then act once per group of recipients that share a decision.
+
+Each group's action runs at most once per (message, recipients) through `execute_once` (Powertools
+idempotency on DynamoDB in the cloud), so a retried invocation never delivers twice. Temporary
+delivery failures raise RetryLater until the last attempt, which keeps the message in Backup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mailgate.backup.keeper import BackupKeeper
+from mailgate.config import GatewayConfig, Route
+from mailgate.delivery.base import Deliverer
+from mailgate.delivery.dsn import build_bounce, should_bounce
+from mailgate.delivery.errors import PermanentDeliveryError, TemporaryDeliveryError
+from mailgate.delivery.outbound import prepare_for_delivery
+from mailgate.events import model as ev
+from mailgate.events.log import EventLog
+from mailgate.report import ScanReport
+from mailgate.rules.decision import DELETE, DELIVER, REJECT, Decision
+from mailgate.rules.default_policy import decide
+
+
+class RetryLater(RuntimeError):
+    """Some recipients could not be reached yet; the queue redelivers the hand-off later."""
+
+    def __init__(self, message: str, recipients: Sequence[str]) -> None:
+        super().__init__(message)
+        self.recipients = tuple(recipients)
+
+
+class ExecuteOnce(Protocol):
+    def __call__(self, key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class RulesPorts:
+    events: EventLog
+    backup: BackupKeeper
+    deliverer_for: Callable[[Route], Deliverer]
+    bounce_sender: Deliverer | None
+    execute_once: ExecuteOnce
+    sign: Callable[[bytes], bytes] | None = None  # DKIM-signs mail whose From domain has a key
+
+
+def _run_directly(key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    return action()
+
+
+@dataclass(frozen=True)
+class _Group:
+    decision: Decision
+    route: Route | None
+    recipients: tuple[str, ...]
+
+
+def group_recipients(report: ScanReport, config: GatewayConfig,
+                     recipients: Sequence[str] | None = None) -> list[_Group]:
+    """Recipients share a copy when their decision and their destination are the same."""
+    groups: dict[tuple[Any, ...], _Group] = {}
+    for rcpt in recipients if recipients is not None else report.envelope.get("recipients", ()):
+        decision = decide(report, rcpt)
+        route = config.route_for(rcpt)
+        key = (decision.signature(), route.model_dump_json() if route else None)
+        if key in groups:
+            group = groups[key]
+            groups[key] = _Group(group.decision, group.route, (*group.recipients, rcpt))
+        else:
+            groups[key] = _Group(decision, route, (rcpt,))
+    return list(groups.values())
+
+
+class MessageProcessor:
+    """Carries one message's report and raw bytes through its decisions."""
+
+    def __init__(self, report: ScanReport, raw: bytes, subject: str, config: GatewayConfig,
+                 ports: RulesPorts, final_attempt: bool) -> None:
+        self.report = report
+        self.raw = raw
+        self.subject = subject
+        self.config = config
+        self.ports = ports
+        self.final_attempt = final_attempt
+        self.mail_from = str(report.envelope.get("mail_from") or "")
+
+    @property
+    def message_id(self) -> str:
+        return self.report.message_id
+
+    def _event(self, kind: str, summary: str, recipient: str | None = None, **detail: Any) -> ev.Event:
+        return ev.Event(self.message_id, kind, summary, recipient, detail)
+
+    def _verdicts(self) -> dict[str, str]:
+        return {r.scanner: r.verdict for r in self.report.results}
+
+    def _keep(self, recipients: tuple[str, ...], reason: str, error: str | None = None) -> str:
+        record = self.ports.backup.keep(self.message_id, self.report.raw_location, recipients,
+                                        self.mail_from, self.subject, reason, error, self._verdicts())
+        self.ports.events.append([
+            self._event(ev.BACKUP, f"original kept in Backup: {reason}", ", ".join(recipients),
+                        backup_id=record.backup_id, error=error)
+        ])
+        return record.backup_id
+
+    def run(self, recipients: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        outcomes: list[dict[str, Any]] = []
+        retry: list[str] = []
+        for group in group_recipients(self.report, self.config, recipients):
+            key = f"{self.message_id}|{','.join(sorted(r.lower() for r in group.recipients))}"
+            outcome = self.ports.execute_once(key, lambda g=group: self._act(g))  # type: ignore[misc]
+            outcomes.append(outcome)
+            pending = tuple(outcome.get("retry_recipients") or ())
+            if pending:  # delivered to some, 4xx for others: try those again as a group of their own
+                retry.extend(pending)
+        if retry and recipients is None:
+            outcomes.extend(self.run(retry))
+        elif retry:
+            raise RetryLater(f"{len(retry)} recipient(s) deferred", retry)
+        return outcomes
+
+    def _act(self, group: _Group) -> dict[str, Any]:
+        decision = group.decision
+        rcpts = ", ".join(group.recipients)
+        self.ports.events.append([
+            self._event(ev.DECISION, f"rule {decision.rule}: {decision.action} ({decision.reason})",
+                        rcpts, decision=decision.to_dict())
+        ])
+        backup_id = self._keep(group.recipients, decision.reason) if decision.backup else None
+        base = {"recipients": list(group.recipients), "decision": decision.to_dict(), "backup_id": backup_id}
+        if decision.action == DELIVER:
+            return {**base, **self._deliver(group)}
+        if decision.action == REJECT:
+            return {**base, **self._reject(group.recipients, decision.reason, "5.7.1")}
+        if decision.action == DELETE:
+            self.ports.events.append([self._event(ev.DELETED, "message deleted, sender not notified", rcpts)])
+            return {**base, "status": "deleted"}
+        raise ValueError(f"unknown action {decision.action!r}")
+
+    def _deliver(self, group: _Group) -> dict[str, Any]:
+        rcpts = ", ".join(group.recipients)
+        if group.route is None:
+            return self._reject(group.recipients, "the recipient's domain is not accepted by this gateway",
+                                "5.1.2")
+        data = prepare_for_delivery(self.raw, self.report, group.decision, self.config.authserv_id)
+        if self.ports.sign is not None:
+            data = self.ports.sign(data)
+        try:
+            result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)
+        except TemporaryDeliveryError as exc:
+            if self.final_attempt:
+                backup_id = self._keep(group.recipients, "undeliverable after retries", str(exc))
+                return {"status": "backup", "error": str(exc), "backup_id": backup_id}
+            self.ports.events.append([self._event(ev.DEFERRED, f"delivery deferred: {exc}", rcpts)])
+            raise
+        except PermanentDeliveryError as exc:
+            return self._reject(group.recipients, f"the destination server refused the message: {exc}",
+                                exc.enhanced_status or "5.0.0")
+        delivered = tuple(result.accepted)
+        if delivered:
+            self.ports.events.append([
+                self._event(ev.DELIVERED, f"delivered to {result.host}:{result.port}: {result.reply}",
+                            ", ".join(delivered), host=result.host, tls=result.tls)
+            ])
+        permanent = {r: f for r, f in result.refused.items() if f[0] >= 500}
+        temporary = tuple(r for r, f in result.refused.items() if f[0] < 500)
+        outcome: dict[str, Any] = {"status": "delivered" if delivered else "refused",
+                                   "delivered": list(delivered)}
+        if permanent:
+            outcome["bounce"] = self._reject(
+                tuple(permanent), "the destination server refused these recipients", "5.0.0",
+                {r: f"{code} {text}" for r, (code, text) in permanent.items()})
+        if temporary:
+            outcome["retry_recipients"] = list(temporary)
+            self.ports.events.append([
+                self._event(ev.DEFERRED, "delivery deferred for some recipients", ", ".join(temporary))
+            ])
+        return outcome
+
+    def _reject(self, recipients: tuple[str, ...], reason: str, status: str,
+                diagnostics: dict[str, str] | None = None) -> dict[str, Any]:
+        rcpts = ", ".join(recipients)
+        auth = self.report.result("authentication")
+        spoofed = auth is not None and (auth.details.get("dmarc") or {}).get("result") == "fail"
+        if spoofed or self.ports.bounce_sender is None or not should_bounce(self.mail_from):
+            why = ("the sender failed authentication, so a bounce would go to a forged address"
+                   if spoofed else "no bounce is sent for this sender")
+            self.ports.events.append([
+                self._event(ev.REJECTED, f"rejected: {reason}; {why}", rcpts, bounced=False)
+            ])
+            return {"status": "rejected", "bounced": False, "reason": reason}
+        failed = {r: (status, (diagnostics or {}).get(r, reason)) for r in recipients}
+        bounce = build_bounce(self.raw, self.mail_from, failed, self.config.authserv_id,
+                              self.config.bounce_from, reason)
+        try:
+            self.ports.bounce_sender.deliver(self.config.bounce_from, (self.mail_from,), bounce)
+        except (TemporaryDeliveryError, PermanentDeliveryError) as exc:
+            self.ports.events.append([
+                self._event(ev.REJECTED, f"rejected: {reason}; the bounce could not be sent: {exc}", rcpts,
+                            bounced=False)
+            ])
+            return {"status": "rejected", "bounced": False, "reason": reason, "bounce_error": str(exc)}
+        self.ports.events.append([
+            self._event(ev.REJECTED, f"rejected: {reason}; bounce sent to {self.mail_from}", rcpts,
+                        bounced=True)
+        ])
+        return {"status": "rejected", "bounced": True, "reason": reason}
+
+
+def process_report(report: ScanReport, raw: bytes, subject: str, config: GatewayConfig, ports: RulesPorts,
+                   final_attempt: bool = False) -> list[dict[str, Any]]:
+    return MessageProcessor(report, raw, subject, config, ports, final_attempt).run()
+
+
+def run_directly() -> ExecuteOnce:
+    """For the CLI and dry runs: no idempotency store."""
+    return _run_directly

@@ -1,0 +1,40 @@
+"""A decision is a recorded path, not a boolean: what happens to one recipient's copy, and why."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+DELIVER = "deliver"  # "Skip" in the rule table: deliver as is (with our headers)
+REJECT = "reject"  # bounce to the sender with the reason
+DELETE = "delete"  # nothing delivered, no notice
+DELETE_ATTACHMENT = "delete_attachment"  # offending parts removed, the rest delivered
+
+# The strictest action wins when several modules decide (the rule table issue combines them).
+STRICTNESS = {DELIVER: 0, DELETE_ATTACHMENT: 1, REJECT: 2, DELETE: 3}
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str
+    backup: bool  # keep a copy of the original in Backup, whatever the action
+    rule: str
+    reason: str  # the deciding fact in one sentence
+    module: str | None = None  # the scanner whose verdict decided, if any
+    verdict_class: str | None = None
+    path: tuple[str, ...] = ()  # every step taken, in plain words, for `mailgate explain`
+
+    def signature(self) -> tuple[str, bool, str, str]:
+        """Recipients whose decisions share this share one delivered copy."""
+        return (self.action, self.backup, self.rule, self.reason)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "backup": self.backup,
+            "rule": self.rule,
+            "reason": self.reason,
+            "module": self.module,
+            "verdict_class": self.verdict_class,
+            "path": list(self.path),
+        }

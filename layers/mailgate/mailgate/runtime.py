@@ -1,0 +1,105 @@
+"""The composition root: settings from the environment, adapters wired to the services.
+
+Handlers build these once per process (outside the handler function) so warm invocations reuse
+clients, resolvers and the parsed configuration.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from mailgate.aws.backup_table import DynamoBackupIndex
+from mailgate.aws.event_table import DynamoEventLog
+from mailgate.aws.mail_store import S3MailStore
+from mailgate.backup.keeper import BackupKeeper
+from mailgate.config import GatewayConfig, Route, load_config
+from mailgate.delivery.base import Deliverer
+from mailgate.delivery.signing import OutboundSigner
+from mailgate.processing import RulesPorts
+from mailgate.scanners.registry import build_scanners
+from mailgate.services import RulesService, ScanService
+
+
+@dataclass(frozen=True)
+class Settings:
+    mail_bucket: str
+    incoming_prefix: str
+    reports_prefix: str
+    backup_prefix: str
+    events_table: str
+    backup_table: str
+    idempotency_table: str
+    rules_queue_url: str
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        return cls(
+            mail_bucket=e.get("MAIL_BUCKET", ""),
+            incoming_prefix=e.get("INCOMING_PREFIX", "incoming/"),
+            reports_prefix=e.get("REPORTS_PREFIX", "reports/"),
+            backup_prefix=e.get("BACKUP_PREFIX", "backup/"),
+            events_table=e.get("EVENTS_TABLE", "mailgate-events"),
+            backup_table=e.get("BACKUP_TABLE", "mailgate-backup"),
+            idempotency_table=e.get("IDEMPOTENCY_TABLE", "mailgate-idempotency"),
+            rules_queue_url=e.get("RULES_QUEUE_URL", ""),
+        )
+
+
+@cache
+def settings() -> Settings:
+    return Settings.from_env()
+
+
+@cache
+def config() -> GatewayConfig:
+    return load_config()
+
+
+def event_log(s: Settings, cfg: GatewayConfig) -> DynamoEventLog:
+    return DynamoEventLog(s.events_table, cfg.event_retention_days)
+
+
+def backup_keeper(s: Settings, cfg: GatewayConfig, store: S3MailStore) -> BackupKeeper:
+    return BackupKeeper(store, DynamoBackupIndex(s.backup_table, cfg.backup_retention_days), s.backup_prefix)
+
+
+def scan_service() -> ScanService:
+    from mailgate.aws.queue import SqsQueue  # noqa: PLC0415
+
+    s, cfg = settings(), config()
+    store = S3MailStore(s.mail_bucket)
+    return ScanService(cfg, store, event_log(s, cfg), build_scanners(cfg), backup_keeper(s, cfg, store),
+                       SqsQueue(s.rules_queue_url), s.reports_prefix)
+
+
+def deliverer_for(route: Route) -> Deliverer:
+    cfg = config()
+    if route.kind == "ses":
+        from mailgate.aws.ses_sender import SesRawSender  # noqa: PLC0415
+
+        return SesRawSender()
+    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
+    from mailgate.delivery.smtp_relay import SmtpRelay  # noqa: PLC0415
+
+    return SmtpRelay(route, cfg.delivery, secrets=SecretStore())
+
+
+def rules_service() -> RulesService:
+    from mailgate.aws.idempotency import DynamoExecuteOnce  # noqa: PLC0415
+    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
+    from mailgate.aws.ses_sender import SesRawSender  # noqa: PLC0415
+
+    s, cfg = settings(), config()
+    store = S3MailStore(s.mail_bucket)
+    ports = RulesPorts(
+        events=event_log(s, cfg),
+        backup=backup_keeper(s, cfg, store),
+        deliverer_for=deliverer_for,
+        bounce_sender=SesRawSender(),
+        execute_once=DynamoExecuteOnce(s.idempotency_table),
+        sign=OutboundSigner(cfg.dkim_signing, SecretStore()) if cfg.dkim_signing else None,
+    )
+    return RulesService(cfg, store, ports)

@@ -1,0 +1,175 @@
+"""The two steps of the mail path as services: what the `scan` and `rules` handlers call.
+
+They hold no boto3: storage, queues and logs arrive as ports, so Lambda, local mode and the tests
+run the same code against different adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Protocol
+
+from mailgate.backup.keeper import BackupKeeper
+from mailgate.config import GatewayConfig
+from mailgate.envelope import Envelope
+from mailgate.events import model as ev
+from mailgate.events.log import EventLog
+from mailgate.ingress import InboundMail, client_from_trusted_received
+from mailgate.message import Message, parse_message
+from mailgate.processing import RulesPorts, process_report
+from mailgate.report import ScanReport
+from mailgate.scanners.base import ScanContext, Scanner
+from mailgate.scanning import scan_message
+
+
+class MailStore(Protocol):
+    bucket: str
+
+    def get_bytes(self, key: str, bucket: str | None = None) -> bytes: ...
+
+    def put_json(self, key: str, document: dict[str, Any]) -> None: ...
+
+    def get_json(self, key: str, bucket: str | None = None) -> dict[str, Any]: ...
+
+
+def _header_recipients(message: Message) -> tuple[str, ...]:
+    return tuple(addr for _, addr in (*message.to, *message.cc) if addr)
+
+
+def complete_envelope(inbound: InboundMail, message: Message) -> tuple[Envelope, list[str]]:
+    """The envelope from the event, with client IP/HELO from the Received header our ingress wrote."""
+    notes: list[str] = []
+    envelope = inbound.envelope
+    if envelope is None:
+        mail_from = (message.header("Return-Path") or "").strip().strip("<>")
+        envelope = Envelope(mail_from=mail_from, recipients=_header_recipients(message))
+        notes.append("the event carried no envelope: recipients taken from To/Cc headers")
+    if envelope.client_ip is None:
+        received = message.header_all("Received")
+        ip, helo = client_from_trusted_received(received[0] if received else None)
+        envelope = replace(envelope, client_ip=ip, helo=envelope.helo or helo)
+    return envelope, notes
+
+
+@dataclass(frozen=True)
+class HandOff:
+    """What `scan` passes to `rules` through the queue (the report itself is in S3: it can be large)."""
+
+    message_id: str
+    bucket: str
+    report_key: str
+    raw_location: dict[str, str]
+    mail_from: str
+    recipients: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"message_id": self.message_id, "bucket": self.bucket, "report_key": self.report_key,
+                "raw_location": dict(self.raw_location), "mail_from": self.mail_from,
+                "recipients": list(self.recipients)}
+
+
+class HandOffQueue(Protocol):
+    def send(self, body: dict[str, Any]) -> None: ...
+
+
+class ScanService:
+    def __init__(self, config: GatewayConfig, store: MailStore, events: EventLog,
+                 scanners: Sequence[Scanner], backup: BackupKeeper, handoff: HandOffQueue,
+                 reports_prefix: str = "reports/") -> None:
+        self.config = config
+        self.store = store
+        self.events = events
+        self.scanners = scanners
+        self.backup = backup
+        self.handoff = handoff
+        self.reports_prefix = reports_prefix
+
+    def handle(self, inbound: InboundMail, attempt: int) -> HandOff | None:
+        """Scan and hand off; on the last attempt a failure keeps the original in Backup."""
+        try:
+            handoff = self.scan(inbound)
+        except Exception as exc:
+            if attempt < self.config.delivery.max_attempts:
+                raise
+            envelope = inbound.envelope
+            hold_after_failure(self.backup, self.events, inbound.message_id,
+                               {"bucket": inbound.bucket, "key": inbound.key},
+                               envelope.recipients if envelope else (),
+                               envelope.mail_from if envelope else "", f"{type(exc).__name__}: {exc}")
+            return None
+        if handoff is not None:
+            self.handoff.send(handoff.to_dict())
+        return handoff
+
+    def scan(self, inbound: InboundMail) -> HandOff | None:
+        raw = self.store.get_bytes(inbound.key, inbound.bucket)
+        message = parse_message(raw)
+        envelope, notes = complete_envelope(inbound, message)
+        accepted = tuple(r for r in envelope.recipients if self.config.accepts(r))
+        refused = [r for r in envelope.recipients if not self.config.accepts(r)]
+        envelope = replace(envelope, recipients=accepted)
+        mid = inbound.message_id
+        log = [ev.Event(mid, ev.RECEIVED,
+                        f"received from {envelope.mail_from or '<>'} for {len(accepted)} recipient(s)",
+                        detail={"envelope": envelope.to_dict(), "size": len(raw),
+                                "subject": message.subject, "notes": notes,
+                                "defects": list(message.defects[:20])})]
+        log += [ev.Event(mid, ev.REJECTED, "recipient domain is not accepted by this gateway", r)
+                for r in refused]
+        context = ScanContext(envelope, self.config.authserv_id, tuple(self.config.domains))
+        report = scan_message(raw, envelope, self.scanners, context, mid,
+                              {"bucket": inbound.bucket, "key": inbound.key}, message)
+        log += [ev.Event(mid, ev.SCANNED, f"{r.scanner}: {r.verdict} (score {r.score:g})",
+                         detail={"result": r.to_dict()}) for r in report.results]
+        self.events.append(log)
+        if not accepted:
+            return None
+        report_key = f"{self.reports_prefix}{mid}.json"
+        self.store.put_json(report_key, report.to_dict())
+        return HandOff(mid, self.store.bucket, report_key, report.raw_location, envelope.mail_from, accepted)
+
+
+class RulesService:
+    def __init__(self, config: GatewayConfig, store: MailStore, ports: RulesPorts) -> None:
+        self.config = config
+        self.store = store
+        self.ports = ports
+
+    def load(self, handoff: dict[str, Any]) -> tuple[ScanReport, bytes]:
+        report = ScanReport.from_dict(self.store.get_json(handoff["report_key"], handoff.get("bucket")))
+        raw = self.store.get_bytes(report.raw_location["key"], report.raw_location["bucket"])
+        return report, raw
+
+    def process(self, handoff: dict[str, Any], final_attempt: bool) -> list[dict[str, Any]]:
+        report, raw = self.load(handoff)
+        subject = str(report.facts.get("subject") or "")
+        return process_report(report, raw, subject, self.config, self.ports, final_attempt)
+
+    def handle(self, handoff: dict[str, Any], attempt: int) -> list[dict[str, Any]]:
+        """Process a hand-off; on the last attempt, failures end in Backup instead of raising."""
+        final = attempt >= self.config.delivery.max_attempts
+        try:
+            return self.process(handoff, final)
+        except Exception as exc:
+            if not final:
+                raise
+            hold_after_failure(self.ports.backup, self.ports.events, str(handoff.get("message_id")),
+                               dict(handoff.get("raw_location") or {}), handoff.get("recipients") or (),
+                               str(handoff.get("mail_from") or ""), f"{type(exc).__name__}: {exc}")
+            return [{"status": "backup", "error": str(exc)}]
+
+
+def hold_after_failure(backup: BackupKeeper, events: EventLog, message_id: str,
+                       raw_location: dict[str, str], recipients: Sequence[str], sender: str,
+                       error: str) -> None:
+    """The last resort when processing keeps failing: keep the original, say why."""
+    record = backup.keep(message_id, raw_location, tuple(recipients), sender, "", "processing failed", error)
+    events.append([
+        ev.Event(message_id, ev.ERROR, f"processing failed: {error}"),
+        ev.Event(message_id, ev.BACKUP, "original kept in Backup after processing failed",
+                 ", ".join(recipients), {"backup_id": record.backup_id, "error": error}),
+    ])
+
+
+SignFunction = Callable[[bytes], bytes]

@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# The run command: set up, then start the whole gateway locally (Ctrl-C stops it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+exec .venv/bin/mailgate serve "$@"

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Installs everything mailgate needs on Debian 12, idempotently: Debian packages, then the venv.
+# Fast when already done: it checks before it installs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  python3 python3-venv python3-dev gcc   # the venv (pyenv or the system's Python 3.11+)
+  openssl ca-certificates iproute2 util-linux   # test certificates; the private network namespace
+  dnsmasq-base                           # real DNS server for SPF/DKIM/DMARC in tests and local mode
+  opendkim-tools                         # DKIM interop checks (opendkim-testmsg)
+  swaks                                  # a real SMTP client for the end-to-end tests and the README
+)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  for try in 1 2 3 4 5; do   # another apt may hold the dpkg lock for a while
+    if as_root apt-get update -qq && DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq \
+        --no-install-recommends "${missing[@]}" >/dev/null; then break; fi
+    [ "$try" = 5 ] && { echo "setup: apt-get failed" >&2; exit 1; }
+    sleep $((try * 5))
+  done
+fi
+
+pick_python() {
+  for candidate in python3.12 python3.11 python3; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys, venv; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+      echo "$candidate"; return
+    fi
+  done
+  echo "setup: no Python 3.11 or newer found" >&2; exit 1
+}
+
+stamp=.venv/.mailgate-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  python=${MAILGATE_PYTHON:-$(pick_python)}
+  echo "setup: creating .venv with $($python --version)"
+  [ -x .venv/bin/python ] || "$python" -m venv .venv
+  .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip==25.3"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  echo "$want" > "$stamp"
+fi
