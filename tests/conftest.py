@@ -1,3 +1,3 @@
 """Session-wide fixtures: the real servers the tests talk to live in tests/support/."""
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.support.dns_fixtures"]

@@ -23,6 +23,7 @@ def service() -> RulesService:
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    service().bind_invocation(context)
     if is_sqs_event(event):
         def work(record: SQSRecord, attempt: int) -> None:
             outcomes = service().handle(json.loads(record.body), attempt)

@@ -127,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--dns", metavar="HOST:PORT", help="the DNS server to ask")
     serve = sub.add_parser("serve", help="run the whole gateway on this machine")
     serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--smtp-port", type=int, default=int(os.environ.get("MAILGATE_SMTP_PORT", 2525)))
+    serve.add_argument("--smtp-port", type=int, default=int(os.environ.get("MAILGATE_SMTP_PORT", "2525")))
     serve.add_argument("--downstream-port", type=int, default=2526)
     serve.add_argument("--api-port", type=int, default=8025)
     serve.add_argument("--moto-port", type=int, default=5005)

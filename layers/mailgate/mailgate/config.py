@@ -60,8 +60,6 @@ class DnsSettings(_Model):
 
 class DeliverySettings(_Model):
     max_attempts: Annotated[int, Field(ge=1, le=50)] = 5  # queue redeliveries before Backup
-    inline_retries: Annotated[int, Field(ge=0, le=5)] = 2  # quick retries inside one invocation
-    inline_backoff_seconds: Annotated[float, Field(ge=0, le=30)] = 0.5
     connect_timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 20.0
     retry_base_seconds: Annotated[int, Field(ge=0, le=3600)] = 60  # doubles with every redelivery
 

@@ -29,5 +29,6 @@ def process_sqs_batch(event: dict[str, Any], context: Any, work: Callable[[SQSRe
             retry_later(record.raw_event, retry_delay(attempt))
             raise
 
-    return process_partial_response(event=event, record_handler=handle, processor=processor,
-                                    context=context)
+    response = process_partial_response(event=event, record_handler=handle, processor=processor,
+                                        context=context)
+    return dict(response)

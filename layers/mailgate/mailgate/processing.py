@@ -146,7 +146,10 @@ class MessageProcessor:
                                 "5.1.2")
         data = prepare_for_delivery(self.raw, self.report, group.decision, self.config.authserv_id)
         if self.ports.sign is not None:
-            data = self.ports.sign(data)
+            try:
+                data = self.ports.sign(data)
+            except (ValueError, RuntimeError) as exc:  # a key or secret problem must not hold mail back
+                self.ports.events.append([self._event(ev.ERROR, f"DKIM signing skipped: {exc}", rcpts)])
         try:
             result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)
         except TemporaryDeliveryError as exc:
@@ -184,7 +187,7 @@ class MessageProcessor:
         rcpts = ", ".join(recipients)
         auth = self.report.result("authentication")
         spoofed = auth is not None and (auth.details.get("dmarc") or {}).get("result") == "fail"
-        if spoofed or self.ports.bounce_sender is None or not should_bounce(self.mail_from):
+        if spoofed or self.ports.bounce_sender is None or not should_bounce(self.mail_from, self.raw):
             why = ("the sender failed authentication, so a bounce would go to a forged address"
                    if spoofed else "no bounce is sent for this sender")
             self.ports.events.append([
@@ -195,7 +198,7 @@ class MessageProcessor:
         bounce = build_bounce(self.raw, self.mail_from, failed, self.config.authserv_id,
                               self.config.bounce_from, reason)
         try:
-            self.ports.bounce_sender.deliver(self.config.bounce_from, (self.mail_from,), bounce)
+            self.ports.bounce_sender.deliver("", (self.mail_from,), bounce)  # the null sender
         except (TemporaryDeliveryError, PermanentDeliveryError) as exc:
             self.ports.events.append([
                 self._event(ev.REJECTED, f"rejected: {reason}; the bounce could not be sent: {exc}", rcpts,

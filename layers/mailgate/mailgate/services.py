@@ -146,6 +146,11 @@ class RulesService:
         subject = str(report.facts.get("subject") or "")
         return process_report(report, raw, subject, self.config, self.ports, final_attempt)
 
+    def bind_invocation(self, context: Any) -> None:
+        register = getattr(self.ports.execute_once, "register_lambda_context", None)
+        if register is not None:
+            register(context)
+
     def handle(self, handoff: dict[str, Any], attempt: int) -> list[dict[str, Any]]:
         """Process a hand-off; on the last attempt, failures end in Backup instead of raising."""
         final = attempt >= self.config.delivery.max_attempts

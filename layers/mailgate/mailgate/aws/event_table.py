@@ -60,7 +60,7 @@ class DynamoEventLog:
         at = datetime.fromisoformat(event.at.replace("Z", "+00:00"))
         expires = at.astimezone(UTC) + timedelta(days=self.retention_days)
         sort_key = f"{event.at}#{event.seq:09d}"
-        return _to_dynamo({
+        item: dict[str, Any] = _to_dynamo({
             "message_id": event.message_id,
             "sk": sort_key,
             "day": event.at[:10],
@@ -68,6 +68,7 @@ class DynamoEventLog:
             "expires_at": int(expires.timestamp()),
             **{k: v for k, v in event.to_dict().items() if k != "message_id"},
         })
+        return item
 
     def append(self, events: Iterable[Event]) -> None:
         with self.table.batch_writer() as batch:

@@ -28,11 +28,18 @@ class DynamoExecuteOnce:
         config = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=EXPIRES_AFTER_SECONDS,
                                    raise_on_no_idempotency_key=True)
 
-        @idempotent_function(data_keyword_argument="task", persistence_store=persistence, config=config)
+        @idempotent_function(  # type: ignore[untyped-decorator]
+            data_keyword_argument="task", persistence_store=persistence, config=config)
         def run(task: dict[str, str]) -> dict[str, Any]:
             return self._actions[task["key"]]()
 
         self._run = run
+        self._config = config
+
+    def register_lambda_context(self, context: Any) -> None:
+        """Lets Powertools expire an in-progress record when the invocation times out."""
+        if hasattr(context, "get_remaining_time_in_millis"):
+            self._config.register_lambda_context(context)
 
     def __call__(self, key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         self._actions[key] = action

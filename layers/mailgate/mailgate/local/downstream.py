@@ -15,7 +15,7 @@ class MailFolder:
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         name = uuid.uuid4().hex
         content = envelope.original_content or envelope.content
         data = content if isinstance(content, bytes) else content.encode()

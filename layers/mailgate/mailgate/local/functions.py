@@ -27,7 +27,8 @@ def load_function(name: str) -> ModuleType:
         raise FileNotFoundError(f"no handler at {path}: run local mode from a mailgate checkout "
                                 "or set MAILGATE_FUNCTIONS_DIR")
     spec = importlib.util.spec_from_file_location(f"mailgate_function_{name}", path)
-    assert spec is not None and spec.loader is not None
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -39,6 +39,7 @@ class LocalOptions:
     no_network: bool = False
     queue_visibility_seconds: int = 5
     overrides: dict[str, Any] = field(default_factory=dict)  # merged into the generated config
+    secrets: dict[str, str] = field(default_factory=dict)  # created in Secrets Manager (e.g. DKIM keys)
 
 
 def default_config(options: LocalOptions) -> dict[str, Any]:
@@ -52,7 +53,7 @@ def default_config(options: LocalOptions) -> dict[str, Any]:
         "bounce_from": "mailer-daemon@mailgate.local",
         "domains": {d: route for d in options.domains},
         "dns": dns,
-        "delivery": {"retry_base_seconds": 2, "max_attempts": 4, "inline_retries": 0,
+        "delivery": {"retry_base_seconds": 2, "max_attempts": 4,
                      "connect_timeout_seconds": 5},
     }
     for key, value in options.overrides.items():
@@ -80,7 +81,7 @@ class LocalGateway:
     def _environment(self, config_path: Path, rules_queue_url: str | None = None) -> None:
         os.environ.update({
             "AWS_ENDPOINT_URL": self.moto_url,
-            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto
+            "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
             "MAIL_BUCKET": BUCKET, "INCOMING_PREFIX": "incoming/",
             "EVENTS_TABLE": EVENTS_TABLE, "BACKUP_TABLE": BACKUP_TABLE,
@@ -125,6 +126,8 @@ class LocalGateway:
         scan_url, scan_arn = resources.create_queue("mailgate-scan", visibility, attempts + 2)
         rules_url, rules_arn = resources.create_queue("mailgate-rules", visibility, attempts + 2)
         clients.client("ses").verify_email_identity(EmailAddress=config.bounce_from)
+        for name, value in self.options.secrets.items():
+            clients.client("secretsmanager").create_secret(Name=name, SecretString=value)
         self._environment(config_path, rules_url)
         runtime.settings.cache_clear()
 
@@ -175,5 +178,5 @@ class LocalGateway:
             stop = self._stoppers.pop()
             try:
                 stop()
-            except Exception:  # noqa: BLE001 - stop the rest regardless
+            except Exception:
                 logging.getLogger(__name__).exception("stopping a local component failed")

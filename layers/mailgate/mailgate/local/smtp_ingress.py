@@ -50,7 +50,7 @@ class IngressHandler:
         self.prefix = prefix
         self.hostname = hostname
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,  # noqa: N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
         if not self.config.accepts(address):
             domain = address.rpartition("@")[2] or address
@@ -58,7 +58,7 @@ class IngressHandler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message_id = uuid.uuid4().hex
         now = datetime.now(UTC)
         peer_ip = session.peer[0] if session.peer else "unknown"

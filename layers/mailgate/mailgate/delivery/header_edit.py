@@ -1,0 +1,68 @@
+"""Edit the header block of a raw message without re-serialising it.
+
+Re-serialising through the email package rewrites folding and encodings, which breaks the
+sender's DKIM signatures; so we work on the bytes: remove whole fields, prepend new ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class HeaderBlock:
+    fields: tuple[bytes, ...]  # each field with its continuation lines and line endings
+    body: bytes  # everything after the header block, including the blank separator line
+    newline: bytes
+
+    def render(self) -> bytes:
+        return b"".join(self.fields) + self.body
+
+
+def split_header_block(raw: bytes) -> HeaderBlock:
+    newline = b"\r\n" if b"\r\n" in raw[:4096] else b"\n"
+    fields: list[bytes] = []
+    position = 0
+    while position < len(raw):
+        end = raw.find(b"\n", position)
+        line = raw[position:] if end < 0 else raw[position : end + 1]
+        if line in (b"\r\n", b"\n"):
+            break
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1] += line
+        elif b":" in line.split(b"\n", 1)[0] or not fields:
+            fields.append(line)
+        else:  # a line that is neither a field nor a continuation: the body starts here (malformed)
+            break
+        position += len(line)
+    body = raw[position:]
+    if fields and not fields[-1].endswith(b"\n"):
+        fields[-1] += newline
+    return HeaderBlock(tuple(fields), body, newline)
+
+
+def field_name(field: bytes) -> str:
+    return field.split(b":", 1)[0].strip().decode("ascii", "replace").lower()
+
+
+def field_value(field: bytes) -> str:
+    value = field.split(b":", 1)[1] if b":" in field else b""
+    return " ".join(value.decode("utf-8", "replace").split())
+
+
+def edit_headers(
+    raw: bytes,
+    remove: Callable[[str, str], bool] | None = None,
+    prepend: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """Drop fields for which remove(name, value) is true, then prepend (name, value) fields in order."""
+    block = split_header_block(raw)
+    kept = [f for f in block.fields if not (remove and remove(field_name(f), field_value(f)))]
+    new = [f"{name}: {_fold(value)}".encode() + block.newline for name, value in prepend]
+    return b"".join(new) + b"".join(kept) + block.body
+
+
+def _fold(value: str) -> str:
+    """Keep header values single-line and free of injected line breaks."""
+    return " ".join(value.replace("\r", " ").replace("\n", " ").split())

@@ -1,0 +1,41 @@
+"""What the gateway adds to a message it delivers: our verdict headers and Authentication-Results."""
+
+from __future__ import annotations
+
+from mailgate.delivery.header_edit import edit_headers
+from mailgate.report import ScanReport
+from mailgate.rules.decision import Decision
+from mailgate.scanners.authentication.headers import (
+    authentication_results_value,
+    is_own_authentication_results,
+)
+
+MAILGATE_PREFIX = "x-mailgate-"
+
+
+def verdict_summary(report: ScanReport) -> str:
+    return "; ".join(f"{r.scanner}={r.verdict} score={r.score:g}" for r in report.results)
+
+
+def mailgate_headers(report: ScanReport, decision: Decision) -> list[tuple[str, str]]:
+    return [
+        ("X-Mailgate-Id", report.message_id),
+        ("X-Mailgate-Action", decision.action),
+        ("X-Mailgate-Rule", decision.rule),
+        ("X-Mailgate-Verdicts", verdict_summary(report) or "none"),
+    ]
+
+
+def prepare_for_delivery(raw: bytes, report: ScanReport, decision: Decision, authserv_id: str) -> bytes:
+    """Strip headers that only we may write (forged ones from outside), then add ours on top."""
+
+    def forged(name: str, value: str) -> bool:
+        if name.startswith(MAILGATE_PREFIX):
+            return True
+        return name == "authentication-results" and is_own_authentication_results(value, authserv_id)
+
+    added = list(mailgate_headers(report, decision))
+    auth = report.result("authentication")
+    if auth is not None and auth.verdict != "error":
+        added.insert(0, ("Authentication-Results", authentication_results_value(authserv_id, auth)))
+    return edit_headers(raw, remove=forged, prepend=added)

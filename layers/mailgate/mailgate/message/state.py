@@ -1,0 +1,50 @@
+"""The mutable bookkeeping of one parse: budgets left and defects seen, shared by every step.
+
+The model handed to scanners is immutable; this is the scratch pad that builds it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mailgate.message.limits import ParseLimits
+
+MAX_DEFECTS = 200  # hostile input can produce a defect per line; keep the report readable
+
+
+@dataclass
+class ParseState:
+    limits: ParseLimits
+    defects: list[str] = field(default_factory=list)
+    incomplete: bool = False  # some content was not parsed or inspected because a bound cut it
+    parts: int = 0
+    decoded_bytes: int = 0
+    inspect_bytes: int = 0
+    magic_lookups: int = 0
+    archive_members: int = 0
+    _dropped: int = 0
+
+    def defect(self, text: str) -> None:
+        """Malformed input: recorded so scanners and the administrator can see it."""
+        if len(self.defects) < MAX_DEFECTS:
+            self.defects.append(text)
+        else:
+            self._dropped += 1
+
+    def cut(self, text: str) -> None:
+        """A bound stopped the parser: the message was not fully inspected."""
+        self.incomplete = True
+        self.defect(text)
+
+    def final_defects(self) -> tuple[str, ...]:
+        if self._dropped:
+            return (*self.defects, f"{self._dropped} further defects not recorded")
+        return tuple(self.defects)
+
+    def decode_allowance(self) -> int:
+        """Bytes the next part may decode to, given both the per-part and the total bound."""
+        left = self.limits.max_total_decoded_bytes - self.decoded_bytes
+        return max(0, min(self.limits.max_part_decoded_bytes, left))
+
+    def inspect_allowance(self) -> int:
+        return max(0, self.limits.max_archive_inspect_bytes - self.inspect_bytes)

@@ -1,0 +1,74 @@
+"""`mailgate scan`: the command later issues measure detection with, run as a user runs it."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+ACTIONS = {"deliver", "reject", "delete", "delete_attachment"}
+
+
+def mailgate(*args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).with_name("mailgate")), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
+                          env={**os.environ, "MAILGATE_CONFIG": "{}"})
+
+
+@pytest.fixture(scope="module")
+def edge_corpus() -> Path:
+    if not (CORPUS / "edge").is_dir():
+        pytest.skip(f"the shared corpus is not at {CORPUS}")
+    return CORPUS / "edge"
+
+
+def test_every_edge_case_gets_an_action_and_a_stable_json_line(edge_corpus):
+    result = mailgate("scan", "--json", "--no-network", str(edge_corpus))
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    files = sorted(p for p in edge_corpus.rglob("*") if p.is_file())
+    assert [line["file"] for line in lines] == [str(p) for p in files]
+    errors = [line for line in lines if "error" in line]
+    # Some "edge cases" are not mail at all (an Outlook .msg file, a line of prose): a clear error each,
+    # and only for files whose first line is not a header field.
+    for line in errors:
+        assert line["error"] == "not an RFC 5322 message: no header fields found"
+        first = Path(line["file"]).read_bytes().split(b"\n", 1)[0]
+        assert not re.match(rb"^[!-9;-~]+:", first), line["file"]
+    assert len(errors) < len(lines) // 10
+    assert result.returncode == (1 if errors else 0), result.stderr[-2000:]
+    for line in lines:
+        if "error" in line:
+            continue
+        assert line["action"] in ACTIONS
+        assert isinstance(line["backup"], bool)
+        assert isinstance(line["elapsed_ms"], float)
+        auth = line["verdicts"]["authentication"]
+        assert {"verdict", "score", "reasons"} <= set(auth)
+        # --no-network: every lookup is neutral, so nothing can be rejected on authentication.
+        assert line["action"] == "deliver", line
+
+
+def test_unreadable_and_non_mail_files_get_a_clear_error_and_scanning_continues(tmp_path, edge_corpus):
+    good = next(p for p in sorted(edge_corpus.iterdir()) if p.name.startswith("edge-rspamd.gtube"))
+    (tmp_path / "binary.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "empty.eml").write_bytes(b"")
+    result = mailgate("scan", "--json", "--no-network", str(tmp_path / "missing.eml"), str(tmp_path), str(good))
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.returncode == 1
+    by_file = {Path(line["file"]).name: line for line in lines}
+    assert "No such file" in by_file["missing.eml"]["error"]
+    assert "not an RFC 5322 message" in by_file["binary.png"]["error"]
+    assert "not an RFC 5322 message" in by_file["empty.eml"]["error"]
+    assert by_file[good.name]["action"] == "deliver"
+
+
+def test_plain_output_is_one_line_per_message(edge_corpus):
+    sample = sorted(edge_corpus.iterdir())[:3]
+    result = mailgate("scan", "--no-network", *map(str, sample))
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) == 3
+    assert all(" deliver " in line or ": deliver" in line for line in result.stdout.splitlines())

@@ -1,0 +1,185 @@
+"""End to end through local mode: real SMTP in, the real handlers, moto, dnsmasq, SMTP out."""
+
+from __future__ import annotations
+
+import email.policy
+import json
+import subprocess
+import urllib.request
+
+import dkim
+import pytest
+
+from mailgate.local.api_server import get_json
+from mailgate.local.gateway import LocalGateway
+from tests.support.dns_fixtures import DnsTestZone
+from tests.support.local_gateway import delivered, events, outcomes, send, simple_message, wait_for
+from tests.support.smtp_servers import RecordingServer
+
+pytestmark = pytest.mark.integration
+
+
+def swaks(gw: LocalGateway, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["swaks", "--server", gw.options.host, "--port", str(gw.options.smtp_port),
+                           "--helo", "client.sender.test", *args],
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def queued_id(swaks_output: str) -> str:
+    line = next(line for line in swaks_output.splitlines() if "queued as" in line)
+    return line.rsplit(" ", 1)[-1]
+
+
+def test_mail_sent_with_swaks_arrives_downstream_with_our_headers(gateway):
+    result = swaks(gateway, "--from", "alice@sender.test", "--to", "bob@example.test",
+                   "--header", "Subject: quarterly figures")
+    assert result.returncode == 0, result.stdout
+    message_id = queued_id(result.stdout)
+    [final] = outcomes(gateway, message_id)
+    assert final["kind"] == "delivered"
+    [(copy, envelope)] = delivered(gateway, message_id)
+    assert envelope["recipients"] == ["bob@example.test"]
+    assert envelope["mail_from"] == "alice@sender.test"
+    results = copy.get_all("Authentication-Results")
+    assert len(results) == 1
+    assert results[0].startswith("mailgate.local;")
+    assert "spf=pass" in results[0]
+    assert "dmarc=pass" in results[0]
+    assert copy["X-Mailgate-Action"] == "deliver"
+    assert copy["X-Mailgate-Id"] == message_id
+    assert "authentication=pass" in copy["X-Mailgate-Verdicts"]
+    assert copy["Subject"] == "quarterly figures"
+    kinds = [e["kind"] for e in events(gateway, message_id)]
+    assert kinds[:2] == ["received", "scanned"]
+    assert "decision" in kinds
+
+
+def test_forged_results_and_verdict_headers_from_outside_are_removed(gateway):
+    data = simple_message("alice@sender.test", "bob@example.test", "trust me", extra_headers=[
+        ("Authentication-Results", "mailgate.local; spf=pass smtp.mailfrom=bank.test; dmarc=pass"),
+        ("Authentication-Results", "mx.other.test; spf=pass smtp.mailfrom=sender.test"),
+        ("X-Mailgate-Action", "deliver"),
+    ])
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], data)
+    outcomes(gateway, message_id)
+    [(copy, _)] = delivered(gateway, message_id)
+    results = copy.get_all("Authentication-Results")
+    ours = [r for r in results if r.startswith("mailgate.local")]
+    assert len(ours) == 1
+    assert "bank.test" not in ours[0]
+    assert any(r.startswith("mx.other.test") for r in results)  # other hosts' results are theirs to keep
+    assert copy.get_all("X-Mailgate-Action") == ["deliver"]
+
+
+def test_outgoing_mail_is_dkim_signed_for_configured_domains(gateway, dns_zone: DnsTestZone):
+    data = simple_message("alice@sender.test", "bob@example.test", "signed by the gateway")
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], data)
+    outcomes(gateway, message_id)
+    [(copy, _)] = delivered(gateway, message_id)
+    raw = copy.as_bytes(policy=email.policy.compat32)
+    assert b"d=sender.test" in raw
+    resolver = dns_zone.resolver()
+    assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: resolver.dkim_dnsfunc(name, timeout))
+
+
+def test_dmarc_reject_forgery_is_refused_and_kept_in_backup(gateway):
+    # bank.test publishes p=reject and only authorises 198.51.100.0/24; we send from 127.0.0.1.
+    result = swaks(gateway, "--from", "security@bank.test", "--to", "bob@example.test",
+                   "--header", "From: Bank Security <security@bank.test>",
+                   "--header", "Subject: verify your account")
+    assert result.returncode == 0, result.stdout  # accepted by SMTP, as SES does; then refused by policy
+    message_id = queued_id(result.stdout)
+    outcomes(gateway, message_id)
+    kinds = {e["kind"] for e in events(gateway, message_id)}
+    assert "rejected" in kinds
+    assert "backup" in kinds
+    assert not delivered(gateway, message_id)
+    rejected = next(e for e in events(gateway, message_id) if e["kind"] == "rejected")
+    assert "DMARC" in rejected["summary"]
+    assert rejected["detail"]["bounced"] is False  # never backscatter to a forged sender
+    status, listing = get_json(f"{gateway.api_url}/backup")
+    assert status == 200
+    entry = next(item for item in listing["items"] if item["message_id"] == message_id)
+    assert entry["verdicts"]["authentication"] == "fail"
+    assert entry["recipients"] == ["bob@example.test"]
+
+
+def test_domains_not_accepted_are_refused_during_the_smtp_dialogue(gateway):
+    result = swaks(gateway, "--from", "alice@sender.test", "--to", "someone@elsewhere.test")
+    assert result.returncode == 24  # swaks: recipient rejected
+    assert "550 5.7.1" in result.stdout
+    assert "not accepted by this gateway" in result.stdout
+
+
+def test_undeliverable_mail_ends_in_backup_with_the_error(gateway):
+    data = simple_message("alice@sender.test", "carol@unreachable.test", "nobody home")
+    message_id = send(gateway, "alice@sender.test", ["carol@unreachable.test"], data)
+    [final] = wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "backup"], timeout=60)
+    assert final["detail"]["error"]
+    kinds = [e["kind"] for e in events(gateway, message_id)]
+    assert kinds.count("deferred") == 2  # two queue attempts deferred, the third keeps it in Backup
+    assert "delivered" not in kinds
+    status, listing = get_json(f"{gateway.api_url}/backup")
+    entry = next(item for item in listing["items"] if item["message_id"] == message_id)
+    assert entry["reason"] == "undeliverable after retries"
+    assert "refused" in entry["error"].lower() or "connect" in entry["error"].lower()
+
+
+def test_recipients_with_different_outcomes_are_handled_separately(gateway):
+    data = simple_message("alice@sender.test", "bob@example.test, dan@unreachable.test", "two destinations")
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test", "dan@unreachable.test"], data)
+    wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "backup"], timeout=60)
+    [(copy, envelope)] = delivered(gateway, message_id)
+    assert envelope["recipients"] == ["bob@example.test"]
+    backup = [e for e in events(gateway, message_id) if e["kind"] == "backup"]
+    assert [e["recipient"] for e in backup] == ["dan@unreachable.test"]
+
+
+def test_permanent_refusal_is_bounced_to_the_sender(gateway, refusing_server: RecordingServer):
+    refusing_server.reset()
+    refusing_server.reply_to_rcpt("nobody@refusing.test", "550 5.1.1 No such user")
+    data = simple_message("alice@sender.test", "nobody@refusing.test", "to a mailbox that is gone")
+    message_id = send(gateway, "alice@sender.test", ["nobody@refusing.test"], data)
+    [final] = outcomes(gateway, message_id)
+    assert final["kind"] == "rejected"
+    assert final["detail"]["bounced"] is True
+    with urllib.request.urlopen(f"{gateway.moto_url}/moto-api/data.json", timeout=10) as reply:  # noqa: S310
+        sent = json.loads(reply.read())["ses"]["RawMessage"]
+    bounce = next(m for m in sent if "alice@sender.test" in m["destinations"] and "5.1.1" in m["raw_data"])
+    assert "multipart/report" in bounce["raw_data"]
+    assert "nobody@refusing.test" in bounce["raw_data"]
+
+
+def test_a_retried_hand_off_never_delivers_twice(gateway):
+    from mailgate.local.functions import LocalLambdaContext, load_function
+
+    data = simple_message("alice@sender.test", "erin@example.test", "exactly once")
+    message_id = send(gateway, "alice@sender.test", ["erin@example.test"], data)
+    outcomes(gateway, message_id)
+    assert len(delivered(gateway, message_id)) == 1
+    handoff = {"message_id": message_id, "bucket": "mailgate-local-mail",
+               "report_key": f"reports/{message_id}.json",
+               "raw_location": {"bucket": "mailgate-local-mail", "key": f"incoming/{message_id}"},
+               "mail_from": "alice@sender.test", "recipients": ["erin@example.test"]}
+    record = {"messageId": "redelivered", "receiptHandle": "x", "body": json.dumps(handoff),
+              "attributes": {"ApproximateReceiveCount": "2"}, "messageAttributes": {},
+              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:mailgate-rules",
+              "awsRegion": "us-east-1", "md5OfBody": ""}
+    rules = load_function("rules")
+    reply = rules.handler({"Records": [record]}, LocalLambdaContext("mailgate-rules"))
+    assert reply["batchItemFailures"] == []
+    assert len(delivered(gateway, message_id)) == 1
+    assert [e["kind"] for e in events(gateway, message_id)].count("delivered") == 1
+
+
+def test_health_and_validation_errors_from_the_api(gateway):
+    status, body = get_json(f"{gateway.api_url}/health")
+    assert status == 200
+    assert "example.test" in body["accepted_domains"]
+    status, _ = get_json(f"{gateway.api_url}/messages/does-not-exist/events")
+    assert status == 404
+    status, body = get_json(f"{gateway.api_url}/events?limit=0")
+    assert status == 422
+    status, body = get_json(f"{gateway.api_url}/events?limit=5")
+    assert status == 200
+    assert len(body["events"]) <= 5
