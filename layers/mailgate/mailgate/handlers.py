@@ -19,7 +19,7 @@ def is_sqs_event(event: dict[str, Any]) -> bool:
 def process_sqs_batch(event: dict[str, Any], context: Any, work: Callable[[SQSRecord, int], None],
                       retry_delay: Callable[[int], int]) -> dict[str, Any]:
     """Run `work(record, attempt)` per record; failed records go back to the queue with backoff."""
-    processor = BatchProcessor(event_type=EventType.SQS)
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
     def handle(record: SQSRecord) -> None:
         attempt = int(record.attributes.approximate_receive_count or 1)
