@@ -119,7 +119,7 @@ def test_undeliverable_mail_ends_in_backup_with_the_error(gateway):
     kinds = [e["kind"] for e in events(gateway, message_id)]
     assert kinds.count("deferred") == 2  # two queue attempts deferred, the third keeps it in Backup
     assert "delivered" not in kinds
-    status, listing = get_json(f"{gateway.api_url}/backup")
+    _status, listing = get_json(f"{gateway.api_url}/backup")
     entry = next(item for item in listing["items"] if item["message_id"] == message_id)
     assert entry["reason"] == "undeliverable after retries"
     assert "refused" in entry["error"].lower() or "connect" in entry["error"].lower()
@@ -129,7 +129,7 @@ def test_recipients_with_different_outcomes_are_handled_separately(gateway):
     data = simple_message("alice@sender.test", "bob@example.test, dan@unreachable.test", "two destinations")
     message_id = send(gateway, "alice@sender.test", ["bob@example.test", "dan@unreachable.test"], data)
     wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "backup"], timeout=60)
-    [(copy, envelope)] = delivered(gateway, message_id)
+    [(_copy, envelope)] = delivered(gateway, message_id)
     assert envelope["recipients"] == ["bob@example.test"]
     backup = [e for e in events(gateway, message_id) if e["kind"] == "backup"]
     assert [e["recipient"] for e in backup] == ["dan@unreachable.test"]
@@ -143,7 +143,7 @@ def test_permanent_refusal_is_bounced_to_the_sender(gateway, refusing_server: Re
     [final] = outcomes(gateway, message_id)
     assert final["kind"] == "rejected"
     assert final["detail"]["bounced"] is True
-    with urllib.request.urlopen(f"{gateway.moto_url}/moto-api/data.json", timeout=10) as reply:  # noqa: S310
+    with urllib.request.urlopen(f"{gateway.moto_url}/moto-api/data.json", timeout=10) as reply:
         sent = json.loads(reply.read())["ses"]["RawMessage"]
     bounce = next(m for m in sent if "alice@sender.test" in m["destinations"] and "5.1.1" in m["raw_data"])
     assert "multipart/report" in bounce["raw_data"]

@@ -16,7 +16,7 @@ def run_scanner(scanner: Scanner, message: Message, context: ScanContext) -> Sca
     started = time.perf_counter()
     try:
         result = scanner.scan(message, context)
-    except Exception as exc:  # noqa: BLE001 - the guard is the point
+    except Exception as exc:
         return ScannerResult(
             scanner=scanner.name,
             verdict="error",

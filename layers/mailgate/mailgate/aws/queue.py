@@ -36,6 +36,6 @@ def retry_later(record: dict[str, Any], seconds: int) -> bool:
     try:
         url = client("sqs").get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
         SqsQueue(url).delay_retry(str(record["receiptHandle"]), seconds)
-    except Exception:  # noqa: BLE001 - the default visibility timeout still applies
+    except Exception:
         return False
     return True

@@ -74,6 +74,6 @@ class IngressHandler:
             timestamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
             self.notify(sns_envelope(ses_notification(message_id, self.bucket, key, envelope.mail_from or "",
                                                       list(envelope.rcpt_tos), timestamp)))
-        except Exception as exc:  # noqa: BLE001 - the sender must retry; we have nothing durable
+        except Exception as exc:
             return f"451 4.3.0 Temporary failure storing the message: {type(exc).__name__}"
         return f"250 2.0.0 Ok: queued as {message_id}"

@@ -32,7 +32,10 @@ class ArchiveReport:
 
 def inspect_archive(data: bytes, kind: str, name: str | None, state: ParseState) -> ArchiveReport:
     report = ArchiveReport()
-    _Inspector(state, report).archive(data, kind, "", 1, name)
+    try:
+        _Inspector(state, report).archive(data, kind, "", 1, name)
+    except Exception as exc:  # noqa: BLE001 - archive code on hostile bytes: keep what was listed
+        report.defects.append(f"{kind} inspection stopped: {type(exc).__name__}: {exc}"[:300])
     return report
 
 
@@ -113,7 +116,7 @@ class _Inspector:
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
             infos = archive.infolist()
-        except Exception as exc:  # noqa: BLE001 - zipfile raises many types on hostile input
+        except Exception as exc:
             self.report.defects.append(f"unreadable zip{_at(prefix)}: {type(exc).__name__}: {exc}"[:300])
             return
         self.zip_bomb_checks(infos, len(data), prefix)
@@ -121,7 +124,7 @@ class _Inspector:
         if depth == 1:
             self.report.container_type = compressed.zip_container_type(archive, infos)
         for info in infos:
-            if info.is_dir():
+            if info.filename.endswith("/"):
                 continue
             encrypted = bool(info.flag_bits & 0x1)
             path = _join(prefix, info.filename)
@@ -142,7 +145,7 @@ class _Inspector:
         try:
             with archive.open(info) as member:
                 return member.read(size)
-        except Exception as exc:  # noqa: BLE001 - bad CRC, unsupported method, truncated data...
+        except Exception as exc:
             self.report.defects.append(f"member {info.filename[:_NAME_MAX]} unreadable: "
                                        f"{type(exc).__name__}"[:300])
             return b""
@@ -172,14 +175,14 @@ class _Inspector:
     def tar(self, data: bytes, prefix: str, depth: int) -> None:
         try:
             archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115 - in memory
-        except Exception as exc:  # noqa: BLE001 - tarfile raises many types on hostile input
+        except Exception as exc:
             self.report.defects.append(f"unreadable tar{_at(prefix)}: {type(exc).__name__}")
             return
         entries = 0
         while entries < 4 * self.limits.max_archive_members:
             try:
                 info = archive.next()
-            except Exception as exc:  # noqa: BLE001 - a damaged header midway: keep what was listed
+            except Exception as exc:
                 self.report.defects.append(f"tar{_at(prefix)} damaged after {entries} entries: "
                                            f"{type(exc).__name__}")
                 return
@@ -205,7 +208,7 @@ class _Inspector:
         try:
             member = archive.extractfile(info)
             return member.read(size) if member is not None else b""
-        except Exception:  # noqa: BLE001 - a truncated tar: the header promised more than there is
+        except Exception:
             return b""
 
     def stream(self, data: bytes, kind: str, prefix: str, depth: int, name: str | None) -> None:

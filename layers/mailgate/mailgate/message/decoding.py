@@ -113,7 +113,7 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         text = data.decode(codec, "replace")
         problem = f"bytes invalid in charset {charset!r} replaced"
-    except Exception:  # noqa: BLE001 - a codec is third-party code running on hostile bytes
+    except Exception:
         return guess_text(data), f"charset {charset!r} failed to decode"
     return text.removeprefix("\ufeff"), problem
 

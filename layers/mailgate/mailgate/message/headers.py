@@ -101,6 +101,8 @@ def clean(raw: str) -> str:
 
 def decode_value(raw: str) -> str:
     """A header value as a reader sees it: encoded words decoded, no control characters."""
+    if raw.isprintable() and "=?" not in raw:  # most fields: plain ASCII (isprintable: no controls)
+        return raw.strip() if raw.isascii() else clean(raw).strip()
     return decode_words(clean(raw)).strip()
 
 
@@ -150,7 +152,7 @@ def parse_addresses(raw_values: list[str]) -> tuple[tuple[str, str], ...]:
             return (simple,)
     try:
         pairs = email.utils.getaddresses(raw_values)
-    except Exception:  # noqa: BLE001 - stdlib parser on hostile input; unparsable is empty
+    except Exception:
         return ()
     result = []
     for name, raw_address in pairs[:_MAX_ADDRESSES]:

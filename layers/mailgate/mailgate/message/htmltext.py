@@ -39,7 +39,7 @@ def render(html: str) -> tuple[str, tuple[Link, ...]]:
         tree.strip_tags(_INVISIBLE_TAGS, recursive=True)
         root = tree.root
         text = root.text(deep=True) if root is not None else ""
-    except Exception:  # noqa: BLE001 - lexbor on hostile markup: fall back to no links, crude text
+    except Exception:
         return visible(re.sub(r"<[^>]*>", " ", html)), ()
     return visible(text), links
 

@@ -27,11 +27,11 @@ def parse_message(raw: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> Message:
     """Parse a raw RFC 5322 message. Never raises for any bytes: see `Message.defects`."""
     try:
         data = raw if type(raw) is bytes else bytes(raw)
-    except Exception:  # noqa: BLE001 - not even bytes-like: still a Message, so the caller can hold it
+    except Exception:
         data = b""
     try:
         return _parse(data, limits)
-    except Exception as exc:  # noqa: BLE001 - a parser bug must not lose the message
+    except Exception as exc:
         return _unparsed(data, f"parser failure: {type(exc).__name__}: {exc}"[:500])
 
 
@@ -55,7 +55,7 @@ def _parse(raw: bytes, limits: ParseLimits) -> Message:
     for leaf in walk.leaves:
         try:
             _leaf(leaf, bodies, urls, state)
-        except Exception as exc:  # noqa: BLE001 - one bad part must not cost the rest
+        except Exception as exc:
             state.cut(f"{mime.label(leaf.path)}: could not be processed ({type(exc).__name__}: {exc})"[:300])
     headers = tuple((name, decode_value(value)) for name, value in walk.root_fields)
     raw_values: dict[str, list[str]] = {}
