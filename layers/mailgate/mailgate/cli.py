@@ -13,6 +13,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+import msgspec
+
 from mailgate.config import DnsSettings, GatewayConfig, load_config
 from mailgate.rules.decision import STRICTNESS, Decision
 from mailgate.rules.default_policy import decide
@@ -29,12 +31,12 @@ def iter_files(paths: Sequence[str]) -> Iterator[Path]:
 
 def _dns_settings(args: argparse.Namespace, base: DnsSettings) -> DnsSettings:
     if args.no_network:
-        return base.model_copy(update={"no_network": True})
+        return msgspec.structs.replace(base, no_network=True)
     if args.dns:
         host, _, port = args.dns.rpartition(":")
         if not host or not port.isdigit():
             raise SystemExit(f"mailgate scan: --dns wants HOST:PORT, got {args.dns!r}")
-        return base.model_copy(update={"servers": (host,), "port": int(port)})
+        return msgspec.structs.replace(base, servers=(host,), port=int(port))
     return base
 
 
@@ -74,7 +76,7 @@ def command_scan(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
     from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
 
     config = load_config()
-    config = config.model_copy(update={"dns": _dns_settings(args, config.dns)})
+    config = msgspec.structs.replace(config, dns=_dns_settings(args, config.dns))
     scanners = build_scanners(config)
     failures = 0
     for path in iter_files(args.paths):

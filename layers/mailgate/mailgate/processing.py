@@ -64,7 +64,7 @@ def group_recipients(report: ScanReport, config: GatewayConfig,
     for rcpt in recipients if recipients is not None else report.envelope.get("recipients", ()):
         decision = decide(report, rcpt)
         route = config.route_for(rcpt)
-        key = (decision.signature(), route.model_dump_json() if route else None)
+        key = (decision.signature(), route.key() if route else None)
         if key in groups:
             group = groups[key]
             groups[key] = _Group(group.decision, group.route, (*group.recipients, rcpt))

@@ -9,17 +9,16 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING
 
-from mailgate.aws.backup_table import DynamoBackupIndex
-from mailgate.aws.event_table import DynamoEventLog
-from mailgate.aws.mail_store import S3MailStore
-from mailgate.backup.keeper import BackupKeeper
 from mailgate.config import GatewayConfig, Route, load_config
-from mailgate.delivery.base import Deliverer
-from mailgate.delivery.signing import OutboundSigner
-from mailgate.processing import RulesPorts
-from mailgate.scanners.registry import build_scanners
-from mailgate.services import RulesService, ScanService
+
+if TYPE_CHECKING:  # each handler imports only what its own path needs: that is its cold start
+    from mailgate.aws.event_table import DynamoEventLog
+    from mailgate.aws.mail_store import S3MailStore
+    from mailgate.backup.keeper import BackupKeeper
+    from mailgate.delivery.base import Deliverer
+    from mailgate.services import RulesService, ScanService
 
 
 @dataclass(frozen=True)
@@ -59,15 +58,23 @@ def config() -> GatewayConfig:
 
 
 def event_log(s: Settings, cfg: GatewayConfig) -> DynamoEventLog:
+    from mailgate.aws.event_table import DynamoEventLog  # noqa: PLC0415
+
     return DynamoEventLog(s.events_table, cfg.event_retention_days)
 
 
 def backup_keeper(s: Settings, cfg: GatewayConfig, store: S3MailStore) -> BackupKeeper:
+    from mailgate.aws.backup_table import DynamoBackupIndex  # noqa: PLC0415
+    from mailgate.backup.keeper import BackupKeeper  # noqa: PLC0415
+
     return BackupKeeper(store, DynamoBackupIndex(s.backup_table, cfg.backup_retention_days), s.backup_prefix)
 
 
 def scan_service() -> ScanService:
+    from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
     from mailgate.aws.queue import SqsQueue  # noqa: PLC0415
+    from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
+    from mailgate.services import ScanService  # noqa: PLC0415
 
     s, cfg = settings(), config()
     store = S3MailStore(s.mail_bucket)
@@ -89,8 +96,12 @@ def deliverer_for(route: Route) -> Deliverer:
 
 def rules_service() -> RulesService:
     from mailgate.aws.idempotency import DynamoExecuteOnce  # noqa: PLC0415
+    from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
     from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
     from mailgate.aws.ses_sender import SesRawSender  # noqa: PLC0415
+    from mailgate.delivery.signing import OutboundSigner  # noqa: PLC0415
+    from mailgate.processing import RulesPorts  # noqa: PLC0415
+    from mailgate.services import RulesService  # noqa: PLC0415
 
     s, cfg = settings(), config()
     store = S3MailStore(s.mail_bucket)

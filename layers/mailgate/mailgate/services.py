@@ -8,19 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from mailgate.backup.keeper import BackupKeeper
 from mailgate.config import GatewayConfig
 from mailgate.envelope import Envelope
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.ingress import InboundMail, client_from_trusted_received
 from mailgate.message import Message, parse_message
-from mailgate.processing import RulesPorts, process_report
 from mailgate.report import ScanReport
 from mailgate.scanners.base import ScanContext, Scanner
 from mailgate.scanning import scan_message
+
+if TYPE_CHECKING:  # the scan path never loads the delivery code
+    from mailgate.backup.keeper import BackupKeeper
+    from mailgate.processing import RulesPorts
 
 
 class MailStore(Protocol):
@@ -142,6 +144,8 @@ class RulesService:
         return report, raw
 
     def process(self, handoff: dict[str, Any], final_attempt: bool) -> list[dict[str, Any]]:
+        from mailgate.processing import process_report  # noqa: PLC0415
+
         report, raw = self.load(handoff)
         subject = str(report.facts.get("subject") or "")
         return process_report(report, raw, subject, self.config, self.ports, final_attempt)

@@ -17,7 +17,7 @@ def test_routes_are_ordered_by_priority_and_domains_normalised():
 
 
 def test_invalid_values_name_the_field():
-    with pytest.raises(ConfigError, match=r"domains\.example\.test\.hosts\.0\.port"):
+    with pytest.raises(ConfigError, match=r"domains\[.*\]\.hosts\[0\]\.port"):
         parse_config(json.dumps({"domains": {"example.test": {"hosts": [{"host": "a", "port": 70000}]}}}))
     with pytest.raises(ConfigError, match="not valid JSON"):
         parse_config("{nope")

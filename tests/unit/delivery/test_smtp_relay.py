@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 import pytest
 
 from mailgate.config import DeliverySettings, Route, SmtpHost
@@ -30,7 +31,7 @@ MESSAGE = (
 
 def route(*ports: int, **settings: object) -> Route:
     hosts = tuple(SmtpHost(host=LOOPBACK, port=p, priority=10 * (i + 1)) for i, p in enumerate(ports))
-    return Route.model_validate({"hosts": [h.model_dump() for h in hosts], **settings})
+    return msgspec.convert({"hosts": [msgspec.to_builtins(h) for h in hosts], **settings}, Route)
 
 
 def relay(r: Route, pki: TestPki | None = None, timeout: float = 5.0, **kwargs: Any) -> SmtpRelay:

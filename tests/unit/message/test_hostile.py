@@ -143,3 +143,9 @@ def test_decoded_size_bounds_truncate_content() -> None:
     message = parse_message(raw, ParseLimits(max_part_decoded_bytes=1000))
     assert message.text_body == "A" * 1000
     assert message.incomplete
+
+
+def test_html_without_a_mime_charset_uses_its_meta_declaration() -> None:
+    raw = (b"From: a@example.test\r\nContent-Type: text/html\r\n\r\n"
+           b'<html><head><meta charset="windows-1251"></head><body>\xd1\xf7\xe5\xf2</body></html>')
+    assert parse_message(raw).html_text == "Счет"

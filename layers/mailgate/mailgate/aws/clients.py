@@ -1,6 +1,8 @@
 """boto3 clients built once per process, with timeouts that suit a Lambda function.
 
 boto3 honours AWS_ENDPOINT_URL, which is how local mode and the tests point every client at moto.
+boto3 is imported on first use, not at module import: the API function never needs S3's transfer
+machinery, and a handler's import stays cheap.
 """
 
 from __future__ import annotations
@@ -8,13 +10,12 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-import boto3
-from botocore.config import Config
-
-_CONFIG = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 4, "mode": "standard"})
-
 
 @cache
 def client(service: str) -> Any:
     """A shared client for `service`; cached because client creation costs ~50 ms."""
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    import boto3  # noqa: PLC0415
+    from botocore.config import Config  # noqa: PLC0415
+
+    config = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 4, "mode": "standard"})
+    return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]

@@ -147,7 +147,7 @@ def _declared_mimetype(archive: zipfile.ZipFile) -> str | None:
     try:
         with archive.open("mimetype") as member:
             declared = member.read(100).decode("ascii").strip()
-    except Exception:
+    except Exception:  # a damaged or hostile member: the container stays a plain ZIP
         return None
     if declared.startswith(("application/vnd.oasis.opendocument.", "application/epub+zip")):
         return declared

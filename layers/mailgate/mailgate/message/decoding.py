@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 _B64_JUNK = re.compile(rb"[^A-Za-z0-9+/]")
+_META_CHARSET = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?([A-Za-z0-9_.:-]{1,40})", re.IGNORECASE)
 _IDENTITY_CTE = frozenset({"", "7bit", "8bit", "binary", "7-bit", "8-bit", "none"})
 _UUENCODE_CTE = frozenset({"uuencode", "x-uuencode", "uue", "x-uue"})
 
@@ -84,6 +85,12 @@ def _decode_uu(data: bytes) -> tuple[bytes, str | None]:
     return bytes(out), problem
 
 
+def html_meta_charset(html: bytes) -> str | None:
+    """The charset an HTML document declares in a <meta> tag, for parts whose MIME header has none."""
+    match = _META_CHARSET.search(html, 0, 4096)
+    return match.group(1).decode("ascii") if match else None
+
+
 @lru_cache(maxsize=256)
 def resolve_charset(name: str) -> str | None:
     """The Python codec for a declared charset; None means "guess" (absent, ASCII or unknown)."""
@@ -113,7 +120,7 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
     except UnicodeDecodeError:
         text = data.decode(codec, "replace")
         problem = f"bytes invalid in charset {charset!r} replaced"
-    except Exception:
+    except Exception:  # a codec is third-party code running on hostile bytes
         return guess_text(data), f"charset {charset!r} failed to decode"
     return text.removeprefix("\ufeff"), problem
 

@@ -151,7 +151,7 @@ def _markup(data: bytes) -> str | None:
 def _puremagic(data: bytes) -> str | None:
     try:
         matches = puremagic.magic_string(data)
-    except Exception:
+    except Exception:  # no match raises; so may a third-party parser on hostile bytes
         return None
     # Matches shorter than 4 bytes are noise on arbitrary binary data.
     return next((m.mime_type for m in matches if m.mime_type and m.confidence >= 0.4), None)

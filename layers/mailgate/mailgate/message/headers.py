@@ -152,7 +152,7 @@ def parse_addresses(raw_values: list[str]) -> tuple[tuple[str, str], ...]:
             return (simple,)
     try:
         pairs = email.utils.getaddresses(raw_values)
-    except Exception:
+    except Exception:  # stdlib parser on hostile input; unparsable is empty
         return ()
     result = []
     for name, raw_address in pairs[:_MAX_ADDRESSES]:

@@ -6,6 +6,7 @@ it; block elements get a line break first so paragraphs do not run together.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -31,15 +32,15 @@ class Link:
     anchor_text: str | None
 
 
-def render(html: str) -> tuple[str, tuple[Link, ...]]:
-    """(visible text, links) of an HTML document; never raises."""
+def render(html: str, max_links: int) -> tuple[str, tuple[Link, ...]]:
+    """(visible text, up to `max_links` links) of an HTML document; never raises."""
     try:
         tree = LexborHTMLParser(_BLOCK_START.sub("\n<", html))
-        links = tuple(_links(tree))
+        links = tuple(_links(tree, max_links))
         tree.strip_tags(_INVISIBLE_TAGS, recursive=True)
         root = tree.root
         text = root.text(deep=True) if root is not None else ""
-    except Exception:
+    except Exception:  # lexbor on hostile markup: fall back to no links, crude text
         return visible(re.sub(r"<[^>]*>", " ", html)), ()
     return visible(text), links
 
@@ -51,9 +52,9 @@ def visible(text: str) -> str:
     return _LINE_BREAKS.sub("\n", text).strip()
 
 
-def _links(tree: LexborHTMLParser) -> list[Link]:
+def _links(tree: LexborHTMLParser, max_links: int) -> list[Link]:
     links: list[Link] = []
-    for node in tree.css(_LINK_SELECTOR):
+    for node in itertools.islice(tree.css(_LINK_SELECTOR), max_links):
         attributes = node.attributes
         tag = node.tag
         if tag in ("a", "area"):

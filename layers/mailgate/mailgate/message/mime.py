@@ -135,7 +135,7 @@ def _describe(item: _Pending, block: HeaderBlock, state: ParseState) -> Entity:
                       message.get_content_disposition(),
                       str(message.get("content-transfer-encoding", "")).strip().lower(), boundary,
                       item.buffer, block.body_start, body_end)
-    except Exception as exc:
+    except Exception as exc:  # stdlib parameter parsing on hostile headers
         state.defect(f"{label(item.path)}: unparsable MIME parameters ({type(exc).__name__})")
         return Entity(item.path, item.depth, block.fields, item.default_type, None, None, None, "", None,
                       item.buffer, block.body_start, body_end)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from mailgate.message import htmltext, mime
 from mailgate.message.attachments import build_attachment, is_html_attachment
-from mailgate.message.decoding import decode_text, decode_transfer
+from mailgate.message.decoding import decode_text, decode_transfer, html_meta_charset
 from mailgate.message.headers import decode_value, parse_addresses
 from mailgate.message.limits import DEFAULT_LIMITS, ParseLimits
 from mailgate.message.model import Attachment, Message
@@ -27,11 +27,11 @@ def parse_message(raw: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> Message:
     """Parse a raw RFC 5322 message. Never raises for any bytes: see `Message.defects`."""
     try:
         data = raw if type(raw) is bytes else bytes(raw)
-    except Exception:
+    except Exception:  # not even bytes-like: still a Message, so the caller can hold it
         data = b""
     try:
         return _parse(data, limits)
-    except Exception as exc:
+    except Exception as exc:  # a parser bug must not lose the message
         return _unparsed(data, f"parser failure: {type(exc).__name__}: {exc}"[:500])
 
 
@@ -55,7 +55,7 @@ def _parse(raw: bytes, limits: ParseLimits) -> Message:
     for leaf in walk.leaves:
         try:
             _leaf(leaf, bodies, urls, state)
-        except Exception as exc:
+        except Exception as exc:  # one bad part must not cost the rest
             state.cut(f"{mime.label(leaf.path)}: could not be processed ({type(exc).__name__}: {exc})"[:300])
     headers = tuple((name, decode_value(value)) for name, value in walk.root_fields)
     raw_values: dict[str, list[str]] = {}
@@ -98,7 +98,10 @@ def _leaf(leaf: mime.Entity, bodies: _Bodies, urls: UrlCollector, state: ParseSt
         return
     for problem in problems:
         state.defect(f"{mime.label(leaf.path)}: {problem}")
-    text, charset_problem = decode_text(content, leaf.charset)
+    charset = leaf.charset
+    if charset is None and leaf.content_type == "text/html":
+        charset = html_meta_charset(content)
+    text, charset_problem = decode_text(content, charset)
     if charset_problem:
         state.defect(f"{mime.label(leaf.path)}: {charset_problem}")
     if not text:
@@ -129,7 +132,7 @@ def _html(html: str, path: str, urls: UrlCollector, state: ParseState) -> str:
     if len(html) > bound:
         state.cut(f"{mime.label(path)}: HTML beyond {bound} characters not rendered nor mined for links")
         html = html[:bound]
-    text, links = htmltext.render(html)
+    text, links = htmltext.render(html, urls.candidates_left + 1)
     linked = {urls.add(link.target, link.source, link.anchor_text, path) for link in links}
     urls.add_text(text, "html-text", path, frozenset(url for url in linked if url))
     return text

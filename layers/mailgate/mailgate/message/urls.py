@@ -21,11 +21,13 @@ _DROPPED = re.compile(r"[\t\r\n]")
 _SCHEMES = frozenset({"http", "https", "ftp"})
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _HOST_MAX = 1024
+CANDIDATES_PER_URL = 10
 _C0_AND_SPACE = "".join(chr(code) for code in range(0x21))  # browsers strip these around a URL
 
 
-def find_in_text(text: str) -> list[str]:
-    """Plain URLs (http, https, ftp) and www. hosts, without the punctuation that follows them.
+def find_in_text(text: str, limit: int = 1_000_000) -> list[str]:
+    """Plain URLs (http, https, ftp) and www. hosts, without the punctuation that follows them;
+    at most `limit` of each kind.
 
     Anchors ("://", "www.") are found with str.find: a regex that could start anywhere costs
     ~50 us on an ordinary body, more than the rest of the parse.
@@ -35,7 +37,7 @@ def find_in_text(text: str) -> list[str]:
         lowered = text.translate(_ASCII_LOWER)
     found: list[tuple[int, str]] = []
     position = lowered.find("://")
-    while position >= 0:
+    while position >= 0 and len(found) < limit:
         start = _scheme_start(lowered, position)
         end = position + 3
         if start >= 0:
@@ -43,7 +45,8 @@ def find_in_text(text: str) -> list[str]:
             found.append((start, text[start:end]))
         position = lowered.find("://", end)
     position = lowered.find("www.")
-    while position >= 0:
+    schemes = len(found)
+    while position >= 0 and len(found) - schemes < limit:
         end = position + 4
         if position == 0 or lowered[position - 1] not in _NOT_BEFORE_WWW:
             end = _url_end(text, end)
@@ -141,19 +144,34 @@ def _label_to_unicode(label: str) -> str:
 
 
 class UrlCollector:
-    """Collects URLs across parts, deduplicated per (url, source), up to `max_urls`."""
+    """Collects URLs across parts, deduplicated per (url, source), up to `max_urls`.
+
+    Candidates are bounded too (ten per URL kept): a body repeating one URL a million times
+    would otherwise cost seconds of normalising duplicates.
+    """
 
     def __init__(self, state: ParseState) -> None:
         self._state = state
         self._seen: set[tuple[str, str]] = set()
         self._urls: list[Url] = []
         self._full = False
+        self._candidates_left = CANDIDATES_PER_URL * state.limits.max_urls
+
+    @property
+    def candidates_left(self) -> int:
+        return self._candidates_left if not self._full else 0
 
     def add(self, target: str, source: str, anchor_text: str | None, part_path: str,
             skip: frozenset[str] = frozenset()) -> str | None:
         """Collect one URL; returns its normalised form (None if it is not a web URL)."""
         if self._full:
             return None
+        if self._candidates_left <= 0:
+            self._full = True
+            self._state.cut(f"more than {CANDIDATES_PER_URL * self._state.limits.max_urls} URL candidates: "
+                            "further URLs not examined")
+            return None
+        self._candidates_left -= 1
         normalised = normalise(target, self._state.limits.max_url_length)
         if normalised is None:
             return None
@@ -170,7 +188,7 @@ class UrlCollector:
 
     def add_text(self, text: str, source: str, part_path: str, skip: frozenset[str] = frozenset()) -> None:
         """URLs written out in text; `skip` holds URLs the same part already links to."""
-        for candidate in find_in_text(text):
+        for candidate in find_in_text(text, self.candidates_left + 1):
             if self._full:
                 return
             self.add(candidate, source, None, part_path, skip)
