@@ -7,7 +7,7 @@ from functools import cache
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
@@ -27,6 +27,13 @@ def events() -> DynamoEventLog:
 @cache
 def backup_index() -> DynamoBackupIndex:
     return DynamoBackupIndex(runtime.settings().backup_table, runtime.config().backup_retention_days)
+
+
+@app.exception_handler(ValueError)
+def bad_request(error: ValueError) -> Response[dict[str, str]]:
+    """Malformed input we only notice past validation (a forged page token, a bad date)."""
+    return Response(status_code=400, content_type=content_types.APPLICATION_JSON,
+                    body={"error": "bad_request", "message": str(error)})
 
 
 @app.get("/health")

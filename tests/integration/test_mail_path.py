@@ -180,6 +180,13 @@ def test_health_and_validation_errors_from_the_api(gateway):
     assert status == 404
     status, body = get_json(f"{gateway.api_url}/events?limit=0")
     assert status == 422
+    status, body = get_json(f"{gateway.api_url}/events?token=not-a-token")
+    assert status == 400
+    assert body["message"] == "invalid page token"
+    status, body = get_json(f"{gateway.api_url}/backup?token=bm9wZQ")
+    assert status == 400
+    status, body = get_json(f"{gateway.api_url}/events?from=2026-13-45")
+    assert status == 400
     status, body = get_json(f"{gateway.api_url}/events?limit=5")
     assert status == 200
     assert len(body["events"]) <= 5

@@ -12,7 +12,7 @@ def aws(monkeypatch):
                         "AWS_DEFAULT_REGION": "us-east-1"}.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    clients.client.cache_clear()
+    clients.reset()
     with mock_aws():
         yield
-    clients.client.cache_clear()
+    clients.reset()

@@ -7,29 +7,23 @@ shard it by day when listing needs filters.
 
 from __future__ import annotations
 
-import base64
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
+from mailgate.aws import dynamo
 from mailgate.backup.model import BackupRecord
 
 BY_TIME_INDEX = "by_time"
 
 
 class DynamoBackupIndex:
-    def __init__(self, table_name: str, retention_days: int = 30, dynamodb: Any | None = None) -> None:
+    def __init__(self, table_name: str, retention_days: int = 30) -> None:
         self.table_name = table_name
         self.retention_days = retention_days
-        self._resource = dynamodb
 
     @property
     def table(self) -> Any:
-        if self._resource is None:
-            import boto3  # noqa: PLC0415
-
-            self._resource = boto3.resource("dynamodb")
-        return self._resource.Table(self.table_name)
+        return dynamo.table(self.table_name)
 
     def put(self, record: BackupRecord) -> None:
         created = datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))
@@ -52,9 +46,9 @@ class DynamoBackupIndex:
             "Limit": limit,
         }
         if token:
-            kwargs["ExclusiveStartKey"] = json.loads(base64.urlsafe_b64decode(token))
+            kwargs["ExclusiveStartKey"] = dynamo.decode_token(token)
         page = self.table.query(**kwargs)
         records = [BackupRecord.from_dict(i) for i in page.get("Items", [])]
         last = page.get("LastEvaluatedKey")
-        next_token = base64.urlsafe_b64encode(json.dumps(last).encode()).decode() if last else None
+        next_token = dynamo.encode_token(last) if last else None
         return records, next_token

@@ -19,3 +19,16 @@ def client(service: str) -> Any:
 
     config = Config(connect_timeout=5, read_timeout=20, retries={"max_attempts": 4, "mode": "standard"})
     return boto3.session.Session().client(service, config=config)  # type: ignore[call-overload]
+
+
+@cache
+def resource(service: str) -> Any:
+    import boto3  # noqa: PLC0415
+
+    return boto3.session.Session().resource(service)  # type: ignore[call-overload]
+
+
+def reset() -> None:
+    """Forget every client: after the endpoint or credentials in the environment changed."""
+    client.cache_clear()
+    resource.cache_clear()

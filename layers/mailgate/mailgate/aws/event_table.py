@@ -7,32 +7,15 @@ without a scan. `expires_at` is the table's TTL attribute and carries the retent
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
+from mailgate.aws import dynamo
 from mailgate.events.log import EventPage
 from mailgate.events.model import Event
 
 BY_DAY_INDEX = "by_day"
-
-
-def _to_dynamo(value: Any) -> Any:
-    """DynamoDB's resource layer rejects floats; events carry scores, so map them to Decimal."""
-    return json.loads(json.dumps(value), parse_float=Decimal)
-
-
-def _from_dynamo(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: _from_dynamo(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_dynamo(v) for v in value]
-    return value
 
 
 def _days(start: str, end: str) -> list[str]:
@@ -43,24 +26,19 @@ def _days(start: str, end: str) -> list[str]:
 
 
 class DynamoEventLog:
-    def __init__(self, table_name: str, retention_days: int = 90, dynamodb: Any | None = None) -> None:
+    def __init__(self, table_name: str, retention_days: int = 90) -> None:
         self.table_name = table_name
         self.retention_days = retention_days
-        self._resource = dynamodb
 
     @property
     def table(self) -> Any:
-        if self._resource is None:
-            import boto3  # noqa: PLC0415 - the resource layer is only needed here
-
-            self._resource = boto3.resource("dynamodb")
-        return self._resource.Table(self.table_name)
+        return dynamo.table(self.table_name)
 
     def _item(self, event: Event) -> dict[str, Any]:
         at = datetime.fromisoformat(event.at.replace("Z", "+00:00"))
         expires = at.astimezone(UTC) + timedelta(days=self.retention_days)
         sort_key = f"{event.at}#{event.seq:09d}"
-        item: dict[str, Any] = _to_dynamo({
+        item: dict[str, Any] = dynamo.to_dynamo({
             "message_id": event.message_id,
             "sk": sort_key,
             "day": event.at[:10],
@@ -86,13 +64,13 @@ class DynamoEventLog:
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return [Event.from_dict(_from_dynamo(i)) for i in items]
+        return [Event.from_dict(dynamo.from_dynamo(i)) for i in items]
 
     def between(self, start: str, end: str, limit: int = 100, token: str | None = None) -> EventPage:
         """Events with start <= at < end, oldest first, across the day partitions they span."""
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
-        state = json.loads(base64.urlsafe_b64decode(token)) if token else {}
+        state = dynamo.decode_token(token) if token else {}
         days = _days(start, end)
         day_index = days.index(state["day"]) if state.get("day") in days else 0
         exclusive = state.get("key")
@@ -106,13 +84,12 @@ class DynamoEventLog:
             if exclusive:
                 kwargs["ExclusiveStartKey"] = exclusive
             page = self.table.query(**kwargs)
-            found.extend(Event.from_dict(_from_dynamo(i)) for i in page.get("Items", [])
+            found.extend(Event.from_dict(dynamo.from_dynamo(i)) for i in page.get("Items", [])
                          if str(i["at"]) < end)
             exclusive = page.get("LastEvaluatedKey")
             if not exclusive:
                 day_index += 1
         next_token = None
         if day_index < len(days):
-            next_state = {"day": days[day_index], "key": _from_dynamo(exclusive) if exclusive else None}
-            next_token = base64.urlsafe_b64encode(json.dumps(next_state).encode()).decode()
+            next_token = dynamo.encode_token({"day": days[day_index], "key": exclusive})
         return EventPage(tuple(found), next_token)

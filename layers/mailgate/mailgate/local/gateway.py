@@ -115,7 +115,7 @@ class LocalGateway:
         moto = ThreadedMotoServer(ip_address=self.options.host, port=self.options.moto_port, verbose=False)
         moto.start()
         self._stoppers.append(moto.stop)
-        clients.client.cache_clear()
+        clients.reset()
         runtime.settings.cache_clear()
         runtime.config.cache_clear()
 

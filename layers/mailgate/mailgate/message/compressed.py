@@ -112,10 +112,10 @@ def zip_declared_entries(data: bytes) -> int | None:
         return int(entries)
     locator = end - 20
     if locator < 0 or not data.startswith(b"PK\x06\x07", locator):
-        return None
+        return int(entries)  # exactly 65535, or a zip64 archive without its locator
     (record,) = struct.unpack_from("<Q", data, locator + 8)
     if record + 40 > len(data) or not data.startswith(b"PK\x06\x06", record):
-        return None
+        return int(entries)
     (entries64,) = struct.unpack_from("<Q", data, record + 32)
     return int(entries64)
 

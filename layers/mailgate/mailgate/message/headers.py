@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from mailgate.message.decoding import decode_base64, decode_text
+from mailgate.message.limits import ParseLimits
 
 # A header block ends at the first line that is neither a field, a continuation nor an mbox
 # "From " line: like the stdlib, that line starts the body.
@@ -40,15 +41,19 @@ class HeaderBlock:
     truncated: tuple[str, ...]  # bounds that cut something
 
 
-def split_header_block(
-    buffer: bytes, start: int, end: int, max_headers: int, max_length: int
-) -> HeaderBlock:
+def split_header_block(buffer: bytes, start: int, end: int, limits: ParseLimits) -> HeaderBlock:
     """Read the header fields of the entity at buffer[start:end] and find where its body starts."""
-    problems: list[str] = []
-    if buffer.startswith(b"\n", start) or buffer.startswith(b"\r\n", start):
+    if start >= end:
+        return HeaderBlock((), start, (), ())
+    if buffer.startswith(b"\n", start, end) or buffer.startswith(b"\r\n", start, end):
         return HeaderBlock((), start + (1 if buffer[start] == 0x0A else 2), (), ())
+    problems: list[str] = []
+    cuts: list[str] = []
     blank = _BLANK_LINE.search(buffer, start, end)
     header_end, body_start = (end, end) if blank is None else (blank.start(), blank.end())
+    if header_end - start > limits.max_header_block_bytes:
+        header_end = start + limits.max_header_block_bytes
+        cuts.append(f"header block larger than {limits.max_header_block_bytes} bytes: the rest not parsed")
     if not _HEADER_LINE.match(buffer, start, end):
         header_end = body_start = start
         problems.append("content starts without a header block")
@@ -57,8 +62,8 @@ def split_header_block(
         if stray is not None and stray.end() < header_end:
             header_end = body_start = stray.end()
             problems.append("header block ends without a blank line")
-    fields, truncated = _fields(buffer, start, header_end, max_headers, max_length)
-    return HeaderBlock(fields, body_start, tuple(problems), truncated)
+    fields, truncated = _fields(buffer, start, header_end, limits.max_headers, limits.max_header_length)
+    return HeaderBlock(fields, body_start, tuple(problems), (*cuts, *truncated))
 
 
 def _fields(

@@ -18,6 +18,7 @@ class ParseLimits:
     max_parts: int = 500  # MIME entities walked, containers included
     max_headers: int = 1000  # header fields kept per entity
     max_header_length: int = 64 * 1024  # characters of one unfolded header value
+    max_header_block_bytes: int = 8 * MiB  # one entity's header block; real ones are kilobytes
     max_part_decoded_bytes: int = 50 * MiB
     max_total_decoded_bytes: int = 200 * MiB
     max_archive_depth: int = 3  # archive levels opened: members of an archive inside an archive...

@@ -85,8 +85,7 @@ def walk(raw: bytes, state: ParseState) -> Walk:
             break
         state.parts += 1
         deepest = max(deepest, item.depth)
-        block = split_header_block(item.buffer, item.start, item.end, limits.max_headers,
-                                   limits.max_header_length)
+        block = split_header_block(item.buffer, item.start, item.end, limits)
         if state.parts == 1:
             root_fields = block.fields
         entity = _describe(item, block, state)
@@ -208,18 +207,22 @@ def _delimiters(buffer: bytes, start: int, end: int, boundary: bytes) -> Iterato
     """(line start, is the close delimiter, start of the next line) for each delimiter line: as the
     feedparser, "--boundary", optional "--", optional blanks, end of line. bytes.find, not a
     regex per boundary: compiling one costs more than parsing a small message."""
-    needle = b"--" + boundary
-    position = buffer.find(needle, start, end)
-    while position >= 0:
-        if position == start or buffer[position - 1] == 0x0A:
-            after = position + len(needle)
-            closing = buffer.startswith(b"--", after, end)
-            line_end = buffer.find(b"\n", after, end)
-            line_end = end if line_end < 0 else line_end
-            rest = buffer[after + 2 if closing else after:line_end].removesuffix(b"\r")
-            if not rest.strip(b" \t"):
-                yield position, closing, min(line_end + 1, end)
-        position = buffer.find(needle, position + 1, end)
+    needle = b"\n--" + boundary  # found at line starts only, so noise mid-line costs nothing
+    line = start if buffer.startswith(needle[1:], start, end) else _next_line(buffer, needle, start, end)
+    while line >= 0:
+        after = line + len(needle) - 1
+        closing = buffer.startswith(b"--", after, end)
+        line_end = buffer.find(b"\n", after, end)
+        line_end = end if line_end < 0 else line_end
+        rest = buffer[after + 2 if closing else after:line_end].removesuffix(b"\r")
+        if not rest.strip(b" \t"):
+            yield line, closing, min(line_end + 1, end)
+        line = _next_line(buffer, needle, line, end)
+
+
+def _next_line(buffer: bytes, needle: bytes, position: int, end: int) -> int:
+    found = buffer.find(needle, position, end)
+    return found + 1 if found >= 0 else -1
 
 
 def _before_line_break(buffer: bytes, line_start: int, floor: int) -> int:

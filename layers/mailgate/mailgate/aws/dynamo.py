@@ -1,0 +1,41 @@
+"""What every DynamoDB adapter needs: the table handle, number conversion, opaque page tokens."""
+
+from __future__ import annotations
+
+import base64
+import json
+from decimal import Decimal
+from typing import Any
+
+from mailgate.aws.clients import resource
+
+
+def table(name: str) -> Any:
+    return resource("dynamodb").Table(name)
+
+
+def to_dynamo(value: Any) -> Any:
+    """The resource layer rejects floats; records carry scores, so map them to Decimal."""
+    return json.loads(json.dumps(value), parse_float=Decimal)
+
+
+def from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [from_dynamo(v) for v in value]
+    return value
+
+
+def encode_token(state: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(from_dynamo(state)).encode()).decode()
+
+
+def decode_token(token: str) -> Any:
+    """Raises ValueError for a token we did not write, so the API can answer 400."""
+    try:
+        return json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("invalid page token") from exc
