@@ -184,6 +184,23 @@ def test_seven_zip_and_rar_are_recognised_and_encrypted_headers_flagged() -> Non
     assert attachment.encrypted
 
 
+def rar5_with_file_extra(extra: bytes) -> bytes:
+    main_body = bytes([1, 0, 0])  # type 1 (main archive header), no flags
+    file_body = bytes([2, 3, len(extra), 10, 0, 5, 0, 0, 0, 1]) + b"a" + extra  # type 2 (file), name "a"
+    return (b"Rar!\x1a\x07\x01\x00" + bytes(4) + bytes([len(main_body)]) + main_body
+            + bytes(4) + bytes([len(file_body)]) + file_body + bytes(10))
+
+
+def test_encryption_of_the_first_file_in_a_rar_is_seen() -> None:
+    locked = rar5_with_file_extra(b"\x03\x01\x00\x00")  # extra record type 1: file encryption
+    plain = rar5_with_file_extra(b"\x03\x02\x00\x00")  # type 2: file hash
+    assert only_attachment(with_attachment(locked, "a.rar")).encrypted
+    assert not only_attachment(with_attachment(plain, "b.rar")).encrypted
+    rar4 = (b"Rar!\x1a\x07\x00" + b"\x00\x00\x73\x00\x00\x0d\x00" + bytes(6)
+            + b"\x00\x00\x74\x04\x00\x20\x00" + bytes(40))  # file header flagged encrypted (0x04)
+    assert only_attachment(with_attachment(rar4, "c.rar")).encrypted
+
+
 def test_damaged_archives_are_reported_not_raised() -> None:
     attachment = only_attachment(with_attachment(b"PK\x03\x04" + bytes(100), "broken.zip"))
     assert attachment.archive_kind == "zip"

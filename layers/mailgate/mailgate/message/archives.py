@@ -40,11 +40,14 @@ def inspect_archive(data: bytes, kind: str, name: str | None, state: ParseState)
 
 
 class _Inspector:
+    """One attachment's walk through its archive levels, sharing the message's budgets."""
+
     def __init__(self, state: ParseState, report: ArchiveReport) -> None:
         self.state = state
         self.limits = state.limits
         self.report = report
         self.full = False  # the member listing bound was reached
+        self.exhausted = False  # the inspection budget was spent
 
     def archive(self, data: bytes, kind: str, prefix: str, depth: int, name: str | None) -> None:
         if kind == "zip":
@@ -53,11 +56,10 @@ class _Inspector:
             self.tar(data, prefix, depth)
         elif kind in ("gzip", "bzip2", "xz"):
             self.stream(data, kind, prefix, depth, name)
-        elif kind in ("7z", "rar"):
-            check = compressed.sevenzip_encrypted if kind == "7z" else compressed.rar_encrypted
-            self.report.encrypted |= check(data)
-            self.report.defects.append(f"{kind} contents not listed{_at(prefix)}")
         else:
+            if kind in ("7z", "rar"):
+                check = compressed.sevenzip_encrypted if kind == "7z" else compressed.rar_encrypted
+                self.report.encrypted |= check(data)
             self.report.defects.append(f"{kind} contents not listed{_at(prefix)}")
 
     def add(self, member: ArchiveMember) -> bool:
@@ -76,8 +78,10 @@ class _Inspector:
     def charge(self, size: int) -> bool:
         """Reserve inflation budget for `size` bytes; False (recorded once) when exhausted."""
         if size > self.state.inspect_allowance():
-            self.state.cut(f"archive inspection budget {self.limits.max_archive_inspect_bytes} bytes "
-                           "reached: further members not examined")
+            if not self.exhausted:
+                self.exhausted = True
+                self.state.cut(f"archive inspection budget {self.limits.max_archive_inspect_bytes} bytes "
+                               "reached: further members not examined")
             return False
         self.state.inspect_bytes += size
         return True

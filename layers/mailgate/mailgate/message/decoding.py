@@ -93,13 +93,14 @@ def html_meta_charset(html: bytes) -> str | None:
 
 @lru_cache(maxsize=256)
 def resolve_charset(name: str) -> str | None:
-    """The Python codec for a declared charset; None means "guess" (absent, ASCII or unknown)."""
+    """The Python codec for a declared charset: "" means guess (ASCII or a placeholder name),
+    None that the name is unknown or not a charset."""
     label = name.strip().strip("\"'").lower()
     label = _CHARSET_ALIASES.get(label, label)
-    if not label or len(label) > 40:
-        return None
+    if not label:
+        return ""
     try:
-        info = codecs.lookup(label)
+        info = codecs.lookup(label[:40])
     except (LookupError, ValueError):
         return None
     if info.name in _REFUSED_CODECS or not getattr(info, "_is_text_encoding", True):
@@ -109,12 +110,11 @@ def resolve_charset(name: str) -> str | None:
 
 def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
     """Text from bytes in a declared charset: (text, problem or None); never raises."""
-    codec = resolve_charset(charset) if charset else None
-    problem = None
-    if charset and codec is None and resolve_charset_is_unknown(charset):
-        problem = f"unknown charset {charset.strip()[:40]!r}"
-    if codec is None:
+    codec = resolve_charset(charset) if charset else ""
+    if not codec:
+        problem = None if codec == "" else f"unknown charset {(charset or '').strip()[:40]!r}"
         return guess_text(data), problem
+    problem = None
     try:
         text = data.decode(codec)
     except UnicodeDecodeError:
@@ -123,12 +123,6 @@ def decode_text(data: bytes, charset: str | None) -> tuple[str, str | None]:
     except Exception:  # a codec is third-party code running on hostile bytes
         return guess_text(data), f"charset {charset!r} failed to decode"
     return text.removeprefix("\ufeff"), problem
-
-
-def resolve_charset_is_unknown(charset: str) -> bool:
-    """True when a declared charset is not simply "ASCII / guess" but a name we cannot use."""
-    label = charset.strip().strip("\"'").lower()
-    return _CHARSET_ALIASES.get(label, label) != ""
 
 
 def guess_text(data: bytes) -> str:

@@ -22,7 +22,7 @@ class ParseLimits:
     max_part_decoded_bytes: int = 50 * MiB
     max_total_decoded_bytes: int = 200 * MiB
     max_archive_depth: int = 3  # archive levels opened: members of an archive inside an archive...
-    max_archive_members: int = 2000  # members listed per attachment, nested ones included
+    max_archive_members: int = 2000  # members listed per message, all attachments and levels together
     max_archive_ratio: int = 100  # expansion ratio above which a large expansion is a bomb
     max_archive_expanded_bytes: int = 500 * MiB  # declared expansion above which an archive is a bomb
     archive_bomb_floor_bytes: int = 10 * MiB  # a high ratio only matters for expansions this large

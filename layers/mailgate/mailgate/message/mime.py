@@ -1,10 +1,10 @@
 """The bounded MIME walk: raw bytes to a flat list of leaf entities, in document order.
 
 The stdlib's feedparser builds the whole tree before anything can bound it, recurses per level
-(a few thousand nested multiparts raise RecursionError) and touches every line in Python. This walk
-is iterative, reads only header blocks and boundary lines (found by the regex engine), and stops
-at `max_depth` and `max_parts`, recording each cut. Headers and parameters still go through the
-stdlib (RFC 2231 parameters, defaults), and boundaries follow the feedparser's rules.
+(2,000 nested multiparts raise RecursionError) and touches every line in Python. This walk is
+iterative, reads only header blocks and delimiter lines (found with bytes.find), and stops at
+`max_depth` and `max_parts`, recording each cut. Parameters still go through the stdlib (RFC 2231,
+defaults), and delimiters follow the feedparser's rules, so both read a message the same way.
 """
 
 from __future__ import annotations

@@ -98,24 +98,24 @@ class Message:
     """One message, parsed once under hard bounds. Malformed input still yields a Message;
     what was wrong or cut is in `defects`, and `incomplete` says a bound stopped inspection."""
 
-    raw: bytes = field(repr=False)
-    headers: tuple[tuple[str, str], ...]
+    raw: bytes = field(repr=False)  # the original, untouched
+    headers: tuple[tuple[str, str], ...]  # top-level fields in order: RFC 2047-decoded, unfolded
     subject: str
     message_id: str | None
     date: str | None
-    from_addresses: tuple[tuple[str, str], ...]
+    from_addresses: tuple[tuple[str, str], ...]  # (display name, addr-spec) of the first From field
     reply_to: tuple[tuple[str, str], ...]
     to: tuple[tuple[str, str], ...]
     cc: tuple[tuple[str, str], ...]
-    text_body: str
-    html_body: str
-    html_text: str
+    text_body: str  # text/plain body parts, attached messages' included, joined by newlines
+    html_body: str  # text/html body parts, decoded (HTML attachments are attachments)
+    html_text: str  # what a reader sees of html_body: no script, style or head
     attachments: tuple[Attachment, ...]
-    urls: tuple[Url, ...]
-    parts_count: int
-    max_depth_seen: int
+    urls: tuple[Url, ...]  # deduplicated per (url, source), document order
+    parts_count: int  # MIME entities walked, containers included
+    max_depth_seen: int  # 0: the top level; each multipart or message/rfc822 level adds one
     size: int
-    defects: tuple[str, ...]
+    defects: tuple[str, ...]  # malformations and every cut a bound made, readable
     incomplete: bool = False
 
     def header(self, name: str) -> str | None:
