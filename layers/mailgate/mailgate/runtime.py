@@ -7,6 +7,7 @@ clients, resolvers and the parsed configuration.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING
@@ -94,12 +95,20 @@ def deliverer_for(route: Route) -> Deliverer:
     return SmtpRelay(route, cfg.delivery, secrets=SecretStore())
 
 
+def outbound_signer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
+    """dkimpy is loaded only by gateways that sign."""
+    if not cfg.dkim_signing:
+        return None
+    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
+    from mailgate.delivery.signing import OutboundSigner  # noqa: PLC0415
+
+    return OutboundSigner(cfg.dkim_signing, SecretStore())
+
+
 def rules_service() -> RulesService:
     from mailgate.aws.idempotency import DynamoExecuteOnce  # noqa: PLC0415
     from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
-    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
     from mailgate.aws.ses_sender import SesRawSender  # noqa: PLC0415
-    from mailgate.delivery.signing import OutboundSigner  # noqa: PLC0415
     from mailgate.processing import RulesPorts  # noqa: PLC0415
     from mailgate.services import RulesService  # noqa: PLC0415
 
@@ -111,6 +120,6 @@ def rules_service() -> RulesService:
         deliverer_for=deliverer_for,
         bounce_sender=SesRawSender(),
         execute_once=DynamoExecuteOnce(s.idempotency_table),
-        sign=OutboundSigner(cfg.dkim_signing, SecretStore()) if cfg.dkim_signing else None,
+        sign=outbound_signer(cfg),
     )
     return RulesService(cfg, store, ports)
