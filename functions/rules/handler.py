@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate import runtime
 from mailgate.handlers import is_sqs_event, process_sqs_batch
-from mailgate.services import RulesService
+from mailgate.rules_service import RulesService
 
 logger = Logger(service="mailgate-rules")
 

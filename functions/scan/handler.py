@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from mailgate import runtime
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.ingress import parse_inbound_event
-from mailgate.services import ScanService
+from mailgate.scan_service import ScanService
 
 logger = Logger(service="mailgate-scan")
 

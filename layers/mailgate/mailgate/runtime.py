@@ -17,9 +17,11 @@ from mailgate.config import GatewayConfig, Route, load_config
 if TYPE_CHECKING:  # each handler imports only what its own path needs: that is its cold start
     from mailgate.aws.event_table import DynamoEventLog
     from mailgate.aws.mail_store import S3MailStore
+    from mailgate.aws.secrets import SecretStore
     from mailgate.backup.keeper import BackupKeeper
     from mailgate.delivery.base import Deliverer
-    from mailgate.services import RulesService, ScanService
+    from mailgate.rules_service import RulesService
+    from mailgate.scan_service import ScanService
 
 
 @dataclass(frozen=True)
@@ -74,13 +76,21 @@ def backup_keeper(s: Settings, cfg: GatewayConfig, store: S3MailStore) -> Backup
 def scan_service() -> ScanService:
     from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
     from mailgate.aws.queue import SqsQueue  # noqa: PLC0415
+    from mailgate.scan_service import ScanService  # noqa: PLC0415
     from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
-    from mailgate.services import ScanService  # noqa: PLC0415
 
     s, cfg = settings(), config()
     store = S3MailStore(s.mail_bucket)
     return ScanService(cfg, store, event_log(s, cfg), build_scanners(cfg), backup_keeper(s, cfg, store),
                        SqsQueue(s.rules_queue_url), s.reports_prefix)
+
+
+@cache
+def secret_store() -> SecretStore:
+    """One per process, so secrets are read once and not on every delivery."""
+    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
+
+    return SecretStore()
 
 
 def deliverer_for(route: Route) -> Deliverer:
@@ -89,20 +99,18 @@ def deliverer_for(route: Route) -> Deliverer:
         from mailgate.aws.ses_sender import SesRawSender  # noqa: PLC0415
 
         return SesRawSender()
-    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
     from mailgate.delivery.smtp_relay import SmtpRelay  # noqa: PLC0415
 
-    return SmtpRelay(route, cfg.delivery, secrets=SecretStore())
+    return SmtpRelay(route, cfg.delivery, secrets=secret_store())
 
 
 def outbound_signer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
     """dkimpy is loaded only by gateways that sign."""
     if not cfg.dkim_signing:
         return None
-    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
     from mailgate.delivery.signing import OutboundSigner  # noqa: PLC0415
 
-    return OutboundSigner(cfg.dkim_signing, SecretStore())
+    return OutboundSigner(cfg.dkim_signing, secret_store())
 
 
 def rules_service() -> RulesService:
@@ -110,7 +118,7 @@ def rules_service() -> RulesService:
     from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
     from mailgate.aws.ses_sender import SesRawSender  # noqa: PLC0415
     from mailgate.processing import RulesPorts  # noqa: PLC0415
-    from mailgate.services import RulesService  # noqa: PLC0415
+    from mailgate.rules_service import RulesService  # noqa: PLC0415
 
     s, cfg = settings(), config()
     store = S3MailStore(s.mail_bucket)

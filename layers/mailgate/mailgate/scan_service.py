@@ -1,12 +1,12 @@
-"""The two steps of the mail path as services: what the `scan` and `rules` handlers call.
+"""The scan step as a service: what the `scan` handler calls.
 
-They hold no boto3: storage, queues and logs arrive as ports, so Lambda, local mode and the tests
-run the same code against different adapters.
+It holds no boto3: storage, queues and logs arrive as ports, so Lambda, local mode and the tests run
+the same code against different adapters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,13 +16,11 @@ from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.ingress import InboundMail, client_from_trusted_received
 from mailgate.message import Message, parse_message
-from mailgate.report import ScanReport
 from mailgate.scanners.base import ScanContext, Scanner
 from mailgate.scanning import scan_message
 
 if TYPE_CHECKING:  # the scan path never loads the delivery code
     from mailgate.backup.keeper import BackupKeeper
-    from mailgate.processing import RulesPorts
 
 
 class MailStore(Protocol):
@@ -95,6 +93,8 @@ class ScanService:
             if attempt < self.config.delivery.max_attempts:
                 raise
             envelope = inbound.envelope
+            from mailgate.last_resort import hold_after_failure  # noqa: PLC0415
+
             hold_after_failure(self.backup, self.events, inbound.message_id,
                                {"bucket": inbound.bucket, "key": inbound.key},
                                envelope.recipients if envelope else (),
@@ -130,55 +130,3 @@ class ScanService:
         report_key = f"{self.reports_prefix}{mid}.json"
         self.store.put_json(report_key, report.to_dict())
         return HandOff(mid, self.store.bucket, report_key, report.raw_location, envelope.mail_from, accepted)
-
-
-class RulesService:
-    def __init__(self, config: GatewayConfig, store: MailStore, ports: RulesPorts) -> None:
-        self.config = config
-        self.store = store
-        self.ports = ports
-
-    def load(self, handoff: dict[str, Any]) -> tuple[ScanReport, bytes]:
-        report = ScanReport.from_dict(self.store.get_json(handoff["report_key"], handoff.get("bucket")))
-        raw = self.store.get_bytes(report.raw_location["key"], report.raw_location["bucket"])
-        return report, raw
-
-    def process(self, handoff: dict[str, Any], final_attempt: bool) -> list[dict[str, Any]]:
-        from mailgate.processing import process_report  # noqa: PLC0415
-
-        report, raw = self.load(handoff)
-        subject = str(report.facts.get("subject") or "")
-        return process_report(report, raw, subject, self.config, self.ports, final_attempt)
-
-    def bind_invocation(self, context: Any) -> None:
-        register = getattr(self.ports.execute_once, "register_lambda_context", None)
-        if register is not None:
-            register(context)
-
-    def handle(self, handoff: dict[str, Any], attempt: int) -> list[dict[str, Any]]:
-        """Process a hand-off; on the last attempt, failures end in Backup instead of raising."""
-        final = attempt >= self.config.delivery.max_attempts
-        try:
-            return self.process(handoff, final)
-        except Exception as exc:
-            if not final:
-                raise
-            hold_after_failure(self.ports.backup, self.ports.events, str(handoff.get("message_id")),
-                               dict(handoff.get("raw_location") or {}), handoff.get("recipients") or (),
-                               str(handoff.get("mail_from") or ""), f"{type(exc).__name__}: {exc}")
-            return [{"status": "backup", "error": str(exc)}]
-
-
-def hold_after_failure(backup: BackupKeeper, events: EventLog, message_id: str,
-                       raw_location: dict[str, str], recipients: Sequence[str], sender: str,
-                       error: str) -> None:
-    """The last resort when processing keeps failing: keep the original, say why."""
-    record = backup.keep(message_id, raw_location, tuple(recipients), sender, "", "processing failed", error)
-    events.append([
-        ev.Event(message_id, ev.ERROR, f"processing failed: {error}"),
-        ev.Event(message_id, ev.BACKUP, "original kept in Backup after processing failed",
-                 ", ".join(recipients), {"backup_id": record.backup_id, "error": error}),
-    ])
-
-
-SignFunction = Callable[[bytes], bytes]

@@ -1,0 +1,48 @@
+"""The rules step as a service: what the `rules` handler calls."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from mailgate.config import GatewayConfig
+from mailgate.last_resort import hold_after_failure
+from mailgate.processing import RulesPorts, process_report
+from mailgate.report import ScanReport
+
+if TYPE_CHECKING:
+    from mailgate.scan_service import MailStore
+
+
+class RulesService:
+    def __init__(self, config: GatewayConfig, store: MailStore, ports: RulesPorts) -> None:
+        self.config = config
+        self.store = store
+        self.ports = ports
+
+    def load(self, handoff: dict[str, Any]) -> tuple[ScanReport, bytes]:
+        report = ScanReport.from_dict(self.store.get_json(handoff["report_key"], handoff.get("bucket")))
+        raw = self.store.get_bytes(report.raw_location["key"], report.raw_location["bucket"])
+        return report, raw
+
+    def process(self, handoff: dict[str, Any], final_attempt: bool) -> list[dict[str, Any]]:
+        report, raw = self.load(handoff)
+        subject = str(report.facts.get("subject") or "")
+        return process_report(report, raw, subject, self.config, self.ports, final_attempt)
+
+    def bind_invocation(self, context: Any) -> None:
+        register = getattr(self.ports.execute_once, "register_lambda_context", None)
+        if register is not None:
+            register(context)
+
+    def handle(self, handoff: dict[str, Any], attempt: int) -> list[dict[str, Any]]:
+        """Process a hand-off; on the last attempt, failures end in Backup instead of raising."""
+        final = attempt >= self.config.delivery.max_attempts
+        try:
+            return self.process(handoff, final)
+        except Exception as exc:
+            if not final:
+                raise
+            hold_after_failure(self.ports.backup, self.ports.events, str(handoff.get("message_id")),
+                               dict(handoff.get("raw_location") or {}), handoff.get("recipients") or (),
+                               str(handoff.get("mail_from") or ""), f"{type(exc).__name__}: {exc}")
+            return [{"status": "backup", "error": str(exc)}]
