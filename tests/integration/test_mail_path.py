@@ -190,3 +190,17 @@ def test_health_and_validation_errors_from_the_api(gateway):
     status, body = get_json(f"{gateway.api_url}/events?limit=5")
     assert status == 200
     assert len(body["events"]) <= 5
+
+
+def test_partly_deferred_recipients_are_retried_without_redelivering_the_others(
+        gateway, refusing_server: RecordingServer):
+    refusing_server.reset()
+    refusing_server.reply_to_rcpt("slow@refusing.test", "451 4.2.0 Mailbox busy, try later")
+    data = simple_message("alice@sender.test", "ok@refusing.test, slow@refusing.test", "half now, half later")
+    message_id = send(gateway, "alice@sender.test", ["ok@refusing.test", "slow@refusing.test"], data)
+    backup = wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "backup"], timeout=60)
+    assert [e["recipient"] for e in backup] == ["slow@refusing.test"]
+    mine = [m for m in refusing_server.messages if f"X-Mailgate-Id: {message_id}".encode() in m.data]
+    assert [list(m.rcpt_tos) for m in mine] == [["ok@refusing.test"]]  # delivered once, never again on retries
+    delivered_events = [e for e in events(gateway, message_id) if e["kind"] == "delivered"]
+    assert [e["recipient"] for e in delivered_events] == ["ok@refusing.test"]

@@ -2,7 +2,8 @@
 
 Each group's action runs at most once per (message, recipients) through `execute_once` (Powertools
 idempotency on DynamoDB in the cloud), so a retried invocation never delivers twice. Temporary
-delivery failures raise RetryLater until the last attempt, which keeps the message in Backup.
+delivery failures raise TemporaryDeliveryError until the last attempt, which keeps the message in
+Backup; the queue redelivers the hand-off in between.
 """
 
 from __future__ import annotations
@@ -22,14 +23,6 @@ from mailgate.events.log import EventLog
 from mailgate.report import ScanReport
 from mailgate.rules.decision import DELETE, DELIVER, REJECT, Decision
 from mailgate.rules.default_policy import decide
-
-
-class RetryLater(RuntimeError):
-    """Some recipients could not be reached yet; the queue redelivers the hand-off later."""
-
-    def __init__(self, message: str, recipients: Sequence[str]) -> None:
-        super().__init__(message)
-        self.recipients = tuple(recipients)
 
 
 class ExecuteOnce(Protocol):
@@ -115,10 +108,8 @@ class MessageProcessor:
             pending = tuple(outcome.get("retry_recipients") or ())
             if pending:  # delivered to some, 4xx for others: try those again as a group of their own
                 retry.extend(pending)
-        if retry and recipients is None:
+        if retry:  # strictly fewer recipients each time (an all-4xx group raises), so this ends
             outcomes.extend(self.run(retry))
-        elif retry:
-            raise RetryLater(f"{len(retry)} recipient(s) deferred", retry)
         return outcomes
 
     def _act(self, group: _Group) -> dict[str, Any]:
