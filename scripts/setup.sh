@@ -14,6 +14,9 @@ APT_PACKAGES=(
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
+# Node.js runs the CDK CLI and the jsii runtime behind aws-cdk-lib; use the machine's if it has one.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -47,4 +50,12 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; th
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip==25.3"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
   echo "$want" > "$stamp"
+fi
+
+lock_stamp=node_modules/.mailgate-installed
+want_lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ ! -x node_modules/.bin/cdk ] || [ "$(cat "$lock_stamp" 2>/dev/null)" != "$want_lock" ]; then
+  echo "setup: npm ci (the pinned CDK command line)"
+  npm ci --no-audit --no-fund --ignore-scripts >/dev/null
+  echo "$want_lock" > "$lock_stamp"
 fi
