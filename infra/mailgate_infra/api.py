@@ -1,0 +1,93 @@
+"""The admin API: Cognito-authenticated REST API (validated, throttled, logged) proxying to `api`."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from mailgate_infra import nag, names
+from mailgate_infra.functions import FunctionSettings, log_retention, python_function
+from mailgate_infra.grants import read_prefix
+from mailgate_infra.props import ApiDomain
+from mailgate_infra.storage import Storage
+
+
+class AdminApi(Construct):
+    def __init__(self, scope: Construct, id: str, *, storage: Storage, layer: lambda_.ILayerVersion,
+                 settings: FunctionSettings, domain: ApiDomain | None) -> None:
+        super().__init__(scope, id)
+        self.user_pool = self._user_pool()
+        self.client = self.user_pool.add_client("AdminClient", auth_flows=cognito.AuthFlow(user_srp=True),
+                                                prevent_user_existence_errors=True,
+                                                generate_secret=False)
+        self.groups = [cognito.CfnUserPoolGroup(self, f"Group{g}", user_pool_id=self.user_pool.user_pool_id,
+                                                group_name=g) for g in names.USER_GROUPS]
+        env = {**settings.environment, "SETTINGS_TABLE": storage.settings.table_name}
+        self.function = python_function(
+            self, "Api", code_dir="api", layer=layer, timeout=Duration.seconds(29), service="api",
+            settings=FunctionSettings(settings.memory_mb, settings.log_retention_days, env, settings.vpc))
+        self._grant(storage)
+        self.rest_api = self._rest_api(settings.log_retention_days, domain)
+
+    def _user_pool(self) -> cognito.UserPool:
+        return cognito.UserPool(
+            self, "Users", self_sign_up_enabled=False, sign_in_aliases=cognito.SignInAliases(email=True),
+            mfa=cognito.Mfa.REQUIRED, mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            password_policy=cognito.PasswordPolicy(min_length=14, require_digits=True, require_lowercase=True,
+                                                   require_uppercase=True, require_symbols=True,
+                                                   temp_password_validity=Duration.days(3)),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            feature_plan=cognito.FeaturePlan.PLUS,
+            standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
+            removal_policy=RemovalPolicy.RETAIN)
+
+    def _grant(self, storage: Storage) -> None:
+        """Reads what it shows (events, Backup, stored mail); edits settings and Backup entries."""
+        storage.events.grant_read_data(self.function)
+        storage.backup.grant_read_write_data(self.function)
+        storage.settings.grant_read_write_data(self.function)
+        read_prefix(storage.bucket, self.function, names.BACKUP_PREFIX)
+        read_prefix(storage.bucket, self.function, names.REPORTS_PREFIX)
+        nag.acknowledge_role(self.function, {
+            **nag.common(), **{nag.table_indexes(t): nag.INDEX_REASON for t in (storage.events, storage.backup)},
+            **{nag.object_prefix(storage.bucket, p): nag.PREFIX_REASON
+               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX)}})
+
+    def _rest_api(self, log_days: int, domain: ApiDomain | None) -> apigw.RestApi:
+        access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention(log_days),
+                                    removal_policy=RemovalPolicy.RETAIN)
+        authorizer = apigw.CognitoUserPoolsAuthorizer(self, "Authorizer", cognito_user_pools=[self.user_pool])
+        api = apigw.LambdaRestApi(
+            self, "Rest", handler=self.function, proxy=False, cloud_watch_role=True,
+            cloud_watch_role_removal_policy=RemovalPolicy.DESTROY,
+            default_method_options=apigw.MethodOptions(
+                authorizer=authorizer, authorization_type=apigw.AuthorizationType.COGNITO),
+            deploy_options=apigw.StageOptions(
+                stage_name="v1", tracing_enabled=True, throttling_rate_limit=50, throttling_burst_limit=100,
+                logging_level=apigw.MethodLoggingLevel.ERROR, metrics_enabled=True,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True, http_method=True, ip=True, protocol=True, request_time=True,
+                    resource_path=True, response_length=True, status=True, user=True)),
+            domain_name=apigw.DomainNameOptions(
+                domain_name=domain.domain_name,
+                certificate=acm.Certificate.from_certificate_arn(self, "Cert", domain.certificate_arn),
+                security_policy=apigw.SecurityPolicy.TLS_1_2) if domain else None)
+        validator = api.add_request_validator("Validate", validate_request_body=True,
+                                              validate_request_parameters=True)
+        api.root.add_method("ANY", request_validator=validator)
+        api.root.add_resource("{proxy+}").add_method("ANY", request_validator=validator)
+        Validations.of(api).acknowledge(
+            Acknowledgment(id="AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                               "AmazonAPIGatewayPushToCloudWatchLogs]", reason=(
+                "API Gateway's account-level CloudWatch role uses the AWS managed "
+                "AmazonAPIGatewayPushToCloudWatchLogs policy, the documented way to enable execution logs.")),
+            Acknowledgment(id="AwsSolutions::AwsSolutions-APIG3", reason=(
+                "WAF is an operator choice (cost, rules); every method needs a Cognito token and the stage "
+                "is throttled. Attach a web ACL to the stage if required.")))
+        return api

@@ -1,0 +1,69 @@
+"""`MailGateway`: the whole gateway as one L3 construct composed of one construct per concern."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from mailgate_infra import names
+from mailgate_infra.api import AdminApi
+from mailgate_infra.directory import DirectorySync
+from mailgate_infra.functions import RUNTIME, FunctionSettings, layer_directory
+from mailgate_infra.ingress import Ingress
+from mailgate_infra.monitoring import Monitoring
+from mailgate_infra.processing import SCAN_TIMEOUT, Processing
+from mailgate_infra.props import MailGatewayProps
+from mailgate_infra.scanning import SignatureRefresh
+from mailgate_infra.storage import Storage
+
+__all__ = ["MailGateway", "MailGatewayProps"]
+
+
+def dlq_receive_count(max_attempts: int) -> int:
+    """The code retries delivery `max_attempts` times then writes its own last-resort Backup; the DLQ
+    must only take what that path could not handle, so it receives after two more deliveries."""
+    return max_attempts + 2
+
+
+class MailGateway(Construct):
+    def __init__(self, scope: Construct, id: str, props: MailGatewayProps) -> None:
+        super().__init__(scope, id)
+        config = props.parsed()  # a bad configuration fails synth here, naming the field
+        self.max_receive_count = dlq_receive_count(config.delivery.max_attempts)
+        self.storage = Storage(self, "Storage", props)
+        self.ingress = Ingress(self, "Ingress", props, self.storage, SCAN_TIMEOUT, self.max_receive_count)
+        self.layer = lambda_.LayerVersion(self, "MailgateLayer", code=lambda_.Code.from_asset(str(layer_directory())),
+                                          compatible_runtimes=[RUNTIME],
+                                          description="mailgate domain library and its dependencies")
+        settings = FunctionSettings(props.function_memory_mb, props.log_retention_days,
+                                    self._environment(props), props.vpc)
+        self.processing = Processing(self, "Processing", storage=self.storage, ingress=self.ingress,
+                                     layer=self.layer, settings=settings, max_receive_count=self.max_receive_count,
+                                     rules_concurrency=props.rules_concurrency)
+        self.directory = DirectorySync(self, "Directory", storage=self.storage, layer=self.layer, settings=settings)
+        self.api = AdminApi(self, "Admin", storage=self.storage, layer=self.layer, settings=settings,
+                            domain=props.api_domain)
+        self.signatures = SignatureRefresh(self, "ClamAV", storage=self.storage,
+                                           log_retention_days=props.log_retention_days)
+        self.monitoring = Monitoring(
+            self, "Monitoring", key=self.storage.key, alarm_email=props.alarm_email,
+            dlqs={"Scan": self.ingress.scan_dlq, "Rules": self.processing.rules_dlq,
+                  "LdapSchedule": self.directory.dlq},
+            functions={"Scan": self.processing.scan, "Rules": self.processing.rules,
+                       "LdapSync": self.directory.function, "Api": self.api.function,
+                       "SignatureRefresh": self.signatures.function})
+        CfnOutput(self, "ReceiptRuleSetName", value=self.ingress.rule_set.receipt_rule_set_name,
+                  description="activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>")
+        CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
+        CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
+        CfnOutput(self, "MailBucketName", value=self.storage.bucket.bucket_name)
+
+    def _environment(self, props: MailGatewayProps) -> dict[str, str]:
+        s = self.storage
+        return {"MAIL_BUCKET": s.bucket.bucket_name, "INCOMING_PREFIX": names.INCOMING_PREFIX,
+                "REPORTS_PREFIX": names.REPORTS_PREFIX, "BACKUP_PREFIX": names.BACKUP_PREFIX,
+                "EVENTS_TABLE": s.events.table_name, "BACKUP_TABLE": s.backup.table_name,
+                "IDEMPOTENCY_TABLE": s.idempotency.table_name, "SETTINGS_TABLE": s.settings.table_name,
+                "MAILGATE_CONFIG": props.config_json(), "SECRETS_PREFIX": names.SECRETS_PREFIX,
+                **props.extra_env}

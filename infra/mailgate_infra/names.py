@@ -1,0 +1,33 @@
+"""Names shared by the constructs and the function code: prefixes, environment variables, groups.
+
+Table key schemas come from `mailgate.aws.resources` so the CDK tables match what the adapters query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailgate.aws.resources import settings_table_spec, table_specs
+
+INCOMING_PREFIX = "incoming/"
+REPORTS_PREFIX = "reports/"
+BACKUP_PREFIX = "backup/"
+SECRETS_PREFIX = "mailgate/"  # LDAP bind passwords, DKIM keys, SMTP credentials live under this name
+SERVICE_NAME = "mailgate"
+METRICS_NAMESPACE = "mailgate"
+DELIVERY_FAILED_METRIC = "DeliveryFailed"
+SIGNATURE_AGE_METRIC = "SignatureAgeHours"
+USER_GROUPS = ("Administrator", "SecurityOfficer", "Auditor", "PersonalUser")
+EVENTS_TTL = "expires_at"
+BACKUP_TTL = "expires_at"
+IDEMPOTENCY_TTL = "expiration"
+LDAP_SYNC_RATE_MINUTES = 30
+
+
+def _spec_by_role() -> dict[str, dict[str, Any]]:
+    events, backup, idempotency = table_specs("events", "backup", "idempotency")
+    return {"events": events, "backup": backup, "idempotency": idempotency,
+            "settings": settings_table_spec("settings")}
+
+
+TABLE_SPECS = _spec_by_role()

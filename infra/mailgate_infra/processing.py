@@ -1,0 +1,94 @@
+"""scan and rules: SQS-driven functions with partial batch failures, each with a least-privilege role."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from constructs import Construct
+
+from mailgate_infra import nag, names
+from mailgate_infra.functions import FunctionSettings, python_function
+from mailgate_infra.grants import read_prefix, write_prefix
+from mailgate_infra.ingress import Ingress, queue_with_dlq
+from mailgate_infra.storage import Storage
+
+SCAN_TIMEOUT = Duration.seconds(120)
+RULES_TIMEOUT = Duration.seconds(300)
+
+
+def secrets_arn(scope: Construct) -> str:
+    """Every secret under the mailgate/ name prefix (LDAP bind passwords, DKIM keys, SMTP logins)."""
+    return Stack.of(scope).format_arn(service="secretsmanager", resource="secret",
+                                      resource_name=f"{names.SECRETS_PREFIX}*",
+                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
+
+
+class Processing(Construct):
+    def __init__(self, scope: Construct, id: str, *, storage: Storage, ingress: Ingress,
+                 layer: lambda_.ILayerVersion, settings: FunctionSettings, max_receive_count: int,
+                 rules_concurrency: int) -> None:
+        super().__init__(scope, id)
+        self.rules_queue, self.rules_dlq = queue_with_dlq(
+            self, "RulesQueue", storage.key, Duration.seconds(RULES_TIMEOUT.to_seconds() * 6), max_receive_count)
+        env = {**settings.environment, "RULES_QUEUE_URL": self.rules_queue.queue_url}
+        settings = FunctionSettings(settings.memory_mb, settings.log_retention_days, env, settings.vpc)
+        self.scan = python_function(self, "Scan", code_dir="scan", settings=settings, layer=layer,
+                                    timeout=SCAN_TIMEOUT, service="scan")
+        self.rules = python_function(self, "Rules", code_dir="rules", settings=settings, layer=layer,
+                                     timeout=RULES_TIMEOUT, service="rules",
+                                     reserved_concurrency=rules_concurrency)
+        for fn, queue in ((self.scan, ingress.scan_queue), (self.rules, self.rules_queue)):
+            fn.add_event_source(sources.SqsEventSource(queue, batch_size=5, report_batch_item_failures=True))
+        self._grant_scan(storage)
+        self._grant_rules(storage)
+        self._acknowledge(storage)
+
+    def _grant_scan(self, storage: Storage) -> None:
+        """scan: reads incoming/, writes reports/ and backup/, event and Backup records, hands to rules."""
+        bucket = storage.bucket
+        read_prefix(bucket, self.scan, names.INCOMING_PREFIX)
+        write_prefix(bucket, self.scan, names.REPORTS_PREFIX)
+        write_prefix(bucket, self.scan, names.BACKUP_PREFIX)
+        storage.events.grant_write_data(self.scan)
+        storage.backup.grant_write_data(self.scan)
+        storage.settings.grant_read_data(self.scan)
+        self.rules_queue.grant_send_messages(self.scan)
+
+    def _grant_rules(self, storage: Storage) -> None:
+        """rules: reads incoming/ and reports/, writes backup/ and its tables, sends, reads its secrets."""
+        bucket = storage.bucket
+        read_prefix(bucket, self.rules, names.INCOMING_PREFIX)
+        read_prefix(bucket, self.rules, names.REPORTS_PREFIX)
+        write_prefix(bucket, self.rules, names.BACKUP_PREFIX)
+        storage.events.grant_write_data(self.rules)
+        storage.backup.grant_write_data(self.rules)
+        storage.idempotency.grant_read_write_data(self.rules)
+        storage.settings.grant_read_data(self.rules)
+        self.rules.add_to_role_policy(iam.PolicyStatement(
+            sid="SendRawMail", actions=["ses:SendRawEmail"],
+            resources=[self.rules.stack.format_arn(service="ses", resource="identity", resource_name="*")]))
+        self.rules.add_to_role_policy(iam.PolicyStatement(
+            sid="ReadMailgateSecrets", actions=["secretsmanager:GetSecretValue"], resources=[secrets_arn(self)]))
+
+    def _acknowledge(self, storage: Storage) -> None:
+        bucket, tables = storage.bucket, (storage.events, storage.backup)
+        indexes = {nag.table_indexes(t): nag.INDEX_REASON for t in tables}
+        nag.acknowledge_role(self.scan, {**nag.common(), **indexes, **{
+            nag.object_prefix(bucket, p): nag.PREFIX_REASON
+            for p in (names.INCOMING_PREFIX, names.REPORTS_PREFIX, names.BACKUP_PREFIX)}})
+        nag.acknowledge_role(self.rules, {**nag.common(), **indexes, **{
+            nag.object_prefix(bucket, p): nag.PREFIX_REASON
+            for p in (names.INCOMING_PREFIX, names.REPORTS_PREFIX, names.BACKUP_PREFIX)},
+            f"Resource::{_ses_identities()}": "ses:SendRawEmail: the sending identity is chosen at run time "
+                                              "(the recipient domain's route), so any identity of this account.",
+            f"Resource::{_secrets()}": "secretsmanager:GetSecretValue only under the mailgate/ name prefix."})
+
+
+def _ses_identities() -> str:
+    return "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*"
+
+
+def _secrets() -> str:
+    return f"arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{names.SECRETS_PREFIX}*"

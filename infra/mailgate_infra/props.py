@@ -1,0 +1,47 @@
+"""The construct's inputs, checked at synth time so a bad configuration fails `cdk synth`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_cdk import aws_ec2 as ec2
+
+from mailgate.config import GatewayConfig, parse_config
+
+
+@dataclass(frozen=True)
+class ApiDomain:
+    """A custom domain for the admin API: the name and an ACM certificate ARN in the stack's region."""
+
+    domain_name: str
+    certificate_arn: str
+
+
+@dataclass(frozen=True)
+class MailGatewayProps:
+    """`gateway_config` is the JSON configuration the functions read (`mailgate.config`); its
+    `domains` are the accepted domains (the receipt rule's recipients) with their delivery routes."""
+
+    gateway_config: dict[str, Any]
+    alarm_email: str | None = None
+    incoming_retention_days: int = 30
+    reports_retention_days: int = 90
+    log_retention_days: int = 90
+    function_memory_mb: int = 1024
+    vpc: ec2.IVpc | None = None
+    api_domain: ApiDomain | None = None
+    activate_rule_set: bool = False
+    rules_concurrency: int = 10  # protects the organisation's mail server from a burst
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    def parsed(self) -> GatewayConfig:
+        """Validate with the functions' own parser: the ConfigError names the bad field."""
+        config = parse_config(self.config_json())
+        if not config.domains:
+            raise ValueError("gateway_config.domains: at least one accepted domain is required")
+        return config
+
+    def config_json(self) -> str:
+        return json.dumps(self.gateway_config, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,232 @@
+"""The synthesised MailgateStack: every resource and permission the design asks for."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk.assertions import Match
+
+from mailgate.aws.resources import settings_table_spec, table_specs
+from mailgate.config import ConfigError
+from tests.infra.helpers import actions, of_type, resources_text, role_id, statements
+
+Resources = dict[str, dict[str, Any]]
+
+# AWS requires Resource "*" for these actions (no resource-level permissions exist for them).
+STAR_RESOURCE_ALLOWED = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"}
+
+
+def test_mail_bucket_is_kms_encrypted_versioned_private_and_logged(template: Any) -> None:
+    template.has_resource_properties("AWS::S3::Bucket", {
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {
+            "SSEAlgorithm": "aws:kms", "KMSMasterKeyID": Match.any_value()}, "BucketKeyEnabled": True}]},
+        "VersioningConfiguration": {"Status": "Enabled"},
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+        "LoggingConfiguration": {"DestinationBucketName": Match.any_value(), "LogFilePrefix": "mail/"},
+        "LifecycleConfiguration": {"Rules": Match.array_with([
+            Match.object_like({"Prefix": "incoming/", "ExpirationInDays": 30}),
+            Match.object_like({"Prefix": "reports/", "ExpirationInDays": 90}),
+            Match.object_like({"Prefix": "backup/", "ExpirationInDays": 30})])},
+    })
+
+
+def test_every_bucket_denies_plain_http(resources: Resources) -> None:
+    policies = of_type(resources, "AWS::S3::BucketPolicy")
+    assert len(policies) == len(of_type(resources, "AWS::S3::Bucket"))
+    for policy in policies.values():
+        assert any(s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+                   for s in policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def test_only_this_accounts_ses_rule_set_may_write_incoming(resources: Resources) -> None:
+    mail_policy = next(p for k, p in of_type(resources, "AWS::S3::BucketPolicy").items() if "Mail" in k)
+    ses = [s for s in mail_policy["Properties"]["PolicyDocument"]["Statement"]
+           if s.get("Principal") == {"Service": "ses.amazonaws.com"}]
+    allow = next(s for s in ses if s["Effect"] == "Allow")
+    assert allow["Action"] == "s3:PutObject" and "/incoming/*" in resources_text(allow)
+    assert allow["Condition"] == {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}
+    deny = next(s for s in ses if s["Effect"] == "Deny")
+    assert "receipt-rule-set/" in json.dumps(deny["Condition"]["ArnNotLike"]["aws:SourceArn"])
+
+
+def test_receipt_rule_stores_with_sns_and_requires_tls(resources: Resources) -> None:
+    (rule,) = of_type(resources, "AWS::SES::ReceiptRule").values()
+    props = rule["Properties"]["Rule"]
+    assert props["TlsPolicy"] == "Require" and props["ScanEnabled"] is True and props["Enabled"] is True
+    assert props["Recipients"] == ["example.test"]
+    (action,) = props["Actions"]  # the S3 action and nothing else
+    s3_action = action["S3Action"]
+    assert s3_action["ObjectKeyPrefix"] == "incoming/" and "TopicArn" in s3_action
+    assert "KmsKeyArn" not in s3_action  # SES would encrypt client-side; the bucket's SSE-KMS is used
+
+
+def test_sns_topics_are_encrypted_and_feed_the_scan_queue(resources: Resources) -> None:
+    for topic in of_type(resources, "AWS::SNS::Topic").values():
+        assert "KmsMasterKeyId" in topic["Properties"]
+    sqs_subs = [s for s in of_type(resources, "AWS::SNS::Subscription").values()
+                if s["Properties"]["Protocol"] == "sqs"]
+    assert len(sqs_subs) == 1 and "ScanQueue" in json.dumps(sqs_subs[0]["Properties"]["Endpoint"])
+
+
+def test_queues_are_encrypted_tls_only_and_dlqs_outlast_delivery_attempts(resources: Resources) -> None:
+    queues = of_type(resources, "AWS::SQS::Queue")
+    assert len(queues) == 5  # scan + rules with their DLQs, the schedule's DLQ
+    for queue in queues.values():
+        assert "KmsMasterKeyId" in queue["Properties"]
+    redriven = [q["Properties"]["RedrivePolicy"] for q in queues.values() if "RedrivePolicy" in q["Properties"]]
+    assert len(redriven) == 2
+    max_attempts = 5  # the example configuration's delivery.max_attempts (the default)
+    assert all(r["maxReceiveCount"] > max_attempts for r in redriven)
+    for policy in of_type(resources, "AWS::SQS::QueuePolicy").values():
+        assert any(s["Effect"] == "Deny" and "aws:SecureTransport" in json.dumps(s.get("Condition"))
+                   for s in policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def test_scan_and_rules_consume_sqs_with_partial_batch_failures(resources: Resources) -> None:
+    mappings = of_type(resources, "AWS::Lambda::EventSourceMapping")
+    assert len(mappings) == 2
+    for mapping in mappings.values():
+        assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    targets = {json.dumps(m["Properties"]["FunctionName"]) for m in mappings.values()}
+    assert any("ProcessingScan" in t for t in targets) and any("ProcessingRules" in t for t in targets)
+
+
+def test_python_functions_run_312_with_layer_tracing_and_powertools(resources: Resources) -> None:
+    functions = {k: f["Properties"] for k, f in of_type(resources, "AWS::Lambda::Function").items()}
+    python = {k: p for k, p in functions.items() if "ClamAV" not in k}
+    assert len(python) == 4
+    for props in python.values():
+        assert props["Runtime"] == "python3.12" and props["Handler"] == "handler.handler"
+        assert props["TracingConfig"] == {"Mode": "Active"} and len(props["Layers"]) == 1
+        env = props["Environment"]["Variables"]
+        assert env["POWERTOOLS_METRICS_NAMESPACE"] == "mailgate"
+        assert env["POWERTOOLS_SERVICE_NAME"].startswith("mailgate-") and "POWERTOOLS_LOG_LEVEL" in env
+        for name in ("MAIL_BUCKET", "EVENTS_TABLE", "BACKUP_TABLE", "IDEMPOTENCY_TABLE", "SETTINGS_TABLE"):
+            assert name in env
+        assert json.loads(env["MAILGATE_CONFIG"])["domains"]
+    rules = next(p for k, p in python.items() if "ProcessingRules" in k)
+    assert rules["ReservedConcurrentExecutions"] == 10
+    assert "RULES_QUEUE_URL" in next(p for k, p in python.items() if "ProcessingScan" in k)["Environment"]["Variables"]
+    for group in of_type(resources, "AWS::Logs::LogGroup").values():
+        assert group["Properties"]["RetentionInDays"] > 0
+
+
+def test_clamav_refresh_is_a_container_image(resources: Resources) -> None:
+    refresh = next(f for k, f in of_type(resources, "AWS::Lambda::Function").items() if "ClamAV" in k)
+    assert refresh["Properties"]["PackageType"] == "Image"
+
+
+def _table(resources: Resources, part: str) -> dict[str, Any]:
+    return next(t["Properties"] for k, t in of_type(resources, "AWS::DynamoDB::Table").items() if part in k)
+
+
+@pytest.mark.parametrize(("part", "spec", "ttl"), [
+    ("Events", table_specs("e", "b", "i")[0], "expires_at"),
+    ("Backup", table_specs("e", "b", "i")[1], "expires_at"),
+    ("Idempotency", table_specs("e", "b", "i")[2], "expiration"),
+    ("Settings", settings_table_spec("s"), None),
+])
+def test_tables_match_what_the_adapters_query(resources: Resources, part: str, spec: dict[str, Any],
+                                              ttl: str | None) -> None:
+    table = _table(resources, part)
+    assert table["KeySchema"] == spec["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(spec["AttributeDefinitions"], key=str)
+    assert [(i["IndexName"], i["KeySchema"]) for i in table.get("GlobalSecondaryIndexes", [])] == \
+        [(i["IndexName"], i["KeySchema"]) for i in spec.get("GlobalSecondaryIndexes", [])]
+    assert table["BillingMode"] == "PAY_PER_REQUEST"
+    assert table["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert table["SSESpecification"]["SSEEnabled"] is True
+    if ttl:
+        assert table["TimeToLiveSpecification"] == {"AttributeName": ttl, "Enabled": True}
+
+
+@pytest.mark.parametrize("part", ["ProcessingScanRole", "ProcessingRulesRole", "DirectoryLdapSyncRole",
+                                  "AdminApiRole", "ClamAVRefreshRole"])
+def test_roles_have_no_star_actions_and_star_resources_only_where_aws_requires(
+        resources: Resources, part: str) -> None:
+    for statement in statements(resources, role_id(resources, part)):
+        assert "*" not in actions(statement) and not any(a.endswith(":*") for a in actions(statement))
+        if statement.get("Resource") == "*":
+            assert set(actions(statement)) <= STAR_RESOURCE_ALLOWED, statement
+
+
+def _granted(resources: Resources, part: str) -> list[tuple[str, str]]:
+    return [(a, resources_text(s)) for s in statements(resources, role_id(resources, part))
+            for a in actions(s)]
+
+
+def test_scan_reads_incoming_writes_reports_backup_and_never_sends(resources: Resources) -> None:
+    granted = _granted(resources, "ProcessingScanRole")
+    reads = [r for a, r in granted if a == "s3:GetObject"]
+    assert reads and all("/incoming/*" in r for r in reads)
+    puts = [r for a, r in granted if a == "s3:PutObject"]
+    assert any("/reports/*" in r for r in puts) and any("/backup/*" in r for r in puts)
+    assert not any("/incoming/*" in r for r in puts)
+    names = {a for a, _ in granted}
+    assert "ses:SendRawEmail" not in names and "secretsmanager:GetSecretValue" not in names
+    assert "sqs:SendMessage" in names
+
+
+def test_rules_sends_mail_and_reads_only_mailgate_secrets(resources: Resources) -> None:
+    granted = _granted(resources, "ProcessingRulesRole")
+    assert any(a == "ses:SendRawEmail" for a, _ in granted)
+    secrets = [r for a, r in granted if a == "secretsmanager:GetSecretValue"]
+    assert secrets and all("secret:mailgate/*" in r for r in secrets)
+    assert not any(a == "s3:PutObject" and "/incoming/" in r for a, r in granted)
+
+
+def test_api_never_writes_mail_objects(resources: Resources) -> None:
+    granted = _granted(resources, "AdminApiRole")
+    assert not any(a in ("s3:PutObject", "s3:DeleteObject") for a, _ in granted)
+    assert not any("/incoming/" in r for _, r in granted)
+
+
+def test_ldap_sync_runs_every_30_minutes_with_retries_and_a_dlq(resources: Resources) -> None:
+    schedules = of_type(resources, "AWS::Scheduler::Schedule")
+    ldap = next(s["Properties"] for s in schedules.values() if "LdapSync" in json.dumps(s))
+    assert ldap["ScheduleExpression"] == "rate(30 minutes)"
+    assert ldap["Target"]["RetryPolicy"]["MaximumRetryAttempts"] >= 1
+    assert "DeadLetterConfig" in ldap["Target"]
+
+
+def test_cognito_pool_groups_and_mfa(resources: Resources) -> None:
+    groups = {g["Properties"]["GroupName"] for g in of_type(resources, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {"Administrator", "SecurityOfficer", "Auditor", "PersonalUser"}
+    (pool,) = of_type(resources, "AWS::Cognito::UserPool").values()
+    assert pool["Properties"]["MfaConfiguration"] == "ON"
+    assert pool["Properties"]["Policies"]["PasswordPolicy"]["MinimumLength"] >= 14
+
+
+def test_every_api_method_needs_a_cognito_token_and_is_validated(resources: Resources) -> None:
+    methods = of_type(resources, "AWS::ApiGateway::Method")
+    assert methods
+    for method in methods.values():
+        props = method["Properties"]
+        assert props["AuthorizationType"] == "COGNITO_USER_POOLS" and "AuthorizerId" in props
+        assert "RequestValidatorId" in props
+    (stage,) = of_type(resources, "AWS::ApiGateway::Stage").values()
+    assert stage["Properties"]["TracingEnabled"] is True and "AccessLogSetting" in stage["Properties"]
+    assert stage["Properties"]["MethodSettings"][0]["ThrottlingRateLimit"] > 0
+
+
+def test_every_dlq_has_an_alarm_to_the_alarm_topic(resources: Resources) -> None:
+    dlqs = {k for k, q in of_type(resources, "AWS::SQS::Queue").items() if "Dlq" in k}
+    alarms = of_type(resources, "AWS::CloudWatch::Alarm").values()
+    watched = {d["Value"]["Fn::GetAtt"][0] for a in alarms for d in a["Properties"].get("Dimensions", [])
+               if d["Name"] == "QueueName"}
+    assert watched == dlqs
+    metrics = {a["Properties"].get("MetricName") for a in alarms}
+    assert {"DeliveryFailed", "SignatureAgeHours", "Errors", "Throttles"} <= metrics
+    assert all(a["Properties"]["AlarmActions"] for a in alarms)
+    assert len(of_type(resources, "AWS::CloudWatch::Dashboard")) == 1
+
+
+def test_bad_gateway_config_fails_synth_naming_the_field() -> None:
+    from mailgate_infra.props import MailGatewayProps
+
+    bad = MailGatewayProps(gateway_config={"domains": {"example.test": {"hosts": [{"host": "a", "port": 70000}]}}})
+    with pytest.raises(ConfigError, match=r"port"):
+        bad.parsed()
