@@ -73,6 +73,55 @@ class DeliverySettings(_Model, frozen=True):
         return int(min(self.retry_base_seconds * 2 ** max(0, attempt - 1), 43200))
 
 
+LinkVerdict = Literal["phishing_link", "malicious_link"]
+
+
+class UriBlocklist(_Model, frozen=True):
+    """A DBL/SURBL-style zone: `<registered-domain>.<zone>` answering 127.x.x.x means listed."""
+
+    zone: str
+    verdict: LinkVerdict = "phishing_link"
+
+
+class LinkListFile(_Model, frozen=True):
+    """A local reputation list: one domain or URL prefix a line (see scanners/links/reputation.py)."""
+
+    path: str
+    verdict: LinkVerdict = "phishing_link"
+
+
+class AntiphishingSettings(_Model, frozen=True):
+    """Anti-phishing and link scanning. `protected_names` are internal users' display names."""
+
+    protected_names: tuple[str, ...] = ()
+    probable_threshold: Annotated[float, Meta(gt=0)] = 4.0
+    phishing_threshold: Annotated[float, Meta(gt=0)] = 7.0
+    disabled_tests: tuple[str, ...] = ()  # test names, e.g. "LINK_SHORTENER"
+    uri_blocklists: tuple[UriBlocklist, ...] = ()
+    link_lists: tuple[LinkListFile, ...] = ()
+
+
+class BlocklistZone(_Model, frozen=True):
+    """A DNS blocklist for anti-spam: `ip` zones (Spamhaus ZEN-style) are asked about the client IP,
+    `domain` zones (DBL/SURBL-style) about each link's registered domain. A 127.x.y.z answer is a hit
+    (127.255.255.x and 127.0.0.1 are the lists' own error codes: neutral)."""
+
+    zone: str
+    kind: Literal["ip", "domain"] = "ip"
+    weight: Annotated[float, Meta(ge=0)] = 5.0
+
+
+class AntispamSettings(_Model, frozen=True):
+    """Anti-spam thresholds (on the summed score of the named tests) and blocklists (none by default:
+    public lists refuse queries from shared cloud resolvers, so an operator configures their own)."""
+
+    probable_threshold: Annotated[float, Meta(gt=0)] = 3.0
+    spam_threshold: Annotated[float, Meta(gt=0)] = 6.0
+    disabled_tests: tuple[str, ...] = ()  # test names, e.g. "SUBJ_ALL_CAPS"
+    blocklists: tuple[BlocklistZone, ...] = ()
+    max_domain_lookups: Annotated[int, Meta(ge=0, le=50)] = 10
+
+
 class GatewayConfig(_Model, frozen=True):
     authserv_id: str = "mailgate.invalid"  # our name in Authentication-Results headers
     domains: dict[str, Route] = msgspec.field(default_factory=dict)  # accepted domain → route
@@ -82,6 +131,8 @@ class GatewayConfig(_Model, frozen=True):
     delivery: DeliverySettings = msgspec.field(default_factory=DeliverySettings)
     event_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 90
     backup_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
+    antispam: AntispamSettings = msgspec.field(default_factory=AntispamSettings)
+    antiphishing: AntiphishingSettings = msgspec.field(default_factory=AntiphishingSettings)
 
     def __post_init__(self) -> None:
         normalised = {d.lower().rstrip("."): r for d, r in self.domains.items()}

@@ -1,0 +1,49 @@
+"""The anti-phishing scanner: runs the named test groups over one MessageView and sums them."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from mailgate.config import AntiphishingSettings
+from mailgate.report import ScannerResult
+from mailgate.scanners.antiphishing.brand import brand_hits
+from mailgate.scanners.antiphishing.catalog import hit, verdict_for
+from mailgate.scanners.antiphishing.content import attachment_hits, form_hits, lure_hits, shape_hits
+from mailgate.scanners.antiphishing.linktests import link_hits
+from mailgate.scanners.antiphishing.sender import sender_hits
+from mailgate.scanners.antiphishing.view import MessageView
+
+if TYPE_CHECKING:
+    from mailgate.message.model import Message
+    from mailgate.scanners.base import ScanContext
+
+
+class AntiphishingScanner:
+    """Scanner protocol: verdict `phishing`, `probable_phishing` or `not_phishing`, with reasons."""
+
+    name = "antiphishing"
+
+    def __init__(self, settings: AntiphishingSettings | None = None) -> None:
+        self.settings = settings or AntiphishingSettings()
+        self.disabled = frozenset(self.settings.disabled_tests)
+
+    def scan(self, message: Message, context: ScanContext) -> ScannerResult:
+        started = time.perf_counter()
+        view = MessageView(message, context.accepted_domains)
+        found: dict[str, str] = {}
+        groups = (brand_hits(view), sender_hits(view, self.settings.protected_names), link_hits(view),
+                  lure_hits(view), form_hits(view), attachment_hits(view), shape_hits(view))
+        for group in groups:
+            for test, evidence in group:
+                if test not in self.disabled:
+                    found.setdefault(test, evidence)
+        reasons = tuple(hit(test, evidence) for test, evidence in found.items())
+        score = round(sum(c.score for c in reasons), 3)
+        return ScannerResult(
+            scanner=self.name,
+            verdict=verdict_for(score, self.settings.probable_threshold, self.settings.phishing_threshold),
+            score=score,
+            reasons=reasons,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )

@@ -1,0 +1,158 @@
+"""The named rule tests: header, body, URI and MIME-structure checks, each small and explained.
+
+A rule is a name, a one-line description, a weight and a check that returns its evidence (or None
+when it does not fire). The table is data: an administrator can read, re-weight or disable a rule
+by name. Mailing-list and forwarding recognition (`bulk.list_signals`) runs first and is handed to
+every check, so no sender-mismatch rule punishes a list or a forwarder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from mailgate.message.model import Message
+from mailgate.scanners.antispam.bulk import ListSignals
+from mailgate.scanners.antispam.tokens import clean_subject, domain_of, registrable
+
+GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+FREEMAIL = frozenset({"gmail.com", "googlemail.com", "yahoo.com", "hotmail.com", "outlook.com", "live.com",
+                      "aol.com", "mail.ru", "yandex.ru", "gmx.com", "gmx.net", "gmx.de", "icloud.com",
+                      "protonmail.com", "proton.me", "qq.com", "163.com", "126.com", "web.de", "mail.com",
+                      "msn.com", "yahoo.co.uk", "hotmail.co.uk", "rediffmail.com", "zoho.com"})
+SHORTENERS = frozenset({"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly",
+                        "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "s.id", "t.ly", "v.gd"})
+_ADDRESS_IN_NAME = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_MONEY_SUBJECT = re.compile(r"(\$\s?\d[\d,]*|\d+\s?%\s?off|\bfree\b.*!|!{2,})", re.I)
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    message: Message
+    signals: ListSignals
+    envelope_from: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    description: str
+    weight: float
+    check: Callable[[RuleInput], str | None]
+
+
+def _gtube(r: RuleInput) -> str | None:
+    text = r.message.text_body + r.message.html_body
+    return "the GTUBE test string in the body" if GTUBE in text else None
+
+
+def _subject_caps(r: RuleInput) -> str | None:
+    subject = clean_subject(r.message.subject)
+    letters = [c for c in subject if c.isalpha()]
+    if len(letters) >= 12 and all(c.isupper() for c in letters):
+        return f"Subject: {subject[:80]}"
+    return None
+
+
+def _subject_money(r: RuleInput) -> str | None:
+    match = _MONEY_SUBJECT.search(clean_subject(r.message.subject))
+    return f"Subject contains {match.group(0)!r}" if match else None
+
+
+def _image_only_html(r: RuleInput) -> str | None:
+    message = r.message
+    if not message.html_body or message.text_body.strip():
+        return None
+    images = message.html_body.lower().count("<img")
+    visible = len(message.html_text.strip())
+    return f"{images} image(s), {visible} characters of text" if images and visible < 200 else None
+
+
+def _ip_literal_url(r: RuleInput) -> str | None:
+    for url in r.message.urls:
+        host = url.host_ascii or url.host or ""
+        if host and (host.replace(".", "").isdigit() or ":" in host):
+            return url.url[:200]
+    return None
+
+
+def _shortener_url(r: RuleInput) -> str | None:
+    hit = next((u.url for u in r.message.urls if (u.host_ascii or u.host or "") in SHORTENERS), None)
+    return hit[:200] if hit else None
+
+
+def _address_in_display_name(r: RuleInput) -> str | None:
+    for name, address in r.message.from_addresses[:1]:
+        match = _ADDRESS_IN_NAME.search(name)
+        if match and match.group(0).lower() != address.lower():
+            return f"From: {name[:80]} <{address}>"
+    return None
+
+
+def _freemail_reply_to(r: RuleInput) -> str | None:
+    from_domains = {domain_of(a) for _, a in r.message.from_addresses}
+    for _, address in r.message.reply_to[:1]:
+        domain = domain_of(address)
+        if domain in FREEMAIL and domain not in from_domains:
+            return f"Reply-To: {address} (From at {', '.join(sorted(from_domains)) or 'nothing'})"
+    return None
+
+
+def _missing_date(r: RuleInput) -> str | None:
+    return "no Date header" if r.message.header("date") is None else None
+
+
+def _missing_message_id(r: RuleInput) -> str | None:
+    return "no Message-ID header" if r.message.header("message-id") is None else None
+
+
+def _undisclosed(r: RuleInput) -> str | None:
+    value = r.message.header("to")
+    if value is None:
+        return "no To header"
+    return f"To: {value[:80]}" if "undisclosed" in value.lower() else None
+
+
+def _mailing_list(r: RuleInput) -> str | None:
+    return r.signals.mailing_list or r.signals.forwarded
+
+
+def _from_envelope_mismatch(r: RuleInput) -> str | None:
+    """Runs after list recognition: a list or forwarder re-sending mail is not a mismatch."""
+    if r.signals.relayed or not r.envelope_from or not r.message.from_addresses:
+        return None
+    header_domain = domain_of(r.message.from_addresses[0][1])
+    envelope_domain = domain_of(r.envelope_from)
+    if not header_domain or not envelope_domain:
+        return None
+    if registrable(header_domain) == registrable(envelope_domain):
+        return None
+    return f"From domain {header_domain}, envelope sender domain {envelope_domain}"
+
+
+def _mime_defects(r: RuleInput) -> str | None:
+    defects = [d for d in r.message.defects if "truncated" not in d.lower()]
+    return f"{len(defects)} defect(s): {defects[0][:120]}" if len(defects) >= 2 else None
+
+
+# Order matters only for reading: list recognition comes before the mismatch test it guards.
+RULES: tuple[Rule, ...] = (
+    Rule("GTUBE", "The generic test for unsolicited bulk email (a test string, always spam)", 1000.0, _gtube),
+    Rule("MAILING_LIST", "Sent through a mailing list or forwarder (sender checks relaxed)", 0.0, _mailing_list),
+    Rule("FROM_ENVELOPE_MISMATCH", "From domain differs from the envelope sender's, and no list or "
+         "forwarder explains it", 0.3, _from_envelope_mismatch),
+    Rule("SUBJ_ALL_CAPS", "Subject is written entirely in capitals", 0.5, _subject_caps),
+    Rule("SUBJ_MONEY", "Subject advertises prices, discounts or shouts with !!", 0.5, _subject_money),
+    Rule("HTML_IMAGE_ONLY", "HTML-only message that is images with almost no text", 1.0, _image_only_html),
+    Rule("URI_IP_LITERAL", "A link points at a bare IP address instead of a domain", 1.0, _ip_literal_url),
+    Rule("URI_SHORTENER", "A link goes through a URL shortener that hides its target", 0.5, _shortener_url),
+    Rule("FROM_NAME_HAS_ADDRESS", "The From display name shows a different email address", 1.0,
+         _address_in_display_name),
+    Rule("REPLYTO_FREEMAIL", "Replies go to a free-mail address unlike the sender's domain", 1.0,
+         _freemail_reply_to),
+    Rule("MISSING_DATE", "No Date header (RFC 5322 requires one)", 0.5, _missing_date),
+    Rule("MISSING_MESSAGE_ID", "No Message-ID header", 0.3, _missing_message_id),
+    Rule("TO_UNDISCLOSED", "No visible recipients (To missing or 'undisclosed recipients')", 0.3, _undisclosed),
+    Rule("MIME_DEFECTS", "Several MIME structure defects", 0.3, _mime_defects),
+)

@@ -1,0 +1,162 @@
+"""Message → the classifier's features: words, word pairs, selected headers, URL hosts, MIME shape.
+
+Only what the sender controls is tokenised. Relay headers (Received, Delivered-To), the receiving
+site's own annotations (X-Spam-*, X-Barracuda-*, X-Virus-*, Thunderbird's X-Mozilla-*…), dates and
+recipient addresses are left out on purpose: they describe where a corpus was collected and when,
+not whether the mail is spam, and a model that learns them fails on anyone else's mail.
+Every feature is a short string with a prefix naming where it came from, so the evidence a verdict
+shows ("s:free", "u:example.test", "mime:html-only") reads by itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from functools import cache
+
+from mailgate.message.model import Message
+
+MAX_BODY_CHARS = 20_000  # the first 20 kB of visible text decide; longer mail costs no more
+MAX_WORDS = 2_500
+MIN_WORD, MAX_WORD = 2, 24
+
+_WORD = re.compile(r"[^\W_]+(?:['\u2019.][^\W_]+)*|[$€£¥]+|!{1,3}", re.UNICODE)
+_DIGITS = re.compile(r"\d")
+_TAG = re.compile(r"<([a-zA-Z][a-zA-Z0-9]{0,9})\b")
+# Tags a receiving filter puts in front of the subject: not the sender's words.
+_SUBJECT_TAG = re.compile(r"^\s*(?:(?:\[[^\]]{0,40}spam[^\]]{0,40}\]|\*+\s*spam\s*\*+|\{spam\??\})\s*)+", re.I)
+_HTML_TAGS = frozenset({"font", "table", "img", "center", "b", "a", "form", "input", "script", "iframe",
+                        "map", "area", "style", "div", "span", "br", "p", "td", "hr", "u", "i", "strong"})
+# Headers whose presence is the sender's (or the list server's) doing, never the receiver's.
+PRESENCE_HEADERS = ("list-id", "list-post", "list-unsubscribe", "list-unsubscribe-post", "precedence",
+                    "in-reply-to", "references", "x-mailer", "user-agent", "x-priority",
+                    "x-msmail-priority", "importance", "organization", "mime-version", "reply-to", "cc",
+                    "sender", "errors-to", "x-mimeole", "content-disposition", "feedback-id",
+                    "dkim-signature", "thread-index", "x-mailing-list", "mailing-list", "resent-from")
+_MAILER_HEADERS = ("x-mailer", "user-agent")
+
+
+def _shape(word: str) -> str:
+    """Numbers become their shape (d, dd, d.dd…): a price or a year says more than its value."""
+    return _DIGITS.sub("d", word) if any(ch.isdigit() for ch in word) else word
+
+
+def words(text: str, limit: int = MAX_WORDS) -> list[str]:
+    out: list[str] = []
+    for match in _WORD.finditer(text[:MAX_BODY_CHARS]):
+        word = match.group(0)
+        if len(word) > MAX_WORD:
+            word = "long:" + str(min(len(word) // 10, 9))
+        elif len(word) < MIN_WORD and not word.startswith(("$", "€", "£", "¥", "!")):
+            continue
+        else:
+            word = _shape(word.lower())
+        out.append(word)
+        if len(out) >= limit:
+            break
+    return out
+
+
+def with_pairs(prefix: str, sequence: list[str]) -> list[str]:
+    """Each word, and each adjacent pair (the classifier's phrases)."""
+    features = [prefix + w for w in sequence]
+    features.extend(f"{prefix}{a}_{b}" for a, b in itertools.pairwise(sequence))
+    return features
+
+
+def clean_subject(subject: str) -> str:
+    return _SUBJECT_TAG.sub("", subject)
+
+
+@cache
+def registrable(host: str) -> str:
+    from mailgate.scanners.authentication.dmarc import organizational_domain  # noqa: PLC0415
+
+    return organizational_domain(host)
+
+
+def domain_of(address: str) -> str:
+    return address.rpartition("@")[2].lower().rstrip(".>") if "@" in address else ""
+
+
+def header_features(message: Message) -> list[str]:
+    features: list[str] = []
+    present = {name.lower() for name, _ in message.headers}
+    features.extend("h:" + name for name in PRESENCE_HEADERS if name in present)
+    features.extend(with_pairs("s:", words(clean_subject(message.subject), 40)))
+    for name, address in message.from_addresses[:1]:
+        features.extend("fn:" + w for w in words(name, 10))
+        domain = domain_of(address)
+        if domain:
+            features.append("fd:" + registrable(domain))
+        local = address.partition("@")[0]
+        features.append("fl:" + ("digits" if any(c.isdigit() for c in local) else "alpha"))
+    for header in _MAILER_HEADERS:
+        value = message.header(header)
+        if value:
+            features.extend("xm:" + w for w in words(value, 3)[:2])
+    content_type = (message.header("content-type") or "text/plain").lower()
+    features.append("ct:" + content_type.partition(";")[0].strip()[:40])
+    charset = re.search(r'charset\s*=\s*"?([\w.-]+)', content_type)
+    if charset:
+        features.append("cs:" + charset.group(1)[:20])
+    encoding = (message.header("content-transfer-encoding") or "").strip().lower()
+    if encoding:
+        features.append("cte:" + encoding[:20])
+    recipients = len(message.to) + len(message.cc)
+    features.append("rcpt:" + ("0" if recipients == 0 else "1" if recipients == 1 else "few" if recipients < 5
+                                 else "many"))
+    return features
+
+
+def structure_features(message: Message) -> list[str]:
+    features = [f"parts:{min(message.parts_count, 6)}"]
+    has_text, has_html = bool(message.text_body.strip()), bool(message.html_body.strip())
+    features.append("mime:" + ("text+html" if has_text and has_html else "html-only" if has_html
+                               else "text-only" if has_text else "no-text"))
+    for attachment in message.attachments[:10]:
+        features.append("att:" + (attachment.detected_type or attachment.declared_type or "?")[:40])
+        if attachment.is_inline:
+            features.append("att:inline")
+    if has_html:
+        tags = {t.lower() for t in _TAG.findall(message.html_body[:MAX_BODY_CHARS * 2])}
+        features.extend("tag:" + t for t in sorted(tags & _HTML_TAGS))
+        visible = len(message.html_text.strip())
+        features.append("htmltext:" + ("none" if visible == 0 else "short" if visible < 200 else "long"))
+    features.extend("defect:" + d.split(":")[0][:30] for d in message.defects[:5])
+    return features
+
+
+def url_features(message: Message) -> list[str]:
+    features: list[str] = []
+    hosts: set[str] = set()
+    for url in message.urls[:200]:
+        host = url.host_ascii or url.host
+        if not host:
+            continue
+        hosts.add(host)
+    for host in sorted(hosts)[:50]:
+        if host.replace(".", "").isdigit() or ":" in host:
+            features.append("u:ip-literal")
+            continue
+        domain = registrable(host)
+        features.append("u:" + domain)
+        features.append("utld:" + domain.rpartition(".")[2])
+    count = len(message.urls)
+    features.append("urls:" + ("0" if count == 0 else "1" if count == 1 else "few" if count < 6 else "many"))
+    return features
+
+
+def body_text(message: Message) -> str:
+    """What the reader sees: the plain text, or the HTML's visible text when there is no plain text."""
+    text = message.text_body if message.text_body.strip() else message.html_text
+    return text[:MAX_BODY_CHARS]
+
+
+def features(message: Message) -> list[str]:
+    """Every feature of one message, deduplicated, in first-seen order (the classifier is binary)."""
+    out = with_pairs("", words(body_text(message)))
+    out += header_features(message)
+    out += structure_features(message)
+    out += url_features(message)
+    return list(dict.fromkeys(out))
