@@ -97,7 +97,7 @@ def test_dmarc_reject_forgery_is_refused_and_kept_in_backup(gateway):
     rejected = next(e for e in events(gateway, message_id) if e["kind"] == "rejected")
     assert "DMARC" in rejected["summary"]
     assert rejected["detail"]["bounced"] is False  # never backscatter to a forged sender
-    status, listing = get_json(f"{gateway.api_url}/backup")
+    status, listing = get_json(f"{gateway.api_url}/backup", gateway.admin_token())
     assert status == 200
     entry = next(item for item in listing["items"] if item["message_id"] == message_id)
     assert entry["verdicts"]["authentication"] == "fail"
@@ -119,7 +119,7 @@ def test_undeliverable_mail_ends_in_backup_with_the_error(gateway):
     kinds = [e["kind"] for e in events(gateway, message_id)]
     assert kinds.count("deferred") == 2  # two queue attempts deferred, the third keeps it in Backup
     assert "delivered" not in kinds
-    _status, listing = get_json(f"{gateway.api_url}/backup")
+    _status, listing = get_json(f"{gateway.api_url}/backup", gateway.admin_token())
     entry = next(item for item in listing["items"] if item["message_id"] == message_id)
     assert entry["reason"] == "undeliverable after retries"
     assert "refused" in entry["error"].lower() or "connect" in entry["error"].lower()
@@ -176,18 +176,18 @@ def test_health_and_validation_errors_from_the_api(gateway):
     status, body = get_json(f"{gateway.api_url}/health")
     assert status == 200
     assert "example.test" in body["accepted_domains"]
-    status, _ = get_json(f"{gateway.api_url}/messages/does-not-exist/events")
+    status, _ = get_json(f"{gateway.api_url}/messages/does-not-exist/events", gateway.admin_token())
     assert status == 404
-    status, body = get_json(f"{gateway.api_url}/events?limit=0")
+    status, body = get_json(f"{gateway.api_url}/events?limit=0", gateway.admin_token())
     assert status == 422
-    status, body = get_json(f"{gateway.api_url}/events?token=not-a-token")
+    status, body = get_json(f"{gateway.api_url}/events?cursor=not-a-token", gateway.admin_token())
     assert status == 400
     assert body["message"] == "invalid page token"
-    status, body = get_json(f"{gateway.api_url}/backup?token=bm9wZQ")
+    status, body = get_json(f"{gateway.api_url}/backup?cursor=bm9wZQ", gateway.admin_token())
     assert status == 400
-    status, body = get_json(f"{gateway.api_url}/events?from=2026-13-45")
+    status, body = get_json(f"{gateway.api_url}/events?from=2026-13-45", gateway.admin_token())
     assert status == 400
-    status, body = get_json(f"{gateway.api_url}/events?limit=5")
+    status, body = get_json(f"{gateway.api_url}/events?limit=5", gateway.admin_token())
     assert status == 200
     assert len(body["events"]) <= 5
 

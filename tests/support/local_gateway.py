@@ -60,7 +60,7 @@ def simple_message(mail_from: str, to: str, subject: str, body: str = "Hello.\n"
 
 
 def events(gw: LocalGateway, message_id: str) -> list[dict[str, Any]]:
-    status, body = get_json(f"{gw.api_url}/messages/{message_id}/events")
+    status, body = get_json(f"{gw.api_url}/messages/{message_id}/events", gw.admin_token())
     return list(body["events"]) if status == 200 else []
 
 

@@ -138,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--domain", action="append", help="an accepted domain (repeatable)")
     serve.add_argument("--dns", metavar="HOST:PORT", help="the DNS server for SPF/DKIM/DMARC")
     serve.add_argument("--no-network", action="store_true", help="no DNS lookups at all")
+    from mailgate.local import token_cli  # noqa: PLC0415
+
+    token_cli.add_parser(sub)
     return parser
 
 
@@ -145,6 +148,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "scan":
         return command_scan(args)
+    if args.command == "token":
+        return int(args.func(args))
     return command_serve(args)
 
 

@@ -78,13 +78,16 @@ class MessageProcessor:
         self.ports = ports
         self.final_attempt = final_attempt
         self.mail_from = str(report.envelope.get("mail_from") or "")
+        self._action: str | None = None  # the action of the decision being carried out, for its events
 
     @property
     def message_id(self) -> str:
         return self.report.message_id
 
     def _event(self, kind: str, summary: str, recipient: str | None = None, **detail: Any) -> ev.Event:
-        return ev.Event(self.message_id, kind, summary, recipient, detail)
+        return ev.Event(self.message_id, kind, summary, recipient, detail, sender=self.mail_from,
+                        subject=self.subject, action=self._action,
+                        verdicts=tuple(sorted(set(self._verdicts().values()))))
 
     def _verdicts(self) -> dict[str, str]:
         return {r.scanner: r.verdict for r in self.report.results}
@@ -114,6 +117,7 @@ class MessageProcessor:
 
     def _act(self, group: _Group) -> dict[str, Any]:
         decision = group.decision
+        self._action = decision.action
         rcpts = ", ".join(group.recipients)
         self.ports.events.append([
             self._event(ev.DECISION, f"rule {decision.rule}: {decision.action} ({decision.reason})",

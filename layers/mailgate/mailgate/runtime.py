@@ -7,6 +7,7 @@ clients, resolvers and the parsed configuration.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +35,7 @@ class Settings:
     backup_table: str
     idempotency_table: str
     rules_queue_url: str
+    settings_table: str = ""  # when set, the GatewayConfig is read from this table (the admin API edits it)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -47,6 +49,7 @@ class Settings:
             backup_table=e.get("BACKUP_TABLE", "mailgate-backup"),
             idempotency_table=e.get("IDEMPOTENCY_TABLE", "mailgate-idempotency"),
             rules_queue_url=e.get("RULES_QUEUE_URL", ""),
+            settings_table=e.get("SETTINGS_TABLE", ""),
         )
 
 
@@ -55,9 +58,29 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
-@cache
+CONFIG_TTL_SECONDS = 30.0  # how soon a change made through the admin API reaches a warm function
+_config: tuple[float, GatewayConfig] | None = None
+
+
 def config() -> GatewayConfig:
-    return load_config()
+    """The settings table's configuration when SETTINGS_TABLE is set (re-read every 30 s), else the
+    environment's; the environment's also while the table holds none yet."""
+    global _config  # noqa: PLW0603 - one cached value per process, like the cached settings
+    now = time.monotonic()
+    if _config is not None and now - _config[0] < CONFIG_TTL_SECONDS:
+        return _config[1]
+    loaded: GatewayConfig | None = None
+    if table := settings().settings_table:
+        from mailgate.aws.settings_table import load_gateway_config  # noqa: PLC0415
+
+        loaded = load_gateway_config(table)
+    _config = (now, loaded or load_config())
+    return _config[1]
+
+
+def reset_config() -> None:
+    global _config  # noqa: PLW0603
+    _config = None
 
 
 def event_log(s: Settings, cfg: GatewayConfig) -> DynamoEventLog:

@@ -112,18 +112,19 @@ class ScanService:
         refused = [r for r in envelope.recipients if not self.config.accepts(r)]
         envelope = replace(envelope, recipients=accepted)
         mid = inbound.message_id
+        facts: dict[str, Any] = {"sender": envelope.mail_from, "subject": message.subject}
         log = [ev.Event(mid, ev.RECEIVED,
                         f"received from {envelope.mail_from or '<>'} for {len(accepted)} recipient(s)",
                         detail={"envelope": envelope.to_dict(), "size": len(raw),
                                 "subject": message.subject, "notes": notes,
-                                "defects": list(message.defects[:20])})]
-        log += [ev.Event(mid, ev.REJECTED, "recipient domain is not accepted by this gateway", r)
+                                "defects": list(message.defects[:20])}, **facts)]
+        log += [ev.Event(mid, ev.REJECTED, "recipient domain is not accepted by this gateway", r, **facts)
                 for r in refused]
         context = ScanContext(envelope, self.config.authserv_id, tuple(self.config.domains))
         report = scan_message(raw, envelope, self.scanners, context, mid,
                               {"bucket": inbound.bucket, "key": inbound.key}, message)
         log += [ev.Event(mid, ev.SCANNED, f"{r.scanner}: {r.verdict} (score {r.score:g})",
-                         detail={"result": r.to_dict()}) for r in report.results]
+                         detail={"result": r.to_dict()}, verdicts=(r.verdict,), **facts) for r in report.results]
         self.events.append(log)
         if not accepted:
             return None

@@ -7,6 +7,8 @@ without a scan. `expires_at` is the table's TTL attribute and carries the retent
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -14,8 +16,12 @@ from typing import Any
 from mailgate.aws import dynamo
 from mailgate.events.log import EventPage
 from mailgate.events.model import Event
+from mailgate.events.query import EventFilter
 
 BY_DAY_INDEX = "by_day"
+FILTERED_PAGE = 200  # items read per query when a filter drops some of them
+QUERY_BUDGET = 25  # queries per request: a sparse filter answers a short page and a cursor, not a timeout
+_KEYS = ("message_id", "sk", "day", "sk_time")
 
 
 def _days(start: str, end: str) -> list[str]:
@@ -44,7 +50,12 @@ class DynamoEventLog:
             "day": event.at[:10],
             "sk_time": f"{sort_key}#{event.message_id}",
             "expires_at": int(expires.timestamp()),
-            **{k: v for k, v in event.to_dict().items() if k != "message_id"},
+            **{k: v for k, v in event.to_dict().items() if k != "message_id" and v not in (None, [])},
+            # lowercased copies for case-insensitive substring filters
+            **{f"q_{k}": v.lower() for k, v in (("sender", event.sender), ("subject", event.subject),
+                                                 ("recipient", event.recipient)) if v},
+            # each recipient exactly, for a personal user's view (a substring would let xbob@ see bob@'s)
+            **({"q_recipients": _addresses(event.recipient)} if event.recipient else {}),
         })
         return item
 
@@ -66,30 +77,86 @@ class DynamoEventLog:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return [Event.from_dict(dynamo.from_dynamo(i)) for i in items]
 
-    def between(self, start: str, end: str, limit: int = 100, token: str | None = None) -> EventPage:
-        """Events with start <= at < end, oldest first, across the day partitions they span."""
-        from boto3.dynamodb.conditions import Key  # noqa: PLC0415
+    def between(self, start: str, end: str, limit: int = 100, token: str | None = None,
+                where: EventFilter | None = None) -> EventPage:
+        """Events with start <= at < end matching `where`, oldest first; only the partitions of the range.
 
-        state = dynamo.decode_token(token) if token else {}
-        days = _days(start, end)
-        day_index = days.index(state["day"]) if state.get("day") in days else 0
-        exclusive = state.get("key")
+        With a message id that is one partition of the table; otherwise the day partitions of the
+        `by_day` index that the range spans.
+        """
+        where = where or EventFilter()
+        partitions = [where.message_id] if where.message_id else _days(start, end)
+        index, exclusive = _resume(token, partitions, by_message=bool(where.message_id))
+        condition = _filter_condition(where)
         found: list[Event] = []
-        while day_index < len(days) and len(found) < limit:
-            kwargs: dict[str, Any] = {
-                "IndexName": BY_DAY_INDEX,
-                "KeyConditionExpression": Key("day").eq(days[day_index]) & Key("sk_time").between(start, end),
-                "Limit": limit - len(found),
-            }
+        for _ in range(QUERY_BUDGET):
+            if index >= len(partitions) or len(found) >= limit:
+                break
+            want = limit - len(found)
+            kwargs = self._query(partitions[index], start, end, by_message=bool(where.message_id))
+            kwargs["Limit"] = want if condition is None else max(want, FILTERED_PAGE)
+            if condition is not None:
+                kwargs["FilterExpression"] = condition
             if exclusive:
                 kwargs["ExclusiveStartKey"] = exclusive
             page = self.table.query(**kwargs)
-            found.extend(Event.from_dict(dynamo.from_dynamo(i)) for i in page.get("Items", [])
-                         if str(i["at"]) < end)
+            items = [i for i in page.get("Items", []) if str(i["at"]) < end]
             exclusive = page.get("LastEvaluatedKey")
+            if len(items) > want:  # resume right after the last item returned, not after the page
+                items = items[:want]
+                exclusive = {k: items[-1][k] for k in _KEYS if k in items[-1]}
+            found.extend(Event.from_dict(dynamo.from_dynamo(i)) for i in items)
             if not exclusive:
-                day_index += 1
+                index += 1
         next_token = None
-        if day_index < len(days):
-            next_token = dynamo.encode_token({"day": days[day_index], "key": exclusive})
+        if index < len(partitions):
+            next_token = dynamo.encode_token({"p": partitions[index], "key": exclusive})
         return EventPage(tuple(found), next_token)
+
+    @staticmethod
+    def _query(partition: str, start: str, end: str, by_message: bool) -> dict[str, Any]:
+        from boto3.dynamodb.conditions import Key  # noqa: PLC0415
+
+        if by_message:
+            return {"KeyConditionExpression": Key("message_id").eq(partition) & Key("sk").between(start, end)}
+        return {"IndexName": BY_DAY_INDEX,
+                "KeyConditionExpression": Key("day").eq(partition) & Key("sk_time").between(start, end)}
+
+
+def _addresses(recipients: str) -> list[str]:
+    return [r.strip().lower() for r in recipients.split(",") if r.strip()]
+
+
+def _resume(token: str | None, partitions: list[str], by_message: bool) -> tuple[int, dict[str, Any] | None]:
+    """Where a page token continues; one we did not write for this query is refused (400)."""
+    if not token:
+        return 0, None
+    state = dynamo.decode_token(token)
+    if not isinstance(state, dict) or state.get("p") not in partitions:
+        raise ValueError("invalid page token")
+    key = state.get("key")
+    wanted = {"message_id", "sk"} if by_message else set(_KEYS)
+    if key is not None and (not isinstance(key, dict) or set(key) != wanted
+                            or not all(isinstance(v, str) for v in key.values())):
+        raise ValueError("invalid page token")
+    return partitions.index(state["p"]), key
+
+
+def _filter_condition(where: EventFilter) -> Any:
+    from boto3.dynamodb.conditions import Attr  # noqa: PLC0415
+
+    parts: list[Any] = []
+    for name, value in (("q_sender", where.sender), ("q_recipient", where.recipient),
+                        ("q_subject", where.subject)):
+        if value:
+            parts.append(Attr(name).contains(value.lower()))
+    if where.verdict:
+        parts.append(Attr("verdicts").contains(where.verdict))
+    if where.action:
+        parts.append(Attr("action").eq(where.action))
+    if where.kind:
+        parts.append(Attr("kind").eq(where.kind))
+    if where.recipients_any:
+        mine = [Attr("q_recipients").contains(a.lower()) for a in where.recipients_any]
+        parts.append(functools.reduce(operator.or_, mine))
+    return functools.reduce(operator.and_, parts) if parts else None

@@ -49,6 +49,22 @@ def table_specs(events: str, backup: str, idempotency: str) -> list[dict[str, An
     ]
 
 
+def settings_table_spec(name: str) -> dict[str, Any]:
+    """Settings and audit trail (see aws/settings_table.py); the CDK construct declares the same keys."""
+    return {
+        "TableName": name,
+        "KeySchema": _keys("pk", "sk"),
+        "AttributeDefinitions": [{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+        "BillingMode": "PAY_PER_REQUEST",
+    }
+
+
+def create_settings_table(name: str) -> None:
+    ddb = client("dynamodb")
+    if name not in set(ddb.list_tables().get("TableNames", [])):
+        ddb.create_table(**settings_table_spec(name))
+
+
 def create_tables(events: str, backup: str, idempotency: str) -> None:
     ddb = client("dynamodb")
     existing = set(ddb.list_tables().get("TableNames", []))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from mailgate.events.model import Event
+from mailgate.events.query import EventFilter
 
 
 @dataclass(frozen=True)
@@ -20,4 +21,5 @@ class EventLog(Protocol):
 
     def for_message(self, message_id: str) -> Sequence[Event]: ...
 
-    def between(self, start: str, end: str, limit: int = 100, token: str | None = None) -> EventPage: ...
+    def between(self, start: str, end: str, limit: int = 100, token: str | None = None,
+                where: EventFilter | None = None) -> EventPage: ...

@@ -36,6 +36,11 @@ class Event:
     at: str = field(default_factory=utc_now)
     # Orders events written within the same microsecond by one process.
     seq: int = field(default_factory=lambda: next(_sequence))
+    # Facts about the whole message, carried on each of its events so the log can be filtered by them.
+    sender: str | None = None
+    subject: str | None = None
+    action: str | None = None  # the decision's action, on the events of that decision
+    verdicts: tuple[str, ...] = ()  # scanner verdicts (e.g. "fail"), on scans and decisions
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -45,6 +50,10 @@ class Event:
             "recipient": self.recipient,
             "detail": self.detail,
             "at": self.at,
+            "sender": self.sender,
+            "subject": self.subject,
+            "action": self.action,
+            "verdicts": list(self.verdicts),
         }
 
     @classmethod
@@ -56,4 +65,8 @@ class Event:
             recipient=data.get("recipient"),
             detail=dict(data.get("detail") or {}),
             at=str(data["at"]),
+            sender=data.get("sender"),
+            subject=data.get("subject"),
+            action=data.get("action"),
+            verdicts=tuple(str(v) for v in data.get("verdicts") or ()),
         )

@@ -17,6 +17,7 @@ BUCKET = "mailgate-local-mail"
 EVENTS_TABLE = "mailgate-events"
 BACKUP_TABLE = "mailgate-backup"
 IDEMPOTENCY_TABLE = "mailgate-idempotency"
+SETTINGS_TABLE = "mailgate-settings"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -69,6 +70,8 @@ class LocalGateway:
         self._stoppers: list[Any] = []
         self.pollers: list[Any] = []
         self.config: GatewayConfig | None = None
+        self.cognito: Any = None  # LocalCognito: the user pool the admin API's tokens come from
+        self._admin_token: tuple[float, str] | None = None
 
     @property
     def moto_url(self) -> str:
@@ -86,6 +89,7 @@ class LocalGateway:
             "MAIL_BUCKET": BUCKET, "INCOMING_PREFIX": "incoming/",
             "EVENTS_TABLE": EVENTS_TABLE, "BACKUP_TABLE": BACKUP_TABLE,
             "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE, "MAILGATE_CONFIG_FILE": str(config_path),
+            "SETTINGS_TABLE": SETTINGS_TABLE,
         })
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         if rules_queue_url:
@@ -117,11 +121,12 @@ class LocalGateway:
         self._stoppers.append(moto.stop)
         clients.reset()
         runtime.settings.cache_clear()
-        runtime.config.cache_clear()
+        runtime.reset_config()
 
         attempts = config.delivery.max_attempts
         resources.create_bucket(BUCKET)
         resources.create_tables(EVENTS_TABLE, BACKUP_TABLE, IDEMPOTENCY_TABLE)
+        self._seed_settings(config)
         visibility = self.options.queue_visibility_seconds
         scan_url, scan_arn = resources.create_queue("mailgate-scan", visibility, attempts + 2)
         rules_url, rules_arn = resources.create_queue("mailgate-rules", visibility, attempts + 2)
@@ -155,10 +160,39 @@ class LocalGateway:
         ingress.start()
         self._stoppers.append(ingress.stop)
 
-        api_server = ApiServer(api.handler, self.options.host, self.options.api_port)
+        self._start_api(ApiServer, api.handler)
+        return self
+
+    def _start_api(self, server: Any, handler: Any) -> None:
+        """The API behind what plays API Gateway's Cognito authorizer, with users from moto's Cognito."""
+        from mailgate.local.cognito import LocalCognito, TokenVerifier  # noqa: PLC0415
+
+        self.cognito = LocalCognito.create(self.moto_url, REGION)
+        self.cognito.save(self.state_dir / "cognito.json")
+        api_server = server(handler, self.options.host, self.options.api_port, TokenVerifier.for_pool(self.cognito))
         api_server.start()
         self._stoppers.append(api_server.stop)
-        return self
+
+    @staticmethod
+    def _seed_settings(config: GatewayConfig) -> None:
+        """The settings table starts with the generated (or given) configuration, as version 1."""
+        from mailgate.aws import resources  # noqa: PLC0415
+        from mailgate.aws.settings_table import DynamoSettingsStore  # noqa: PLC0415
+        from mailgate.settings.audit import AuditEntry  # noqa: PLC0415
+
+        resources.create_settings_table(SETTINGS_TABLE)
+        store = DynamoSettingsStore(SETTINGS_TABLE)
+        if store.load() is None:
+            store.save(config, 0, AuditEntry(actor="local mode", subject="mailgate", operation="seed",
+                                             version_before=0, version_after=1, changes=()))
+
+    def admin_token(self) -> str:
+        """An Administrator's ID token, renewed well before its hour is up."""
+        import time  # noqa: PLC0415
+
+        if self._admin_token is None or time.monotonic() - self._admin_token[0] > 3000:
+            self._admin_token = (time.monotonic(), str(self.cognito.token("admin")))
+        return self._admin_token[1]
 
     def describe(self) -> str:
         o = self.options
@@ -170,6 +204,9 @@ class LocalGateway:
             f"  delivered mail                  {self.delivered_dir}/",
             f"  admin API                       {self.api_url}/health",
             f"  AWS APIs (moto)                 {self.moto_url}",
+            f"  an administrator's API token    "
+            f"TOKEN=$(.venv/bin/mailgate token --user admin --state-dir {o.state_dir})",
+            f"  call the API with it            curl -H \"Authorization: Bearer $TOKEN\" {self.api_url}/me",
             "Press Ctrl-C to stop.",
         ])
 

@@ -1,0 +1,97 @@
+"""The admin API's resolver: routers, roles, the error format, the OpenAPI document.
+
+Every 4xx answer is `{"error": "<code>", "message": "<sentence>", ...}`: validation (422, with
+`problems`, each naming its field), bad input past validation (400), no or invalid token (401), a
+role not allowed (403), not found (404), a stale settings version (409).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
+
+from mailgate import __version__
+from mailgate.api.errors import ApiError, Conflict, Invalid
+from mailgate.api.guard import PUBLIC, endpoint, principal
+from mailgate.api.ports import Ports
+from mailgate.api.roles import ALL_ROLES
+from mailgate.api.routes_backup import backup_router
+from mailgate.api.routes_events import events_router
+from mailgate.api.routes_settings import settings_router
+from mailgate.settings.errors import SettingsInvalid, VersionConflict
+
+
+def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def _field(location: Any) -> str:
+    return ".".join(str(part) for part in location) if isinstance(location, list | tuple) else str(location)
+
+
+def _register_errors(app: APIGatewayRestResolver) -> None:
+    @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
+    def api_error(error: ApiError) -> Response[dict[str, Any]]:
+        return _json(error.status, error.body())
+
+    @app.exception_handler(SettingsInvalid)  # type: ignore[untyped-decorator]
+    def settings_invalid(error: SettingsInvalid) -> Response[dict[str, Any]]:
+        invalid = Invalid(error.problems, "settings")
+        return _json(invalid.status, invalid.body())
+
+    @app.exception_handler(VersionConflict)  # type: ignore[untyped-decorator]
+    def version_conflict(error: VersionConflict) -> Response[dict[str, Any]]:
+        return _json(409, Conflict(str(error), current_version=error.current).body())
+
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
+    def request_invalid(error: RequestValidationError) -> Response[dict[str, Any]]:
+        problems = [{"path": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
+                    for e in error.errors()]
+        invalid = Invalid(problems)
+        return _json(invalid.status, invalid.body())
+
+    @app.exception_handler(ValueError)  # type: ignore[untyped-decorator]
+    def bad_request(error: ValueError) -> Response[dict[str, Any]]:
+        """Malformed input an adapter notices past validation (a forged cursor)."""
+        return _json(400, {"error": "bad_request", "message": str(error)})
+
+    @app.not_found
+    def not_found(_error: Exception) -> Response[dict[str, Any]]:
+        return _json(404, {"error": "not_found", "message": "no such endpoint"})
+
+
+def create_app(ports: Ports) -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+    app.configure_openapi(
+        title="mailgate admin API", version=__version__, servers=[Server(url="/")],
+        description="Roles come from Cognito groups; send `Authorization: Bearer <ID token>`.",
+        security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
+    )
+    _register_errors(app)
+
+    @endpoint(app, "GET", "/health", PUBLIC, tags=["health"])
+    def health() -> dict[str, Any]:
+        """Liveness and versions; no token needed."""
+        cfg = ports.config()
+        return {"status": "ok", "version": __version__, "authserv_id": cfg.authserv_id,
+                "accepted_domains": sorted(cfg.domains), "signatures": None, "models": None}
+
+    @endpoint(app, "GET", "/openapi.json", PUBLIC, include_in_schema=False)
+    def openapi() -> dict[str, Any]:
+        document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+        return document
+
+    @endpoint(app, "GET", "/me", ALL_ROLES, tags=["health"])
+    def me() -> dict[str, Any]:
+        """Who the token says you are, and your roles."""
+        who = principal(app)
+        return {"subject": who.subject, "username": who.username, "addresses": list(who.addresses),
+                "roles": sorted(who.roles)}
+
+    for router in (events_router(ports), backup_router(ports), settings_router(ports)):
+        app.include_router(router)
+    return app

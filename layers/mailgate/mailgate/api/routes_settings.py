@@ -1,0 +1,93 @@
+"""Settings: accepted domains and routing, general settings, export/import, and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+
+from mailgate.api.guard import endpoint, principal
+from mailgate.api.pagination import page
+from mailgate.api.ports import Ports
+from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
+from mailgate.api.schemas import DomainsUpdate, GeneralUpdate
+from mailgate.api.timerange import time_range
+from mailgate.settings.document import export_document, parse_document
+from mailgate.settings.service import Actor, SettingsRecord, general_view, merge_general, replace_domains
+from mailgate.settings.validation import as_document
+
+AUDIT_DEFAULT_RANGE = timedelta(days=30)
+AUDIT_LONGEST_RANGE = timedelta(days=366)
+
+
+def _domains(record: SettingsRecord) -> dict[str, Any]:
+    return {"version": record.version, "domains": as_document(record.config)["domains"]}
+
+
+def _general(record: SettingsRecord) -> dict[str, Any]:
+    return {"version": record.version, **general_view(record.config)}
+
+
+def settings_router(ports: Ports) -> Router:
+    router = Router()  # type: ignore[no-untyped-call]
+
+    def actor(operation: str) -> Actor:
+        who = principal(router)
+        return Actor(who.who, who.subject, operation)
+
+    @endpoint(router, "GET", "/settings/domains", SETTINGS_READERS, tags=["settings"])
+    def get_domains() -> dict[str, Any]:
+        """Accepted domains and where their mail goes, with the settings version."""
+        return _domains(ports.settings().current())
+
+    @endpoint(router, "PUT", "/settings/domains", ADMINISTRATORS, tags=["settings"])
+    def put_domains(update: DomainsUpdate) -> dict[str, Any]:
+        """Replace the accepted domains and their routes (conditional on `version`)."""
+        record = ports.settings().change(update.version, lambda c: replace_domains(c, update.domains),
+                                         actor("PUT /settings/domains"))
+        return _domains(record)
+
+    @endpoint(router, "GET", "/settings/general", SETTINGS_READERS, tags=["settings"])
+    def get_general() -> dict[str, Any]:
+        """authserv-id, bounce sender, retention, DNS and delivery settings."""
+        return _general(ports.settings().current())
+
+    @endpoint(router, "PATCH", "/settings/general", ADMINISTRATORS, tags=["settings"])
+    def patch_general(update: GeneralUpdate) -> dict[str, Any]:
+        """Change some general settings; `dns` and `delivery` merge key by key."""
+        record = ports.settings().change(update.version, lambda c: merge_general(c, update.changes()),
+                                         actor("PATCH /settings/general"))
+        return _general(record)
+
+    @endpoint(router, "GET", "/settings/export", SETTINGS_READERS, tags=["settings"])
+    def export_settings() -> dict[str, Any]:
+        """All settings as one versioned document (secret names only, never secret values)."""
+        record = ports.settings().current()
+        return export_document(record.config, record.version)
+
+    @endpoint(router, "POST", "/settings/import", ADMINISTRATORS, tags=["settings"])
+    def import_settings(
+        document: Annotated[dict[str, Any], Body(description="a document as /settings/export writes it")],
+        version: Annotated[int | None, Query(ge=0, description="apply only if the settings are at this version")]
+        = None,
+    ) -> dict[str, Any]:
+        """Replace all settings at once: every problem reported together (422), or one atomic write."""
+        config = parse_document(document)
+        record = ports.settings().change(version, lambda _current: config, actor("POST /settings/import"))
+        return {"version": record.version, "imported": True}
+
+    @endpoint(router, "GET", "/audit", SETTINGS_READERS, tags=["audit"])
+    def audit_trail(
+        start: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40)] = None,
+        end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 50,
+        cursor: Annotated[str | None, Query(max_length=4096)] = None,
+    ) -> dict[str, Any]:
+        """Configuration changes, newest first: who, when, which endpoint, each changed value before/after."""
+        first, last = time_range(start, end, AUDIT_DEFAULT_RANGE, AUDIT_LONGEST_RANGE)
+        entries, next_cursor = ports.settings().store.audit_between(first, last, limit, cursor)
+        return page([e.to_dict() for e in entries], next_cursor)
+
+    return router

@@ -1,0 +1,34 @@
+"""`mailgate token --user admin`: an ID token from the running local gateway's user pool, for curl."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from mailgate.local.cognito import LOCAL_USERS
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser("token", help="print an admin API token of the running local gateway")
+    parser.add_argument("--user", default="admin", choices=sorted(LOCAL_USERS),
+                        help="admin (Administrator), officer (SecurityOfficer), auditor (Auditor), "
+                             "user (PersonalUser, bob@example.test)")
+    parser.add_argument("--state-dir", type=Path, default=Path(".mailgate"),
+                        help="the local gateway's state folder (default .mailgate)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from mailgate.local.cognito import LocalCognito  # noqa: PLC0415
+
+    saved = args.state_dir / "cognito.json"
+    if not saved.is_file():
+        raise SystemExit(f"mailgate token: {saved} not found: is `mailgate serve` running with this state folder?")
+    cognito = LocalCognito.load(saved)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ["AWS_ENDPOINT_URL"] = cognito.endpoint
+    os.environ["AWS_DEFAULT_REGION"] = cognito.region
+    print(cognito.token(args.user))
+    return 0

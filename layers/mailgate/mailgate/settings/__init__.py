@@ -1,0 +1,1 @@
+"""The gateway's settings as a stored, versioned document: validation, export/import, audit trail."""

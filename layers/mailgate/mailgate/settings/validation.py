@@ -1,0 +1,126 @@
+"""Validate a settings document field by field, so every problem is reported at once with its JSON path.
+
+msgspec stops at the first error of a document; converting each field (each domain's route, each
+signing key) on its own collects all of them, and the last whole conversion catches anything left.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, get_args, get_origin
+
+import msgspec
+
+from mailgate.config import DkimSigningKey, GatewayConfig, Route
+from mailgate.settings.errors import SettingsInvalid
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$", re.IGNORECASE)
+_AT_PATH = re.compile(r" - at `\$(?P<path>.*)`$")
+_FIELDS = {f.encode_name: f for f in msgspec.structs.fields(GatewayConfig)}
+
+Problem = dict[str, str]
+
+
+def problem(path: str, message: str) -> Problem:
+    return {"path": path, "message": message}
+
+
+def _convert(value: Any, kind: Any, path: str, problems: list[Problem]) -> Any:
+    try:
+        return msgspec.convert(value, type=kind)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        found = _AT_PATH.search(text)
+        if found:
+            problems.append(problem(path + found["path"], text[:found.start()]))
+        else:
+            problems.append(problem(path, text))
+        return None
+
+
+def _check(value: Any, kind: Any, path: str, problems: list[Problem]) -> None:
+    """Struct by field and arrays by item, so sibling problems are all found; leaves by msgspec."""
+    if isinstance(kind, type) and issubclass(kind, msgspec.Struct) and isinstance(value, dict):
+        fields = {f.encode_name: f for f in msgspec.structs.fields(kind)}
+        before = len(problems)
+        for key, item in value.items():
+            if key in fields:
+                _check(item, fields[key].type, f"{path}.{key}", problems)
+            else:
+                problems.append(problem(f"{path}.{key}", f"unknown field {key!r}"))
+        problems += [problem(f"{path}.{name}", "missing") for name, f in fields.items()
+                     if f.required and name not in value]
+        if len(problems) == before:
+            _convert(value, kind, path, problems)
+        return
+    args = get_args(kind)
+    if get_origin(kind) is tuple and len(args) == 2 and args[1] is Ellipsis and isinstance(value, list):
+        for index, item in enumerate(value):
+            _check(item, args[0], f"{path}[{index}]", problems)
+        return
+    _convert(value, kind, path, problems)
+
+
+def _check_domains(value: Any, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, dict):
+        problems.append(problem(path, "Expected `object` of accepted domain → route"))
+        return
+    for domain, route in value.items():
+        where = f'{path}["{domain}"]'
+        if not _DOMAIN.match(str(domain).rstrip(".")):
+            problems.append(problem(where, f"{domain!r} is not a domain name"))
+        before = len(problems)
+        _check(route, Route, where, problems)
+        if len(problems) == before and msgspec.convert(route, Route).kind == "smtp" and not route.get("hosts"):
+            problems.append(problem(f"{where}.hosts", "an smtp route needs at least one host"))
+
+
+def _check_signing(value: Any, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, list):
+        problems.append(problem(path, "Expected `array` of signing keys"))
+        return
+    for index, key in enumerate(value):
+        _check(key, DkimSigningKey, f"{path}[{index}]", problems)
+
+
+def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> None:
+    if key == "domains":
+        _check_domains(value, path, problems)
+    elif key == "dkim_signing":
+        _check_signing(value, path, problems)
+    elif key == "bounce_from" and (not isinstance(value, str) or "@" not in value):
+        problems.append(problem(path, "Expected an e-mail address"))
+    elif key == "authserv_id" and (not isinstance(value, str) or not _DOMAIN.match(value)):
+        problems.append(problem(path, "Expected a host name"))
+    else:
+        _check(value, _FIELDS[key].type, path, problems)
+
+
+def settings_problems(settings: Any, base: str = "$") -> list[Problem]:
+    if not isinstance(settings, dict):
+        return [problem(base, "Expected `object`")]
+    problems: list[Problem] = []
+    for key, value in settings.items():
+        path = f"{base}.{key}"
+        if key not in _FIELDS:
+            problems.append(problem(path, f"unknown setting {key!r}"))
+        else:
+            _check_field(key, value, path, problems)
+    return problems
+
+
+def validate_settings(settings: Any, base: str = "$") -> GatewayConfig:
+    """The document as a GatewayConfig, or SettingsInvalid listing every problem."""
+    problems = settings_problems(settings, base)
+    if problems:
+        raise SettingsInvalid(problems)
+    config = _convert(settings, GatewayConfig, base, problems)
+    if problems:
+        raise SettingsInvalid(problems)
+    assert isinstance(config, GatewayConfig)
+    return config
+
+
+def as_document(config: GatewayConfig) -> dict[str, Any]:
+    document: dict[str, Any] = msgspec.json.decode(msgspec.json.encode(config))  # JSON types: lists, not tuples
+    return document
