@@ -3,34 +3,43 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate import runtime
 from mailgate.handlers import is_sqs_event, process_sqs_batch
+from mailgate.processing import delivery_failures
 from mailgate.rules_service import RulesService
 
 logger = Logger(service="mailgate-rules")
+metrics = Metrics(namespace="mailgate", service="mailgate-rules")  # the DeliveryFailed alarm reads this
 
 
-@cache
 def service() -> RulesService:
-    return runtime.rules_service()
+    return runtime.current_service("rules", runtime.rules_service)
 
 
+def _count(outcomes: list[dict[str, Any]]) -> None:
+    if failed := delivery_failures(outcomes):
+        metrics.add_metric(name="DeliveryFailed", unit=MetricUnit.Count, value=failed)
+
+
+@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     service().bind_invocation(context)
     if is_sqs_event(event):
         def work(record: SQSRecord, attempt: int) -> None:
             outcomes = service().handle(json.loads(record.body), attempt)
+            _count(outcomes)
             logger.info("processed", message_id=json.loads(record.body).get("message_id"),
                         outcomes=[o.get("status") for o in outcomes])
 
         return process_sqs_batch(event, context, work, runtime.config().delivery.retry_delay)
     # A direct invocation (Lambda destination) carries the hand-off itself.
     outcomes = service().handle(event, runtime.config().delivery.max_attempts)
+    _count(outcomes)
     return {"outcomes": outcomes}

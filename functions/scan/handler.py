@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -16,9 +15,8 @@ from mailgate.scan_service import ScanService
 logger = Logger(service="mailgate-scan")
 
 
-@cache
 def service() -> ScanService:
-    return runtime.scan_service()
+    return runtime.current_service("scan", runtime.scan_service)
 
 
 def _scan_all(event: dict[str, Any], attempt: int) -> None:

@@ -215,3 +215,8 @@ def process_report(report: ScanReport, raw: bytes, subject: str, config: Gateway
 def run_directly() -> ExecuteOnce:
     """For the CLI and dry runs: no idempotency store."""
     return _run_directly
+
+
+def delivery_failures(outcomes: Sequence[dict[str, Any]]) -> int:
+    """Groups that could not be delivered after every attempt (held in Backup with the error)."""
+    return sum(1 for o in outcomes if o.get("status") == "backup" and o.get("error"))

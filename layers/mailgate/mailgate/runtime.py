@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from mailgate.config import GatewayConfig, Route, load_config
 
@@ -23,6 +23,9 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.delivery.base import Deliverer
     from mailgate.rules_service import RulesService
     from mailgate.scan_service import ScanService
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,22 @@ def config() -> GatewayConfig:
 def reset_config() -> None:
     global _config  # noqa: PLW0603
     _config = None
+    _services.clear()
+
+
+_services: dict[str, tuple[GatewayConfig, Any]] = {}
+
+
+def current_service(name: str, build: Callable[[], T]) -> T:
+    """The handler's service, rebuilt when the configuration changed (an API edit reaches warm
+    functions within the config's re-read interval) and reused otherwise."""
+    cfg = config()
+    held = _services.get(name)
+    if held is None or held[0] != cfg:
+        held = (cfg, build())
+        _services[name] = held
+    service: T = held[1]
+    return service
 
 
 def event_log(s: Settings, cfg: GatewayConfig) -> DynamoEventLog:

@@ -41,3 +41,11 @@ def test_recipients_split_by_destination_and_share_a_copy_within_one():
     groups = group_recipients(report("pass", {"result": "pass"},
                                      ("a@example.test", "b@other.test", "c@example.test")), config)
     assert sorted(g.recipients for g in groups) == [("a@example.test", "c@example.test"), ("b@other.test",)]
+
+
+def test_only_groups_held_after_failed_delivery_count_as_delivery_failures():
+    from mailgate.processing import delivery_failures
+
+    outcomes = [{"status": "delivered"}, {"status": "backup", "backup_id": "x"},
+                {"status": "backup", "error": "451 later"}, {"status": "rejected"}]
+    assert delivery_failures(outcomes) == 1

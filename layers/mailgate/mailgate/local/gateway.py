@@ -92,6 +92,7 @@ class LocalGateway:
             "SETTINGS_TABLE": SETTINGS_TABLE,
         })
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch here: keep stdout quiet
         if rules_queue_url:
             os.environ["RULES_QUEUE_URL"] = rules_queue_url
 
