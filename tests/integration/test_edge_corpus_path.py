@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import smtplib
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from mailgate.local.functions import LocalLambdaContext, load_function
 from tests.integration.conftest import MAX_ATTEMPTS
-from tests.support.local_gateway import TERMINAL, events, send, simple_message, wait_for
+from tests.support.local_gateway import TERMINAL, events, rules_record, send, simple_message, wait_for
 
 pytestmark = pytest.mark.integration
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
@@ -58,10 +57,7 @@ def test_processing_that_keeps_failing_ends_in_backup_with_the_error(gateway):
     handoff = {"message_id": message_id, "bucket": "mailgate-local-mail", "report_key": "reports/missing.json",
                "raw_location": {"bucket": "mailgate-local-mail", "key": f"incoming/{message_id}"},
                "mail_from": "alice@sender.test", "recipients": ["frank@example.test"]}
-    record = {"messageId": "m", "receiptHandle": "x", "body": json.dumps(handoff),
-              "attributes": {"ApproximateReceiveCount": str(MAX_ATTEMPTS)}, "messageAttributes": {},
-              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:mailgate-rules",
-              "awsRegion": "us-east-1", "md5OfBody": ""}
+    record = rules_record(handoff, MAX_ATTEMPTS, "m")
     rules = load_function("rules")
     reply = rules.handler({"Records": [record]}, LocalLambdaContext("mailgate-rules"))
     assert reply["batchItemFailures"] == []  # handled: kept in Backup, not retried forever
@@ -75,9 +71,6 @@ def test_a_failure_before_the_last_attempt_is_retried_not_dropped(gateway):
     handoff = {"message_id": "nope", "bucket": "mailgate-local-mail", "report_key": "reports/absent.json",
                "raw_location": {"bucket": "mailgate-local-mail", "key": "incoming/absent"},
                "mail_from": "", "recipients": ["x@example.test"]}
-    record = {"messageId": "first-try", "receiptHandle": "x", "body": json.dumps(handoff),
-              "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:mailgate-rules",
-              "awsRegion": "us-east-1", "md5OfBody": ""}
+    record = rules_record(handoff, 1, "first-try")
     reply = load_function("rules").handler({"Records": [record]}, LocalLambdaContext("mailgate-rules"))
     assert reply["batchItemFailures"] == [{"itemIdentifier": "first-try"}]

@@ -13,7 +13,7 @@ import pytest
 from mailgate.local.api_server import get_json
 from mailgate.local.gateway import LocalGateway
 from tests.support.dns_fixtures import DnsTestZone
-from tests.support.local_gateway import delivered, events, outcomes, send, simple_message, wait_for
+from tests.support.local_gateway import delivered, events, outcomes, rules_record, send, simple_message, wait_for
 from tests.support.smtp_servers import RecordingServer
 
 pytestmark = pytest.mark.integration
@@ -161,10 +161,7 @@ def test_a_retried_hand_off_never_delivers_twice(gateway):
                "report_key": f"reports/{message_id}.json",
                "raw_location": {"bucket": "mailgate-local-mail", "key": f"incoming/{message_id}"},
                "mail_from": "alice@sender.test", "recipients": ["erin@example.test"]}
-    record = {"messageId": "redelivered", "receiptHandle": "x", "body": json.dumps(handoff),
-              "attributes": {"ApproximateReceiveCount": "2"}, "messageAttributes": {},
-              "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:mailgate-rules",
-              "awsRegion": "us-east-1", "md5OfBody": ""}
+    record = rules_record(handoff, 2, "redelivered")
     rules = load_function("rules")
     reply = rules.handler({"Records": [record]}, LocalLambdaContext("mailgate-rules"))
     assert reply["batchItemFailures"] == []

@@ -85,3 +85,11 @@ def delivered(gw: LocalGateway, message_id: str) -> list[tuple[email.message.Ema
             envelope = json.loads(path.with_suffix(".json").read_text())
             found.append((parsed, envelope))
     return found
+
+
+def rules_record(handoff: dict[str, Any], receive_count: int, record_id: str = "record") -> dict[str, Any]:
+    """An SQS record for the rules function, as Lambda's event source hands it over."""
+    return {"messageId": record_id, "receiptHandle": "x", "body": json.dumps(handoff),
+            "attributes": {"ApproximateReceiveCount": str(receive_count)}, "messageAttributes": {},
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:mailgate-rules",
+            "awsRegion": "us-east-1", "md5OfBody": ""}
