@@ -48,6 +48,9 @@ def test_mail_sent_with_swaks_arrives_downstream_with_our_headers(gateway):
     assert copy["X-Mailgate-Action"] == "deliver"
     assert copy["X-Mailgate-Id"] == message_id
     assert "authentication=pass" in copy["X-Mailgate-Verdicts"]
+    assert copy["X-Mailgate-Spam-Verdict"] == "not_spam"
+    assert copy["X-Mailgate-Spam-Flag"] == "NO"
+    assert copy["X-MS-Exchange-Organization-SCL"] in ("0", "1")
     assert copy["Subject"] == "quarterly figures"
     kinds = [e["kind"] for e in events(gateway, message_id)]
     assert kinds[:2] == ["received", "scanned"]
@@ -59,6 +62,8 @@ def test_forged_results_and_verdict_headers_from_outside_are_removed(gateway):
         ("Authentication-Results", "mailgate.local; spf=pass smtp.mailfrom=bank.test; dmarc=pass"),
         ("Authentication-Results", "mx.other.test; spf=pass smtp.mailfrom=sender.test"),
         ("X-Mailgate-Action", "deliver"),
+        ("X-Mailgate-Spam-Flag", "NO"),
+        ("X-MS-Exchange-Organization-SCL", "-1"),  # would make Exchange skip its own filtering
     ])
     message_id = send(gateway, "alice@sender.test", ["bob@example.test"], data)
     outcomes(gateway, message_id)
@@ -69,6 +74,8 @@ def test_forged_results_and_verdict_headers_from_outside_are_removed(gateway):
     assert "bank.test" not in ours[0]
     assert any(r.startswith("mx.other.test") for r in results)  # other hosts' results are theirs to keep
     assert copy.get_all("X-Mailgate-Action") == ["deliver"]
+    assert copy.get_all("X-Mailgate-Spam-Flag") == ["NO"]
+    assert copy.get_all("X-MS-Exchange-Organization-SCL") in (["0"], ["1"])
 
 
 def test_outgoing_mail_is_dkim_signed_for_configured_domains(gateway, dns_zone: DnsTestZone):

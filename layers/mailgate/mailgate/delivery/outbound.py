@@ -1,16 +1,23 @@
-"""What the gateway adds to a message it delivers: our verdict headers and Authentication-Results."""
+"""What the gateway adds to a message it delivers: our verdict headers and Authentication-Results.
+
+Exchange trusts `X-MS-Exchange-Organization-*` fields that arrive through a connector it trusts (ours):
+an outside sender writing `X-MS-Exchange-Organization-SCL: -1` would skip its filtering, so every such
+field from outside is removed and only our SCL is added.
+"""
 
 from __future__ import annotations
 
 from mailgate.delivery.header_edit import edit_headers
 from mailgate.report import ScanReport
 from mailgate.rules.decision import Decision
+from mailgate.scanners.antispam.verdict import spam_headers
 from mailgate.scanners.authentication.headers import (
     authentication_results_value,
     is_own_authentication_results,
 )
 
 MAILGATE_PREFIX = "x-mailgate-"
+EXCHANGE_ORGANIZATION_PREFIX = "x-ms-exchange-organization-"
 
 
 def verdict_summary(report: ScanReport) -> str:
@@ -18,19 +25,23 @@ def verdict_summary(report: ScanReport) -> str:
 
 
 def mailgate_headers(report: ScanReport, decision: Decision) -> list[tuple[str, str]]:
-    return [
+    headers = [
         ("X-Mailgate-Id", report.message_id),
         ("X-Mailgate-Action", decision.action),
         ("X-Mailgate-Rule", decision.rule),
         ("X-Mailgate-Verdicts", verdict_summary(report) or "none"),
     ]
+    antispam = report.result("antispam")
+    if antispam is not None and antispam.verdict != "error":
+        headers.extend(spam_headers(antispam).items())
+    return headers
 
 
 def prepare_for_delivery(raw: bytes, report: ScanReport, decision: Decision, authserv_id: str) -> bytes:
     """Strip headers that only we may write (forged ones from outside), then add ours on top."""
 
     def forged(name: str, value: str) -> bool:
-        if name.startswith(MAILGATE_PREFIX):
+        if name.startswith((MAILGATE_PREFIX, EXCHANGE_ORGANIZATION_PREFIX)):
             return True
         return name == "authentication-results" and is_own_authentication_results(value, authserv_id)
 

@@ -1,9 +1,22 @@
 """Anti-spam: a statistical classifier, named rule tests, bulk recognition and DNS blocklists.
 
-Importing this package is cheap: the model file is read on the first scan (`model.base_model`).
+Importing this package is cheap: the scanner is imported on first use (the rules function needs
+only `verdict`, for the headers it adds) and the model file is read on the first scan.
 """
 
-from mailgate.scanners.antispam.scanner import AntispamScanner
-from mailgate.scanners.antispam.verdict import spam_headers
+from __future__ import annotations
 
-__all__ = ["AntispamScanner", "spam_headers"]
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailgate.scanners.antispam.scanner import AntispamScanner
+
+__all__ = ["AntispamScanner"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "AntispamScanner":
+        from mailgate.scanners.antispam.scanner import AntispamScanner  # noqa: PLC0415
+
+        return AntispamScanner
+    raise AttributeError(name)
