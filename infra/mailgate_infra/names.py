@@ -12,6 +12,7 @@ from mailgate.aws.resources import settings_table_spec, table_specs
 INCOMING_PREFIX = "incoming/"
 REPORTS_PREFIX = "reports/"
 BACKUP_PREFIX = "backup/"
+LISTS_PREFIX = "lists/"  # link reputation lists the scan function re-reads (s3://<mail bucket>/lists/...)
 SECRETS_PREFIX = "mailgate/"  # LDAP bind passwords, DKIM keys, SMTP credentials live under this name
 SERVICE_NAME = "mailgate"
 METRICS_NAMESPACE = "mailgate"

@@ -46,9 +46,10 @@ class Processing(Construct):
         self._acknowledge(storage)
 
     def _grant_scan(self, storage: Storage) -> None:
-        """scan: reads incoming/, writes reports/ and backup/, event and Backup records, hands to rules."""
+        """scan: reads incoming/ and lists/, writes reports/ and backup/, event and Backup records, hands to rules."""
         bucket = storage.bucket
         read_prefix(bucket, self.scan, names.INCOMING_PREFIX)
+        read_prefix(bucket, self.scan, names.LISTS_PREFIX)
         write_prefix(bucket, self.scan, names.REPORTS_PREFIX)
         write_prefix(bucket, self.scan, names.BACKUP_PREFIX)
         storage.events.grant_write_data(self.scan)

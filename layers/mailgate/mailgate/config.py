@@ -84,10 +84,12 @@ class UriBlocklist(_Model, frozen=True):
 
 
 class LinkListFile(_Model, frozen=True):
-    """A local reputation list: one domain or URL prefix a line (see scanners/links/reputation.py)."""
+    """A reputation list: one domain or URL prefix a line (see scanners/links/reputation.py), in a file
+    or in S3 (`s3://bucket/key`), re-read every `refresh_seconds` by warm functions."""
 
     path: str
     verdict: LinkVerdict = "phishing_link"
+    refresh_seconds: Annotated[int, Meta(ge=10, le=86400)] = 300
 
 
 class AntiphishingSettings(_Model, frozen=True):

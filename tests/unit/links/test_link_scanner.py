@@ -85,3 +85,61 @@ def test_a_data_url_link_is_named() -> None:
 def test_ordinary_links_are_clean() -> None:
     result = scan(mail("A <a@sender.test>", "Hi", text="Docs: https://docs.example.org/guide\n"))
     assert result.verdict == "clean" and not result.reasons
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_list_is_re_read_on_its_schedule_and_a_failed_read_keeps_the_last_good_copy(tmp_path: Path) -> None:
+    from mailgate.scanners.links.sources import RefreshingList
+
+    path = tmp_path / "feed.txt"
+    path.write_text("old-bad.example.net\n")
+    clock = Clock()
+    source = RefreshingList(str(path), "phishing_link", refresh_seconds=300, clock=clock)
+    assert source.current().domains == frozenset({"old-bad.example.net"})
+    path.write_text("new-bad.example.net\n")
+    clock.now += 299
+    assert source.current().domains == frozenset({"old-bad.example.net"})  # not yet due
+    clock.now += 1
+    assert source.current().domains == frozenset({"new-bad.example.net"})
+    path.unlink()  # the feed disappears: keep using what we had, and say so
+    clock.now += 300
+    assert source.current().domains == frozenset({"new-bad.example.net"})
+    clock.now += 60
+    status = source.status()
+    assert status["loaded"] and status["entries"] == 1
+    assert status["stale_seconds"] == 60.0 and "feed.txt" in status["error"]
+
+
+def test_a_list_that_cannot_be_read_is_reported_and_the_scan_still_runs(tmp_path: Path) -> None:
+    settings = AntiphishingSettings(link_lists=(LinkListFile(path=str(tmp_path / "missing.txt")),))
+    result = scan(mail("A <a@sender.test>", "Hi", text="https://www.example.org/\n"), settings)
+    assert result.verdict == "clean"
+    [status] = result.details["lists"]
+    assert status["loaded"] is False and "missing.txt" in status["error"]
+
+
+def test_lists_in_s3_are_read_through_the_adapter_and_pick_up_a_new_upload(aws) -> None:
+    from mailgate.aws.clients import client
+    from mailgate.aws.list_source import read_list
+
+    s3 = client("s3")
+    s3.create_bucket(Bucket="feeds")
+    s3.put_object(Bucket="feeds", Key="lists/phishing.txt", Body=b"bad-login.example.net\n")
+    settings = AntiphishingSettings(link_lists=(
+        LinkListFile(path="s3://feeds/lists/phishing.txt", refresh_seconds=10),))
+    scanner = LinkScanner(settings, None, read_list)
+    clock = Clock()
+    scanner.lists[0].clock = clock
+    first = scanner.scan(mail("A <a@sender.test>", "Hi", text="https://bad-login.example.net/a\n"), context())
+    assert first.verdict == "phishing_link"
+    s3.put_object(Bucket="feeds", Key="lists/phishing.txt", Body=b"other.example.net\n")
+    clock.now += 10
+    later = scanner.scan(mail("A <a@sender.test>", "Hi", text="https://bad-login.example.net/a\n"), context())
+    assert later.verdict == "clean"

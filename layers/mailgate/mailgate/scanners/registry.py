@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mailgate.aws.list_source import read_list
 from mailgate.config import GatewayConfig
 from mailgate.dns import Resolver
 from mailgate.scanners.antiphishing import AntiphishingScanner
@@ -14,4 +15,4 @@ from mailgate.scanners.links import LinkScanner
 def build_scanners(config: GatewayConfig) -> list[Scanner]:
     resolver = Resolver.from_settings(config.dns)
     return [AuthenticationScanner(resolver), AntispamScanner(resolver, config.antispam),
-            AntiphishingScanner(config.antiphishing), LinkScanner(config.antiphishing, resolver)]
+            AntiphishingScanner(config.antiphishing), LinkScanner(config.antiphishing, resolver, read_list)]

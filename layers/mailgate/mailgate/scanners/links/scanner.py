@@ -13,7 +13,8 @@ from mailgate.config import AntiphishingSettings
 from mailgate.report import Contribution, ScannerResult
 from mailgate.scanners.links.catalog import CLEAN, MALICIOUS, PHISHING, STRUCTURE_THRESHOLD, hit, verdict_of
 from mailgate.scanners.links.domains import in_hosts, is_ip_literal, registered_domain
-from mailgate.scanners.links.reputation import LinkList, ListHit, UriBlocklists
+from mailgate.scanners.links.reputation import ListHit, UriBlocklists
+from mailgate.scanners.links.sources import Reader, RefreshingList, read_file
 from mailgate.scanners.links.structure import data_uri_signals, url_signals
 from mailgate.scanners.links.tables import words
 from mailgate.scanners.links.unwrap import unwrap
@@ -56,10 +57,12 @@ class LinkScanner:
 
     name = "links"
 
-    def __init__(self, settings: AntiphishingSettings | None = None, resolver: Resolver | None = None) -> None:
+    def __init__(self, settings: AntiphishingSettings | None = None, resolver: Resolver | None = None,
+                 read: Reader = read_file) -> None:
         settings = settings or AntiphishingSettings()
         self.disabled = frozenset(settings.disabled_tests)
-        self.lists = tuple(LinkList.load(item.path, item.verdict) for item in settings.link_lists)
+        self.lists = tuple(RefreshingList(item.path, item.verdict, read, item.refresh_seconds)
+                           for item in settings.link_lists)
         self.blocklists = UriBlocklists(((b.zone, b.verdict) for b in settings.uri_blocklists), resolver)
 
     def scan(self, message: Message, context: ScanContext) -> ScannerResult:
@@ -69,6 +72,7 @@ class LinkScanner:
         found: dict[str, list[str]] = {}
         errors = self._reputation(links, found)
         self._structure(message, links, found)
+        lists = [source.status() for source in self.lists]
         reasons = tuple(hit(test, " ; ".join(evidence[:MAX_EVIDENCE]))
                         for test, evidence in found.items() if test not in self.disabled)
         return ScannerResult(
@@ -76,14 +80,16 @@ class LinkScanner:
             verdict=_verdict(reasons),
             score=round(sum(c.score for c in reasons), 3),
             reasons=reasons,
-            details={"urls": len(links), "dns_errors": list(errors[:5])},
+            details={"urls": len(links), "dns_errors": list(errors[:5]),
+                     "lists": [status for status in lists if status["error"] or not status["loaded"]]},
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
 
     def _reputation(self, links: Iterable[Link], found: dict[str, list[str]]) -> tuple[str, ...]:
         domains: list[str] = []
+        current = [lst for source in self.lists if (lst := source.current()) is not None]
         for link in links:
-            for lst in self.lists:
+            for lst in current:
                 if (listed := lst.match(link.url, link.host)) is not None:
                     found.setdefault(_list_test(listed, "LIST"), []).append(f"{link.url} ({listed.entry})")
             if link.host and not is_ip_literal(link.host):
