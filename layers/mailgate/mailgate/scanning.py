@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Sequence
 
@@ -42,7 +43,10 @@ def scan_message(
     if message is None:
         message = parse_message(raw)
     parsed = time.perf_counter()
-    results = tuple(run_scanner(s, message, context) for s in scanners)
+    done: list[ScannerResult] = []
+    for scanner in scanners:
+        done.append(run_scanner(scanner, message, dataclasses.replace(context, earlier=tuple(done))))
+    results = tuple(done)
     return ScanReport(
         message_id=message_id,
         raw_location=dict(raw_location or {}),

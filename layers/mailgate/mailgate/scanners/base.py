@@ -13,11 +13,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class ScanContext:
-    """What a scanner may know besides the message: the envelope and the gateway's identity."""
+    """What a scanner may know besides the message: the envelope, the gateway's identity, and the
+    results of the scanners that ran before it (in registry order), so one may weigh another's facts."""
 
     envelope: Envelope
     authserv_id: str  # our name in Authentication-Results
     accepted_domains: tuple[str, ...] = ()
+    earlier: tuple[ScannerResult, ...] = ()
+
+    def earlier_result(self, scanner: str) -> ScannerResult | None:
+        return next((r for r in self.earlier if r.scanner == scanner), None)
 
 
 class Scanner(Protocol):

@@ -59,6 +59,8 @@ TESTS: dict[str, tuple[float, str]] = {
     "ATTACHMENT_PDF_ACTIVE": (2.0, "a PDF attachment with JavaScript, launch or form-submit actions"),
     "ATTACHMENT_PDF_LINK": (1.0, "a PDF attachment that is little more than a link"),
     "ARCHIVED_HTML": (2.0, "an archive attachment holding an HTML or SVG page"),
+    # corroboration from another scanner
+    "TEXT_LIKE_LEGITIMATE_MAIL": (-2.0, "the anti-spam classifier finds the wording typical of legitimate mail"),
 }
 
 

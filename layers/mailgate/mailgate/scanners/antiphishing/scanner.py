@@ -19,6 +19,22 @@ if TYPE_CHECKING:
     from mailgate.scanners.base import ScanContext
 
 
+HAM_LOG_ODDS = -4.0  # the classifier's log-odds at or below which the wording counts as legitimate
+
+
+def _hammy_text(context: ScanContext) -> str | None:
+    """Weak structural signals (a mismatched anchor, an IP link) are common in ordinary mail; when
+    the statistical classifier is confident the wording is legitimate, they weigh less. Strong
+    evidence (forms, look-alike domains, brand in the name with links elsewhere) still decides."""
+    antispam = context.earlier_result("antispam")
+    if antispam is None:
+        return None
+    classifier = next((c for c in antispam.reasons if c.test.startswith("BAYES_")), None)
+    if classifier is None or classifier.score > HAM_LOG_ODDS:
+        return None
+    return f"{classifier.test} (log-odds {classifier.score:+.1f})"
+
+
 class AntiphishingScanner:
     """Scanner protocol: verdict `phishing`, `probable_phishing` or `not_phishing`, with reasons."""
 
@@ -38,6 +54,8 @@ class AntiphishingScanner:
             for test, evidence in group:
                 if test not in self.disabled:
                     found.setdefault(test, evidence)
+        if found and "TEXT_LIKE_LEGITIMATE_MAIL" not in self.disabled and (hammy := _hammy_text(context)):
+            found["TEXT_LIKE_LEGITIMATE_MAIL"] = hammy
         reasons = tuple(hit(test, evidence) for test, evidence in found.items())
         score = round(sum(c.score for c in reasons), 3)
         return ScannerResult(
