@@ -10,6 +10,9 @@ APT_PACKAGES=(
   dnsmasq-base                           # real DNS server for SPF/DKIM/DMARC in tests and local mode
   opendkim-tools                         # DKIM interop checks (opendkim-testmsg)
   swaks                                  # a real SMTP client for the end-to-end tests and the README
+  slapd ldap-utils                       # OpenLDAP for the directory sync tests
+  samba samba-ad-dc samba-ad-provision krb5-user winbind   # Samba as an Active Directory DC in tests
+  clamav-daemon clamav-testfiles p7zip-full   # real clamd + test files (and 7z nestings) for Anti-Virus
 )
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }

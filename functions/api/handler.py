@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
 
@@ -12,7 +12,12 @@ from mailgate.api.app import create_app
 from mailgate.api.ports import Ports
 from mailgate.aws.backup_table import DynamoBackupIndex
 from mailgate.aws.event_table import DynamoEventLog
+from mailgate.directory.service import DirectoryAdmin, SyncTrigger
 from mailgate.settings.service import SettingsService
+
+if TYPE_CHECKING:
+    from mailgate.aws.mail_store import S3MailStore
+    from mailgate.scanners.antispam.feedback import FeedbackService
 
 logger = Logger(service="mailgate-api")
 
@@ -35,7 +40,47 @@ def settings_service() -> SettingsService:
     return SettingsService(DynamoSettingsStore(runtime.settings().settings_table), load_config)
 
 
-app = create_app(Ports(events=events, backup=backup_index, settings=settings_service, config=runtime.config))
+@cache
+def directory_admin() -> DirectoryAdmin | None:
+    s = runtime.settings()
+    if not s.directory_table:
+        return None
+    from mailgate.aws.directory_table import DynamoDirectoryStore  # noqa: PLC0415
+    from mailgate.aws.password_vault import SecretsManagerVault  # noqa: PLC0415
+    from mailgate.directory.service import DirectoryAdmin  # noqa: PLC0415
+
+    trigger: SyncTrigger
+    if s.ldap_sync_function:
+        from mailgate.aws.sync_trigger import LambdaSyncTrigger  # noqa: PLC0415
+
+        trigger = LambdaSyncTrigger(s.ldap_sync_function)
+    else:  # local mode: the sync runs in a thread of this process
+        from mailgate.local.directory_sync import LocalSyncTrigger  # noqa: PLC0415
+
+        trigger = LocalSyncTrigger()
+    return DirectoryAdmin(DynamoDirectoryStore(s.directory_table), SecretsManagerVault(), trigger)
+
+
+@cache
+def feedback_service() -> FeedbackService | None:
+    model = runtime.antispam_model()
+    if model is None:
+        return None
+    from mailgate.scanners.antispam.feedback import FeedbackService  # noqa: PLC0415
+
+    return FeedbackService(model, events())
+
+
+@cache
+def mail_store() -> S3MailStore | None:
+    from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
+
+    bucket = runtime.settings().mail_bucket
+    return S3MailStore(bucket) if bucket else None
+
+
+app = create_app(Ports(events=events, backup=backup_index, settings=settings_service, config=runtime.config,
+                       directory=directory_admin, antispam=feedback_service, mail=mail_store))
 
 
 @logger.inject_lambda_context

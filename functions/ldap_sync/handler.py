@@ -1,7 +1,10 @@
-"""Lambda `ldap_sync`: the 30-minute directory synchronisation. Built by the LDAP issue.
+"""Lambda `ldap_sync`: the directory synchronisation.
 
-Until then it answers honestly that no LDAP connection is configured, so the schedule can be
-deployed and monitored without pretending to synchronise anything.
+Two shapes of event: the EventBridge schedule (every 30 minutes; anything without a connection id)
+synchronises every connection whose own schedule is due; the admin API's on-demand request
+`{"connection_id": ..., "sync_id": ...}` synchronises that one connection under that sync id.
+Runs of one connection never overlap (a lease in the directory table); the logic is in
+mailgate.directory.runner.
 """
 
 from __future__ import annotations
@@ -10,10 +13,55 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from mailgate import runtime
+from mailgate.directory.runner import SyncEnvironment, new_sync_id, run_due, run_sync, utc_now
+from mailgate.directory.status import SyncRun
+
 logger = Logger(service="mailgate-ldap-sync")
 
 
+def environment() -> SyncEnvironment:
+    """Built per invocation: a password changed through the API is read afresh by a warm function."""
+    from mailgate.aws.directory_table import DynamoDirectoryStore  # noqa: PLC0415
+    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
+    from mailgate.dns import Resolver  # noqa: PLC0415
+
+    settings = runtime.settings()
+    return SyncEnvironment(DynamoDirectoryStore(settings.directory_table), SecretStore().get,
+                           Resolver.from_settings(runtime.config().dns))
+
+
+def _report(run: SyncRun) -> None:
+    """Each run is an application event in the function's log; duplicates and failures as warnings."""
+    fields = {"connection_id": run.connection_id, "sync_id": run.sync_id, "state": run.state, "mode": run.mode,
+              "counts": run.counts, "duplicates": run.duplicates, "errors": run.errors}
+    if run.state != "succeeded":
+        logger.warning("directory sync did not succeed; the cache keeps its last good data", extra=fields)
+    elif run.duplicates:
+        logger.warning("directory duplicates found: see GET /directory/duplicates", extra=fields)
+    else:
+        logger.info("directory synchronised", extra=fields)
+
+
 @logger.inject_lambda_context
-def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    logger.info("no LDAP connections configured; nothing to synchronise")
-    return {"connections": 0, "synchronised": 0}
+def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
+    if not runtime.settings().directory_table:
+        logger.info("no DIRECTORY_TABLE configured; nothing to synchronise")
+        return {"runs": [], "synchronised": 0}
+    env = environment()
+    connection_id = str((event or {}).get("connection_id") or "")
+    if not connection_id:
+        runs = run_due(env)
+    else:
+        sync_id = str((event or {}).get("sync_id") or new_sync_id())
+        connection = env.store.get_connection(connection_id)
+        if connection is None:
+            logger.warning("sync requested for a connection that no longer exists",
+                           extra={"connection_id": connection_id})
+            return {"runs": [], "error": f"no directory connection {connection_id}"}
+        run = env.store.get_run(connection_id, sync_id) or SyncRun(
+            sync_id=sync_id, connection_id=connection_id, trigger="api", requested_at=utc_now().isoformat())
+        runs = [run_sync(connection, env, run)]
+    for run in runs:
+        _report(run)
+    return {"runs": [r.to_dict() for r in runs], "synchronised": sum(r.state == "succeeded" for r in runs)}

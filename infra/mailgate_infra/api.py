@@ -12,7 +12,7 @@ from constructs import Construct
 
 from mailgate_infra import nag, names
 from mailgate_infra.functions import FunctionSettings, log_retention, python_function
-from mailgate_infra.grants import read_prefix
+from mailgate_infra.grants import delete_prefix, read_prefix, write_prefix
 from mailgate_infra.props import ApiDomain
 from mailgate_infra.storage import Storage
 
@@ -47,16 +47,21 @@ class AdminApi(Construct):
             removal_policy=RemovalPolicy.RETAIN)
 
     def _grant(self, storage: Storage) -> None:
-        """Reads what it shows (events, Backup, stored mail); edits settings and Backup entries."""
+        """Reads what it shows (events, Backup, stored mail); edits settings and Backup entries; learns
+        anti-spam feedback (the counts under models/antispam/, their pointer in the settings table)."""
         storage.events.grant_read_data(self.function)
+        storage.events.grant_write_data(self.function)  # feedback events: who marked what
         storage.backup.grant_read_write_data(self.function)
         storage.settings.grant_read_write_data(self.function)
         read_prefix(storage.bucket, self.function, names.BACKUP_PREFIX)
         read_prefix(storage.bucket, self.function, names.REPORTS_PREFIX)
+        read_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
+        write_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
+        delete_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
         nag.acknowledge_role(self.function, {
             **nag.common(), **{nag.table_indexes(t): nag.INDEX_REASON for t in (storage.events, storage.backup)},
             **{nag.object_prefix(storage.bucket, p): nag.PREFIX_REASON
-               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX)}})
+               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX, names.MODELS_PREFIX)}})
 
     def _rest_api(self, log_days: int, domain: ApiDomain | None) -> apigw.RestApi:
         access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention(log_days),

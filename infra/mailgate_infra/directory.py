@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
@@ -10,6 +11,7 @@ from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from mailgate.aws.resources import directory_table_spec
 from mailgate_infra import nag, names
 from mailgate_infra.functions import FunctionSettings, python_function
 from mailgate_infra.processing import _secrets as secrets_pattern
@@ -17,16 +19,37 @@ from mailgate_infra.processing import secrets_arn
 from mailgate_infra.storage import Storage
 
 
+def _password_secrets_arn(scope: Construct) -> str:
+    """LDAP bind passwords the admin API writes: mailgate/ldap/<connection id>."""
+    return Stack.of(scope).format_arn(service="secretsmanager", resource="secret",
+                                      resource_name=f"{names.SECRETS_PREFIX}ldap/*",
+                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
+
+
 class DirectorySync(Construct):
-    """One run at a time (reserved concurrency 1) so a slow directory never overlaps itself."""
+    """The directory cache table and its sync function. One run at a time per gateway (reserved
+    concurrency 1) and per connection (a lease in the table), so a slow directory never overlaps itself."""
 
     def __init__(self, scope: Construct, id: str, *, storage: Storage, layer: lambda_.ILayerVersion,
                  settings: FunctionSettings) -> None:
         super().__init__(scope, id)
-        self.function = python_function(self, "LdapSync", code_dir="ldap_sync", settings=settings, layer=layer,
+        spec = directory_table_spec("directory")
+        partition, sort = (ddb.Attribute(name=k["AttributeName"], type=ddb.AttributeType.STRING)
+                           for k in spec["KeySchema"])
+        self.table = ddb.Table(
+            self, "Cache", billing_mode=ddb.BillingMode.PAY_PER_REQUEST, partition_key=partition, sort_key=sort,
+            point_in_time_recovery_specification=ddb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True),
+            encryption=ddb.TableEncryption.CUSTOMER_MANAGED, encryption_key=storage.key,
+            time_to_live_attribute="expires_at", removal_policy=RemovalPolicy.RETAIN)
+        env = {**settings.environment, "DIRECTORY_TABLE": self.table.table_name}
+        self.function = python_function(self, "LdapSync", code_dir="ldap_sync", layer=layer,
+                                        settings=FunctionSettings(settings.memory_mb, settings.log_retention_days,
+                                                                  env, settings.vpc),
                                         timeout=Duration.minutes(10), service="ldap-sync",
                                         reserved_concurrency=1)
         storage.settings.grant_read_write_data(self.function)
+        self.table.grant_read_write_data(self.function)
         self.function.add_to_role_policy(iam.PolicyStatement(
             sid="ReadMailgateSecrets", actions=["secretsmanager:GetSecretValue"], resources=[secrets_arn(self)]))
         self.dlq = sqs.Queue(self, "ScheduleDlq", encryption=sqs.QueueEncryption.KMS,
@@ -44,3 +67,28 @@ class DirectorySync(Construct):
             description="mailgate LDAP/Active Directory synchronisation",
             target=targets.LambdaInvoke(self.function, dead_letter_queue=self.dlq, retry_attempts=3,
                                         max_event_age=Duration.minutes(25)))
+
+    def serve_readers(self, *functions: lambda_.Function) -> None:
+        """Functions that read the cache (scan: the names anti-phishing protects)."""
+        for fn in functions:
+            fn.add_environment("DIRECTORY_TABLE", self.table.table_name)
+            self.table.grant_read_data(fn)
+
+    def serve_admin_api(self, api: lambda_.Function) -> None:
+        """The admin API: manages connections and their passwords, starts syncs, searches the cache."""
+        api.add_environment("DIRECTORY_TABLE", self.table.table_name)
+        api.add_environment("LDAP_SYNC_FUNCTION", self.function.function_name)
+        self.table.grant_read_write_data(api)
+        self.function.grant_invoke(api)
+        api.add_to_role_policy(iam.PolicyStatement(
+            sid="WriteLdapPasswords",
+            actions=["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"],
+            resources=[_password_secrets_arn(self)]))
+        nag.acknowledge_role(api, {f"Resource::{_password_secrets_pattern()}": (
+            "write-only LDAP bind passwords under mailgate/ldap/ (one secret per connection, named by its id)."),
+            f"Resource::<{nag.logical_id(self.function)}.Arn>:*": (
+            "lambda:InvokeFunction on ldap_sync's versions/aliases only (grant_invoke), for on-demand syncs.")})
+
+
+def _password_secrets_pattern() -> str:
+    return "arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:mailgate/ldap/*"

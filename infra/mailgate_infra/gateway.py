@@ -44,6 +44,8 @@ class MailGateway(Construct):
         self.directory = DirectorySync(self, "Directory", storage=self.storage, layer=self.layer, settings=settings)
         self.api = AdminApi(self, "Admin", storage=self.storage, layer=self.layer, settings=settings,
                             domain=props.api_domain)
+        self.directory.serve_admin_api(self.api.function)
+        self.directory.serve_readers(self.processing.scan)
         self.signatures = SignatureRefresh(self, "ClamAV", storage=self.storage,
                                            log_retention_days=props.log_retention_days)
         self.monitoring = Monitoring(

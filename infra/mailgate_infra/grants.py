@@ -13,6 +13,12 @@ def read_prefix(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: str) -> Non
         bucket.encryption_key.grant_decrypt(grantee)
 
 
+def delete_prefix(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: str) -> None:
+    """For objects a function replaces (an older model version after a newer one is in place)."""
+    grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+        actions=["s3:DeleteObject"], resources=[bucket.arn_for_objects(f"{prefix}*")]))
+
+
 def write_prefix(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: str) -> None:
     grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
         actions=["s3:PutObject"], resources=[bucket.arn_for_objects(f"{prefix}*")]))

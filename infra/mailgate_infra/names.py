@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailgate.aws.antispam_store import MODEL_PREFIX
 from mailgate.aws.resources import settings_table_spec, table_specs
 
 INCOMING_PREFIX = "incoming/"
 REPORTS_PREFIX = "reports/"
 BACKUP_PREFIX = "backup/"
+MODELS_PREFIX = MODEL_PREFIX  # learned anti-spam counts (models/antispam/<organisation>/<version>-<nonce>.json.gz)
 LISTS_PREFIX = "lists/"  # link reputation lists the scan function re-reads (s3://<mail bucket>/lists/...)
 SECRETS_PREFIX = "mailgate/"  # LDAP bind passwords, DKIM keys, SMTP credentials live under this name
 SERVICE_NAME = "mailgate"

@@ -50,6 +50,7 @@ class Processing(Construct):
         bucket = storage.bucket
         read_prefix(bucket, self.scan, names.INCOMING_PREFIX)
         read_prefix(bucket, self.scan, names.LISTS_PREFIX)
+        read_prefix(bucket, self.scan, names.MODELS_PREFIX)  # the organisation's learned anti-spam counts
         write_prefix(bucket, self.scan, names.REPORTS_PREFIX)
         write_prefix(bucket, self.scan, names.BACKUP_PREFIX)
         storage.events.grant_write_data(self.scan)
@@ -78,7 +79,8 @@ class Processing(Construct):
         indexes = {nag.table_indexes(t): nag.INDEX_REASON for t in tables}
         nag.acknowledge_role(self.scan, {**nag.common(), **indexes, **{
             nag.object_prefix(bucket, p): nag.PREFIX_REASON
-            for p in (names.INCOMING_PREFIX, names.REPORTS_PREFIX, names.BACKUP_PREFIX)}})
+            for p in (names.INCOMING_PREFIX, names.REPORTS_PREFIX, names.BACKUP_PREFIX, names.LISTS_PREFIX,
+                      names.MODELS_PREFIX)}})
         nag.acknowledge_role(self.rules, {**nag.common(), **indexes, **{
             nag.object_prefix(bucket, p): nag.PREFIX_REASON
             for p in (names.INCOMING_PREFIX, names.REPORTS_PREFIX, names.BACKUP_PREFIX)},

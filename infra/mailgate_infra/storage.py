@@ -63,7 +63,11 @@ class Storage(Construct):
 
         return [rule(names.INCOMING_PREFIX, props.incoming_retention_days),
                 rule(names.REPORTS_PREFIX, props.reports_retention_days),
-                rule(names.BACKUP_PREFIX, backup_days)]
+                rule(names.BACKUP_PREFIX, backup_days),
+                # the current anti-spam model never expires; versions it replaced stay a week for recovery
+                s3.LifecycleRule(id="models", prefix=names.MODELS_PREFIX,
+                                 noncurrent_version_expiration=Duration.days(7),
+                                 abort_incomplete_multipart_upload_after=Duration.days(1))]
 
     def _table(self, id: str, spec: dict[str, Any], ttl: str | None) -> ddb.Table:
         partition, sort = _keys(spec, spec["KeySchema"])

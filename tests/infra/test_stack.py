@@ -161,7 +161,8 @@ def _granted(resources: Resources, part: str) -> list[tuple[str, str]]:
 def test_scan_reads_incoming_writes_reports_backup_and_never_sends(resources: Resources) -> None:
     granted = _granted(resources, "ProcessingScanRole")
     reads = [r for a, r in granted if a == "s3:GetObject"]
-    assert reads and all("/incoming/*" in r for r in reads)
+    assert reads and all(any(p in r for p in ("/incoming/*", "/lists/*", "/models/antispam/*")) for r in reads)
+    assert any("/incoming/*" in r for r in reads)
     puts = [r for a, r in granted if a == "s3:PutObject"]
     assert any("/reports/*" in r for r in puts) and any("/backup/*" in r for r in puts)
     assert not any("/incoming/*" in r for r in puts)
@@ -178,10 +179,19 @@ def test_rules_sends_mail_and_reads_only_mailgate_secrets(resources: Resources) 
     assert not any(a == "s3:PutObject" and "/incoming/" in r for a, r in granted)
 
 
-def test_api_never_writes_mail_objects(resources: Resources) -> None:
+def test_api_never_writes_mail_objects_only_the_learned_antispam_model(resources: Resources) -> None:
     granted = _granted(resources, "AdminApiRole")
-    assert not any(a in ("s3:PutObject", "s3:DeleteObject") for a, _ in granted)
+    writes = [r for a, r in granted if a in ("s3:PutObject", "s3:DeleteObject")]
+    assert writes and all(r.count("/*") == 1 and "/models/antispam/*" in r for r in writes)
     assert not any("/incoming/" in r for _, r in granted)
+
+
+def test_scan_and_api_share_the_learned_antispam_model(resources: Resources) -> None:
+    for role in ("ProcessingScanRole", "AdminApiRole"):
+        reads = [r for a, r in _granted(resources, role) if a == "s3:GetObject"]
+        assert any("/models/antispam/*" in r for r in reads), role
+    api_events = [a for a, r in _granted(resources, "AdminApiRole") if "Events" in r]
+    assert "dynamodb:PutItem" in api_events or "dynamodb:BatchWriteItem" in api_events  # feedback events
 
 
 def test_ldap_sync_runs_every_30_minutes_with_retries_and_a_dlq(resources: Resources) -> None:

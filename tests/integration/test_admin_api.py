@@ -29,11 +29,16 @@ BODIES = {
     ("PUT", "/settings/domains"): {"version": 0, "domains": {}},
     ("PATCH", "/settings/general"): {"version": 0},
     ("POST", "/settings/import"): {},
+    ("POST", "/antispam/feedback"): {"label": "spam", "backup_id": "no-such-entry"},
+    ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},
+    ("PUT", "/directory/connections/<connection_id>"): {"name": "n", "domain": "example.test", "base_dn": "dc=x",
+                                                        "bind_dn": "x"},
 }
+QUERIES = {"/directory/search": "?q=a", "/directory/resolve": "?address=a@example.test"}  # required parameters
 
 
 def _path(rule: str) -> str:
-    return re.sub(r"<(\w+)>", lambda m: f"no-such-{m[1]}", rule)
+    return re.sub(r"<(\w+)>", lambda m: f"no-such-{m[1]}", rule) + QUERIES.get(rule, "")
 
 
 def _openapi_routes(gateway) -> set[tuple[str, str]]:

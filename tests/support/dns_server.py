@@ -10,11 +10,9 @@ name gets REFUSED, so nothing ever leaves the machine (INFRA.md §3).
 
 from __future__ import annotations
 
-import contextlib
 import ipaddress
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import time
@@ -24,6 +22,8 @@ from pathlib import Path
 import dns.exception
 import dns.message
 import dns.query
+
+from mailgate.local.processes import stop_process_group
 
 LOOPBACK = "127.0.0.1"
 TXT_CHUNK = 255  # RFC 1035 character-string limit
@@ -40,6 +40,7 @@ class Zone:
     mx: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
     ptr: dict[str, str] = field(default_factory=dict)  # IP address -> host name
     cname: dict[str, str] = field(default_factory=dict)
+    srv: dict[str, list[tuple[int, int, int, str]]] = field(default_factory=dict)  # (priority, weight, port, target)
     local: tuple[str, ...] = DEFAULT_LOCAL  # answered authoritatively: unknown names are NXDOMAIN
 
     def add_txt(self, name: str, value: str) -> Zone:
@@ -53,6 +54,10 @@ class Zone:
 
     def add_mx(self, name: str, host: str, preference: int = 10) -> Zone:
         self.mx.setdefault(name, []).append((preference, host))
+        return self
+
+    def add_srv(self, name: str, target: str, port: int, priority: int = 0, weight: int = 100) -> Zone:
+        self.srv.setdefault(name, []).append((priority, weight, port, target))
         return self
 
     def add_ptr(self, address: str, host: str) -> Zone:
@@ -71,6 +76,9 @@ class Zone:
             lines.append(f"ptr-record={_reverse_name(address)},{host}")
         for alias, target in self.cname.items():
             lines.append(f"cname={alias},{target}")
+        for name, records in self.srv.items():
+            lines.extend(f"srv-host={name},{target},{port},{priority},{weight}"
+                         for priority, weight, port, target in records)
         return lines
 
 
@@ -168,19 +176,8 @@ class DnsmasqServer:
         raise RuntimeError(f"dnsmasq on {self.address} did not answer within {timeout} s")
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=5)
-        if self.process.stderr:
-            self.process.stderr.close()
-        self.process = None
+        process, self.process = self.process, None
+        stop_process_group(process)
 
     def __enter__(self) -> DnsmasqServer:
         return self.start()

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import msgspec
 
-from mailgate.config import DnsSettings, GatewayConfig, load_config
+from mailgate.config import AntivirusSettings, DnsSettings, GatewayConfig, load_config
 from mailgate.rules.decision import STRICTNESS, Decision
 from mailgate.rules.default_policy import decide
 
@@ -38,6 +38,16 @@ def _dns_settings(args: argparse.Namespace, base: DnsSettings) -> DnsSettings:
             raise SystemExit(f"mailgate scan: --dns wants HOST:PORT, got {args.dns!r}")
         return msgspec.structs.replace(base, servers=(host,), port=int(port))
     return base
+
+
+def _antivirus_settings(address: str, base: AntivirusSettings) -> AntivirusSettings:
+    from mailgate.scanners.antivirus.client import ClamdAddress  # noqa: PLC0415
+
+    try:
+        ClamdAddress.parse(address)
+    except ValueError as exc:
+        raise SystemExit(f"mailgate scan: --clamd: {exc}") from exc
+    return msgspec.structs.replace(base, clamd=address)
 
 
 def scan_verdict(path: Path, config: GatewayConfig, scanners: Sequence[Any]) -> dict[str, Any]:
@@ -66,7 +76,9 @@ def scan_verdict(path: Path, config: GatewayConfig, scanners: Sequence[Any]) -> 
         "backup": any(d.backup for d in decisions),
         "reason": strictest.reason,
         "verdicts": {r.scanner: {"verdict": r.verdict, "score": round(r.score, 3),
-                                 "reasons": [c.to_dict() for c in r.reasons]} for r in report.results},
+                                 "reasons": [c.to_dict() for c in r.reasons],
+                                 **({"threats": r.details["threats"]} if r.details.get("threats") else {})}
+                     for r in report.results},
         "defects": list(message.defects),
         "elapsed_ms": round(elapsed, 3),
     }
@@ -77,6 +89,8 @@ def command_scan(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
 
     config = load_config()
     config = msgspec.structs.replace(config, dns=_dns_settings(args, config.dns))
+    if args.clamd:
+        config = msgspec.structs.replace(config, antivirus=_antivirus_settings(args.clamd, config.antivirus))
     scanners = build_scanners(config)
     failures = 0
     for path in iter_files(args.paths):
@@ -107,6 +121,7 @@ def command_serve(args: argparse.Namespace) -> int:
         api_port=args.api_port, moto_port=args.moto_port, state_dir=Path(args.state_dir),
         config_file=Path(args.config) if args.config else None,
         domains=tuple(args.domain or ("example.test",)), dns=args.dns, no_network=args.no_network,
+        clamd=False if args.no_clamd else None,
     )
     gateway = LocalGateway(options).start()
     print(gateway.describe(), flush=True)
@@ -127,6 +142,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--json", action="store_true", help="one JSON object per line")
     scan.add_argument("--no-network", action="store_true", help="every DNS lookup is neutral")
     scan.add_argument("--dns", metavar="HOST:PORT", help="the DNS server to ask")
+    scan.add_argument("--clamd", metavar="ADDRESS", help="clamd's HOST:PORT or unix socket path "
+                      "(without it Anti-Virus is reported as skipped)")
     serve = sub.add_parser("serve", help="run the whole gateway on this machine")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--smtp-port", type=int, default=int(os.environ.get("MAILGATE_SMTP_PORT", "2525")))
@@ -138,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--domain", action="append", help="an accepted domain (repeatable)")
     serve.add_argument("--dns", metavar="HOST:PORT", help="the DNS server for SPF/DKIM/DMARC")
     serve.add_argument("--no-network", action="store_true", help="no DNS lookups at all")
+    serve.add_argument("--no-clamd", action="store_true", help="do not start clamd (Anti-Virus is skipped)")
     from mailgate.local import token_cli  # noqa: PLC0415
 
     token_cli.add_parser(sub)

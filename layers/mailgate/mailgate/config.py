@@ -124,6 +124,146 @@ class AntispamSettings(_Model, frozen=True):
     max_domain_lookups: Annotated[int, Meta(ge=0, le=50)] = 10
 
 
+PuaCategory = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")]
+CLAMD_ADDRESS = r"^(unix://)?[/.][^\n]+$|^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$"
+
+
+class AntivirusSettings(_Model, frozen=True):
+    """Anti-virus with ClamAV's clamd. Without `clamd` the verdict is `skipped`, never `clean`.
+
+    The clamd launcher (local mode, the Lambda image) writes `heuristics` and the PUA categories into
+    clamd.conf; the scanner applies `detect_pua` and the categories to what clamd reports.
+    """
+
+    clamd: Annotated[str, Meta(pattern=CLAMD_ADDRESS)] | None = None  # "host:port" or a unix socket path
+    timeout_seconds: Annotated[float, Meta(gt=0, le=600)] = 30.0  # one stream's answer
+    total_timeout_seconds: Annotated[float, Meta(gt=0, le=900)] = 120.0  # all streams of one message
+    max_stream_bytes: Annotated[int, Meta(ge=1024, le=2**31)] = 50 * 2**20  # below clamd's StreamMaxLength
+    detect_pua: bool = False  # riskware/adware/remote-admin tools make the message infected
+    pua_exclude: tuple[PuaCategory, ...] = ()  # ClamAV PUA categories, e.g. "Tool", "Win.Packer"
+    pua_include: tuple[PuaCategory, ...] = ()  # when set, only these categories count
+    heuristics: Literal["off", "standard", "strict"] = "standard"
+    on_infected: Literal["backup", "remove_parts"] = "backup"
+    max_signature_age_hours: Annotated[int, Meta(ge=1, le=24 * 365)] = 48  # older signatures are stale
+
+    def __post_init__(self) -> None:
+        port = self.clamd.rpartition(":")[2] if self.clamd and not self.clamd.startswith(("/", ".", "unix:")) else ""
+        if port and not 0 < int(port) < 65536:
+            raise ValueError(f"antivirus: clamd port {port} is out of range")
+        if self.pua_include and self.pua_exclude:
+            raise ValueError("antivirus: pua_include and pua_exclude cannot both be set (clamd takes one)")
+
+
+# Content Filtering (scanners/content_filter): expressions of conditions, and the dictionaries they use.
+FileCategory = Literal["executables", "scripts", "shortcuts", "archives", "encrypted", "office_macros",
+                       "office_documents", "pdf", "disk_images", "html", "images"]
+ContentAttribute = Literal["message_size", "attachment_name", "attachment_type", "attachment_size",
+                           "attachment_count", "subject", "body", "sender", "recipient", "cc", "header"]
+ContentOperator = Literal["contains", "equals", "wildcard", "regex", "dictionary", "greater_than", "less_than"]
+ContentAction = Literal["skip", "reject", "delete_attachment", "delete_message"]
+
+
+class ContentCondition(_Model, frozen=True):
+    """One test of one attribute, case-insensitive; `negate` reads "does not match" (no value matches)."""
+
+    attribute: ContentAttribute
+    operator: ContentOperator
+    value: str | int = ""  # the string, wildcard or regular expression; a number for sizes (bytes) and counts
+    dictionary: str = ""  # operator "dictionary": the dictionary's name
+    header: str = ""  # attribute "header": the field name
+    negate: bool = False
+    enabled: bool = True
+
+
+class ContentExpression(_Model, frozen=True):
+    """A named set of conditions, "all" or "any" of which must match, with its action."""
+
+    name: str
+    conditions: tuple[ContentCondition, ...]
+    match: Literal["all", "any"] = "all"
+    action: ContentAction = "skip"
+    backup: bool = False  # place the original in Backup, whatever the action
+    remove_headers: tuple[str, ...] = ()  # on delivered mail
+    set_headers: dict[str, str] = msgspec.field(default_factory=dict)
+    enabled: bool = True
+    description: str = ""
+
+
+class ContentDictionary(_Model, frozen=True):
+    """A named, reusable list. `file_types`: categories and MIME types (wildcards allowed). `text`:
+    strings (contained), wildcards (the whole value) and regular expressions (searched)."""
+
+    name: str
+    type: Literal["file_types", "text"]
+    categories: tuple[FileCategory, ...] = ()
+    types: tuple[str, ...] = ()
+    strings: tuple[str, ...] = ()
+    wildcards: tuple[str, ...] = ()
+    regexes: tuple[str, ...] = ()
+    description: str = ""
+
+
+_RUNNABLE_EXTENSIONS = (
+    "exe", "scr", "com", "pif", "cpl", "msi", "msp", "mst", "dll", "ocx", "sys", "drv", "xll", "bat", "cmd", "js",
+    "jse", "vbs", "vbe", "wsf", "wsh", "wsc", "ps1", "psm1", "psd1", "hta", "sct", "jar", "lnk", "scf", "reg",
+    "inf", "msc", "chm", "hlp", "gadget", "application", "appref-ms", "appx", "appxbundle", "msix", "msixbundle",
+    "settingcontent-ms", "library-ms", "searchconnector-ms", "iqy", "slk", "apk", "command")
+_DOUBLE_EXTENSION = (r"\.(?:pdf|docx?|docm|xlsx?|xlsm|pptx?|rtf|txt|csv|jpe?g|png|gif|bmp|tiff?|html?|zip|rar|7z"
+                     r"|mp3|mp4|wav|avi|mov)[\s._-]*\.(?:exe|scr|com|pif|cpl|msi|bat|cmd|js|jse|vbs|vbe|wsf|ps1"
+                     r"|hta|lnk|jar|iso|img|vhdx?)$")
+
+
+def _type_condition(dictionary: str) -> ContentCondition:
+    return ContentCondition(attribute="attachment_type", operator="dictionary", dictionary=dictionary)
+
+
+DEFAULT_CONTENT_DICTIONARIES = (
+    # Shortcuts by type: the "shortcuts" category also holds .url files, common in legitimate mail.
+    ContentDictionary(name="Executable file types", type="file_types", categories=("executables", "scripts"),
+                      types=("application/x-ms-shortcut",)),
+    ContentDictionary(name="Executable file names", type="text",
+                      wildcards=tuple(f"*.{extension}" for extension in _RUNNABLE_EXTENSIONS)),
+    ContentDictionary(name="Disk images", type="file_types", categories=("disk_images",)),
+    ContentDictionary(name="Office documents with macros", type="file_types", categories=("office_macros",)),
+    ContentDictionary(name="Encrypted archives and documents", type="file_types", categories=("encrypted",)),
+    ContentDictionary(name="Archives", type="file_types", categories=("archives",)),
+)
+DEFAULT_CONTENT_EXPRESSIONS = (
+    ContentExpression(
+        name="Executables and scripts", match="any", action="delete_attachment", backup=True,
+        conditions=(_type_condition("Executable file types"),
+                    ContentCondition(attribute="attachment_name", operator="dictionary",
+                                     dictionary="Executable file names")),
+        description="Programs, Windows scripts and .lnk shortcuts by true type or by name, also inside archives."),
+    ContentExpression(
+        name="Double extension", action="delete_attachment", backup=True,
+        conditions=(ContentCondition(attribute="attachment_name", operator="regex", value=_DOUBLE_EXTENSION),),
+        description='A document-like name hiding a program: "invoice.pdf.exe".'),
+    ContentExpression(
+        name="Disk images", action="delete_attachment", backup=True,
+        conditions=(_type_condition("Disk images"),),
+        description="ISO, IMG and VHD files: containers that slip programs past mark-of-the-web."),
+    ContentExpression(
+        name="Office macros from outside", action="delete_attachment", backup=True, enabled=False,
+        conditions=(_type_condition("Office documents with macros"),
+                    ContentCondition(attribute="sender", operator="wildcard", value="*@example.com", negate=True)),
+        description="Replace example.com with your own domain, then enable."),
+    ContentExpression(
+        name="Encrypted attachments", action="skip", enabled=False,
+        set_headers={"X-Mailgate-Encrypted-Attachment": "yes"},
+        conditions=(_type_condition("Encrypted archives and documents"),),
+        description="Anti-virus cannot look inside: tag the delivered mail."),
+)
+
+
+class ContentFilterSettings(_Model, frozen=True):
+    """Content Filtering: expressions evaluated in order; dictionaries referenced by name."""
+
+    enabled: bool = True
+    expressions: tuple[ContentExpression, ...] = DEFAULT_CONTENT_EXPRESSIONS
+    dictionaries: tuple[ContentDictionary, ...] = DEFAULT_CONTENT_DICTIONARIES
+
+
 class GatewayConfig(_Model, frozen=True):
     authserv_id: str = "mailgate.invalid"  # our name in Authentication-Results headers
     domains: dict[str, Route] = msgspec.field(default_factory=dict)  # accepted domain → route
@@ -135,6 +275,8 @@ class GatewayConfig(_Model, frozen=True):
     backup_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
     antispam: AntispamSettings = msgspec.field(default_factory=AntispamSettings)
     antiphishing: AntiphishingSettings = msgspec.field(default_factory=AntiphishingSettings)
+    antivirus: AntivirusSettings = msgspec.field(default_factory=AntivirusSettings)
+    content_filter: ContentFilterSettings = msgspec.field(default_factory=ContentFilterSettings)
 
     def __post_init__(self) -> None:
         normalised = {d.lower().rstrip("."): r for d, r in self.domains.items()}

@@ -21,8 +21,10 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.aws.secrets import SecretStore
     from mailgate.backup.keeper import BackupKeeper
     from mailgate.delivery.base import Deliverer
+    from mailgate.directory.cache import DirectoryCache
     from mailgate.rules_service import RulesService
     from mailgate.scan_service import ScanService
+    from mailgate.scanners.antispam.learning import OrganisationModel
 
 
 T = TypeVar("T")
@@ -39,6 +41,8 @@ class Settings:
     idempotency_table: str
     rules_queue_url: str
     settings_table: str = ""  # when set, the GatewayConfig is read from this table (the admin API edits it)
+    directory_table: str = ""  # the LDAP/AD directory cache; empty: no directory
+    ldap_sync_function: str = ""  # invoked asynchronously for on-demand syncs
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -53,6 +57,8 @@ class Settings:
             idempotency_table=e.get("IDEMPOTENCY_TABLE", "mailgate-idempotency"),
             rules_queue_url=e.get("RULES_QUEUE_URL", ""),
             settings_table=e.get("SETTINGS_TABLE", ""),
+            directory_table=e.get("DIRECTORY_TABLE", ""),
+            ldap_sync_function=e.get("LDAP_SYNC_FUNCTION", ""),
         )
 
 
@@ -123,8 +129,41 @@ def scan_service() -> ScanService:
 
     s, cfg = settings(), config()
     store = S3MailStore(s.mail_bucket)
-    return ScanService(cfg, store, event_log(s, cfg), build_scanners(cfg), backup_keeper(s, cfg, store),
+    return ScanService(cfg, store, event_log(s, cfg), build_scanners(cfg, directory_cache(), antispam_model()),
+                       backup_keeper(s, cfg, store),
                        SqsQueue(s.rules_queue_url), s.reports_prefix)
+
+
+@cache
+def directory_cache() -> DirectoryCache | None:
+    """The LDAP/AD cache, one per process (it reloads itself when a sync publishes); None without one."""
+    table = settings().directory_table
+    if not table:
+        return None
+    from mailgate.aws.directory_table import DynamoDirectoryStore  # noqa: PLC0415
+    from mailgate.directory.cache import DirectoryCache  # noqa: PLC0415
+
+    return DirectoryCache(DynamoDirectoryStore(table))
+
+
+# How soon feedback given through the admin API reaches a warm scan function (local mode: at once).
+ANTISPAM_REFRESH_SECONDS = 60.0
+
+
+@cache
+def antispam_model() -> OrganisationModel | None:
+    """The organisation's learned anti-spam counts, one per process: its version is checked at most every
+    minute and the counts reloaded only when feedback changed them. None without a settings table."""
+    s = settings()
+    if not (s.settings_table and s.mail_bucket):
+        return None
+    from mailgate.aws.antispam_store import DynamoS3OrganisationStore  # noqa: PLC0415
+    from mailgate.scanners.antispam.feedback import DEFAULT_ORGANISATION  # noqa: PLC0415
+    from mailgate.scanners.antispam.learning import OrganisationModel  # noqa: PLC0415
+
+    refresh = float(os.environ.get("ANTISPAM_REFRESH_SECONDS", ANTISPAM_REFRESH_SECONDS))
+    return OrganisationModel(DEFAULT_ORGANISATION, DynamoS3OrganisationStore(s.settings_table, s.mail_bucket),
+                             refresh_seconds=refresh)
 
 
 @cache

@@ -15,13 +15,16 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 
 from mailgate import __version__
-from mailgate.api.errors import ApiError, Conflict, Invalid
+from mailgate.api.errors import ApiError, Conflict, Invalid, NotFound
 from mailgate.api.guard import PUBLIC, endpoint, principal
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ALL_ROLES
+from mailgate.api.routes_antispam import antispam_router
 from mailgate.api.routes_backup import backup_router
+from mailgate.api.routes_directory import directory_router
 from mailgate.api.routes_events import events_router
 from mailgate.api.routes_settings import settings_router
+from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, UnknownConnection
 from mailgate.settings.errors import SettingsInvalid, VersionConflict
 
 
@@ -59,9 +62,31 @@ def _register_errors(app: APIGatewayRestResolver) -> None:
         """Malformed input an adapter notices past validation (a forged cursor)."""
         return _json(400, {"error": "bad_request", "message": str(error)})
 
+    @app.exception_handler(ConnectionInvalid)  # type: ignore[untyped-decorator]
+    def connection_invalid(error: ConnectionInvalid) -> Response[dict[str, Any]]:
+        invalid = Invalid(error.problems, "connection")
+        return _json(invalid.status, invalid.body())
+
+    @app.exception_handler(DuplicateConnection)  # type: ignore[untyped-decorator]
+    def duplicate_connection(error: DuplicateConnection) -> Response[dict[str, Any]]:
+        return _json(409, {"error": "duplicate_connection", "message": str(error), "other": error.other})
+
+    @app.exception_handler(UnknownConnection)  # type: ignore[untyped-decorator]
+    def unknown_connection(error: UnknownConnection) -> Response[dict[str, Any]]:
+        return _json(404, NotFound(str(error)).body())
+
     @app.not_found
     def not_found(_error: Exception) -> Response[dict[str, Any]]:
         return _json(404, {"error": "not_found", "message": "no such endpoint"})
+
+
+def _directory_warnings(ports: Ports) -> list[str]:
+    """Duplicates and stale directory data, for whoever watches the health endpoint."""
+    try:
+        directory = ports.directory()
+        return directory.warnings() if directory else []
+    except Exception:  # the health endpoint answers even when the directory table cannot be read
+        return ["directory: status unavailable"]
 
 
 def create_app(ports: Ports) -> APIGatewayRestResolver:
@@ -78,7 +103,8 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
         """Liveness and versions; no token needed."""
         cfg = ports.config()
         return {"status": "ok", "version": __version__, "authserv_id": cfg.authserv_id,
-                "accepted_domains": sorted(cfg.domains), "signatures": None, "models": None}
+                "accepted_domains": sorted(cfg.domains), "signatures": None, "models": None,
+                "warnings": _directory_warnings(ports)}
 
     @endpoint(app, "GET", "/openapi.json", PUBLIC, include_in_schema=False)
     def openapi() -> dict[str, Any]:
@@ -92,6 +118,7 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
         return {"subject": who.subject, "username": who.username, "addresses": list(who.addresses),
                 "roles": sorted(who.roles)}
 
-    for router in (events_router(ports), backup_router(ports), settings_router(ports)):
+    for router in (events_router(ports), backup_router(ports), settings_router(ports), directory_router(ports),
+                   antispam_router(ports)):
         app.include_router(router)
     return app

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from mailgate.backup.model import BackupIndex
 from mailgate.config import GatewayConfig
+from mailgate.directory.service import DirectoryAdmin
 from mailgate.events.log import EventLog
 from mailgate.settings.service import SettingsService
+
+if TYPE_CHECKING:  # the message parser loads when feedback is first given, not at cold start
+    from mailgate.scanners.antispam.feedback import FeedbackService
+
+
+class MailReader(Protocol):
+    """Reads an object of the mail bucket (a Backup copy's original)."""
+
+    def get_bytes(self, key: str, bucket: str | None = None) -> bytes: ...
 
 
 @dataclass(frozen=True)
@@ -17,3 +28,6 @@ class Ports:
     backup: Callable[[], BackupIndex]
     settings: Callable[[], SettingsService]
     config: Callable[[], GatewayConfig]
+    directory: Callable[[], DirectoryAdmin | None] = lambda: None  # the LDAP/AD connections and cache
+    antispam: Callable[[], FeedbackService | None] = lambda: None  # feedback learning; None: not configured
+    mail: Callable[[], MailReader | None] = lambda: None  # the mail bucket, for Backup originals

@@ -65,6 +65,19 @@ def create_settings_table(name: str) -> None:
         ddb.create_table(**settings_table_spec(name))
 
 
+def directory_table_spec(name: str) -> dict[str, Any]:
+    """The directory cache (see aws/directory_table.py); the CDK construct declares the same keys."""
+    return {**settings_table_spec(name), "TableName": name}
+
+
+def create_directory_table(name: str) -> None:
+    ddb = client("dynamodb")
+    if name not in set(ddb.list_tables().get("TableNames", [])):
+        ddb.create_table(**directory_table_spec(name))
+        ddb.update_time_to_live(TableName=name,
+                                TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+
+
 def create_tables(events: str, backup: str, idempotency: str) -> None:
     ddb = client("dynamodb")
     existing = set(ddb.list_tables().get("TableNames", []))

@@ -103,6 +103,11 @@ class Resolver:
         records = self._resolve(name, "MX")
         return sorted((rd.preference, rd.exchange.to_text(omit_final_dot=True)) for rd in records)
 
+    def srv(self, name: str) -> list[tuple[int, int, int, str]]:
+        """(priority, weight, port, target) records, in the order the server gave them."""
+        return [(rd.priority, rd.weight, rd.port, rd.target.to_text(omit_final_dot=True))
+                for rd in self._resolve(name, "SRV")]
+
     def ptr(self, ip: str) -> list[str]:
         try:
             reverse = dns.reversename.from_address(ip).to_text()

@@ -18,6 +18,7 @@ BOUNCED = "bounced"
 DELETED = "deleted"
 BACKUP = "backup"
 ERROR = "error"
+FEEDBACK = "feedback"  # an administrator marked a message spam or not spam
 
 _sequence = itertools.count()
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from mailgate.config import GatewayConfig, load_config
 
 REGION = "us-east-1"
@@ -18,6 +20,7 @@ EVENTS_TABLE = "mailgate-events"
 BACKUP_TABLE = "mailgate-backup"
 IDEMPOTENCY_TABLE = "mailgate-idempotency"
 SETTINGS_TABLE = "mailgate-settings"
+DIRECTORY_TABLE = "mailgate-directory"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -41,9 +44,10 @@ class LocalOptions:
     queue_visibility_seconds: int = 5
     overrides: dict[str, Any] = field(default_factory=dict)  # merged into the generated config
     secrets: dict[str, str] = field(default_factory=dict)  # created in Secrets Manager (e.g. DKIM keys)
+    clamd: bool | None = None  # a real clamd with the project's test signatures; None: when it is installed
 
 
-def default_config(options: LocalOptions) -> dict[str, Any]:
+def default_config(options: LocalOptions, clamd: str | None = None) -> dict[str, Any]:
     dns: dict[str, Any] = {"no_network": options.no_network}
     if options.dns:
         host, _, port = options.dns.rpartition(":")
@@ -57,6 +61,8 @@ def default_config(options: LocalOptions) -> dict[str, Any]:
         "delivery": {"retry_base_seconds": 2, "max_attempts": 4,
                      "connect_timeout_seconds": 5},
     }
+    if clamd:
+        config["antivirus"] = {"clamd": clamd}
     for key, value in options.overrides.items():
         config[key] = {**config[key], **value} if isinstance(value, dict) and key in config else value
     return config
@@ -72,6 +78,7 @@ class LocalGateway:
         self.config: GatewayConfig | None = None
         self.cognito: Any = None  # LocalCognito: the user pool the admin API's tokens come from
         self._admin_token: tuple[float, str] | None = None
+        self.clamd: Any = None  # ClamdProcess when local mode started one
 
     @property
     def moto_url(self) -> str:
@@ -89,7 +96,8 @@ class LocalGateway:
             "MAIL_BUCKET": BUCKET, "INCOMING_PREFIX": "incoming/",
             "EVENTS_TABLE": EVENTS_TABLE, "BACKUP_TABLE": BACKUP_TABLE,
             "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE, "MAILGATE_CONFIG_FILE": str(config_path),
-            "SETTINGS_TABLE": SETTINGS_TABLE,
+            "SETTINGS_TABLE": SETTINGS_TABLE, "DIRECTORY_TABLE": DIRECTORY_TABLE,
+            "ANTISPAM_REFRESH_SECONDS": "0",  # feedback given through the API counts from the next message
         })
         os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
         os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch here: keep stdout quiet
@@ -110,10 +118,7 @@ class LocalGateway:
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        config_path = self.options.config_file
-        if config_path is None:
-            config_path = self.state_dir / "config.json"
-            config_path.write_text(json.dumps(default_config(self.options), indent=2))
+        config_path = self._config_path(clamd=self._start_clamd())
         self._environment(config_path)
         self.config = config = load_config()
 
@@ -128,6 +133,7 @@ class LocalGateway:
         resources.create_bucket(BUCKET)
         resources.create_tables(EVENTS_TABLE, BACKUP_TABLE, IDEMPOTENCY_TABLE)
         self._seed_settings(config)
+        resources.create_directory_table(DIRECTORY_TABLE)
         visibility = self.options.queue_visibility_seconds
         scan_url, scan_arn = resources.create_queue("mailgate-scan", visibility, attempts + 2)
         rules_url, rules_arn = resources.create_queue("mailgate-rules", visibility, attempts + 2)
@@ -162,7 +168,38 @@ class LocalGateway:
         self._stoppers.append(ingress.stop)
 
         self._start_api(ApiServer, api.handler)
+        from mailgate.local.directory_sync import LocalSchedule  # noqa: PLC0415
+
+        self._stoppers.append(LocalSchedule().start().stop)  # ldap_sync every 30 minutes, as in the cloud
         return self
+
+    def _config_path(self, clamd: str | None) -> Path:
+        """The given configuration file, or one generated from the options (and clamd's address)."""
+        if self.options.config_file is not None:
+            return self.options.config_file
+        path = self.state_dir / "config.json"
+        path.write_text(json.dumps(default_config(self.options, clamd), indent=2))
+        return path
+
+    def _start_clamd(self) -> str | None:
+        """clamd with the project's signature database (EICAR, clamav-testfiles, a PUA stand-in): the
+        official databases need ClamAV's mirrors. Its address goes into the generated configuration;
+        with a configuration file of your own, point `antivirus.clamd` at the address `describe` shows."""
+        from mailgate.config import AntivirusSettings, parse_config  # noqa: PLC0415
+        from mailgate.scanners.antivirus.daemon import ClamdProcess, clamd_binary  # noqa: PLC0415
+        from mailgate.scanners.antivirus.database import write_test_database  # noqa: PLC0415
+
+        if not (self.options.clamd if self.options.clamd is not None else clamd_binary() is not None):
+            return None
+        if self.options.config_file is not None:
+            settings = parse_config(self.options.config_file.read_bytes()).antivirus
+        else:
+            settings = msgspec.convert(self.options.overrides.get("antivirus", {}), AntivirusSettings)
+        folder = self.state_dir / "clamd"
+        write_test_database(folder / "db")
+        self.clamd = ClamdProcess(folder, folder / "db", settings, tcp_host=self.options.host).start()
+        self._stoppers.append(self.clamd.stop)
+        return str(self.clamd.address)
 
     def _start_api(self, server: Any, handler: Any) -> None:
         """The API behind what plays API Gateway's Cognito authorizer, with users from moto's Cognito."""
@@ -205,6 +242,8 @@ class LocalGateway:
             f"  delivered mail                  {self.delivered_dir}/",
             f"  admin API                       {self.api_url}/health",
             f"  AWS APIs (moto)                 {self.moto_url}",
+            f"  clamd (anti-virus)              "
+            f"{f'{self.clamd.address}, {self.clamd.tcp_address}' if self.clamd else 'not started'}",
             f"  an administrator's API token    "
             f"TOKEN=$(.venv/bin/mailgate token --user admin --state-dir {o.state_dir})",
             f"  call the API with it            curl -H \"Authorization: Bearer $TOKEN\" {self.api_url}/me",

@@ -11,7 +11,8 @@ from typing import Any, get_args, get_origin
 
 import msgspec
 
-from mailgate.config import DkimSigningKey, GatewayConfig, Route
+from mailgate.config import ContentFilterSettings, DkimSigningKey, GatewayConfig, Route
+from mailgate.scanners.content_filter.validation import content_filter_problems
 from mailgate.settings.errors import SettingsInvalid
 
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$", re.IGNORECASE)
@@ -83,9 +84,19 @@ def _check_signing(value: Any, path: str, problems: list[Problem]) -> None:
         _check(key, DkimSigningKey, f"{path}[{index}]", problems)
 
 
+def _check_content_filter(value: Any, path: str, problems: list[Problem]) -> None:
+    before = len(problems)
+    _check(value, ContentFilterSettings, path, problems)
+    if len(problems) == before:
+        settings = msgspec.convert(value, ContentFilterSettings)
+        problems += [problem(path + where, message) for where, message in content_filter_problems(settings)]
+
+
 def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> None:
     if key == "domains":
         _check_domains(value, path, problems)
+    elif key == "content_filter":
+        _check_content_filter(value, path, problems)
     elif key == "dkim_signing":
         _check_signing(value, path, problems)
     elif key == "bounce_from" and (not isinstance(value, str) or "@" not in value):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from mailgate.config import AntiphishingSettings
+from mailgate.directory.names import fold_name
 from mailgate.report import ScannerResult
 from mailgate.scanners.antiphishing.brand import brand_hits
 from mailgate.scanners.antiphishing.catalog import hit, verdict_for
@@ -40,15 +42,23 @@ class AntiphishingScanner:
 
     name = "antiphishing"
 
-    def __init__(self, settings: AntiphishingSettings | None = None) -> None:
+    def __init__(self, settings: AntiphishingSettings | None = None,
+                 directory_names: Callable[[], Mapping[str, str] | None] | None = None) -> None:
         self.settings = settings or AntiphishingSettings()
         self.disabled = frozenset(self.settings.disabled_tests)
+        self.directory_names = directory_names  # folded unique display name → account (mailgate.directory)
+        self._configured = {fold_name(n): n for n in self.settings.protected_names if fold_name(n)}
+
+    def _protected(self) -> Mapping[str, str]:
+        """The directory's unique names when a directory is available, else the configured names."""
+        names = self.directory_names() if self.directory_names else None
+        return self._configured if names is None else names
 
     def scan(self, message: Message, context: ScanContext) -> ScannerResult:
         started = time.perf_counter()
         view = MessageView(message, context.accepted_domains)
         found: dict[str, str] = {}
-        groups = (brand_hits(view), sender_hits(view, self.settings.protected_names), link_hits(view),
+        groups = (brand_hits(view), sender_hits(view, self._protected()), link_hits(view),
                   lure_hits(view), form_hits(view), attachment_hits(view), shape_hits(view))
         for group in groups:
             for test, evidence in group:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping
 
+from mailgate.directory.names import fold_name
 from mailgate.scanners.antiphishing.brand import owns
 from mailgate.scanners.antiphishing.data import brands, free_hosting, freemail, organisation_words
 from mailgate.scanners.antiphishing.skeleton import edit_distance, mixed_scripts, skeleton
@@ -25,7 +26,7 @@ _EMOJI = re.compile(r"[\U0001f300-\U0001faff\u2600-\u27bf\u2b50\u2b55]")
 _HIDDEN = re.compile(r"[\u00ad\u034f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
-def sender_hits(view: MessageView, protected: Sequence[str]) -> Iterator[Hit]:
+def sender_hits(view: MessageView, protected: Mapping[str, str]) -> Iterator[Hit]:
     yield from _reply_to(view)
     yield from _from_shape(view)
     yield from _freemail_org(view)
@@ -116,23 +117,13 @@ def is_cousin(domain: str, accepted: str) -> bool:
         own_label in label and label != own_label and ("-" in label or len(label) - len(own_label) <= 6))
 
 
-def _internal_name(view: MessageView, protected: Sequence[str]) -> Iterator[Hit]:
+def _internal_name(view: MessageView, protected: Mapping[str, str]) -> Iterator[Hit]:
+    """`protected`: folded display name → the account it belongs to (see mailgate.directory.names)."""
     if not protected or not view.from_name:
         return
     own = {registered_domain(d) for d in view.accepted}
     if view.from_org in own:
         return
-    name = _name_key(view.from_name)
-    for person in protected:
-        if name and name == _name_key(person):
-            yield "INTERNAL_NAME_FROM_OUTSIDE", f"{view.from_name!r} <{view.from_address}>"
-            return
-
-
-def _name_key(name: str) -> str:
-    """'Doe, Jane' and 'jane  DOE' are the same person; look-alike letters fold."""
-    name = clean(name).strip("\"' ")
-    if "," in name:
-        last, _, first = name.partition(",")
-        name = f"{first} {last}"
-    return " ".join(sorted(skeleton(name).split()))
+    account = protected.get(fold_name(view.from_name))
+    if account:
+        yield "INTERNAL_NAME_FROM_OUTSIDE", f"{view.from_name!r} <{view.from_address}> uses the name of {account}"

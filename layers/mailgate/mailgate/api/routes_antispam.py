@@ -1,0 +1,124 @@
+"""Anti-spam feedback: mark a message from Backup (or an uploaded one) as spam or not spam; the model's state.
+
+Learning is idempotent: the same message marked again with the same label answers `learned: false`
+and changes nothing; marked with the other label, it moves. Every mark is recorded in the event log
+(kind `feedback`) with who made it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import TYPE_CHECKING, Any, Literal
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from mailgate.api.errors import ApiError, Conflict, Invalid, NotFound
+from mailgate.api.guard import endpoint, principal
+from mailgate.api.ports import MailReader, Ports
+from mailgate.api.roles import OPERATORS, READERS
+
+if TYPE_CHECKING:
+    from mailgate.scanners.antispam.feedback import FeedbackService
+
+# API Gateway and Lambda carry at most 6 MB per request: 3 MiB of message is 4 MiB in base64.
+MAX_UPLOAD_BYTES = 3 * 2**20
+MAX_UPLOAD_CHARS = 4 * MAX_UPLOAD_BYTES // 3 + 4
+
+
+class Unavailable(ApiError):
+    status = 503
+    code = "antispam_unavailable"
+
+
+class MessageTooLarge(ApiError):
+    status = 413
+    code = "message_too_large"
+
+
+class FeedbackRequest(BaseModel):
+    """Exactly one of `backup_id` and `message`."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: Literal["spam", "not_spam"]
+    backup_id: str | None = Field(default=None, min_length=1, max_length=1024,
+                                  description="a Backup entry: its original is learned")
+    message: str | None = Field(default=None, min_length=1,
+                                description=f"the raw RFC 5322 message in base64 (at most {MAX_UPLOAD_BYTES} bytes "
+                                            "decoded; larger mail can be marked from Backup)")
+
+    @model_validator(mode="after")
+    def one_source(self) -> FeedbackRequest:
+        if (self.backup_id is None) == (self.message is None):
+            raise ValueError("give exactly one of backup_id and message")
+        return self
+
+
+def _decoded(message: str) -> bytes:
+    if len(message) > MAX_UPLOAD_CHARS:
+        raise MessageTooLarge(f"the uploaded message is larger than {MAX_UPLOAD_BYTES} bytes; "
+                              "mark it from Backup with backup_id instead")
+    try:
+        raw = base64.b64decode(message, validate=True)
+    except (binascii.Error, ValueError):
+        raise Invalid([{"path": "body.message", "message": "not valid base64"}]) from None
+    if len(raw) > MAX_UPLOAD_BYTES:
+        raise MessageTooLarge(f"the uploaded message is larger than {MAX_UPLOAD_BYTES} bytes; "
+                              "mark it from Backup with backup_id instead")
+    return raw
+
+
+def _backup_original(ports: Ports, backup_id: str) -> tuple[bytes, str]:
+    """The original of a Backup entry and the gateway's message id."""
+    from mailgate.aws.mail_store import MailStoreError  # noqa: PLC0415
+
+    record = ports.backup().get(backup_id)
+    if record is None:
+        raise NotFound(f"no Backup entry {backup_id}")
+    mail: MailReader | None = ports.mail()
+    if mail is None:
+        raise Unavailable("no mail bucket is configured for this gateway")
+    try:
+        return mail.get_bytes(record.object_key), record.message_id
+    except MailStoreError:
+        raise NotFound(f"the original of Backup entry {backup_id} cannot be read (expired or removed)") from None
+
+
+def antispam_router(ports: Ports) -> Router:
+    router = Router()  # type: ignore[no-untyped-call]
+
+    def service() -> FeedbackService:
+        found = ports.antispam()
+        if found is None:
+            raise Unavailable("anti-spam learning is not configured for this gateway")
+        return found
+
+    @endpoint(router, "POST", "/antispam/feedback", OPERATORS, tags=["anti-spam"])
+    def feedback(request: FeedbackRequest) -> dict[str, Any]:
+        """Learn a message as spam or not spam; `learned: false` when it was already learned so."""
+        from mailgate.scanners.antispam.feedback import NotAMessage  # noqa: PLC0415
+        from mailgate.scanners.antispam.learning import StaleModel  # noqa: PLC0415
+
+        learner = service()
+        message_id: str | None = None  # an upload has no gateway id: the event is keyed by its hash
+        if request.backup_id is not None:
+            raw, message_id = _backup_original(ports, request.backup_id)
+            source = f"backup {request.backup_id}"
+        else:
+            raw, source = _decoded(request.message or ""), "upload"
+        try:
+            outcome = learner.mark(raw, request.label, principal(router).who, message_id, source)
+        except NotAMessage as exc:
+            field = "body.backup_id" if request.backup_id is not None else "body.message"
+            raise Invalid([{"path": field, "message": str(exc)}]) from None
+        except StaleModel as exc:
+            raise Conflict(f"{exc}: others are marking mail at the same moment; try again") from None
+        return outcome.to_dict()
+
+    @endpoint(router, "GET", "/antispam/model", READERS, tags=["anti-spam"])
+    def model() -> dict[str, Any]:
+        """What the organisation's model has learned: messages per label, tokens, version, last change."""
+        return service().summary().to_dict()
+
+    return router

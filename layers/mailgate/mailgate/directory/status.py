@@ -1,0 +1,55 @@
+"""What the administrator reads about synchronisation: each connection's state, and each run."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import msgspec
+
+RunState = Literal["queued", "running", "succeeded", "failed", "skipped"]
+
+
+class SyncStatus(msgspec.Struct, kw_only=True):
+    """A connection's standing. `stale_since` is set from the first failed run after the last success
+    until the next success: the cache then still serves the last good data, and says since when."""
+
+    connection_id: str
+    state: Literal["never", "ok", "failed"] = "never"
+    last_success: str | None = None
+    last_attempt: str | None = None
+    stale_since: str | None = None
+    error_kind: str | None = None
+    last_error: str | None = None
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
+    duplicates: int = 0
+    mode: str | None = None  # full or incremental
+    server: str | None = None
+    generation: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = msgspec.to_builtins(self)
+        return data
+
+
+class SyncRun(msgspec.Struct, kw_only=True):
+    """One synchronisation, scheduled or requested through the API (its id is the sync id)."""
+
+    sync_id: str
+    connection_id: str
+    trigger: Literal["schedule", "api"]
+    state: RunState = "queued"
+    requested_at: str
+    started_at: str | None = None
+    finished_at: str | None = None
+    mode: str | None = None
+    full_reason: str | None = None
+    server: str | None = None
+    counts: dict[str, int] = msgspec.field(default_factory=dict)
+    changed: int = 0
+    duplicates: int = 0
+    errors: list[str] = msgspec.field(default_factory=list)
+    error_kind: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = msgspec.to_builtins(self)
+        return data

@@ -1,0 +1,176 @@
+"""A real OpenLDAP slapd for tests, with the small Active Directory schema of INFRA.md §1.
+
+`SlapdServer(workdir).start()` writes the schema, a slapd.conf and a self-signed certificate
+(SAN localhost and 127.0.0.1), starts `timeout 3600 slapd -d 0` in its own process group with
+LDAP (StartTLS) and LDAPS on free loopback ports, and waits until an ldap3 bind + search works.
+`Populator` adds AD-shaped users, groups and contacts under an OU, so each test reads its own
+subtree of one session-wide server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+import ldap3
+
+from mailgate.local.processes import stop_process_group
+
+SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "ldap" / "ad-lite.schema"
+SUFFIX = "dc=example,dc=test"
+ROOT_DN = f"cn=admin,{SUFFIX}"
+ROOT_PASSWORD = "secret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def self_signed(workdir: Path, name: str = "localhost") -> tuple[Path, Path]:
+    key, cert = workdir / "tls.key", workdir / "tls.crt"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
+                    "-days", "2", "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name},IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return key, cert
+
+
+class SlapdServer:
+    def __init__(self, workdir: Path, lifetime: int = 3600) -> None:
+        self.workdir = Path(workdir)
+        self.port = free_port()
+        self.tls_port = free_port()
+        self.lifetime = lifetime
+        self.process: subprocess.Popen[bytes] | None = None
+        self.cert_path = self.workdir / "tls.crt"
+
+    @property
+    def ca_pem(self) -> str:
+        return self.cert_path.read_text()
+
+    def _config(self) -> Path:
+        w = self.workdir
+        conf = w / "slapd.conf"
+        conf.write_text(f"""include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include {w}/ad-lite.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile {w}/slapd.pid
+TLSCertificateFile {w}/tls.crt
+TLSCertificateKeyFile {w}/tls.key
+database mdb
+maxsize 104857600
+suffix "{SUFFIX}"
+rootdn "{ROOT_DN}"
+rootpw {ROOT_PASSWORD}
+directory {w}/db
+index objectClass,mail,proxyAddresses,sAMAccountName,userPrincipalName,member,memberOf eq
+index uSNChanged eq
+access to attrs=userPassword by anonymous auth by * none
+access to * by users read by * none
+""")
+        return conf
+
+    def start(self, ready_timeout: float = 10.0) -> SlapdServer:
+        if shutil.which("slapd", path=os.environ.get("PATH", "") + ":/usr/sbin") is None:
+            raise RuntimeError("slapd is not installed (Debian packages slapd ldap-utils)")
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        (self.workdir / "db").mkdir(exist_ok=True)
+        shutil.copy(SCHEMA, self.workdir / "ad-lite.schema")
+        if not self.cert_path.exists():
+            self_signed(self.workdir)
+        conf = self._config()
+        slapd = shutil.which("slapd", path=os.environ.get("PATH", "") + ":/usr/sbin")
+        self.process = subprocess.Popen(
+            ["timeout", str(self.lifetime), str(slapd), "-d", "0", "-f", str(conf), "-h",
+             f"ldap://127.0.0.1:{self.port}/ ldaps://127.0.0.1:{self.tls_port}/"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        deadline = time.monotonic() + ready_timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                err = self.process.stderr.read().decode(errors="replace") if self.process.stderr else ""
+                raise RuntimeError(f"slapd exited with {self.process.returncode}: {err[-2000:]}")
+            try:
+                with self.admin() as conn:
+                    conn.search(SUFFIX, "(objectClass=*)", ldap3.BASE)  # a new database has no suffix entry yet
+                return self
+            except ldap3.core.exceptions.LDAPNoSuchObjectResult:
+                with self.admin() as conn:
+                    conn.add(SUFFIX, ["top", "domain"], {"dc": "example"})
+                return self
+            except ldap3.core.exceptions.LDAPException:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"slapd did not answer within {ready_timeout} s")
+
+    def admin(self) -> ldap3.Connection:
+        """A bound ldap3 connection as the root DN, over LDAPS."""
+        tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.cert_path))
+        server = ldap3.Server("127.0.0.1", port=self.tls_port, use_ssl=True, tls=tls, connect_timeout=1,
+                              get_info=ldap3.NONE)
+        return ldap3.Connection(server, ROOT_DN, ROOT_PASSWORD, auto_bind=True, raise_exceptions=True,
+                                check_names=False)
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        stop_process_group(process)
+
+
+class Populator:
+    """AD-shaped entries under one OU of a directory (slapd: static memberOf/uSNChanged, as AD would show)."""
+
+    def __init__(self, conn: ldap3.Connection, parent: str, ou: str) -> None:
+        self.conn = conn
+        self.base = f"ou={ou},{parent}"
+        self.usn = 1000
+        conn.add(self.base, ["top", "organizationalUnit"], {"ou": ou})
+
+    def _next_usn(self) -> int:
+        self.usn += 1
+        return self.usn
+
+    def user(self, cn: str, sam: str, mail: str | None = None, proxies: tuple[str, ...] = (),
+             display: str | None = None, upn: str | None = None, member_of: tuple[str, ...] = ()) -> str:
+        dn = f"cn={cn},{self.base}"
+        attrs: dict[str, object] = {"cn": cn, "sn": cn.split()[-1], "sAMAccountName": sam,
+                                    "displayName": display if display is not None else cn,
+                                    "objectGUID": uuid.uuid4().bytes_le, "uSNChanged": self._next_usn(),
+                                    "userAccountControl": 512}
+        if upn is not None:
+            attrs["userPrincipalName"] = upn
+        if mail:
+            attrs["mail"] = mail
+        if proxies:
+            attrs["proxyAddresses"] = list(proxies)
+        if member_of:
+            attrs["memberOf"] = list(member_of)
+        self.conn.add(dn, ["top", "person", "organizationalPerson", "user"], attrs)
+        return dn
+
+    def group(self, cn: str, members: tuple[str, ...] = (), mail: str | None = None,
+              display: str | None = None) -> str:
+        dn = f"cn={cn},{self.base}"
+        attrs: dict[str, object] = {"cn": cn, "sAMAccountName": cn, "objectGUID": uuid.uuid4().bytes_le,
+                                    "uSNChanged": self._next_usn(), "displayName": display or cn}
+        if members:
+            attrs["member"] = list(members)
+        if mail:
+            attrs["mail"] = mail
+        self.conn.add(dn, ["top", "group"], attrs)
+        return dn
+
+    def contact(self, cn: str, mail: str, display: str | None = None) -> str:
+        dn = f"cn={cn},{self.base}"
+        self.conn.add(dn, ["top", "person", "organizationalPerson", "contact"],
+                      {"cn": cn, "sn": cn.split()[-1], "mail": mail, "displayName": display or cn,
+                       "objectGUID": uuid.uuid4().bytes_le, "uSNChanged": self._next_usn()})
+        return dn
