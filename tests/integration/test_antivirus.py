@@ -10,7 +10,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -31,6 +30,7 @@ from mailgate.scanners.antivirus.daemon import ClamdProcess
 from mailgate.scanners.antivirus.database import EICAR, PUA_TEST_BYTES, TESTFILES_DIR, write_test_database
 from mailgate.scanners.base import ScanContext
 from tests.support.clamd import start_clamd
+from tests.support.cli import run_mailgate
 from tests.support.local_gateway import delivered, events, outcomes, send, wait_for
 
 pytestmark = pytest.mark.integration
@@ -340,18 +340,10 @@ def test_old_signatures_are_reported_stale(tmp_path):
 
 # --- the command line and the local gateway ----------------------------------------------------
 
-def mailgate(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [str(Path(sys.executable).with_name("mailgate")), *args]
-    env = {name: value for name, value in os.environ.items()  # the in-process gateway sets MAILGATE_*
-           if not name.startswith("MAILGATE_")}
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False,
-                          env={**env, "MAILGATE_CONFIG": "{}"})
-
-
 def test_mailgate_scan_reports_threats_with_clamd_and_skipped_without(clamd, tmp_path):
     (tmp_path / "infected.eml").write_bytes(mail(("eicar.com", EICAR)))
     (tmp_path / "clean.eml").write_bytes(mail(("notes.txt", b"hello\n")))
-    result = mailgate("scan", "--json", "--no-network", "--clamd", clamd.tcp_address or "", str(tmp_path))
+    result = run_mailgate("scan", "--json", "--no-network", "--clamd", clamd.tcp_address or "", str(tmp_path))
     assert result.returncode == 0, result.stderr[-2000:]
     lines = {Path(line["file"]).name: line for line in map(json.loads, result.stdout.splitlines())}
     infected = lines["infected.eml"]["verdicts"]["antivirus"]
@@ -360,13 +352,13 @@ def test_mailgate_scan_reports_threats_with_clamd_and_skipped_without(clamd, tmp
     assert lines["clean.eml"]["verdicts"]["antivirus"]["verdict"] == "clean"
     assert "threats" not in lines["clean.eml"]["verdicts"]["antivirus"]
 
-    without = mailgate("scan", "--json", "--no-network", str(tmp_path / "infected.eml"))
+    without = run_mailgate("scan", "--json", "--no-network", str(tmp_path / "infected.eml"))
     assert json.loads(without.stdout)["verdicts"]["antivirus"]["verdict"] == "skipped"
 
 
 def test_mailgate_scan_refuses_a_malformed_clamd_address(tmp_path):
     (tmp_path / "a.eml").write_bytes(mail())
-    result = mailgate("scan", "--clamd", "no-port-here", str(tmp_path / "a.eml"))
+    result = run_mailgate("scan", "--clamd", "no-port-here", str(tmp_path / "a.eml"))
     assert result.returncode != 0
     assert "--clamd" in result.stderr
 
@@ -379,9 +371,12 @@ def test_local_mode_scans_mail_with_its_own_clamd(gateway):
     assert scanned[0]["detail"]["result"]["details"]["threats"]
 
 
-@pytest.mark.xfail(strict=True, reason="rules decision for AV lands with the lead's integration")
 def test_eicar_sent_over_smtp_is_not_delivered_and_ends_in_backup(gateway):
-    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], mail(("eicar.com", EICAR)))
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], mail(("eicar.txt", EICAR)))
     kinds = {e["kind"] for e in outcomes(gateway, message_id)}
     assert "backup" in kinds
+    decision = next(e for e in events(gateway, message_id) if e["kind"] == "decision")["detail"]["decision"]
+    assert (decision["action"], decision["module"]) == ("delete", "antivirus")
+    assert "Mailgate.Test.EICAR-String.UNOFFICIAL" in decision["reason"]
+    wait_for(lambda: any(e["kind"] == "deleted" for e in events(gateway, message_id)))
     assert not delivered(gateway, message_id)

@@ -1,22 +1,15 @@
 """`mailgate scan`: the command later issues measure detection with, run as a user runs it."""
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_mailgate
+
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
 ACTIONS = {"deliver", "reject", "delete", "delete_attachment"}
-
-
-def mailgate(*args: str) -> subprocess.CompletedProcess[str]:
-    command = [str(Path(sys.executable).with_name("mailgate")), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False,
-                          env={**os.environ, "MAILGATE_CONFIG": "{}"})
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +20,7 @@ def edge_corpus() -> Path:
 
 
 def test_every_edge_case_gets_an_action_and_a_stable_json_line(edge_corpus):
-    result = mailgate("scan", "--json", "--no-network", str(edge_corpus))
+    result = run_mailgate("scan", "--json", "--no-network", str(edge_corpus))
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     files = sorted(p for p in edge_corpus.rglob("*") if p.is_file())
     assert [line["file"] for line in lines] == [str(p) for p in files]
@@ -48,15 +41,18 @@ def test_every_edge_case_gets_an_action_and_a_stable_json_line(edge_corpus):
         assert isinstance(line["elapsed_ms"], float)
         auth = line["verdicts"]["authentication"]
         assert {"verdict", "score", "reasons"} <= set(auth)
-        # --no-network: every lookup is neutral, so nothing can be rejected on authentication.
-        assert line["action"] == "deliver", line
+        # --no-network: every lookup is neutral, so nothing can be rejected on authentication; what is
+        # not delivered as is was stopped by Content Filtering (programs in attachments and archives).
+        if line["action"] != "deliver":
+            assert line["verdicts"]["content_filter"]["verdict"] == "violation", line
+            assert line["action"] == "delete_attachment" and line["removed_parts"], line
 
 
 def test_unreadable_and_non_mail_files_get_a_clear_error_and_scanning_continues(tmp_path, edge_corpus):
     good = next(p for p in sorted(edge_corpus.iterdir()) if p.name.startswith("edge-rspamd.gtube"))
     (tmp_path / "binary.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
     (tmp_path / "empty.eml").write_bytes(b"")
-    result = mailgate("scan", "--json", "--no-network", str(tmp_path / "missing.eml"), str(tmp_path), str(good))
+    result = run_mailgate("scan", "--json", "--no-network", str(tmp_path / "missing.eml"), str(tmp_path), str(good))
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert result.returncode == 1
     by_file = {Path(line["file"]).name: line for line in lines}
@@ -68,7 +64,28 @@ def test_unreadable_and_non_mail_files_get_a_clear_error_and_scanning_continues(
 
 def test_plain_output_is_one_line_per_message(edge_corpus):
     sample = sorted(edge_corpus.iterdir())[:3]
-    result = mailgate("scan", "--no-network", *map(str, sample))
+    result = run_mailgate("scan", "--no-network", *map(str, sample))
     assert result.returncode == 0
     assert len(result.stdout.splitlines()) == 3
     assert all(" deliver " in line or ": deliver" in line for line in result.stdout.splitlines())
+
+
+def test_a_disguised_program_shows_the_matching_conditions_and_the_part_to_remove(tmp_path):
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@sender.test", "b@example.test", "invoice"
+    msg.set_content("see attached\n")
+    msg.add_attachment(b"MZ\x90\x00" + bytes(200), maintype="application", subtype="pdf",
+                       filename="invoice.pdf.exe")
+    (tmp_path / "invoice.eml").write_bytes(msg.as_bytes())
+    result = run_mailgate("scan", "--json", "--no-network", str(tmp_path / "invoice.eml"))
+    line = json.loads(result.stdout)
+    assert (line["action"], line["backup"]) == ("delete_attachment", True)
+    assert line["removed_parts"][0]["filename"] == "invoice.pdf.exe"
+    filtering = line["verdicts"]["content_filter"]
+    assert filtering["verdict"] == "violation"
+    expressions = {m["expression"]: m for m in filtering["matches"]}
+    assert set(expressions) == {"Executables and scripts", "Double extension"}
+    matched = {(c["attribute"], c["matched"]) for c in expressions["Executables and scripts"]["conditions"]}
+    assert ("attachment_type", "executables") in matched

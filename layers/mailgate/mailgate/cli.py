@@ -75,13 +75,24 @@ def scan_verdict(path: Path, config: GatewayConfig, scanners: Sequence[Any]) -> 
         "action": strictest.action,
         "backup": any(d.backup for d in decisions),
         "reason": strictest.reason,
+        **({"removed_parts": [r.to_dict() for r in strictest.removals]} if strictest.removals else {}),
         "verdicts": {r.scanner: {"verdict": r.verdict, "score": round(r.score, 3),
-                                 "reasons": [c.to_dict() for c in r.reasons],
-                                 **({"threats": r.details["threats"]} if r.details.get("threats") else {})}
+                                 "reasons": [c.to_dict() for c in r.reasons], **_verdict_extras(r)}
                      for r in report.results},
         "defects": list(message.defects),
         "elapsed_ms": round(elapsed, 3),
     }
+
+
+def _verdict_extras(result: Any) -> dict[str, Any]:
+    """Anti-Virus names its threats; Content Filtering the expressions and conditions that matched."""
+    extras: dict[str, Any] = {}
+    if result.details.get("threats"):
+        extras["threats"] = result.details["threats"]
+    if result.scanner == "content_filter" and result.details.get("matches"):
+        extras["matches"] = [{"expression": m["expression"], "action": m["action"], "conditions": m["conditions"]}
+                             for m in result.details["matches"]]
+    return extras
 
 
 def command_scan(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:

@@ -18,10 +18,11 @@ from mailgate.delivery.base import Deliverer
 from mailgate.delivery.dsn import build_bounce, should_bounce
 from mailgate.delivery.errors import PermanentDeliveryError, TemporaryDeliveryError
 from mailgate.delivery.outbound import prepare_for_delivery
+from mailgate.delivery.part_removal import CannotRemoveParts, removal_notice, remove_parts
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.report import ScanReport
-from mailgate.rules.decision import DELETE, DELIVER, REJECT, Decision
+from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT, Decision
 from mailgate.rules.default_policy import decide
 
 
@@ -126,20 +127,46 @@ class MessageProcessor:
         backup_id = self._keep(group.recipients, decision.reason) if decision.backup else None
         base = {"recipients": list(group.recipients), "decision": decision.to_dict(), "backup_id": backup_id}
         if decision.action == DELIVER:
-            return {**base, **self._deliver(group)}
+            return {**base, **self._deliver(group, self.raw)}
+        if decision.action == DELETE_ATTACHMENT:
+            return {**base, **self._deliver_without_parts(group, backup_id)}
         if decision.action == REJECT:
             return {**base, **self._reject(group.recipients, decision.reason, "5.7.1")}
         if decision.action == DELETE:
-            self.ports.events.append([self._event(ev.DELETED, "message deleted, sender not notified", rcpts)])
+            summary = ("not delivered: the original is held in Backup" if backup_id
+                       else "message deleted, sender not notified")
+            self.ports.events.append([self._event(ev.DELETED, summary, rcpts)])
             return {**base, "status": "deleted"}
         raise ValueError(f"unknown action {decision.action!r}")
 
-    def _deliver(self, group: _Group) -> dict[str, Any]:
+    def _deliver_without_parts(self, group: _Group, backup_id: str | None) -> dict[str, Any]:
+        """Delete attachment: the rest goes on with a notice part; when the parts cannot be cut out
+        exactly, nothing is delivered and the original stays in Backup."""
+        removals = group.decision.removals
+        notice = removal_notice((r.filename or f"part {r.part_path}", r.reason) for r in removals)
+        try:
+            stripped = remove_parts(self.raw, {r.part_path for r in removals}, notice)
+        except CannotRemoveParts as exc:
+            rcpts = ", ".join(group.recipients)
+            self.ports.events.append([self._event(ev.ERROR, f"attachments could not be removed: {exc}", rcpts)])
+            if backup_id is None:
+                backup_id = self._keep(group.recipients, "attachments could not be removed", str(exc))
+            self.ports.events.append([self._event(ev.DELETED, "not delivered: the original is held in Backup",
+                                                  rcpts)])
+            return {"status": "deleted", "backup_id": backup_id, "error": str(exc)}
+        self.ports.events.append([
+            self._event(ev.PARTS_REMOVED, f"removed {len(removals)} attachment(s): "
+                        + ", ".join(r.filename or f"part {r.part_path}" for r in removals),
+                        ", ".join(group.recipients), removals=[r.to_dict() for r in removals])
+        ])
+        return {**self._deliver(group, stripped), "removed_parts": [r.part_path for r in removals]}
+
+    def _deliver(self, group: _Group, raw: bytes) -> dict[str, Any]:
         rcpts = ", ".join(group.recipients)
         if group.route is None:
             return self._reject(group.recipients, "the recipient's domain is not accepted by this gateway",
                                 "5.1.2")
-        data = prepare_for_delivery(self.raw, self.report, group.decision, self.config.authserv_id)
+        data = prepare_for_delivery(raw, self.report, group.decision, self.config.authserv_id)
         if self.ports.sign is not None:
             try:
                 data = self.ports.sign(data)

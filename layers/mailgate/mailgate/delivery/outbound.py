@@ -1,4 +1,5 @@
-"""What the gateway adds to a message it delivers: our verdict headers and Authentication-Results.
+"""What the gateway adds to a message it delivers: our verdict headers, Authentication-Results and the
+header changes of the deciding rule.
 
 Exchange trusts `X-MS-Exchange-Organization-*` fields that arrive through a connector it trusts (ours):
 an outside sender writing `X-MS-Exchange-Organization-SCL: -1` would skip its filtering, so every such
@@ -38,14 +39,17 @@ def mailgate_headers(report: ScanReport, decision: Decision) -> list[tuple[str, 
 
 
 def prepare_for_delivery(raw: bytes, report: ScanReport, decision: Decision, authserv_id: str) -> bytes:
-    """Strip headers that only we may write (forged ones from outside), then add ours on top."""
+    """Strip headers that only we may write (forged ones from outside) and those the rule removes or
+    replaces, then add ours and the rule's on top."""
+
+    removed_by_rule = {name.lower() for name in (*decision.remove_headers, *(n for n, _ in decision.set_headers))}
 
     def forged(name: str, value: str) -> bool:
-        if name.startswith((MAILGATE_PREFIX, EXCHANGE_ORGANIZATION_PREFIX)):
+        if name.startswith((MAILGATE_PREFIX, EXCHANGE_ORGANIZATION_PREFIX)) or name in removed_by_rule:
             return True
         return name == "authentication-results" and is_own_authentication_results(value, authserv_id)
 
-    added = list(mailgate_headers(report, decision))
+    added = [*mailgate_headers(report, decision), *decision.set_headers]
     auth = report.result("authentication")
     if auth is not None and auth.verdict != "error":
         added.insert(0, ("Authentication-Results", authentication_results_value(authserv_id, auth)))

@@ -19,6 +19,7 @@ DELETED = "deleted"
 BACKUP = "backup"
 ERROR = "error"
 FEEDBACK = "feedback"  # an administrator marked a message spam or not spam
+PARTS_REMOVED = "parts_removed"  # Delete attachment: the named parts were cut out before delivery
 
 _sequence = itertools.count()
 

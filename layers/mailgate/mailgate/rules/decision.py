@@ -15,6 +15,18 @@ STRICTNESS = {DELIVER: 0, DELETE_ATTACHMENT: 1, REJECT: 2, DELETE: 3}
 
 
 @dataclass(frozen=True)
+class PartRemoval:
+    """One attachment "Delete attachment" takes out, named in the notice part the recipient gets."""
+
+    part_path: str  # the parser's path ("2", "2.1"), as mailgate.delivery.part_removal expects
+    filename: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"part_path": self.part_path, "filename": self.filename, "reason": self.reason}
+
+
+@dataclass(frozen=True)
 class Decision:
     action: str
     backup: bool  # keep a copy of the original in Backup, whatever the action
@@ -23,10 +35,14 @@ class Decision:
     module: str | None = None  # the scanner whose verdict decided, if any
     verdict_class: str | None = None
     path: tuple[str, ...] = ()  # every step taken, in plain words, for `mailgate explain`
+    removals: tuple[PartRemoval, ...] = ()  # with DELETE_ATTACHMENT: the parts that go
+    remove_headers: tuple[str, ...] = ()  # header fields removed from the delivered copy (lower case)
+    set_headers: tuple[tuple[str, str], ...] = ()  # fields (name, value) set on the delivered copy
 
-    def signature(self) -> tuple[str, bool, str, str]:
+    def signature(self) -> tuple[Any, ...]:
         """Recipients whose decisions share this share one delivered copy."""
-        return (self.action, self.backup, self.rule, self.reason)
+        return (self.action, self.backup, self.rule, self.reason, self.removals, self.remove_headers,
+                self.set_headers)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,4 +53,7 @@ class Decision:
             "module": self.module,
             "verdict_class": self.verdict_class,
             "path": list(self.path),
+            "removals": [r.to_dict() for r in self.removals],
+            "remove_headers": list(self.remove_headers),
+            "set_headers": dict(self.set_headers),
         }

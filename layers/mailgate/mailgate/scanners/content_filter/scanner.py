@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 class ContentFilterScanner:
     """Scanner protocol: verdict `violation` when an expression triggers, else `clean`.
 
-    details: {"action", "backup", "parts", "header_changes"} resolved over every match, "matches"
+    details: {"action", "backup", "parts", "header_changes"} resolved over every match, "part_names"
+    (attachment file names of the parts any match names), "matches"
     (each expression with its conditions, what they matched, parts and recipients), "errors"
     (conditions that could not be decided: a timed-out regular expression, a broken reference) and
     "incomplete" (a parsing bound cut the message: a `clean` then means clean as far as it was seen).
@@ -48,6 +49,9 @@ class ContentFilterScanner:
             "header_changes": outcome.header_changes(), "matches": documents, "errors": errors,
             "incomplete": message.incomplete,  # a parsing bound cut something: not everything was seen
         }
+        named = {part for m in matches for part in m.parts}
+        if named:  # the attachments' own names, for the notice that says what "Delete attachment" took
+            details["part_names"] = {a.part_path: a.filename for a in message.attachments if a.part_path in named}
         if any(e.tests_files for e in self.expressions) and values.file_problems:
             details["file_problems"] = list(values.file_problems)
         reasons = tuple(_contribution(m) for m in matches) + tuple(

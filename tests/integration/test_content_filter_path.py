@@ -1,0 +1,73 @@
+"""Content Filtering through local mode: real SMTP in, the rules step cuts the attachment out, the rest
+arrives downstream with a notice part, and the original waits in Backup."""
+
+from __future__ import annotations
+
+import email.policy
+from email.message import EmailMessage
+
+import pytest
+
+from mailgate.local.api_server import get_json
+from tests.support.local_gateway import delivered, events, send, wait_for
+
+pytestmark = pytest.mark.integration
+
+PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(300)  # a PE file's header: a program by its bytes
+
+
+def invoice(filename: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Accounts <alice@sender.test>"
+    msg["To"] = "bob@example.test"
+    msg["Subject"] = "Invoice 2026-118"
+    msg.set_content("Dear Bob,\n\nthe invoice is attached; the figures are in the table below.\n")
+    msg.add_attachment("Item;Amount\nConsulting;1200\n", subtype="csv", filename="figures.csv")
+    msg.add_attachment(PROGRAM, maintype="application", subtype="pdf", filename=filename)
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def test_a_program_disguised_as_a_pdf_is_removed_and_the_rest_delivered_with_a_notice(gateway):
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], invoice("invoice.pdf.exe"))
+    [(copy, envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert envelope["recipients"] == ["bob@example.test"]
+    assert copy["X-Mailgate-Action"] == "delete_attachment"
+    names = [part.get_filename() for part in copy.iter_attachments()]
+    assert "invoice.pdf.exe" not in names
+    assert "figures.csv" in names
+    body = copy.get_body(("plain",))
+    assert body is not None and "the invoice is attached" in body.get_content()
+    notices = [p.get_content() for p in copy.walk()
+               if p.get_content_type() == "text/plain" and "removed the following attachments" in p.get_content()]
+    assert len(notices) == 1
+    assert "invoice.pdf.exe" in notices[0]
+    assert "Executables and scripts" in notices[0]
+
+    kinds = [e["kind"] for e in events(gateway, message_id)]
+    assert "parts_removed" in kinds and "backup" in kinds
+    status, listing = get_json(f"{gateway.api_url}/backup", gateway.admin_token())
+    assert status == 200
+    entry = next(item for item in listing["items"] if item["message_id"] == message_id)
+    assert entry["verdicts"]["content_filter"] == "violation"
+    assert entry["recipients"] == ["bob@example.test"]
+
+
+def test_a_program_renamed_to_an_innocent_extension_is_found_by_its_bytes(gateway):
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], invoice("scan-0042.pdf"))
+    [(copy, _envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert [part.get_filename() for part in copy.iter_attachments() if part.get_filename()] == ["figures.csv"]
+    decision = next(e for e in events(gateway, message_id) if e["kind"] == "decision")["detail"]["decision"]
+    assert decision["module"] == "content_filter"
+    assert decision["removals"] == [{"part_path": "3", "filename": "scan-0042.pdf",
+                                     "reason": "Content Filtering: Executables and scripts"}]
+
+
+def test_an_ordinary_attachment_passes_untouched(gateway):
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "alice@sender.test", "bob@example.test", "minutes"
+    msg.set_content("Minutes attached.\n")
+    msg.add_attachment("Agenda\n1. Budget\n", subtype="plain", filename="minutes.txt")
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], msg.as_bytes(policy=email.policy.SMTP))
+    [(copy, _envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert copy["X-Mailgate-Action"] == "deliver"
+    assert [part.get_filename() for part in copy.iter_attachments()] == ["minutes.txt"]
