@@ -80,7 +80,8 @@ def mail_store() -> S3MailStore | None:
 
 
 app = create_app(Ports(events=events, backup=backup_index, settings=settings_service, config=runtime.config,
-                       directory=directory_admin, antispam=feedback_service, mail=mail_store))
+                       directory=directory_admin, antispam=feedback_service, mail=mail_store,
+                       status=runtime.status_board))
 
 
 @logger.inject_lambda_context

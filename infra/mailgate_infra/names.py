@@ -9,6 +9,7 @@ from typing import Any
 
 from mailgate.aws.antispam_store import MODEL_PREFIX
 from mailgate.aws.resources import settings_table_spec, table_specs
+from mailgate.aws.status_board import STATUS_PARTITION  # noqa: F401 - where functions report their state
 
 INCOMING_PREFIX = "incoming/"
 REPORTS_PREFIX = "reports/"

@@ -56,6 +56,10 @@ class Processing(Construct):
         storage.events.grant_write_data(self.scan)
         storage.backup.grant_write_data(self.scan)
         storage.settings.grant_read_data(self.scan)
+        self.scan.add_to_role_policy(iam.PolicyStatement(  # the ClamAV signature status /health shows
+            sid="PublishStatus", actions=["dynamodb:PutItem"], resources=[storage.settings.table_arn],
+            conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [names.STATUS_PARTITION]}}))
+        storage.key.grant(self.scan, "kms:Encrypt", "kms:GenerateDataKey*")
         self.rules_queue.grant_send_messages(self.scan)
 
     def _grant_rules(self, storage: Storage) -> None:

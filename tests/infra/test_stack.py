@@ -240,3 +240,14 @@ def test_bad_gateway_config_fails_synth_naming_the_field() -> None:
     bad = MailGatewayProps(gateway_config={"domains": {"example.test": {"hosts": [{"host": "a", "port": 70000}]}}})
     with pytest.raises(ConfigError, match=r"port"):
         bad.parsed()
+
+
+def test_scan_may_write_only_its_status_items_to_the_settings_table(resources: Resources) -> None:
+    settings_writes = [s for s in statements(resources, role_id(resources, "ProcessingScanRole"))
+                       if any(a in ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                                    "dynamodb:BatchWriteItem") for a in actions(s))
+                       and "Settings" in resources_text(s)]
+    assert len(settings_writes) == 1
+    [statement] = settings_writes
+    assert actions(statement) == ["dynamodb:PutItem"]
+    assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["status"]}}

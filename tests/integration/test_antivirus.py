@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,12 +23,14 @@ import pytest
 
 from mailgate.config import AntivirusSettings
 from mailgate.envelope import Envelope
+from mailgate.local.api_server import get_json
 from mailgate.local.gateway import free_port
 from mailgate.message import parse_message
 from mailgate.report import ScannerResult
 from mailgate.scanners.antivirus import AntivirusScanner
 from mailgate.scanners.antivirus.daemon import ClamdProcess
 from mailgate.scanners.antivirus.database import EICAR, PUA_TEST_BYTES, TESTFILES_DIR, write_test_database
+from mailgate.scanners.antivirus.signature_watch import SignatureWatch
 from mailgate.scanners.base import ScanContext
 from tests.support.clamd import start_clamd
 from tests.support.cli import run_mailgate
@@ -331,11 +334,28 @@ def test_a_virus_hidden_behind_thousands_of_parts_is_still_found(scanner):
 def test_old_signatures_are_reported_stale(tmp_path):
     write_test_database(tmp_path / "db", version=7, built=datetime.now(UTC) - timedelta(days=10))
     with ClamdProcess(tmp_path / "clamd", tmp_path / "db", lifetime_seconds=600) as old:
-        info = AntivirusScanner(AntivirusSettings(clamd=old.tcp_address)).signature_info()
+        old_scanner = AntivirusScanner(AntivirusSettings(clamd=old.tcp_address))
+        info = old_scanner.signature_info()
+        scanned = scan(old_scanner, mail(("notes.txt", b"hello\n")))
     assert info is not None
     assert info.database_version == 7
     assert info.stale(48)
     assert 239 < (info.age_hours() or 0) < 241
+    outcome = SignatureWatch().observe(scanned, time.time())
+    assert outcome.status is not None and outcome.status["stale"] is True
+    assert outcome.warning is not None and "database version 7" in outcome.warning
+
+
+def test_health_shows_the_signature_version_and_age_the_scan_function_published(gateway):
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], mail(("notes.txt", b"hello\n")))
+    outcomes(gateway, message_id)
+    status, health = get_json(f"{gateway.api_url}/health", None)
+    assert status == 200
+    signatures = health["signatures"]
+    assert signatures["engine"].startswith("ClamAV ")
+    assert signatures["database_version"] == 1
+    assert signatures["stale"] is False and signatures["age_hours"] < 48
+    assert not [w for w in health["warnings"] if w.startswith("antivirus")]
 
 
 # --- the command line and the local gateway ----------------------------------------------------

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.rules_service import RulesService
     from mailgate.scan_service import ScanService
     from mailgate.scanners.antispam.learning import OrganisationModel
+    from mailgate.status_board import StatusBoard
 
 
 T = TypeVar("T")
@@ -131,7 +132,16 @@ def scan_service() -> ScanService:
     store = S3MailStore(s.mail_bucket)
     return ScanService(cfg, store, event_log(s, cfg), build_scanners(cfg, directory_cache(), antispam_model()),
                        backup_keeper(s, cfg, store),
-                       SqsQueue(s.rules_queue_url), s.reports_prefix)
+                       SqsQueue(s.rules_queue_url), s.reports_prefix, status_board())
+
+
+def status_board() -> StatusBoard | None:
+    """Notes the functions leave for /health (signature age), in the settings table when there is one."""
+    if not settings().settings_table:
+        return None
+    from mailgate.aws.status_board import DynamoStatusBoard  # noqa: PLC0415
+
+    return DynamoStatusBoard(settings().settings_table)
 
 
 @cache

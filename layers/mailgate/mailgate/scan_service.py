@@ -6,7 +6,9 @@ the same code against different adapters.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -16,11 +18,17 @@ from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.ingress import InboundMail, client_from_trusted_received
 from mailgate.message import Message, parse_message
+from mailgate.report import ScanReport
+from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, SignatureWatch
 from mailgate.scanners.base import ScanContext, Scanner
 from mailgate.scanning import scan_message
+from mailgate.status_board import StatusBoard
 
 if TYPE_CHECKING:  # the scan path never loads the delivery code
     from mailgate.backup.keeper import BackupKeeper
+
+logger = logging.getLogger(__name__)
+APPLICATION_ANTIVIRUS = "application:antivirus"  # the event log's "message id" for the engine's own events
 
 
 class MailStore(Protocol):
@@ -76,7 +84,8 @@ class HandOffQueue(Protocol):
 class ScanService:
     def __init__(self, config: GatewayConfig, store: MailStore, events: EventLog,
                  scanners: Sequence[Scanner], backup: BackupKeeper, handoff: HandOffQueue,
-                 reports_prefix: str = "reports/") -> None:
+                 reports_prefix: str = "reports/", status_board: StatusBoard | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.store = store
         self.events = events
@@ -84,6 +93,9 @@ class ScanService:
         self.backup = backup
         self.handoff = handoff
         self.reports_prefix = reports_prefix
+        self.status_board = status_board
+        self.signature_watch = SignatureWatch()
+        self.clock = clock
 
     def handle(self, inbound: InboundMail, attempt: int) -> HandOff | None:
         """Scan and hand off; on the last attempt a failure keeps the original in Backup."""
@@ -126,8 +138,21 @@ class ScanService:
         log += [ev.Event(mid, ev.SCANNED, f"{r.scanner}: {r.verdict} (score {r.score:g})",
                          detail={"result": r.to_dict()}, verdicts=(r.verdict,), **facts) for r in report.results]
         self.events.append(log)
+        self._watch_signatures(report)
         if not accepted:
             return None
         report_key = f"{self.reports_prefix}{mid}.json"
         self.store.put_json(report_key, report.to_dict())
         return HandOff(mid, self.store.bucket, report_key, report.raw_location, envelope.mail_from, accepted)
+
+    def _watch_signatures(self, report: ScanReport) -> None:
+        """Publish the signature age for /health and warn when stale; a failure here never fails a scan."""
+        outcome = self.signature_watch.observe(report.result("antivirus"), self.clock())
+        try:
+            if outcome.status is not None and self.status_board is not None:
+                self.status_board.publish(STATUS_COMPONENT, outcome.status)
+            if outcome.warning is not None:
+                self.events.append([ev.Event(APPLICATION_ANTIVIRUS, ev.WARNING, outcome.warning,
+                                             detail={"signatures": outcome.signatures})])
+        except Exception:
+            logger.exception("could not publish the anti-virus signature status")

@@ -25,6 +25,7 @@ from mailgate.api.routes_directory import directory_router
 from mailgate.api.routes_events import events_router
 from mailgate.api.routes_settings import settings_router
 from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, UnknownConnection
+from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, stale_sentence
 from mailgate.settings.errors import SettingsInvalid, VersionConflict
 
 
@@ -89,6 +90,18 @@ def _directory_warnings(ports: Ports) -> list[str]:
         return ["directory: status unavailable"]
 
 
+def _signatures(ports: Ports) -> tuple[dict[str, Any] | None, list[str]]:
+    """The ClamAV signature status the scan function last published, and a warning when stale."""
+    try:
+        board = ports.status()
+        signatures = board.read(STATUS_COMPONENT) if board else None
+    except Exception:  # the health endpoint answers even when the settings table cannot be read
+        return None, ["antivirus: signature status unavailable"]
+    if signatures and signatures.get("stale"):
+        return signatures, [f"antivirus: {stale_sentence(signatures)}"]
+    return signatures, []
+
+
 def create_app(ports: Ports) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     app.configure_openapi(
@@ -102,9 +115,10 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
     def health() -> dict[str, Any]:
         """Liveness and versions; no token needed."""
         cfg = ports.config()
+        signatures, signature_warnings = _signatures(ports)
         return {"status": "ok", "version": __version__, "authserv_id": cfg.authserv_id,
-                "accepted_domains": sorted(cfg.domains), "signatures": None, "models": None,
-                "warnings": _directory_warnings(ports)}
+                "accepted_domains": sorted(cfg.domains), "signatures": signatures, "models": None,
+                "warnings": [*_directory_warnings(ports), *signature_warnings]}
 
     @endpoint(app, "GET", "/openapi.json", PUBLIC, include_in_schema=False)
     def openapi() -> dict[str, Any]:

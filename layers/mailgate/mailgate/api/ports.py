@@ -11,6 +11,7 @@ from mailgate.config import GatewayConfig
 from mailgate.directory.service import DirectoryAdmin
 from mailgate.events.log import EventLog
 from mailgate.settings.service import SettingsService
+from mailgate.status_board import StatusBoard
 
 if TYPE_CHECKING:  # the message parser loads when feedback is first given, not at cold start
     from mailgate.scanners.antispam.feedback import FeedbackService
@@ -31,3 +32,4 @@ class Ports:
     directory: Callable[[], DirectoryAdmin | None] = lambda: None  # the LDAP/AD connections and cache
     antispam: Callable[[], FeedbackService | None] = lambda: None  # feedback learning; None: not configured
     mail: Callable[[], MailReader | None] = lambda: None  # the mail bucket, for Backup originals
+    status: Callable[[], StatusBoard | None] = lambda: None  # what the functions report (signature age)

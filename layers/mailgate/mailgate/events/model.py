@@ -20,6 +20,7 @@ BACKUP = "backup"
 ERROR = "error"
 FEEDBACK = "feedback"  # an administrator marked a message spam or not spam
 PARTS_REMOVED = "parts_removed"  # Delete attachment: the named parts were cut out before delivery
+WARNING = "warning"  # about the gateway itself (stale ClamAV signatures), not about one message
 
 _sequence = itertools.count()
 
