@@ -20,6 +20,7 @@ def service() -> ScanService:
 
 
 def _scan_all(event: dict[str, Any], attempt: int) -> None:
+    runtime.refresh_antivirus()
     settings = runtime.settings()
     for inbound in parse_inbound_event(event, settings.mail_bucket, settings.incoming_prefix):
         handoff = service().handle(inbound, attempt)

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Size, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -46,10 +46,20 @@ def acknowledge_fixed_runtime(fn: Construct) -> None:
         reason="python3.12 is the runtime the code and layer are built and tested for; bumped deliberately."))
 
 
+@dataclass(frozen=True)
+class ContainerImage:
+    """Run a function from a container image instead (the scan function with clamd inside)."""
+
+    code: lambda_.DockerImageCode
+    memory_mb: int
+    ephemeral_storage_mb: int
+
+
 def python_function(scope: Construct, id: str, *, code_dir: str, settings: FunctionSettings,
                     layer: lambda_.ILayerVersion, timeout: Duration, service: str,
-                    reserved_concurrency: int | None = None) -> lambda_.Function:
-    """`functions/<code_dir>/handler.handler` on python3.12 with the mailgate layer."""
+                    reserved_concurrency: int | None = None, image: ContainerImage | None = None) -> lambda_.Function:
+    """`functions/<code_dir>/handler.handler` on python3.12 with the mailgate layer, or the same
+    handler and package inside `image`."""
     role = iam.Role(scope, f"{id}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                     description=f"mailgate {service}: only what this function uses")
     log_group = logs.LogGroup(scope, f"{id}Logs", retention=log_retention(settings.log_retention_days),
@@ -64,14 +74,19 @@ def python_function(scope: Construct, id: str, *, code_dir: str, settings: Funct
     env = {"POWERTOOLS_SERVICE_NAME": f"{names.SERVICE_NAME}-{service}",
            "POWERTOOLS_METRICS_NAMESPACE": names.METRICS_NAMESPACE,
            "POWERTOOLS_LOG_LEVEL": "INFO", **settings.environment}
+    common = {"role": role, "timeout": timeout, "tracing": lambda_.Tracing.ACTIVE, "log_group": log_group,
+              "environment": env, "reserved_concurrent_executions": reserved_concurrency,
+              "architecture": lambda_.Architecture.X86_64, "vpc": settings.vpc,
+              "vpc_subnets": ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS)
+              if settings.vpc else None}
+    if image is not None:
+        return lambda_.DockerImageFunction(scope, id, code=image.code, memory_size=image.memory_mb,
+                                           ephemeral_storage_size=Size.mebibytes(image.ephemeral_storage_mb),
+                                           **common)
     fn = lambda_.Function(
         scope, id, runtime=RUNTIME, handler="handler.handler",
         code=lambda_.Code.from_asset(str(REPO_ROOT / "functions" / code_dir)), layers=[layer],
-        role=role, memory_size=settings.memory_mb, timeout=timeout, tracing=lambda_.Tracing.ACTIVE,
-        log_group=log_group, environment=env, reserved_concurrent_executions=reserved_concurrency,
-        architecture=lambda_.Architecture.X86_64,
-        vpc=settings.vpc,
-        vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS) if settings.vpc else None)
+        memory_size=settings.memory_mb, **common)
     acknowledge_fixed_runtime(fn)
     return fn
 

@@ -12,9 +12,9 @@ from mailgate_infra.directory import DirectorySync
 from mailgate_infra.functions import RUNTIME, FunctionSettings, layer_directory
 from mailgate_infra.ingress import Ingress
 from mailgate_infra.monitoring import Monitoring
-from mailgate_infra.processing import SCAN_TIMEOUT, Processing
+from mailgate_infra.processing import CLAMAV_SCAN_TIMEOUT, SCAN_TIMEOUT, Processing
 from mailgate_infra.props import MailGatewayProps
-from mailgate_infra.scanning import SignatureRefresh
+from mailgate_infra.scanning import SignatureRefresh, scan_image
 from mailgate_infra.storage import Storage
 
 __all__ = ["MailGateway", "MailGatewayProps"]
@@ -32,7 +32,8 @@ class MailGateway(Construct):
         config = props.parsed()  # a bad configuration fails synth here, naming the field
         self.max_receive_count = dlq_receive_count(config.delivery.max_attempts)
         self.storage = Storage(self, "Storage", props)
-        self.ingress = Ingress(self, "Ingress", props, self.storage, SCAN_TIMEOUT, self.max_receive_count)
+        scan_timeout = CLAMAV_SCAN_TIMEOUT if props.clamav_scanning else SCAN_TIMEOUT
+        self.ingress = Ingress(self, "Ingress", props, self.storage, scan_timeout, self.max_receive_count)
         self.layer = lambda_.LayerVersion(self, "MailgateLayer", code=lambda_.Code.from_asset(str(layer_directory())),
                                           compatible_runtimes=[RUNTIME],
                                           description="mailgate domain library and its dependencies")
@@ -40,7 +41,8 @@ class MailGateway(Construct):
                                     self._environment(props), props.vpc)
         self.processing = Processing(self, "Processing", storage=self.storage, ingress=self.ingress,
                                      layer=self.layer, settings=settings, max_receive_count=self.max_receive_count,
-                                     rules_concurrency=props.rules_concurrency)
+                                     rules_concurrency=props.rules_concurrency,
+                                     scan_image=scan_image() if props.clamav_scanning else None)
         self.directory = DirectorySync(self, "Directory", storage=self.storage, layer=self.layer, settings=settings)
         self.api = AdminApi(self, "Admin", storage=self.storage, layer=self.layer, settings=settings,
                             domain=props.api_domain)
@@ -48,6 +50,8 @@ class MailGateway(Construct):
         self.directory.serve_readers(self.processing.scan)
         self.signatures = SignatureRefresh(self, "ClamAV", storage=self.storage,
                                            log_retention_days=props.log_retention_days)
+        if props.clamav_scanning:
+            self.signatures.serve(self.processing.scan)
         self.monitoring = Monitoring(
             self, "Monitoring", key=self.storage.key, alarm_email=props.alarm_email,
             dlqs={"Scan": self.ingress.scan_dlq, "Rules": self.processing.rules_dlq,

@@ -9,12 +9,13 @@ from aws_cdk import aws_lambda_event_sources as sources
 from constructs import Construct
 
 from mailgate_infra import nag, names
-from mailgate_infra.functions import FunctionSettings, python_function
+from mailgate_infra.functions import ContainerImage, FunctionSettings, python_function
 from mailgate_infra.grants import read_prefix, write_prefix
 from mailgate_infra.ingress import Ingress, queue_with_dlq
 from mailgate_infra.storage import Storage
 
 SCAN_TIMEOUT = Duration.seconds(120)
+CLAMAV_SCAN_TIMEOUT = Duration.seconds(300)  # a cold start loads ClamAV's signatures first (docs/antivirus.md)
 RULES_TIMEOUT = Duration.seconds(300)
 
 
@@ -28,14 +29,15 @@ def secrets_arn(scope: Construct) -> str:
 class Processing(Construct):
     def __init__(self, scope: Construct, id: str, *, storage: Storage, ingress: Ingress,
                  layer: lambda_.ILayerVersion, settings: FunctionSettings, max_receive_count: int,
-                 rules_concurrency: int) -> None:
+                 rules_concurrency: int, scan_image: ContainerImage | None = None) -> None:
         super().__init__(scope, id)
         self.rules_queue, self.rules_dlq = queue_with_dlq(
             self, "RulesQueue", storage.key, Duration.seconds(RULES_TIMEOUT.to_seconds() * 6), max_receive_count)
         env = {**settings.environment, "RULES_QUEUE_URL": self.rules_queue.queue_url}
         settings = FunctionSettings(settings.memory_mb, settings.log_retention_days, env, settings.vpc)
         self.scan = python_function(self, "Scan", code_dir="scan", settings=settings, layer=layer,
-                                    timeout=SCAN_TIMEOUT, service="scan")
+                                    timeout=CLAMAV_SCAN_TIMEOUT if scan_image else SCAN_TIMEOUT, service="scan",
+                                    image=scan_image)
         self.rules = python_function(self, "Rules", code_dir="rules", settings=settings, layer=layer,
                                      timeout=RULES_TIMEOUT, service="rules",
                                      reserved_concurrency=rules_concurrency)

@@ -34,6 +34,9 @@ class MailGatewayProps:
     api_domain: ApiDomain | None = None
     activate_rule_set: bool = False
     rules_concurrency: int = 10  # protects the organisation's mail server from a burst
+    # The scan function as a container image with clamd inside (docs/antivirus.md); False keeps it a
+    # zip function without Anti-Virus (verdict `skipped`) unless gateway_config names a clamd.
+    clamav_scanning: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
 
     def parsed(self) -> GatewayConfig:

@@ -37,7 +37,8 @@ class MailgateStack(Stack):
 
 def props_from_context(app: App) -> MailGatewayProps:
     """Context keys (cdk.json or `-c key=value`): config (a JSON file path), alarmEmail, memoryMb,
-    activateRuleSet, apiDomain + apiCertificateArn. Without `config` the example domain is used."""
+    activateRuleSet, clamavScanning (default true), apiDomain + apiCertificateArn. Without `config` the
+    example domain is used."""
     ctx = app.node.try_get_context
     config_path = ctx("config")
     config = json.loads(Path(config_path).read_text()) if config_path else EXAMPLE_CONFIG
@@ -45,7 +46,8 @@ def props_from_context(app: App) -> MailGatewayProps:
     return MailGatewayProps(
         gateway_config=config, alarm_email=ctx("alarmEmail"),
         function_memory_mb=int(ctx("memoryMb") or 1024),
-        activate_rule_set=str(ctx("activateRuleSet") or "false").lower() == "true", api_domain=domain)
+        activate_rule_set=str(ctx("activateRuleSet") or "false").lower() == "true", api_domain=domain,
+        clamav_scanning=str(ctx("clamavScanning") or "true").lower() == "true")
 
 
 def build_app(app: App | None = None) -> tuple[App, MailgateStack]:

@@ -98,9 +98,13 @@ def test_python_functions_run_312_with_layer_tracing_and_powertools(resources: R
     functions = {k: f["Properties"] for k, f in of_type(resources, "AWS::Lambda::Function").items()}
     python = {k: p for k, p in functions.items() if "ClamAV" not in k}
     assert len(python) == 4
-    for props in python.values():
-        assert props["Runtime"] == "python3.12" and props["Handler"] == "handler.handler"
-        assert props["TracingConfig"] == {"Mode": "Active"} and len(props["Layers"]) == 1
+    for key, props in python.items():
+        if "ProcessingScan" in key:  # the container image with clamd: the same handler and package inside
+            assert props["PackageType"] == "Image"
+        else:
+            assert props["Runtime"] == "python3.12" and props["Handler"] == "handler.handler"
+            assert len(props["Layers"]) == 1
+        assert props["TracingConfig"] == {"Mode": "Active"}
         env = props["Environment"]["Variables"]
         assert env["POWERTOOLS_METRICS_NAMESPACE"] == "mailgate"
         assert env["POWERTOOLS_SERVICE_NAME"].startswith("mailgate-") and "POWERTOOLS_LOG_LEVEL" in env
@@ -117,6 +121,22 @@ def test_python_functions_run_312_with_layer_tracing_and_powertools(resources: R
 def test_clamav_refresh_is_a_container_image(resources: Resources) -> None:
     refresh = next(f for k, f in of_type(resources, "AWS::Lambda::Function").items() if "ClamAV" in k)
     assert refresh["Properties"]["PackageType"] == "Image"
+
+
+def test_scan_runs_clamd_from_its_image_with_room_for_the_signatures(resources: Resources) -> None:
+    scan = next(f["Properties"] for k, f in of_type(resources, "AWS::Lambda::Function").items()
+                if "ProcessingScan" in k)
+    assert scan["MemorySize"] >= 3008 and scan["EphemeralStorage"] == {"Size": 2048}
+    assert scan["Timeout"] == 300
+    location = scan["Environment"]["Variables"]["CLAMAV_SIGNATURES"]
+    assert "ClamAVSignatures" in json.dumps(location) and json.dumps(location).endswith('/clamav/"]]}')
+    granted = _granted(resources, "ProcessingScanRole")
+    assert [r for a, r in granted if a == "s3:GetObject" and "Signatures" in r] \
+        and all("/clamav/*" in r for a, r in granted if a == "s3:GetObject" and "Signatures" in r)
+    assert any(a == "s3:ListBucket" for a, _ in granted)
+    scan_queue = next(q["Properties"] for k, q in of_type(resources, "AWS::SQS::Queue").items()
+                      if "ScanQueue" in k and "Dlq" not in k)
+    assert scan_queue["VisibilityTimeout"] >= 6 * 300
 
 
 def _table(resources: Resources, part: str) -> dict[str, Any]:
@@ -161,7 +181,8 @@ def _granted(resources: Resources, part: str) -> list[tuple[str, str]]:
 def test_scan_reads_incoming_writes_reports_backup_and_never_sends(resources: Resources) -> None:
     granted = _granted(resources, "ProcessingScanRole")
     reads = [r for a, r in granted if a == "s3:GetObject"]
-    assert reads and all(any(p in r for p in ("/incoming/*", "/lists/*", "/models/antispam/*")) for r in reads)
+    assert reads and all(any(p in r for p in ("/incoming/*", "/lists/*", "/models/antispam/*", "/clamav/*"))
+                         for r in reads)
     assert any("/incoming/*" in r for r in reads)
     puts = [r for a, r in granted if a == "s3:PutObject"]
     assert any("/reports/*" in r for r in puts) and any("/backup/*" in r for r in puts)

@@ -6,11 +6,13 @@ clients, resolvers and the parsed configuration.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mailgate.config import GatewayConfig, Route, load_config
@@ -25,6 +27,7 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.rules_service import RulesService
     from mailgate.scan_service import ScanService
     from mailgate.scanners.antispam.learning import OrganisationModel
+    from mailgate.scanners.antivirus.embedded import EmbeddedClamd
     from mailgate.status_board import StatusBoard
 
 
@@ -129,10 +132,50 @@ def scan_service() -> ScanService:
     from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
 
     s, cfg = settings(), config()
+    cfg = with_embedded_clamd(cfg)
     store = S3MailStore(s.mail_bucket)
     return ScanService(cfg, store, event_log(s, cfg), build_scanners(cfg, directory_cache(), antispam_model()),
                        backup_keeper(s, cfg, store),
                        SqsQueue(s.rules_queue_url), s.reports_prefix, status_board())
+
+
+CLAMD_WORKDIR = Path("/tmp/mailgate-clamav")  # noqa: S108 - Lambda's only writable directory
+
+
+@cache
+def embedded_clamd() -> EmbeddedClamd | None:
+    """The scan function's own clamd when it runs from the container image (CLAMAV_SIGNATURES names
+    the signatures in S3); None elsewhere (local mode and tests start clamd themselves)."""
+    location = os.environ.get("CLAMAV_SIGNATURES", "")
+    if not location:
+        return None
+    from mailgate.aws.signature_store import S3SignatureStore  # noqa: PLC0415
+    from mailgate.scanners.antivirus.embedded import EmbeddedClamd  # noqa: PLC0415
+
+    return EmbeddedClamd(S3SignatureStore(location), CLAMD_WORKDIR, config().antivirus)
+
+
+def with_embedded_clamd(cfg: GatewayConfig) -> GatewayConfig:
+    """The configuration with the embedded clamd's socket when there is one and no clamd is configured.
+    A clamd that fails to start still gets its address: Anti-Virus then answers `error` (mail is held
+    in Backup), never `skipped`."""
+    clamd = embedded_clamd()
+    if clamd is None or cfg.antivirus.clamd:
+        return cfg
+    import msgspec  # noqa: PLC0415
+
+    try:
+        address = clamd.address()
+    except Exception:
+        logging.getLogger(__name__).exception("the embedded clamd did not start")
+        address = clamd.planned_address()
+    return msgspec.structs.replace(cfg, antivirus=msgspec.structs.replace(cfg.antivirus, clamd=address))
+
+
+def refresh_antivirus() -> None:
+    """Each scan invocation: reload newer signatures into the embedded clamd when they are due."""
+    if (clamd := embedded_clamd()) is not None:
+        clamd.refresh_if_due()
 
 
 def status_board() -> StatusBoard | None:

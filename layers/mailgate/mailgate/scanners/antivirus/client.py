@@ -86,6 +86,10 @@ class ClamdClient:
         """clamd's VERSION line, e.g. "ClamAV 1.4.6/27500/Tue Dec 10 09:33:15 2024"; raises ClamdError."""
         return self._connection().version()
 
+    def reload(self) -> str:
+        """Ask clamd to re-read its database directory ("RELOADING"); raises ClamdError."""
+        return str(self._connection().reload())
+
     def ping(self) -> bool:
         try:
             return self._connection().ping() == "PONG"

@@ -53,6 +53,7 @@ def render_config(
         "LogTime yes",
         "SelfCheck 0",  # the launcher reloads after a signature refresh
         "ConcurrentDatabaseReload no",  # one engine in memory, not two during a reload
+        "IdleTimeout 2",  # a RELOAD (not concurrent) waits for idle threads to exit: 30 s by default
         f"MaxThreads {max_threads}",
         f"ReadTimeout {max(1, int(settings.timeout_seconds + 0.999))}",
         f"StreamMaxLength {stream}",
