@@ -305,6 +305,19 @@ def test_a_zip_bomb_is_unscannable_within_bounds(scanner):
     assert with_virus.verdict == "infected"
 
 
+@pytest.mark.timeout(120)
+def test_a_zip_bomb_sent_over_smtp_is_held_in_backup_not_lost(gateway):
+    bomb = zipped({"zeros.bin": bytes(300 * 1024 * 1024)})
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], mail(("report.zip", bomb)))
+    kinds = {e["kind"] for e in outcomes(gateway, message_id)}
+    assert "backup" in kinds
+    decision = next(e for e in events(gateway, message_id) if e["kind"] == "decision")["detail"]["decision"]
+    assert (decision["action"], decision["module"], decision["verdict_class"]) == ("delete", "antivirus",
+                                                                                   "unscannable")
+    assert "AV_UNSCANNABLE_ARCHIVE_BOMB" in decision["reason"]
+    assert not delivered(gateway, message_id)
+
+
 @pytest.mark.timeout(60)
 def test_deeply_nested_archives_are_not_clean(scanner):
     data = EICAR
