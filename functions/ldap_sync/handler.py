@@ -16,6 +16,7 @@ from aws_lambda_powertools import Logger
 from mailgate import runtime
 from mailgate.directory.runner import SyncEnvironment, new_sync_id, run_due, run_sync, utc_now
 from mailgate.directory.status import SyncRun
+from mailgate.directory.sync_events import sync_events
 
 logger = Logger(service="mailgate-ldap-sync")
 
@@ -43,6 +44,18 @@ def _report(run: SyncRun) -> None:
         logger.info("directory synchronised", extra=fields)
 
 
+def _log_events(env: SyncEnvironment, runs: list[SyncRun]) -> None:
+    """Failures, recoveries and new duplicates go to the event log; losing them never fails the sync."""
+    names = {c.connection_id: c.name for c in env.store.list_connections()}
+    events = [e for run in runs for e in sync_events(run, names.get(run.connection_id, run.connection_id))]
+    if not events:
+        return
+    try:
+        runtime.event_log(runtime.settings(), runtime.config()).append(events)
+    except Exception:
+        logger.exception("could not write the directory events to the event log")
+
+
 @logger.inject_lambda_context
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     if not runtime.settings().directory_table:
@@ -64,4 +77,5 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         runs = [run_sync(connection, env, run)]
     for run in runs:
         _report(run)
+    _log_events(env, runs)
     return {"runs": [r.to_dict() for r in runs], "synchronised": sum(r.state == "succeeded" for r in runs)}

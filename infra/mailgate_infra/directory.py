@@ -49,6 +49,7 @@ class DirectorySync(Construct):
                                         timeout=Duration.minutes(10), service="ldap-sync",
                                         reserved_concurrency=1)
         storage.settings.grant_read_write_data(self.function)
+        storage.events.grant_write_data(self.function)  # sync failures, recoveries, new duplicates
         self.table.grant_read_write_data(self.function)
         self.function.add_to_role_policy(iam.PolicyStatement(
             sid="ReadMailgateSecrets", actions=["secretsmanager:GetSecretValue"], resources=[secrets_arn(self)]))

@@ -83,6 +83,10 @@ def test_sync_on_demand_then_search_resolve_duplicates_and_delete(gateway, slapd
     mine = [d for d in duplicates["items"] if fold_name(d["value"]) == fold_name("Alice Able")]
     assert mine and "spoofing" in mine[0]["consequence"]
     assert any("duplicate" in w for w in api(gateway, "GET", "/health", role=None)[1]["warnings"])
+    status, logged = api(gateway, "GET", "/events?kind=warning&message_id=application:directory", role=Role.AUDITOR)
+    assert status == 200
+    warned = logged["events"]
+    assert any("'Corp LDAP' has 1 duplicate" in e["summary"] for e in warned), warned
 
     assert api(gateway, "DELETE", path)[0] == 200
     assert api(gateway, "GET", path)[0] == 404

@@ -83,6 +83,7 @@ def _password(env: SyncEnvironment, connection: Connection) -> str:
 def _synchronise(connection: Connection, env: SyncEnvironment, run: SyncRun, now: datetime) -> None:
     store = env.store
     status = store.status(connection.connection_id) or SyncStatus(connection_id=connection.connection_id)
+    run.previous_state, run.previous_duplicates = status.state, status.duplicates
     status.last_attempt = now.isoformat()
     try:
         generation, previous = store.current(connection.connection_id)

@@ -49,6 +49,8 @@ class SyncRun(msgspec.Struct, kw_only=True):
     duplicates: int = 0
     errors: list[str] = msgspec.field(default_factory=list)
     error_kind: str | None = None
+    previous_state: str | None = None  # the connection's state before this run (what changed is news)
+    previous_duplicates: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = msgspec.to_builtins(self)
