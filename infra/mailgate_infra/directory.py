@@ -59,7 +59,8 @@ class DirectorySync(Construct):
         Validations.of(self.dlq).acknowledge(Acknowledgment(id="AwsSolutions::AwsSolutions-SQS3", reason=(
             "This queue is the schedule target's dead-letter queue (EventBridge Scheduler), a DLQ itself.")))
         nag.acknowledge_role(self.function, {**nag.common(), f"Resource::{secrets_pattern()}": (
-            "secretsmanager:GetSecretValue only under the mailgate/ prefix (LDAP bind passwords).")})
+            "secretsmanager:GetSecretValue only under the mailgate/ prefix (LDAP bind passwords)."),
+            nag.table_indexes(storage.events): nag.INDEX_REASON})
         nag.acknowledge(Stack.of(self), {f"Resource::<{nag.logical_id(self.function)}.Arn>:*": (
             "the Scheduler target role may invoke any version/alias of ldap_sync only (aws_scheduler_targets).")})
         self.schedule = scheduler.Schedule(
