@@ -28,6 +28,20 @@ def test_a_newsletter_linking_its_own_site_through_a_tracker_is_not_a_mismatch()
     assert result.verdict == "not_phishing"
 
 
+def test_a_link_through_the_senders_own_tracking_host_is_not_a_mismatch() -> None:
+    html = ('<p>Reseller news: <a href="http://clickthru.mailer.example/c?id=17">www.partner-resellers.example</a>'
+            '</p><p>Congratulations to this month\'s winners!</p>')
+    result = scan(mail("Partner News <news@newsletter.mailer.example>", "Reseller news", html=html))
+    assert "ANCHOR_HREF_MISMATCH" not in fired(result)
+
+
+def test_a_brand_shown_in_link_text_is_a_mismatch_even_through_the_senders_own_host() -> None:
+    html = '<p>Review the payment at <a href="https://secure.mailer.example/r/9">www.paypal.com</a></p>'
+    result = scan(mail("Billing <billing@mailer.example>", "Payment on hold", html=html))
+    hit = next(c for c in result.reasons if c.test == "ANCHOR_HREF_MISMATCH")
+    assert "paypal.com" in hit.evidence
+
+
 def test_an_html_attachment_with_a_password_form_is_phishing() -> None:
     page = (b"<html><body><h3>Office 365</h3><form action='https://harvest.example.net/p'>"
             b"<input type='email' name='u'><input type='password' name='p'></form>"

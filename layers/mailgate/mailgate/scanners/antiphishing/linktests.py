@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from mailgate.scanners.antiphishing.data import free_hosting, shorteners, suspicious_tlds
+from mailgate.scanners.antiphishing.brand import host_imitates, owns
+from mailgate.scanners.antiphishing.data import brands, free_hosting, shorteners, suspicious_tlds
 from mailgate.scanners.antiphishing.view import MessageView
 from mailgate.scanners.links.domains import in_hosts, is_ip_literal, registered_domain
 from mailgate.scanners.links.unwrap import unwrap
@@ -55,5 +56,15 @@ def _anchor_mismatch(view: MessageView) -> str | None:
         dest = unwrap(found.url, found.host_ascii)
         real = registered_domain(dest.host or "")
         if "." in shown and real and shown != real and shown not in view.identity_orgs | view.href_orgs:
+            if real == view.from_org and not _brand_domain(shown):
+                continue  # the sender's own click-tracking host behind an ordinary domain: newsletters do this
             return f"text shows {match.group(1).lower()}, link goes to {dest.host}"
     return None
+
+
+def _brand_domain(org: str) -> bool:
+    """A well-known brand's domain, or one imitating it: shown as link text it is a lure whatever the link."""
+    table = brands()
+    label = org.partition(".")[0]
+    return (any(owns(brand, org) for brand in table.brands.values()) or label in table.by_name
+            or host_imitates(org) is not None)
