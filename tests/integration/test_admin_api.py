@@ -18,7 +18,7 @@ from mailgate.api.roles import Role
 from mailgate.backup.model import BackupRecord
 from mailgate.local.api_server import call
 from tests.support.cognito import api, token
-from tests.support.local_gateway import outcomes, send, simple_message
+from tests.support.local_gateway import delivered, events, outcomes, send, simple_message
 
 pytestmark = pytest.mark.integration
 
@@ -28,6 +28,8 @@ create_app(Ports(*[lambda: None] * 4))  # every route registers its roles, so co
 BODIES = {
     ("PUT", "/settings/domains"): {"version": 0, "domains": {}},
     ("PATCH", "/settings/general"): {"version": 0},
+    ("PUT", "/settings/content-filter"): {"version": 0, "settings": {}},
+    ("PUT", "/settings/antivirus"): {"version": 0, "settings": {}},
     ("POST", "/settings/import"): {},
     ("POST", "/antispam/feedback"): {"label": "spam", "backup_id": "no-such-entry"},
     ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},
@@ -249,3 +251,33 @@ def test_the_token_command_prints_a_token_the_api_accepts(gateway, capsys):
     status, _headers, raw = call("GET", f"{gateway.api_url}/me", printed)
     assert status == 200
     assert json.loads(raw)["roles"] == ["Auditor"]
+
+
+def test_content_filter_edited_through_the_api_decides_the_next_message(gateway, original_settings):
+    status, current = api(gateway, "GET", "/settings/content-filter", role=Role.AUDITOR)
+    assert status == 200 and current["settings"]["expressions"]
+    settings = json.loads(json.dumps(current["settings"]))
+    settings["dictionaries"].append({"name": "Project codenames", "type": "text", "strings": ["bluebird"]})
+    settings["expressions"].insert(0, {
+        "name": "No codenames to outsiders", "action": "reject", "backup": True,
+        "conditions": [{"attribute": "subject", "operator": "dictionary", "dictionary": "Project codenames"}]})
+    bad = json.loads(json.dumps(settings))
+    bad["expressions"][0]["conditions"][0]["dictionary"] = "No such dictionary"
+    status, refused = api(gateway, "PUT", "/settings/content-filter", body={"version": current["version"],
+                                                                          "settings": bad})
+    assert status == 422 and "No such dictionary" in json.dumps(refused["problems"])
+    assert api(gateway, "PUT", "/settings/content-filter", role=Role.AUDITOR,
+               body={"version": current["version"], "settings": settings})[0] == 403
+    status, saved = api(gateway, "PUT", "/settings/content-filter",
+                        body={"version": current["version"], "settings": settings})
+    assert status == 200 and saved["version"] == current["version"] + 1
+    assert saved["settings"]["expressions"][0]["name"] == "No codenames to outsiders"
+    runtime.reset_config()  # the in-process functions read the change at once, not after 30 s
+
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"],
+                      simple_message("alice@sender.test", "bob@example.test", "Bluebird launch plan"))
+    kinds = {e["kind"] for e in outcomes(gateway, message_id)}
+    assert {"rejected", "backup"} <= kinds
+    decision = next(e for e in events(gateway, message_id) if e["kind"] == "decision")["detail"]["decision"]
+    assert decision["module"] == "content_filter" and "No codenames to outsiders" in decision["reason"]
+    assert not delivered(gateway, message_id)

@@ -1,4 +1,5 @@
-"""Settings: accepted domains and routing, general settings, export/import, and the audit trail."""
+"""Settings: accepted domains and routing, Content Filtering and Anti-Virus, general settings,
+export/import, and the audit trail."""
 
 from __future__ import annotations
 
@@ -12,10 +13,17 @@ from mailgate.api.guard import endpoint, principal
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
-from mailgate.api.schemas import DomainsUpdate, GeneralUpdate
+from mailgate.api.schemas import DomainsUpdate, GeneralUpdate, SectionUpdate
 from mailgate.api.timerange import time_range
 from mailgate.settings.document import export_document, parse_document
-from mailgate.settings.service import Actor, SettingsRecord, general_view, merge_general, replace_domains
+from mailgate.settings.service import (
+    Actor,
+    SettingsRecord,
+    general_view,
+    merge_general,
+    replace_domains,
+    replace_section,
+)
 from mailgate.settings.validation import as_document
 
 AUDIT_DEFAULT_RANGE = timedelta(days=30)
@@ -24,6 +32,10 @@ AUDIT_LONGEST_RANGE = timedelta(days=366)
 
 def _domains(record: SettingsRecord) -> dict[str, Any]:
     return {"version": record.version, "domains": as_document(record.config)["domains"]}
+
+
+def _section(record: SettingsRecord, section: str) -> dict[str, Any]:
+    return {"version": record.version, "settings": as_document(record.config)[section]}
 
 
 def _general(record: SettingsRecord) -> dict[str, Any]:
@@ -48,6 +60,31 @@ def settings_router(ports: Ports) -> Router:
         record = ports.settings().change(update.version, lambda c: replace_domains(c, update.domains),
                                          actor("PUT /settings/domains"))
         return _domains(record)
+
+    @endpoint(router, "GET", "/settings/content-filter", SETTINGS_READERS, tags=["settings"])
+    def get_content_filter() -> dict[str, Any]:
+        """Content Filtering: expressions, their conditions and actions, and the dictionaries."""
+        return _section(ports.settings().current(), "content_filter")
+
+    @endpoint(router, "PUT", "/settings/content-filter", ADMINISTRATORS, tags=["settings"])
+    def put_content_filter(update: SectionUpdate) -> dict[str, Any]:
+        """Replace the Content Filtering settings (conditional on `version`; 422 names the bad field)."""
+        record = ports.settings().change(update.version,
+                                         lambda c: replace_section(c, "content_filter", update.settings),
+                                         actor("PUT /settings/content-filter"))
+        return _section(record, "content_filter")
+
+    @endpoint(router, "GET", "/settings/antivirus", SETTINGS_READERS, tags=["settings"])
+    def get_antivirus() -> dict[str, Any]:
+        """Anti-Virus: clamd address, timeouts, PUA and heuristics, the action on infected parts."""
+        return _section(ports.settings().current(), "antivirus")
+
+    @endpoint(router, "PUT", "/settings/antivirus", ADMINISTRATORS, tags=["settings"])
+    def put_antivirus(update: SectionUpdate) -> dict[str, Any]:
+        """Replace the Anti-Virus settings (conditional on `version`)."""
+        record = ports.settings().change(update.version, lambda c: replace_section(c, "antivirus", update.settings),
+                                         actor("PUT /settings/antivirus"))
+        return _section(record, "antivirus")
 
     @endpoint(router, "GET", "/settings/general", SETTINGS_READERS, tags=["settings"])
     def get_general() -> dict[str, Any]:

@@ -17,6 +17,11 @@ class DomainsUpdate(_Body):
     domains: dict[str, dict[str, Any]] = Field(description="accepted domain → route, replacing all of them")
 
 
+class SectionUpdate(_Body):
+    version: int = Field(ge=0, description="the settings version this change was made from (409 when stale)")
+    settings: dict[str, Any] = Field(description="the module's settings, replacing them whole")
+
+
 class GeneralUpdate(_Body):
     version: int = Field(ge=0, description="the settings version this change was made from (409 when stale)")
     authserv_id: str | None = Field(default=None, max_length=253)

@@ -54,8 +54,13 @@ def merge_general(config: GatewayConfig, changes: dict[str, Any]) -> GatewayConf
 
 
 def replace_domains(config: GatewayConfig, domains: dict[str, Any]) -> GatewayConfig:
+    return replace_section(config, "domains", domains)
+
+
+def replace_section(config: GatewayConfig, section: str, value: dict[str, Any]) -> GatewayConfig:
+    """One top-level section replaced whole, then the whole configuration validated (problems name fields)."""
     document = as_document(config)
-    document["domains"] = domains
+    document[section] = value
     return validate_settings(document)
 
 
