@@ -108,6 +108,8 @@ def test_an_uploaded_message_is_learned_once_and_can_be_relabelled(gateway, fres
     assert moved["model"]["version"] == first["model"]["version"] + 1
     assert moved["model"]["spam_messages"] == first["model"]["spam_messages"] + 1
     assert moved["model"]["ham_messages"] == first["model"]["ham_messages"] - 1
+    status, health = api(gateway, "GET", "/health", role=None)
+    assert status == 200 and health["models"]["antispam"]["version"] == moved["model"]["version"]
 
     status, found = api(gateway, "GET", f"/events?kind=feedback&message_id=feedback-{first['message_sha256'][:24]}")
     assert status == 200

@@ -102,6 +102,15 @@ def _signatures(ports: Ports) -> tuple[dict[str, Any] | None, list[str]]:
     return signatures, []
 
 
+def _models(ports: Ports) -> tuple[dict[str, Any] | None, list[str]]:
+    """What the organisation's anti-spam model has learned (version, counts, last change)."""
+    try:
+        feedback = ports.antispam()
+        return ({"antispam": feedback.summary().to_dict()} if feedback else None), []
+    except Exception:  # the health endpoint answers even when the model cannot be read
+        return None, ["antispam: the learned model cannot be read"]
+
+
 def create_app(ports: Ports) -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
     app.configure_openapi(
@@ -116,9 +125,10 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
         """Liveness and versions; no token needed."""
         cfg = ports.config()
         signatures, signature_warnings = _signatures(ports)
+        models, model_warnings = _models(ports)
         return {"status": "ok", "version": __version__, "authserv_id": cfg.authserv_id,
-                "accepted_domains": sorted(cfg.domains), "signatures": signatures, "models": None,
-                "warnings": [*_directory_warnings(ports), *signature_warnings]}
+                "accepted_domains": sorted(cfg.domains), "signatures": signatures, "models": models,
+                "warnings": [*_directory_warnings(ports), *signature_warnings, *model_warnings]}
 
     @endpoint(app, "GET", "/openapi.json", PUBLIC, include_in_schema=False)
     def openapi() -> dict[str, Any]:
