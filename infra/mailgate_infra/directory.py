@@ -71,7 +71,8 @@ class DirectorySync(Construct):
                                         max_event_age=Duration.minutes(25)))
 
     def serve_readers(self, *functions: lambda_.Function) -> None:
-        """Functions that read the cache (scan: the names anti-phishing protects)."""
+        """Functions that read the cache (scan: the names anti-phishing protects; rules: users and groups
+        in rule conditions)."""
         for fn in functions:
             fn.add_environment("DIRECTORY_TABLE", self.table.table_name)
             self.table.grant_read_data(fn)

@@ -47,7 +47,7 @@ class MailGateway(Construct):
         self.api = AdminApi(self, "Admin", storage=self.storage, layer=self.layer, settings=settings,
                             domain=props.api_domain)
         self.directory.serve_admin_api(self.api.function)
-        self.directory.serve_readers(self.processing.scan)
+        self.directory.serve_readers(self.processing.scan, self.processing.rules)  # rules: directory groups
         self.signatures = SignatureRefresh(self, "ClamAV", storage=self.storage,
                                            log_retention_days=props.log_retention_days)
         if props.clamav_scanning:

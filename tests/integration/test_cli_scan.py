@@ -89,3 +89,26 @@ def test_a_disguised_program_shows_the_matching_conditions_and_the_part_to_remov
     assert set(expressions) == {"Executables and scripts", "Double extension"}
     matched = {(c["attribute"], c["matched"]) for c in expressions["Executables and scripts"]["conditions"]}
     assert ("attachment_type", "executables") in matched
+
+
+def test_explain_prints_every_scanner_finding_and_each_recipients_path(tmp_path):
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@sender.test", "b@example.test", "tools"
+    msg.set_content("the tool you asked for\n")
+    msg.add_attachment(b"MZ\x90\x00" + bytes(200), maintype="application", subtype="octet-stream",
+                       filename="setup.exe")
+    (tmp_path / "tools.eml").write_bytes(msg.as_bytes())
+    result = run_mailgate("explain", "--no-network", "--recipient", "b@example.test", "--recipient",
+                          "c@example.test", str(tmp_path / "tools.eml"))
+    assert result.returncode == 0, result.stderr
+    text = result.stdout
+    assert "content_filter: violation" in text and "CF:Executables and scripts" in text
+    assert "2 recipient(s), rule 'Default':" in text
+    assert "recipient b@example.test matched rule 'Default'" in text
+    assert "recipient c@example.test matched rule 'Default'" in text
+    assert "=> delete_attachment + Backup:" in text and "removes setup.exe" in text
+
+    missing = run_mailgate("explain", str(tmp_path / "absent.eml"))
+    assert missing.returncode == 1 and "absent.eml" in missing.stderr

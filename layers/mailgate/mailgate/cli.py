@@ -1,8 +1,9 @@
-"""The `mailgate` command: `scan` files without AWS, `serve` the whole gateway locally."""
+"""The `mailgate` command: `scan` files without AWS, `explain` a decision, `serve` the whole gateway locally."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 import msgspec
 
 from mailgate.config import AntivirusSettings, DnsSettings, GatewayConfig, load_config
+from mailgate.report import ScanReport
 from mailgate.rules.decision import STRICTNESS, Decision
 from mailgate.rules.default_policy import decide
 
@@ -50,23 +52,42 @@ def _antivirus_settings(address: str, base: AntivirusSettings) -> AntivirusSetti
     return msgspec.structs.replace(base, clamd=address)
 
 
-def scan_verdict(path: Path, config: GatewayConfig, scanners: Sequence[Any]) -> dict[str, Any]:
-    """One file → the stable JSON line documented in the README."""
+def _scan_config(args: argparse.Namespace) -> GatewayConfig:
+    config = load_config()
+    config = msgspec.structs.replace(config, dns=_dns_settings(args, config.dns))
+    if args.clamd:
+        config = msgspec.structs.replace(config, antivirus=_antivirus_settings(args.clamd, config.antivirus))
+    return config
+
+
+def scan_file(path: Path, config: GatewayConfig, scanners: Sequence[Any],
+              recipients: Sequence[str] = ()) -> tuple[Any, ScanReport, list[tuple[str, Decision]]]:
+    """Parse, scan with the envelope inferred from the headers (or the recipients given), decide per
+    recipient: (message, report, [(recipient, decision)])."""
     from mailgate.message import parse_message  # noqa: PLC0415
     from mailgate.scanners.authentication.received import infer_envelope_from_headers  # noqa: PLC0415
     from mailgate.scanners.base import ScanContext  # noqa: PLC0415
     from mailgate.scanning import scan_message  # noqa: PLC0415
 
     raw = path.read_bytes()
-    started = time.perf_counter()
     message = parse_message(raw)
     if not message.headers:
         raise ValueError("not an RFC 5322 message: no header fields found")
     envelope = infer_envelope_from_headers(message)
+    if recipients:
+        envelope = dataclasses.replace(envelope, recipients=tuple(recipients))
     context = ScanContext(envelope, config.authserv_id, tuple(config.domains))
     report = scan_message(raw, envelope, scanners, context, message.message_id or path.name,
                           {"file": str(path)}, message)
-    decisions: list[Decision] = [decide(report, r) for r in envelope.recipients] or [decide(report, "")]
+    decisions = [(r, decide(report, r)) for r in envelope.recipients] or [("", decide(report, ""))]
+    return message, report, decisions
+
+
+def scan_verdict(path: Path, config: GatewayConfig, scanners: Sequence[Any]) -> dict[str, Any]:
+    """One file → the stable JSON line documented in the README."""
+    started = time.perf_counter()
+    message, report, decided = scan_file(path, config, scanners)
+    decisions = [d for _, d in decided]
     strictest = max(decisions, key=lambda d: STRICTNESS[d.action])
     elapsed = (time.perf_counter() - started) * 1000
     return {
@@ -98,10 +119,7 @@ def _verdict_extras(result: Any) -> dict[str, Any]:
 def command_scan(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
 
-    config = load_config()
-    config = msgspec.structs.replace(config, dns=_dns_settings(args, config.dns))
-    if args.clamd:
-        config = msgspec.structs.replace(config, antivirus=_antivirus_settings(args.clamd, config.antivirus))
+    config = _scan_config(args)
     scanners = build_scanners(config)
     failures = 0
     for path in iter_files(args.paths):
@@ -122,6 +140,44 @@ def command_scan(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
             backup = " +backup" if line["backup"] else ""
             out.write(f"{path}: {line['action']}{backup} [{verdicts}] {line['elapsed_ms']:.2f} ms\n")
     return 1 if failures else 0
+
+
+def explanation(path: Path, config: GatewayConfig, scanners: Sequence[Any], recipients: Sequence[str] = ()) -> str:
+    """The whole decision path in plain words: what each scanner found and why, then per recipient
+    the rule, each module's request and the final action."""
+    message, report, decided = scan_file(path, config, scanners, recipients)
+    sender = report.envelope.get("mail_from") or "<>"
+    lines = [f"{path}", f"  Message-ID {message.message_id or '(none)'}, subject {message.subject!r}, "
+             f"from {sender}, client {report.envelope.get('client_ip') or 'unknown'}", "  verdicts:"]
+    for result in report.results:
+        lines.append(f"    {result.scanner}: {result.verdict} (score {result.score:g})")
+        lines += [f"      {c.test} {c.score:+g}: {c.description}" + (f" — {c.evidence}" if c.evidence else "")
+                  for c in result.reasons]
+    groups: dict[tuple[Any, ...], tuple[Decision, list[Decision]]] = {}
+    for _recipient, decision in decided:  # the first step names the recipient and how its rule matched
+        groups.setdefault(decision.signature() + decision.path[1:], (decision, []))[1].append(decision)
+    for decision, members in groups.values():
+        lines.append(f"  {len(members)} recipient(s), rule {decision.rule!r}:")
+        lines += [f"    - {member.path[0]}" for member in members if member.path]
+        lines += [f"    {number}. {step}" for number, step in enumerate(decision.path[1:], 1)]
+        removed = "".join(f"; removes {r.filename or 'part ' + r.part_path}" for r in decision.removals)
+        lines.append(f"    => {decision.action}{' + Backup' if decision.backup else ''}: {decision.reason}{removed}")
+    return "\n".join(lines) + "\n"
+
+
+def command_explain(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+    from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
+
+    config = _scan_config(args)
+    scanners = build_scanners(config)
+    status = 0
+    for path in iter_files(args.paths):
+        try:
+            out.write(explanation(path, config, scanners, args.recipient or ()))
+        except (OSError, ValueError) as exc:
+            err.write(f"{path}: {exc}\n")
+            status = 1
+    return status
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -151,10 +207,15 @@ def build_parser() -> argparse.ArgumentParser:
     scan = sub.add_parser("scan", help="scan .eml files or folders without AWS")
     scan.add_argument("paths", nargs="+", metavar="PATH")
     scan.add_argument("--json", action="store_true", help="one JSON object per line")
-    scan.add_argument("--no-network", action="store_true", help="every DNS lookup is neutral")
-    scan.add_argument("--dns", metavar="HOST:PORT", help="the DNS server to ask")
-    scan.add_argument("--clamd", metavar="ADDRESS", help="clamd's HOST:PORT or unix socket path "
-                      "(without it Anti-Virus is reported as skipped)")
+    explain = sub.add_parser("explain", help="print the whole decision path for .eml files, in plain words")
+    explain.add_argument("paths", nargs="+", metavar="FILE")
+    explain.add_argument("--recipient", action="append", metavar="ADDRESS",
+                         help="decide for this envelope recipient (repeatable; default: To/Cc)")
+    for parser_ in (scan, explain):
+        parser_.add_argument("--no-network", action="store_true", help="every DNS lookup is neutral")
+        parser_.add_argument("--dns", metavar="HOST:PORT", help="the DNS server to ask")
+        parser_.add_argument("--clamd", metavar="ADDRESS", help="clamd's HOST:PORT or unix socket path "
+                             "(without it Anti-Virus is reported as skipped)")
     serve = sub.add_parser("serve", help="run the whole gateway on this machine")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--smtp-port", type=int, default=int(os.environ.get("MAILGATE_SMTP_PORT", "2525")))
@@ -177,6 +238,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "scan":
         return command_scan(args)
+    if args.command == "explain":
+        return command_explain(args)
     if args.command == "token":
         return int(args.func(args))
     return command_serve(args)
