@@ -13,6 +13,7 @@ from mailgate.api.ports import Ports
 from mailgate.aws.backup_table import DynamoBackupIndex
 from mailgate.aws.event_table import DynamoEventLog
 from mailgate.directory.service import DirectoryAdmin, SyncTrigger
+from mailgate.report import ScanReport
 from mailgate.settings.service import SettingsService
 
 if TYPE_CHECKING:
@@ -79,9 +80,22 @@ def mail_store() -> S3MailStore | None:
     return S3MailStore(bucket) if bucket else None
 
 
+def stored_report(message_id: str) -> ScanReport | None:
+    """The ScanReport the scan function stored for the message, if it still exists."""
+    from mailgate.aws.mail_store import MailStoreError  # noqa: PLC0415
+
+    store = mail_store()
+    if store is None or not message_id or "/" in message_id:
+        return None
+    try:
+        return ScanReport.from_dict(store.get_json(f"{runtime.settings().reports_prefix}{message_id}.json"))
+    except MailStoreError:
+        return None
+
+
 app = create_app(Ports(events=events, backup=backup_index, settings=settings_service, config=runtime.config,
                        directory=directory_admin, antispam=feedback_service, mail=mail_store,
-                       status=runtime.status_board))
+                       status=runtime.status_board, report=stored_report))
 
 
 @logger.inject_lambda_context

@@ -18,7 +18,7 @@ from mailgate.api.roles import Role
 from mailgate.backup.model import BackupRecord
 from mailgate.local.api_server import call
 from tests.support.cognito import api, token
-from tests.support.local_gateway import delivered, events, outcomes, send, simple_message
+from tests.support.local_gateway import delivered, events, outcomes, send, simple_message, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -276,8 +276,9 @@ def test_content_filter_edited_through_the_api_decides_the_next_message(gateway,
 
     message_id = send(gateway, "alice@sender.test", ["bob@example.test"],
                       simple_message("alice@sender.test", "bob@example.test", "Bluebird launch plan"))
-    kinds = {e["kind"] for e in outcomes(gateway, message_id)}
-    assert {"rejected", "backup"} <= kinds
+    outcomes(gateway, message_id)
+    kinds = wait_for(lambda: {e["kind"] for e in events(gateway, message_id)} >= {"rejected", "backup"} or None)
+    assert kinds
     decision = next(e for e in events(gateway, message_id) if e["kind"] == "decision")["detail"]["decision"]
     assert decision["module"] == "content_filter" and "No codenames to outsiders" in decision["reason"]
     assert not delivered(gateway, message_id)

@@ -8,7 +8,9 @@ from email.message import EmailMessage
 
 import pytest
 
+from mailgate.api.roles import Role
 from mailgate.local.api_server import get_json
+from tests.support.cognito import api
 from tests.support.local_gateway import delivered, events, send, wait_for
 
 pytestmark = pytest.mark.integration
@@ -71,3 +73,18 @@ def test_an_ordinary_attachment_passes_untouched(gateway):
     [(copy, _envelope)] = wait_for(lambda: delivered(gateway, message_id))
     assert copy["X-Mailgate-Action"] == "deliver"
     assert [part.get_filename() for part in copy.iter_attachments()] == ["minutes.txt"]
+
+
+def test_the_api_explains_a_logged_message_from_its_stored_report(gateway):
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], invoice("invoice.pdf.exe"))
+    wait_for(lambda: delivered(gateway, message_id))
+    status, explained = api(gateway, "GET", f"/messages/{message_id}/explanation", role=Role.AUDITOR)
+    assert status == 200
+    assert explained["verdicts"]["content_filter"]["verdict"] == "violation"
+    [group] = explained["groups"]
+    assert group["recipients"] == ["bob@example.test"]
+    assert group["decision"]["action"] == "delete_attachment"
+    assert any("Content Filtering" in step and "triggered" in step for step in group["decision"]["path"])
+    assert api(gateway, "GET", f"/messages/{message_id}/explanation", role=Role.PERSONAL_USER)[0] == 403
+    status, missing = api(gateway, "GET", "/messages/no-such-message/explanation")
+    assert (status, missing["error"]) == (404, "not_found")

@@ -10,6 +10,7 @@ from mailgate.backup.model import BackupIndex
 from mailgate.config import GatewayConfig
 from mailgate.directory.service import DirectoryAdmin
 from mailgate.events.log import EventLog
+from mailgate.report import ScanReport
 from mailgate.settings.service import SettingsService
 from mailgate.status_board import StatusBoard
 
@@ -33,3 +34,4 @@ class Ports:
     antispam: Callable[[], FeedbackService | None] = lambda: None  # feedback learning; None: not configured
     mail: Callable[[], MailReader | None] = lambda: None  # the mail bucket, for Backup originals
     status: Callable[[], StatusBoard | None] = lambda: None  # what the functions report (signature age)
+    report: Callable[[str], ScanReport | None] = lambda message_id: None  # a message's stored scan report

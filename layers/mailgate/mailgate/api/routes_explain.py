@@ -1,0 +1,37 @@
+"""Why a message was treated as it was: its stored ScanReport decided again, step by step, without
+side effects (nothing is delivered, stored or logged)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from mailgate.api.errors import NotFound
+from mailgate.api.guard import endpoint
+from mailgate.api.ports import Ports
+from mailgate.api.roles import READERS
+
+
+def explain_router(ports: Ports) -> Router:
+    router = Router()  # type: ignore[no-untyped-call]
+
+    @endpoint(router, "GET", "/messages/<message_id>/explanation", READERS, tags=["event log"])
+    def explanation(message_id: str) -> dict[str, Any]:
+        """The scanners' findings and, per group of recipients, the rule's decision path in plain words,
+        decided again from the stored scan report with the current settings."""
+        from mailgate.processing import group_recipients  # noqa: PLC0415 - only this endpoint needs it
+
+        report = ports.report(message_id)
+        if report is None:
+            raise NotFound(f"no scan report for message {message_id} (reports expire with their retention)")
+        groups = group_recipients(report, ports.config())
+        return {
+            "message_id": message_id,
+            "envelope": report.envelope,
+            "verdicts": {r.scanner: {"verdict": r.verdict, "score": r.score,
+                                     "reasons": [c.to_dict() for c in r.reasons]} for r in report.results},
+            "groups": [{"recipients": list(g.recipients), "decision": g.decision.to_dict()} for g in groups],
+        }
+
+    return router
