@@ -30,6 +30,8 @@ BODIES = {
     ("PATCH", "/settings/general"): {"version": 0},
     ("PUT", "/settings/content-filter"): {"version": 0, "settings": {}},
     ("PUT", "/settings/antivirus"): {"version": 0, "settings": {}},
+    ("PUT", "/settings/notifications"): {"version": 0, "settings": {}},
+    ("POST", "/notifications/preview"): {"name": "admin_virus_found"},
     ("POST", "/settings/import"): {},
     ("POST", "/antispam/feedback"): {"label": "spam", "backup_id": "no-such-entry"},
     ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},

@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from mailgate.notify.templates import NotificationSettings
+
 Port = Annotated[int, Meta(ge=1, le=65535)]
 
 
@@ -277,6 +279,7 @@ class GatewayConfig(_Model, frozen=True):
     antiphishing: AntiphishingSettings = msgspec.field(default_factory=AntiphishingSettings)
     antivirus: AntivirusSettings = msgspec.field(default_factory=AntivirusSettings)
     content_filter: ContentFilterSettings = msgspec.field(default_factory=ContentFilterSettings)
+    notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
 
     def __post_init__(self) -> None:
         normalised = {d.lower().rstrip("."): r for d, r in self.domains.items()}

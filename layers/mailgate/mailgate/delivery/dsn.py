@@ -37,7 +37,7 @@ def header_section(original: bytes) -> bytes:
     return head.rstrip(b"\r\n")
 
 
-def _headers_of(original: bytes) -> EmailMessage:
+def headers_of(original: bytes) -> EmailMessage:
     parsed = BytesParser(policy=policy.default).parsebytes(header_section(original) + b"\r\n\r\n",
                                                            headersonly=True)
     assert isinstance(parsed, EmailMessage)  # policy.default builds EmailMessage
@@ -64,7 +64,7 @@ def should_bounce(mail_from: str, original: bytes | None = None) -> bool:
         return False
     if original is None:
         return True
-    headers = _headers_of(original)
+    headers = headers_of(original)
     auto = str(headers.get("Auto-Submitted", "no")).split(";", 1)[0].strip().lower()
     return auto == "no" and headers.get_content_type() != "multipart/report"
 
@@ -158,7 +158,7 @@ def build_bounce(
     if not failed:
         raise ValueError("a bounce needs at least one failed recipient")
     now = datetime.now(UTC)
-    headers = _headers_of(original)
+    headers = headers_of(original)
     sender = _bare_address(mail_from_of_original)
     subject = _one_line(str(headers.get("Subject", "")))[:200]
 

@@ -12,6 +12,8 @@ from typing import Any, get_args, get_origin
 import msgspec
 
 from mailgate.config import ContentFilterSettings, DkimSigningKey, GatewayConfig, Route
+from mailgate.notify.macros import notification_problems
+from mailgate.notify.templates import NotificationSettings
 from mailgate.scanners.content_filter.validation import content_filter_problems
 from mailgate.settings.errors import SettingsInvalid
 
@@ -92,11 +94,21 @@ def _check_content_filter(value: Any, path: str, problems: list[Problem]) -> Non
         problems += [problem(path + where, message) for where, message in content_filter_problems(settings)]
 
 
+def _check_notifications(value: Any, path: str, problems: list[Problem]) -> None:
+    before = len(problems)
+    _check(value, NotificationSettings, path, problems)
+    if len(problems) == before:
+        settings = msgspec.convert(value, NotificationSettings)
+        problems += [problem(path + where, message) for where, message in notification_problems(settings)]
+
+
 def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> None:
     if key == "domains":
         _check_domains(value, path, problems)
     elif key == "content_filter":
         _check_content_filter(value, path, problems)
+    elif key == "notifications":
+        _check_notifications(value, path, problems)
     elif key == "dkim_signing":
         _check_signing(value, path, problems)
     elif key == "bounce_from" and (not isinstance(value, str) or "@" not in value):

@@ -1,0 +1,40 @@
+"""The admin API's resolver as Lambda runs it, over moto's in-process AWS, for the unit tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+
+from mailgate.api.app import create_app
+from mailgate.api.ports import Ports
+from mailgate.aws import resources
+from mailgate.aws.backup_table import DynamoBackupIndex
+from mailgate.aws.event_table import DynamoEventLog
+from mailgate.aws.settings_table import DynamoSettingsStore
+from mailgate.config import GatewayConfig
+from mailgate.local.api_server import api_gateway_event
+from mailgate.local.functions import LocalLambdaContext
+from mailgate.settings.service import SettingsService
+
+
+def local_app(config: GatewayConfig | None = None) -> APIGatewayRestResolver:
+    """Needs the `aws` fixture active: creates the tables and wires the real adapters."""
+    resources.create_tables("events", "backup", "idem")
+    resources.create_settings_table("settings")
+    fixed = config or GatewayConfig(authserv_id="mx.example.org")
+    return create_app(Ports(events=lambda: DynamoEventLog("events"), backup=lambda: DynamoBackupIndex("backup"),
+                            settings=lambda: SettingsService(DynamoSettingsStore("settings"), lambda: fixed),
+                            config=lambda: fixed))
+
+
+def call(app: APIGatewayRestResolver, method: str, path: str, groups: str | None = None,
+         body: Any = None) -> tuple[int, Any]:
+    """API Gateway's event with the authorizer's claims (none: no token) → (status, JSON body)."""
+    claims = None if groups is None else {"sub": "s-1", "cognito:username": "ann", "email": "ann@example.org",
+                                          "cognito:groups": groups}
+    event = api_gateway_event(method, path, {"Content-Type": "application/json"},
+                              json.dumps(body).encode() if body is not None else b"", claims)
+    reply = app.resolve(event, LocalLambdaContext("api"))
+    return reply["statusCode"], json.loads(reply["body"])
