@@ -18,8 +18,8 @@ import msgspec
 
 from mailgate.config import AntivirusSettings, DnsSettings, GatewayConfig, load_config
 from mailgate.report import ScanReport
+from mailgate.rules.current import decide
 from mailgate.rules.decision import STRICTNESS, Decision
-from mailgate.rules.default_policy import decide
 
 
 def iter_files(paths: Sequence[str]) -> Iterator[Path]:
@@ -79,7 +79,7 @@ def scan_file(path: Path, config: GatewayConfig, scanners: Sequence[Any],
     context = ScanContext(envelope, config.authserv_id, tuple(config.domains))
     report = scan_message(raw, envelope, scanners, context, message.message_id or path.name,
                           {"file": str(path)}, message)
-    decisions = [(r, decide(report, r)) for r in envelope.recipients] or [("", decide(report, ""))]
+    decisions = [(r, decide(report, r, config)) for r in envelope.recipients] or [("", decide(report, "", config))]
     return message, report, decisions
 
 

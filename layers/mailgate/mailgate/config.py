@@ -16,6 +16,7 @@ import msgspec
 from msgspec import Meta
 
 from mailgate.notify.templates import NotificationSettings
+from mailgate.rules.table import RuleTable
 
 Port = Annotated[int, Meta(ge=1, le=65535)]
 
@@ -280,6 +281,7 @@ class GatewayConfig(_Model, frozen=True):
     antivirus: AntivirusSettings = msgspec.field(default_factory=AntivirusSettings)
     content_filter: ContentFilterSettings = msgspec.field(default_factory=ContentFilterSettings)
     notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
+    rules: RuleTable = msgspec.field(default_factory=RuleTable)  # first match wins; Default last
 
     def __post_init__(self) -> None:
         normalised = {d.lower().rstrip("."): r for d, r in self.domains.items()}

@@ -19,11 +19,12 @@ from mailgate.delivery.dsn import build_bounce, should_bounce
 from mailgate.delivery.errors import PermanentDeliveryError, TemporaryDeliveryError
 from mailgate.delivery.outbound import prepare_for_delivery
 from mailgate.delivery.part_removal import CannotRemoveParts, removal_notice, remove_parts
+from mailgate.directory.index import DirectoryIndex
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.report import ScanReport
+from mailgate.rules.current import decide, needs_directory
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT, Decision
-from mailgate.rules.default_policy import decide
 
 
 class ExecuteOnce(Protocol):
@@ -38,6 +39,7 @@ class RulesPorts:
     bounce_sender: Deliverer | None
     execute_once: ExecuteOnce
     sign: Callable[[bytes], bytes] | None = None  # DKIM-signs mail whose From domain has a key
+    directory: Callable[[], DirectoryIndex | None] = lambda: None  # users and groups in rule conditions
 
 
 def _run_directly(key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -51,12 +53,12 @@ class _Group:
     recipients: tuple[str, ...]
 
 
-def group_recipients(report: ScanReport, config: GatewayConfig,
-                     recipients: Sequence[str] | None = None) -> list[_Group]:
+def group_recipients(report: ScanReport, config: GatewayConfig, recipients: Sequence[str] | None = None,
+                     directory: DirectoryIndex | None = None) -> list[_Group]:
     """Recipients share a copy when their decision and their destination are the same."""
     groups: dict[tuple[Any, ...], _Group] = {}
     for rcpt in recipients if recipients is not None else report.envelope.get("recipients", ()):
-        decision = decide(report, rcpt)
+        decision = decide(report, rcpt, config, directory)
         route = config.route_for(rcpt)
         key = (decision.signature(), route.key() if route else None)
         if key in groups:
@@ -105,7 +107,8 @@ class MessageProcessor:
     def run(self, recipients: Sequence[str] | None = None) -> list[dict[str, Any]]:
         outcomes: list[dict[str, Any]] = []
         retry: list[str] = []
-        for group in group_recipients(self.report, self.config, recipients):
+        directory = self.ports.directory() if needs_directory(self.config.rules) else None
+        for group in group_recipients(self.report, self.config, recipients, directory):
             key = f"{self.message_id}|{','.join(sorted(r.lower() for r in group.recipients))}"
             outcome = self.ports.execute_once(key, lambda g=group: self._act(g))  # type: ignore[misc]
             outcomes.append(outcome)

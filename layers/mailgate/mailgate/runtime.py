@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.backup.keeper import BackupKeeper
     from mailgate.delivery.base import Deliverer
     from mailgate.directory.cache import DirectoryCache
+    from mailgate.directory.index import DirectoryIndex
     from mailgate.rules_service import RulesService
     from mailgate.scan_service import ScanService
     from mailgate.scanners.antispam.learning import OrganisationModel
@@ -263,5 +264,12 @@ def rules_service() -> RulesService:
         bounce_sender=SesRawSender(),
         execute_once=DynamoExecuteOnce(s.idempotency_table),
         sign=outbound_signer(cfg),
+        directory=directory_index,
     )
     return RulesService(cfg, store, ports)
+
+
+def directory_index() -> DirectoryIndex | None:
+    """The directory as it is now (the cache reloads itself when a sync publishes); None without one."""
+    cache = directory_cache()
+    return cache.index() if cache is not None else None

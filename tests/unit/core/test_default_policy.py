@@ -1,20 +1,23 @@
-"""The Default rule: what an administrator expects before the rule table exists."""
+"""The Default rule of a fresh rule table: what an administrator expects before writing any rule."""
 
 from email.message import EmailMessage
 
 import msgspec
 
-from mailgate.config import ContentFilterSettings, parse_config
+from mailgate.config import ContentFilterSettings, GatewayConfig, parse_config
 from mailgate.envelope import Envelope
 from mailgate.message import parse_message
 from mailgate.message.model import Message
 from mailgate.processing import group_recipients
 from mailgate.report import ScannerResult, ScanReport
+from mailgate.rules import current
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT
-from mailgate.rules.default_policy import decide
 from mailgate.scanners.base import ScanContext
 from mailgate.scanners.content_filter.scanner import ContentFilterScanner
 
+
+def decide(report: ScanReport, recipient: str):
+    return current.decide(report, recipient, GatewayConfig())
 
 def report(verdict: str, dmarc: dict | None = None, recipients=("bob@example.test",)) -> ScanReport:
     auth = ScannerResult("authentication", verdict, details={"dmarc": dmarc or {}})

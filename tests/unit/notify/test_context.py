@@ -6,9 +6,9 @@ from mailgate.envelope import Envelope
 from mailgate.message import parse_message
 from mailgate.notify.context import PartInfo, context_from
 from mailgate.report import ScannerResult, ScanReport
-from mailgate.rules.default_policy import decide
 from mailgate.scanners.base import ScanContext
 from mailgate.scanners.content_filter.scanner import ContentFilterScanner
+from tests.unit.core.test_default_policy import decide
 
 ENVELOPE = Envelope("eve@sender.test", ("bob@example.test", "carol@example.test"), "192.0.2.7", "client.test",
                     received_at="2026-11-28T09:15:00+00:00")

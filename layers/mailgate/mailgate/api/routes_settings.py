@@ -74,6 +74,18 @@ def settings_router(ports: Ports) -> Router:
                                          actor("PUT /settings/content-filter"))
         return _section(record, "content_filter")
 
+    @endpoint(router, "GET", "/settings/rules", SETTINGS_READERS, tags=["settings"])
+    def get_rules() -> dict[str, Any]:
+        """The rule table: ordered rules with their conditions, mode and actions per verdict; Default last."""
+        return _section(ports.settings().current(), "rules")
+
+    @endpoint(router, "PUT", "/settings/rules", ADMINISTRATORS, tags=["settings"])
+    def put_rules(update: SectionUpdate) -> dict[str, Any]:
+        """Replace the rule table (conditional on `version`; 422 names each bad field)."""
+        record = ports.settings().change(update.version, lambda c: replace_section(c, "rules", update.settings),
+                                         actor("PUT /settings/rules"))
+        return _section(record, "rules")
+
     @endpoint(router, "GET", "/settings/antivirus", SETTINGS_READERS, tags=["settings"])
     def get_antivirus() -> dict[str, Any]:
         """Anti-Virus: clamd address, timeouts, PUA and heuristics, the action on infected parts."""

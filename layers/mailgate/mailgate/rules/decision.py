@@ -38,11 +38,15 @@ class Decision:
     removals: tuple[PartRemoval, ...] = ()  # with DELETE_ATTACHMENT: the parts that go
     remove_headers: tuple[str, ...] = ()  # header fields removed from the delivered copy (lower case)
     set_headers: tuple[tuple[str, str], ...] = ()  # fields (name, value) set on the delivered copy
+    subject_tags: tuple[str, ...] = ()  # prefixed to the delivered copy's subject, in this order
+    insecure_warning: bool = False  # insert the warning about an insecure message into the body
+    notifications: tuple[tuple[str, str], ...] = ()  # (who: a role or an address, verdict class)
+    bcc: tuple[str, ...] = ()  # the rule's copies, sent whatever the action
 
     def signature(self) -> tuple[Any, ...]:
         """Recipients whose decisions share this share one delivered copy."""
         return (self.action, self.backup, self.rule, self.reason, self.removals, self.remove_headers,
-                self.set_headers)
+                self.set_headers, self.subject_tags, self.insecure_warning, self.notifications, self.bcc)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -56,4 +60,8 @@ class Decision:
             "removals": [r.to_dict() for r in self.removals],
             "remove_headers": list(self.remove_headers),
             "set_headers": dict(self.set_headers),
+            "subject_tags": list(self.subject_tags),
+            "insecure_warning": self.insecure_warning,
+            "notifications": [{"to": who, "verdict_class": verdict} for who, verdict in self.notifications],
+            "bcc": list(self.bcc),
         }

@@ -14,6 +14,7 @@ import msgspec
 from mailgate.config import ContentFilterSettings, DkimSigningKey, GatewayConfig, Route
 from mailgate.notify.macros import notification_problems
 from mailgate.notify.templates import NotificationSettings
+from mailgate.rules.table import validate_table
 from mailgate.scanners.content_filter.validation import content_filter_problems
 from mailgate.settings.errors import SettingsInvalid
 
@@ -109,6 +110,8 @@ def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> No
         _check_content_filter(value, path, problems)
     elif key == "notifications":
         _check_notifications(value, path, problems)
+    elif key == "rules":
+        problems += [problem(f"{path}.{where}" if where else path, message) for where, message in validate_table(value)]
     elif key == "dkim_signing":
         _check_signing(value, path, problems)
     elif key == "bounce_from" and (not isinstance(value, str) or "@" not in value):

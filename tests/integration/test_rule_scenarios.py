@@ -1,0 +1,118 @@
+"""Rule tables an administrator sets up, through the admin API of local mode, with real SMTP in and out:
+what arrives downstream, what is in Backup, what the event log says."""
+
+from __future__ import annotations
+
+import email.policy
+import json
+from email.message import EmailMessage
+
+import pytest
+
+from mailgate import runtime
+from tests.support.cognito import api
+from tests.support.local_gateway import delivered, events, send, simple_message, wait_for
+
+pytestmark = pytest.mark.integration
+
+PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(300)
+SHIPPED_EXPRESSIONS = ["Executables and scripts", "Double extension", "Disk images"]
+
+
+@pytest.fixture
+def restore_settings(gateway):
+    status, exported = api(gateway, "GET", "/settings/export")
+    assert status == 200
+    yield
+    _status, current = api(gateway, "GET", "/settings/general")
+    exported.pop("exported_at")
+    assert api(gateway, "POST", f"/settings/import?version={current['version']}", body=exported)[0] == 200
+    runtime.reset_config()
+
+
+def put_section(gateway, section: str, change) -> None:
+    status, current = api(gateway, "GET", f"/settings/{section}")
+    assert status == 200
+    settings = change(json.loads(json.dumps(current["settings"])))
+    status, saved = api(gateway, "PUT", f"/settings/{section}", body={"version": current["version"],
+                                                                     "settings": settings})
+    assert status == 200, saved
+    runtime.reset_config()  # the in-process functions take the change at once, not after 30 s
+
+
+def with_program(to: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "Supplier <alice@sender.test>", to, "Updated remittance tool"
+    msg.set_content("Please install the attached tool to read our remittances.\n")
+    msg.add_attachment(PROGRAM, maintype="application", subtype="octet-stream", filename="remit.exe")
+    return msg.as_bytes(policy=email.policy.SMTP)
+
+
+def decisions(gateway, message_id: str) -> dict[str, dict]:
+    found = wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "decision"] or None)
+    return {e["recipient"]: e["detail"]["decision"] for e in found}
+
+
+def test_programs_are_refused_for_finance_and_cut_out_for_everyone_else(gateway, restore_settings):
+    def add_expression(settings):
+        settings["expressions"].append({
+            "name": "Programs refused", "action": "reject", "backup": True,
+            "conditions": [{"attribute": "attachment_type", "operator": "dictionary",
+                            "dictionary": "Executable file types"}]})
+        return settings
+
+    def finance_rule(table):
+        default = table["rules"][-1]
+        default["modules"]["content_filter"] = {"enabled": True, "expressions": SHIPPED_EXPRESSIONS}
+        finance = {"name": "Finance", "description": "no programs at all for the finance team",
+                   "recipients": {"addresses": ["finance@example.test"]},
+                   "modules": {"content_filter": {"enabled": True, "expressions": ["Programs refused"]}}}
+        table["rules"] = [finance, default]
+        return table
+
+    put_section(gateway, "content-filter", add_expression)
+    put_section(gateway, "rules", finance_rule)
+
+    message_id = send(gateway, "alice@sender.test", ["finance@example.test", "bob@example.test"],
+                      with_program("finance@example.test, bob@example.test"))
+    [(copy, envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert envelope["recipients"] == ["bob@example.test"]
+    assert "remit.exe" not in [p.get_filename() for p in copy.iter_attachments()]
+    assert copy["X-Mailgate-Rule"] == "Default"
+
+    by_recipient = wait_for(lambda: d if len(d := decisions(gateway, message_id)) == 2 else None)
+    finance, bob = by_recipient["finance@example.test"], by_recipient["bob@example.test"]
+    assert (finance["rule"], finance["action"], finance["backup"]) == ("Finance", "reject", True)
+    assert "Programs refused" in finance["reason"]
+    assert any("matched rule 'Finance'" in step for step in finance["path"])
+    assert (bob["rule"], bob["action"]) == ("Default", "delete_attachment")
+    kinds = wait_for(lambda: k if (k := {e["kind"] for e in events(gateway, message_id)}) >= {"rejected", "backup"}
+                     else None)
+    assert "parts_removed" in kinds
+
+
+def test_a_rule_can_skip_scanning_for_a_trusted_partner(gateway, restore_settings):
+    def partner_rule(table):
+        partner = {"name": "Partner", "mode": "skip", "senders": {"domains": ["sender.test"]},
+                   "recipients": {"addresses": ["bob@example.test"]}}
+        table["rules"] = [partner, table["rules"][-1]]
+        return table
+
+    put_section(gateway, "rules", partner_rule)
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], with_program("bob@example.test"))
+    [(copy, _envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert [p.get_filename() for p in copy.iter_attachments()] == ["remit.exe"]
+    decision = decisions(gateway, message_id)["bob@example.test"]
+    assert (decision["rule"], decision["action"]) == ("Partner", "deliver")
+
+
+def test_an_invalid_rule_table_is_refused_naming_the_field(gateway, restore_settings):
+    status, current = api(gateway, "GET", "/settings/rules")
+    table = current["settings"]
+    table["rules"].insert(0, {"name": "Broken", "senders": {"networks": ["10.0.0.0/33"]}})
+    status, refused = api(gateway, "PUT", "/settings/rules", body={"version": current["version"], "settings": table})
+    assert status == 422
+    assert any("networks" in p["path"] and "10.0.0.0/33" in p["message"] for p in refused["problems"]), refused
+    plain = simple_message("alice@sender.test", "bob@example.test", "still flowing")
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], plain)
+    assert wait_for(lambda: delivered(gateway, message_id))
