@@ -116,3 +116,32 @@ def test_an_invalid_rule_table_is_refused_naming_the_field(gateway, restore_sett
     plain = simple_message("alice@sender.test", "bob@example.test", "still flowing")
     message_id = send(gateway, "alice@sender.test", ["bob@example.test"], plain)
     assert wait_for(lambda: delivered(gateway, message_id))
+
+
+def test_the_administrator_is_notified_of_every_virus_and_the_archive_gets_a_copy(gateway, restore_settings):
+    from mailgate.scanners.antivirus.database import EICAR
+
+    put_section(gateway, "notifications",
+                lambda n: {**n, "administrator_addresses": ["postmaster@example.test"]})
+
+    def notify_and_archive(table):
+        default = table["rules"][-1]
+        default["modules"]["antivirus"]["infected"] = {"action": "delete_message", "backup": True,
+                                                       "notify": ["administrator"]}
+        default["bcc"] = ["archive@example.test"]
+        return table
+
+    put_section(gateway, "rules", notify_and_archive)
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "alice@sender.test", "bob@example.test", "invoice"
+    msg.set_content("see attached\n")
+    msg.add_attachment(EICAR, maintype="text", subtype="plain", filename="eicar.txt")
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], msg.as_bytes(policy=email.policy.SMTP))
+
+    notified = wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "notified"] or None)
+    assert "postmaster@example.test" in notified[0]["summary"]
+    assert notified[0]["detail"]["template"] == "admin_virus_found"
+    [(copy, envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert envelope["recipients"] == ["archive@example.test"]  # the copy; bob gets nothing
+    assert copy["X-Mailgate-Action"] == "delete"
+    assert any(e["kind"] == "copied" for e in events(gateway, message_id))

@@ -81,8 +81,11 @@ def delivered(gw: LocalGateway, message_id: str) -> list[tuple[email.message.Ema
     for path in sorted(Path(gw.delivered_dir).glob("*.eml")):
         raw = path.read_bytes()
         if f"X-Mailgate-Id: {message_id}".encode() in raw:
+            envelope_path = path.with_suffix(".json")
+            if not envelope_path.exists():  # the folder writes the message first, its envelope next
+                continue
             parsed = email.message_from_bytes(raw, policy=email.policy.default)
-            envelope = json.loads(path.with_suffix(".json").read_text())
+            envelope = json.loads(envelope_path.read_text())
             found.append((parsed, envelope))
     return found
 

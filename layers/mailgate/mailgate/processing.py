@@ -130,17 +130,67 @@ class MessageProcessor:
         backup_id = self._keep(group.recipients, decision.reason) if decision.backup else None
         base = {"recipients": list(group.recipients), "decision": decision.to_dict(), "backup_id": backup_id}
         if decision.action == DELIVER:
-            return {**base, **self._deliver(group, self.raw)}
-        if decision.action == DELETE_ATTACHMENT:
-            return {**base, **self._deliver_without_parts(group, backup_id)}
-        if decision.action == REJECT:
-            return {**base, **self._reject(group.recipients, decision.reason, "5.7.1")}
-        if decision.action == DELETE:
+            outcome = {**base, **self._deliver(group, self.raw)}
+        elif decision.action == DELETE_ATTACHMENT:
+            outcome = {**base, **self._deliver_without_parts(group, backup_id)}
+        elif decision.action == REJECT:
+            outcome = {**base, **self._reject(group.recipients, decision.reason, "5.7.1")}
+        elif decision.action == DELETE:
             summary = ("not delivered: the original is held in Backup" if backup_id
                        else "message deleted, sender not notified")
             self.ports.events.append([self._event(ev.DELETED, summary, rcpts)])
-            return {**base, "status": "deleted"}
-        raise ValueError(f"unknown action {decision.action!r}")
+            outcome = {**base, "status": "deleted"}
+        else:
+            raise ValueError(f"unknown action {decision.action!r}")
+        self._send_copies(group)
+        self._notify(group, outcome)
+        return outcome
+
+    def _send_copies(self, group: _Group) -> None:
+        """The rule's BCC copies: the original with our headers, whatever the action."""
+        for address in group.decision.bcc:
+            route = self.config.route_for(address)
+            sender = self.ports.deliverer_for(route) if route else self.ports.bounce_sender
+            if sender is None:
+                continue
+            data = prepare_for_delivery(self.raw, self.report, group.decision, self.config.authserv_id)
+            try:
+                sender.deliver(self.mail_from, (address,), data)
+                self.ports.events.append([self._event(ev.COPIED, f"copy sent to {address} (rule "
+                                                      f"{group.decision.rule})", ", ".join(group.recipients))])
+            except (TemporaryDeliveryError, PermanentDeliveryError) as exc:
+                self.ports.events.append([self._event(ev.ERROR, f"copy to {address} failed: {exc}",
+                                                      ", ".join(group.recipients))])
+
+    def _notify(self, group: _Group, outcome: dict[str, Any]) -> None:
+        """The notifications the decision asks for, from the null sender; a failure never fails the mail."""
+        if not group.decision.notifications or self.ports.bounce_sender is None:
+            return
+        from mailgate.notify.audience import SENDER, addressees, template_name_for  # noqa: PLC0415
+        from mailgate.notify.compose import compose, is_notification, should_notify_sender  # noqa: PLC0415
+        from mailgate.notify.context import context_from  # noqa: PLC0415
+
+        if is_notification(self.raw):
+            return  # never about a notification: two gateways must not notify each other in a loop
+        settings = self.config.notifications
+        context = context_from(self.report, outcome, self.subject, "")
+        rcpts = ", ".join(group.recipients)
+        for who, verdict_class in dict.fromkeys(group.decision.notifications):
+            if who == SENDER and not should_notify_sender(self.mail_from, self.raw):
+                continue
+            name = template_name_for(who, group.decision.action, verdict_class)
+            template = settings.template(name) if name else None
+            to = addressees(who, settings, context)
+            if template is None or not to:
+                continue
+            data = compose(settings, template, context, to, authserv_id=self.config.authserv_id)
+            try:
+                self.ports.bounce_sender.deliver("", to, data)
+                self.ports.events.append([self._event(ev.NOTIFIED, f"notification {name!r} sent to "
+                                                      f"{', '.join(to)}", rcpts, template=name)])
+            except (TemporaryDeliveryError, PermanentDeliveryError) as exc:
+                self.ports.events.append([self._event(ev.ERROR, f"notification {name!r} to {', '.join(to)} "
+                                                      f"failed: {exc}", rcpts)])
 
     def _deliver_without_parts(self, group: _Group, backup_id: str | None) -> dict[str, Any]:
         """Delete attachment: the rest goes on with a notice part; when the parts cannot be cut out

@@ -19,9 +19,11 @@ class MailFolder:
         name = uuid.uuid4().hex
         content = envelope.original_content or envelope.content
         data = content if isinstance(content, bytes) else content.encode()
-        (self.folder / f"{name}.eml").write_bytes(data)
         (self.folder / f"{name}.json").write_text(json.dumps({
             "mail_from": envelope.mail_from, "recipients": list(envelope.rcpt_tos),
             "tls": bool(session.ssl), "peer": list(session.peer or ()),
         }))
+        partial = self.folder / f"{name}.eml.part"  # whoever lists *.eml finds whole messages, envelopes first
+        partial.write_bytes(data)
+        partial.replace(self.folder / f"{name}.eml")
         return f"250 2.0.0 Ok: delivered as {name}"

@@ -138,6 +138,8 @@ class LocalGateway:
         scan_url, scan_arn = resources.create_queue("mailgate-scan", visibility, attempts + 2)
         rules_url, rules_arn = resources.create_queue("mailgate-rules", visibility, attempts + 2)
         clients.client("ses").verify_email_identity(EmailAddress=config.bounce_from)
+        # notifications come from the configured sender, by default mailgate@<authserv-id>
+        clients.client("ses").verify_domain_identity(Domain=config.authserv_id)
         for name, value in self.options.secrets.items():
             clients.client("secretsmanager").create_secret(Name=name, SecretString=value)
         self._environment(config_path, rules_url)
