@@ -12,12 +12,12 @@ from mailgate.api.app import create_app
 from mailgate.api.ports import Ports
 from mailgate.aws.backup_table import DynamoBackupIndex
 from mailgate.aws.event_table import DynamoEventLog
-from mailgate.directory.service import DirectoryAdmin, SyncTrigger
 from mailgate.report import ScanReport
 from mailgate.settings.service import SettingsService
 
 if TYPE_CHECKING:
     from mailgate.aws.mail_store import S3MailStore
+    from mailgate.directory.service import DirectoryAdmin, SyncTrigger
     from mailgate.scanners.antispam.feedback import FeedbackService
 
 logger = Logger(service="mailgate-api")

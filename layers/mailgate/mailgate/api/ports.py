@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Protocol
 
 from mailgate.backup.model import BackupIndex
 from mailgate.config import GatewayConfig
-from mailgate.directory.service import DirectoryAdmin
 from mailgate.events.log import EventLog
 from mailgate.report import ScanReport
 from mailgate.settings.service import SettingsService
 from mailgate.status_board import StatusBoard
 
-if TYPE_CHECKING:  # the message parser loads when feedback is first given, not at cold start
+if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, not at cold start
+    from mailgate.directory.service import DirectoryAdmin
     from mailgate.scanners.antispam.feedback import FeedbackService
 
 

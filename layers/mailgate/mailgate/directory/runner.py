@@ -7,7 +7,6 @@ since when it is stale. Two runs of one connection never overlap (a lease in the
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,7 +16,7 @@ from mailgate.directory.discovery import SrvResolver, endpoints
 from mailgate.directory.errors import SyncFailed
 from mailgate.directory.index import DirectoryIndex
 from mailgate.directory.reader import open_session
-from mailgate.directory.status import SyncRun, SyncStatus
+from mailgate.directory.status import SyncRun, SyncStatus, new_sync_id
 from mailgate.directory.store import DirectoryStore, GenerationMoved
 from mailgate.directory.sync import SessionOpener, read_directory
 
@@ -27,10 +26,6 @@ SCHEDULE_SLACK = timedelta(minutes=5)  # a tick that fires a little early still 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def new_sync_id() -> str:
-    return uuid.uuid4().hex
 
 
 @dataclass

@@ -16,8 +16,7 @@ from mailgate.directory.connection import SECRET_PREFIX, Connection, parse_conne
 from mailgate.directory.duplicates import Duplicate
 from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, UnknownConnection
 from mailgate.directory.index import Account, Resolution
-from mailgate.directory.runner import new_sync_id
-from mailgate.directory.status import SyncRun, SyncStatus
+from mailgate.directory.status import SyncRun, SyncStatus, new_sync_id
 from mailgate.directory.store import DirectoryStore
 
 PASSWORD_PREFIX = f"{SECRET_PREFIX}ldap/"

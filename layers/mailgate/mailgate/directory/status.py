@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any, Literal
 
 import msgspec
 
 RunState = Literal["queued", "running", "succeeded", "failed", "skipped"]
+
+
+def new_sync_id() -> str:
+    return uuid.uuid4().hex
 
 
 class SyncStatus(msgspec.Struct, kw_only=True):
