@@ -154,10 +154,11 @@ class Conditions(_Struct, frozen=True):
     networks: tuple[str, ...] = ()  # "192.0.2.0/24", "2001:db8::/32", or one address
     users: tuple[str, ...] = ()  # directory users by any of their addresses (aliases match too)
     groups: tuple[str, ...] = ()  # directory groups by address, DN or display name; nested members match
+    dictionaries: tuple[str, ...] = ()  # Content Filtering text dictionaries, by name (mailgate.rules.dictionaries)
 
     def is_empty(self) -> bool:
         return not (self.addresses or self.masks or self.regexes or self.domains or self.networks
-                    or self.users or self.groups)
+                    or self.users or self.groups or self.dictionaries)
 
 
 class Rule(_Struct, frozen=True):

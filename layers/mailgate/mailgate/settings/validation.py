@@ -14,6 +14,7 @@ import msgspec
 from mailgate.config import ContentFilterSettings, DkimSigningKey, GatewayConfig, Route
 from mailgate.notify.macros import notification_problems
 from mailgate.notify.templates import NotificationSettings
+from mailgate.rules.dictionaries import dictionary_problems
 from mailgate.rules.table import validate_table
 from mailgate.scanners.content_filter.validation import content_filter_problems
 from mailgate.settings.errors import SettingsInvalid
@@ -144,6 +145,10 @@ def validate_settings(settings: Any, base: str = "$") -> GatewayConfig:
     if problems:
         raise SettingsInvalid(problems)
     assert isinstance(config, GatewayConfig)
+    problems += [problem(f"{base}.rules.{where}", message)  # rules may name Content Filtering's dictionaries
+                 for where, message in dictionary_problems(config.rules, config.content_filter.dictionaries)]
+    if problems:
+        raise SettingsInvalid(problems)
     return config
 
 
