@@ -25,11 +25,13 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, dns_zone: DnsTestZone,
             refusing_server: RecordingServer) -> Iterator[LocalGateway]:
     dead_port = free_port()  # nothing listens here: a destination that is down
     signing_key = dns_zone.key("sender.test", "s1")
+    sealing_key = dns_zone.key("example.test", "sel1")  # the organisation's domain seals what we deliver
     options = LocalOptions(
         smtp_port=free_port(), downstream_port=free_port(), api_port=free_port(), moto_port=free_port(),
         state_dir=tmp_path_factory.mktemp("gateway"), domains=("example.test",), dns=dns_zone.address,
         queue_visibility_seconds=2, clamd=True,  # a real clamd with the project's test signatures
-        secrets={"mailgate/dkim/sender.test": signing_key.private_pem.decode()},
+        secrets={"mailgate/dkim/sender.test": signing_key.private_pem.decode(),
+                 "mailgate/arc/example.test": sealing_key.private_pem.decode()},
         overrides={
             "domains": {
                 "unreachable.test": {"hosts": [{"host": "127.0.0.1", "port": dead_port}]},
@@ -38,6 +40,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, dns_zone: DnsTestZone,
             "delivery": {"retry_base_seconds": 1, "max_attempts": MAX_ATTEMPTS},
             "dkim_signing": [{"domain": "sender.test", "selector": "s1",
                               "secret_name": "mailgate/dkim/sender.test"}],
+            "arc_sealing": {"domain": "example.test", "selector": "sel1", "secret_name": "mailgate/arc/example.test"},
         },
     )
     gw = LocalGateway(options).start()

@@ -90,6 +90,12 @@ def delivered(gw: LocalGateway, message_id: str) -> list[tuple[email.message.Ema
     return found
 
 
+def delivered_raw(gw: LocalGateway, message_id: str) -> list[bytes]:
+    """The bytes of each delivered copy, as the destination server received them."""
+    return [path.read_bytes() for path in sorted(Path(gw.delivered_dir).glob("*.eml"))
+            if f"X-Mailgate-Id: {message_id}".encode() in path.read_bytes() and path.with_suffix(".json").exists()]
+
+
 def rules_record(handoff: dict[str, Any], receive_count: int, record_id: str = "record") -> dict[str, Any]:
     """An SQS record for the rules function, as Lambda's event source hands it over."""
     return {"messageId": record_id, "receiptHandle": "x", "body": json.dumps(handoff),

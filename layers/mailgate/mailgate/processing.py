@@ -39,6 +39,7 @@ class RulesPorts:
     bounce_sender: Deliverer | None
     execute_once: ExecuteOnce
     sign: Callable[[bytes], bytes] | None = None  # DKIM-signs mail whose From domain has a key
+    seal: Callable[[bytes], bytes] | None = None  # ARC-seals every delivered message (after DKIM)
     directory: Callable[[], DirectoryIndex | None] = lambda: None  # users and groups in rule conditions
 
 
@@ -220,11 +221,7 @@ class MessageProcessor:
             return self._reject(group.recipients, "the recipient's domain is not accepted by this gateway",
                                 "5.1.2")
         data = prepare_for_delivery(raw, self.report, group.decision, self.config.authserv_id)
-        if self.ports.sign is not None:
-            try:
-                data = self.ports.sign(data)
-            except (ValueError, RuntimeError) as exc:  # a key or secret problem must not hold mail back
-                self.ports.events.append([self._event(ev.ERROR, f"DKIM signing skipped: {exc}", rcpts)])
+        data = self._signed(data, rcpts)
         try:
             result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)
         except TemporaryDeliveryError as exc:
@@ -256,6 +253,17 @@ class MessageProcessor:
                 self._event(ev.DEFERRED, "delivery deferred for some recipients", ", ".join(temporary))
             ])
         return outcome
+
+    def _signed(self, data: bytes, rcpts: str) -> bytes:
+        """DKIM for our own domains, then the ARC seal; a key or secret problem must not hold mail back."""
+        for name, step in (("DKIM signing", self.ports.sign), ("ARC sealing", self.ports.seal)):
+            if step is None:
+                continue
+            try:
+                data = step(data)
+            except (ValueError, RuntimeError) as exc:
+                self.ports.events.append([self._event(ev.ERROR, f"{name} skipped: {exc}", rcpts)])
+        return data
 
     def _reject(self, recipients: tuple[str, ...], reason: str, status: str,
                 diagnostics: dict[str, str] | None = None) -> dict[str, Any]:

@@ -248,6 +248,14 @@ def outbound_signer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
     return OutboundSigner(cfg.dkim_signing, secret_store())
 
 
+def arc_sealer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
+    if cfg.arc_sealing is None:
+        return None
+    from mailgate.delivery.arc_sealing import ArcSealer  # noqa: PLC0415
+
+    return ArcSealer(cfg.arc_sealing, secret_store(), cfg.authserv_id)
+
+
 def rules_service() -> RulesService:
     from mailgate.aws.idempotency import DynamoExecuteOnce  # noqa: PLC0415
     from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
@@ -264,6 +272,7 @@ def rules_service() -> RulesService:
         bounce_sender=SesRawSender(),
         execute_once=DynamoExecuteOnce(s.idempotency_table),
         sign=outbound_signer(cfg),
+        seal=arc_sealer(cfg),
         directory=directory_index,
     )
     return RulesService(cfg, store, ports)

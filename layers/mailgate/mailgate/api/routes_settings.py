@@ -23,6 +23,8 @@ from mailgate.settings.service import (
     merge_general,
     replace_domains,
     replace_section,
+    replace_signing,
+    signing_view,
 )
 from mailgate.settings.validation import as_document
 
@@ -97,6 +99,19 @@ def settings_router(ports: Ports) -> Router:
         record = ports.settings().change(update.version, lambda c: replace_section(c, "antivirus", update.settings),
                                          actor("PUT /settings/antivirus"))
         return _section(record, "antivirus")
+
+    @endpoint(router, "GET", "/settings/signing", SETTINGS_READERS, tags=["settings"])
+    def get_signing() -> dict[str, Any]:
+        """DKIM signing keys per From domain and the ARC sealing key (secret names only, never the keys)."""
+        record = ports.settings().current()
+        return {"version": record.version, "settings": signing_view(record.config)}
+
+    @endpoint(router, "PUT", "/settings/signing", ADMINISTRATORS, tags=["settings"])
+    def put_signing(update: SectionUpdate) -> dict[str, Any]:
+        """Replace `dkim_signing` and `arc_sealing` (conditional on `version`; 422 names the bad field)."""
+        record = ports.settings().change(update.version, lambda c: replace_signing(c, update.settings),
+                                         actor("PUT /settings/signing"))
+        return {"version": record.version, "settings": signing_view(record.config)}
 
     @endpoint(router, "GET", "/settings/general", SETTINGS_READERS, tags=["settings"])
     def get_general() -> dict[str, Any]:

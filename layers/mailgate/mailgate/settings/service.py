@@ -8,8 +8,8 @@ from typing import Any, Protocol
 
 from mailgate.config import GatewayConfig
 from mailgate.settings.audit import AuditEntry, diff
-from mailgate.settings.errors import VersionConflict
-from mailgate.settings.validation import as_document, validate_settings
+from mailgate.settings.errors import SettingsInvalid, VersionConflict
+from mailgate.settings.validation import as_document, problem, validate_settings
 
 # The general settings: everything but the accepted domains and the signing keys.
 GENERAL = ("authserv_id", "bounce_from", "event_retention_days", "backup_retention_days", "dns", "delivery")
@@ -61,6 +61,24 @@ def replace_section(config: GatewayConfig, section: str, value: dict[str, Any]) 
     """One top-level section replaced whole, then the whole configuration validated (problems name fields)."""
     document = as_document(config)
     document[section] = value
+    return validate_settings(document)
+
+
+SIGNING = ("dkim_signing", "arc_sealing")
+
+
+def signing_view(config: GatewayConfig) -> dict[str, Any]:
+    document = as_document(config)
+    return {k: document[k] for k in SIGNING}
+
+
+def replace_signing(config: GatewayConfig, value: dict[str, Any]) -> GatewayConfig:
+    """DKIM keys and the ARC sealing key together (both name secrets, never hold them)."""
+    unknown = sorted(set(value) - set(SIGNING))
+    if unknown:
+        raise SettingsInvalid([problem(f"$.signing.{key}", f"unknown setting {key!r}") for key in unknown])
+    document = as_document(config)
+    document.update({key: value.get(key, [] if key == "dkim_signing" else None) for key in SIGNING})
     return validate_settings(document)
 
 

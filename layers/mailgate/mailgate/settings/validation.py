@@ -115,6 +115,11 @@ def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> No
         problems += [problem(f"{path}.{where}" if where else path, message) for where, message in validate_table(value)]
     elif key == "dkim_signing":
         _check_signing(value, path, problems)
+    elif key == "arc_sealing" and value is not None:
+        before = len(problems)
+        _check(value, DkimSigningKey, path, problems)
+        if len(problems) == before and value.get("algorithm", "rsa-sha256") != "rsa-sha256":
+            problems.append(problem(f"{path}.algorithm", "ARC seals use rsa-sha256 (RFC 8617)"))
     elif key == "bounce_from" and (not isinstance(value, str) or "@" not in value):
         problems.append(problem(path, "Expected an e-mail address"))
     elif key == "authserv_id" and (not isinstance(value, str) or not _DOMAIN.match(value)):
