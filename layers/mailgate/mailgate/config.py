@@ -273,6 +273,7 @@ class GatewayConfig(_Model, frozen=True):
     bounce_from: str = "mailer-daemon@mailgate.invalid"
     dkim_signing: tuple[DkimSigningKey, ...] = ()
     arc_sealing: DkimSigningKey | None = None  # seals all delivered mail (rsa-sha256); None: no seal
+    header_prefix: str = "X-Mailgate-"  # names our verdict fields (X-Mailgate-Id keeps its name)
     dns: DnsSettings = msgspec.field(default_factory=DnsSettings)
     delivery: DeliverySettings = msgspec.field(default_factory=DeliverySettings)
     event_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 90

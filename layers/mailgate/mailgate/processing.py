@@ -154,7 +154,8 @@ class MessageProcessor:
             sender = self.ports.deliverer_for(route) if route else self.ports.bounce_sender
             if sender is None:
                 continue
-            data = prepare_for_delivery(self.raw, self.report, group.decision, self.config.authserv_id)
+            data = prepare_for_delivery(self.raw, self.report, group.decision, self.config.authserv_id,
+                                        self.config.header_prefix)
             try:
                 sender.deliver(self.mail_from, (address,), data)
                 self.ports.events.append([self._event(ev.COPIED, f"copy sent to {address} (rule "
@@ -220,7 +221,8 @@ class MessageProcessor:
         if group.route is None:
             return self._reject(group.recipients, "the recipient's domain is not accepted by this gateway",
                                 "5.1.2")
-        data = prepare_for_delivery(raw, self.report, group.decision, self.config.authserv_id)
+        data = prepare_for_delivery(raw, self.report, group.decision, self.config.authserv_id,
+                                    self.config.header_prefix)
         data = self._signed(data, rcpts)
         try:
             result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)

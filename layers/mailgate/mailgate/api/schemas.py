@@ -26,6 +26,8 @@ class GeneralUpdate(_Body):
     version: int = Field(ge=0, description="the settings version this change was made from (409 when stale)")
     authserv_id: str | None = Field(default=None, max_length=253)
     bounce_from: str | None = Field(default=None, max_length=320)
+    header_prefix: str | None = Field(default=None, max_length=40,
+                                      description="names our verdict header fields, e.g. 'X-Mailgate-'")
     event_retention_days: int | None = Field(default=None, ge=1, le=3650)
     backup_retention_days: int | None = Field(default=None, ge=1, le=3650)
     dns: dict[str, Any] | None = None

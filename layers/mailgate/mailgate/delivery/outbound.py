@@ -18,6 +18,7 @@ from mailgate.scanners.authentication.headers import (
 )
 
 MAILGATE_PREFIX = "x-mailgate-"
+DEFAULT_HEADER_PREFIX = "X-Mailgate-"
 EXCHANGE_ORGANIZATION_PREFIX = "x-ms-exchange-organization-"
 
 
@@ -25,31 +26,36 @@ def verdict_summary(report: ScanReport) -> str:
     return "; ".join(f"{r.scanner}={r.verdict} score={r.score:g}" for r in report.results)
 
 
-def mailgate_headers(report: ScanReport, decision: Decision) -> list[tuple[str, str]]:
-    headers = [
-        ("X-Mailgate-Id", report.message_id),
-        ("X-Mailgate-Action", decision.action),
-        ("X-Mailgate-Rule", decision.rule),
-        ("X-Mailgate-Verdicts", verdict_summary(report) or "none"),
-    ]
+def mailgate_headers(report: ScanReport, decision: Decision, prefix: str = DEFAULT_HEADER_PREFIX
+                     ) -> list[tuple[str, str]]:
+    """Our verdict fields, named with the configured prefix; X-Mailgate-Id keeps its name (support finds the
+    message by it, and notifications and loops are recognised by it)."""
+    fields = [("Action", decision.action), ("Rule", decision.rule), ("Verdicts", verdict_summary(report) or "none")]
+    others: list[tuple[str, str]] = []  # Exchange's SCL keeps the name Exchange reads
     antispam = report.result("antispam")
     if antispam is not None and antispam.verdict != "error":
-        headers.extend(spam_headers(antispam).items())
-    return headers
+        for name, value in spam_headers(antispam).items():
+            if name.startswith(DEFAULT_HEADER_PREFIX):
+                fields.append((name.removeprefix(DEFAULT_HEADER_PREFIX), value))
+            else:
+                others.append((name, value))
+    return [("X-Mailgate-Id", report.message_id), *((prefix + name, value) for name, value in fields), *others]
 
 
-def prepare_for_delivery(raw: bytes, report: ScanReport, decision: Decision, authserv_id: str) -> bytes:
+def prepare_for_delivery(raw: bytes, report: ScanReport, decision: Decision, authserv_id: str,
+                         header_prefix: str = DEFAULT_HEADER_PREFIX) -> bytes:
     """Strip headers that only we may write (forged ones from outside) and those the rule removes or
     replaces, then add ours and the rule's on top."""
 
     removed_by_rule = {name.lower() for name in (*decision.remove_headers, *(n for n, _ in decision.set_headers))}
+    ours = (MAILGATE_PREFIX, header_prefix.lower(), EXCHANGE_ORGANIZATION_PREFIX)
 
     def forged(name: str, value: str) -> bool:
-        if name.startswith((MAILGATE_PREFIX, EXCHANGE_ORGANIZATION_PREFIX)) or name in removed_by_rule:
+        if name.startswith(ours) or name in removed_by_rule:
             return True
         return name == "authentication-results" and is_own_authentication_results(value, authserv_id)
 
-    added = [*mailgate_headers(report, decision), *decision.set_headers]
+    added = [*mailgate_headers(report, decision, header_prefix), *decision.set_headers]
     auth = report.result("authentication")
     if auth is not None and auth.verdict != "error":
         added.insert(0, ("Authentication-Results", authentication_results_value(authserv_id, auth)))

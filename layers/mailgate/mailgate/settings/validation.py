@@ -19,6 +19,7 @@ from mailgate.rules.table import validate_table
 from mailgate.scanners.content_filter.validation import content_filter_problems
 from mailgate.settings.errors import SettingsInvalid
 
+_HEADER_PREFIX = re.compile(r"X-[A-Za-z0-9-]{0,37}-")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$", re.IGNORECASE)
 _AT_PATH = re.compile(r" - at `\$(?P<path>.*)`$")
 _FIELDS = {f.encode_name: f for f in msgspec.structs.fields(GatewayConfig)}
@@ -120,6 +121,9 @@ def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> No
         _check(value, DkimSigningKey, path, problems)
         if len(problems) == before and value.get("algorithm", "rsa-sha256") != "rsa-sha256":
             problems.append(problem(f"{path}.algorithm", "ARC seals use rsa-sha256 (RFC 8617)"))
+    elif key == "header_prefix" and (not isinstance(value, str) or not _HEADER_PREFIX.fullmatch(value)):
+        problems.append(problem(path, "Expected a header name prefix such as 'X-Mailgate-' (starts with X-, "
+                                      "ends with -, letters, digits and dashes, at most 40 characters)"))
     elif key == "bounce_from" and (not isinstance(value, str) or "@" not in value):
         problems.append(problem(path, "Expected an e-mail address"))
     elif key == "authserv_id" and (not isinstance(value, str) or not _DOMAIN.match(value)):
