@@ -42,11 +42,13 @@ class Decision:
     insecure_warning: bool = False  # insert the warning about an insecure message into the body
     notifications: tuple[tuple[str, str], ...] = ()  # (who: a role or an address, verdict class)
     bcc: tuple[str, ...] = ()  # the rule's copies, sent whatever the action
+    disclaimer: str = ""  # the name of the disclaimer added to the delivered copy
 
     def signature(self) -> tuple[Any, ...]:
         """Recipients whose decisions share this share one delivered copy."""
         return (self.action, self.backup, self.rule, self.reason, self.removals, self.remove_headers,
-                self.set_headers, self.subject_tags, self.insecure_warning, self.notifications, self.bcc)
+                self.set_headers, self.subject_tags, self.insecure_warning, self.notifications, self.bcc,
+                self.disclaimer)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,4 +66,5 @@ class Decision:
             "insecure_warning": self.insecure_warning,
             "notifications": [{"to": who, "verdict_class": verdict} for who, verdict in self.notifications],
             "bcc": list(self.bcc),
+            "disclaimer": self.disclaimer or None,
         }

@@ -80,7 +80,16 @@ def _without_scanning(rule: Rule, path: list[str]) -> Decision:
     _rule_extras(rule, path)
     return Decision(action, False, rule.name, reason, path=tuple(path),
                     remove_headers=tuple(h.lower() for h in rule.remove_headers),
-                    set_headers=tuple(rule.set_headers.items()), bcc=rule.bcc)
+                    set_headers=tuple(rule.set_headers.items()), bcc=rule.bcc,
+                    disclaimer=_disclaimer(rule, action, path))
+
+
+def _disclaimer(rule: Rule, action: str, path: list[str]) -> str:
+    """A rule's disclaimer goes on the copies it delivers (once per thread: see delivery.modifications)."""
+    if not rule.disclaimer or action not in (DELIVER, DELETE_ATTACHMENT):
+        return ""
+    path.append(f"disclaimer {rule.disclaimer!r} added to the delivered copy")
+    return rule.disclaimer
 
 
 def _rule_extras(rule: Rule, path: list[str]) -> None:
@@ -101,7 +110,8 @@ def _combine(rule: Rule, asking: Sequence[_Request], path: list[str]) -> Decisio
     if not asking:
         path.append("action deliver: no module asked for anything")
         return Decision(DELIVER, False, rule.name, "no policy violation", path=tuple(path),
-                        remove_headers=tuple(remove_headers), set_headers=tuple(set_headers.items()), bcc=rule.bcc)
+                        remove_headers=tuple(remove_headers), set_headers=tuple(set_headers.items()), bcc=rule.bcc,
+                        disclaimer=_disclaimer(rule, DELIVER, path))
     winner = max(asking, key=lambda r: STRICTNESS[r.action])  # the first of equals: module order
     backup = any(r.options.backup for r in asking)
     removals = tuple(dict.fromkeys(p for r in asking if r.action == DELETE_ATTACHMENT for p in r.removals)) \
@@ -118,9 +128,10 @@ def _combine(rule: Rule, asking: Sequence[_Request], path: list[str]) -> Decisio
               if flag]
     path.append(f"action {winner.action}: {winner.reason}" + ("; original kept in Backup" if backup else "")
                 + "".join(f"; {text}" for text in extras))
+    disclaimer = _disclaimer(rule, winner.action, path)
     return Decision(winner.action, backup, rule.name, winner.reason, winner.module, winner.verdict_class,
                     tuple(path), removals, tuple(remove_headers), tuple(set_headers.items()), tags, warning,
-                    notifications, rule.bcc)
+                    notifications, rule.bcc, disclaimer)
 
 
 def _ask(module: str, verdict_class: str, options: VerdictAction, reason: str, detail: str, path: list[str],

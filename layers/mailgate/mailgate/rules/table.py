@@ -172,6 +172,7 @@ class Rule(_Struct, frozen=True):
     bcc: tuple[str, ...] = ()  # copies sent whatever the action
     remove_headers: tuple[str, ...] = ()  # on delivered mail
     set_headers: dict[str, str] = msgspec.field(default_factory=dict)
+    disclaimer: str = ""  # names one of the settings' disclaimers, added to the mail this rule delivers
 
 
 def default_rule() -> Rule:
