@@ -8,6 +8,7 @@ import pytest
 
 from mailgate.local.gateway import LocalGateway, LocalOptions, free_port
 from tests.support.dns_fixtures import DnsTestZone
+from tests.support.settings_api import settings_restored
 from tests.support.smtp_servers import RecordingServer
 
 MAX_ATTEMPTS = 3
@@ -48,3 +49,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, dns_zone: DnsTestZone,
         yield gw
     finally:
         gw.stop()
+
+
+@pytest.fixture
+def restore_settings(gateway: LocalGateway) -> Iterator[None]:
+    """Settings changed by the test are put back afterwards."""
+    yield from settings_restored(gateway)

@@ -31,6 +31,7 @@ BODIES = {
     ("PUT", "/settings/content-filter"): {"version": 0, "settings": {}},
     ("PUT", "/settings/antivirus"): {"version": 0, "settings": {}},
     ("PUT", "/settings/signing"): {"version": 0, "settings": {}},
+    ("PUT", "/settings/modifications"): {"version": 0, "settings": {}},
     ("PUT", "/settings/rules"): {"version": 0, "settings": {}},
     ("PUT", "/settings/notifications"): {"version": 0, "settings": {}},
     ("POST", "/notifications/preview"): {"name": "admin_virus_found"},

@@ -4,7 +4,6 @@ what arrives downstream, what is in Backup, what the event log says."""
 from __future__ import annotations
 
 import email.policy
-import json
 from email.message import EmailMessage
 
 import pytest
@@ -12,32 +11,12 @@ import pytest
 from mailgate import runtime
 from tests.support.cognito import api
 from tests.support.local_gateway import delivered, events, send, simple_message, wait_for
+from tests.support.settings_api import put_section
 
 pytestmark = pytest.mark.integration
 
 PROGRAM = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(300)
 SHIPPED_EXPRESSIONS = ["Executables and scripts", "Double extension", "Disk images"]
-
-
-@pytest.fixture
-def restore_settings(gateway):
-    status, exported = api(gateway, "GET", "/settings/export")
-    assert status == 200
-    yield
-    _status, current = api(gateway, "GET", "/settings/general")
-    exported.pop("exported_at")
-    assert api(gateway, "POST", f"/settings/import?version={current['version']}", body=exported)[0] == 200
-    runtime.reset_config()
-
-
-def put_section(gateway, section: str, change) -> None:
-    status, current = api(gateway, "GET", f"/settings/{section}")
-    assert status == 200
-    settings = change(json.loads(json.dumps(current["settings"])))
-    status, saved = api(gateway, "PUT", f"/settings/{section}", body={"version": current["version"],
-                                                                     "settings": settings})
-    assert status == 200, saved
-    runtime.reset_config()  # the in-process functions take the change at once, not after 30 s
 
 
 def with_program(to: str) -> bytes:
@@ -145,3 +124,52 @@ def test_the_administrator_is_notified_of_every_virus_and_the_archive_gets_a_cop
     assert envelope["recipients"] == ["archive@example.test"]  # the copy; bob gets nothing
     assert copy["X-Mailgate-Action"] == "delete"
     assert any(e["kind"] == "copied" for e in events(gateway, message_id))
+
+
+def test_spam_is_held_for_everyone_but_the_sales_group_gets_probable_spam_tagged(gateway, restore_settings,
+                                                                                  slapd, ldap_ou):
+    from tests.integration.test_directory_api import body as connection_body
+
+    dave = ldap_ou.user("Dave Seller", "dave", "dave@example.test")
+    ldap_ou.group("Sales", (ldap_ou.group("Sales EMEA", (dave,)),), mail="sales@example.test")  # nested
+    status, created = api(gateway, "POST", "/directory/connections", body=connection_body(slapd, ldap_ou.base))
+    assert status == 201, created
+    path = f"/directory/connections/{created['connection_id']}"
+    status, started = api(gateway, "POST", f"{path}/sync")
+    assert status == 202
+    run = wait_for(lambda: r if (r := api(gateway, "GET", started["status"])[1])["state"] != "queued"
+                   and r["state"] != "running" else None)
+    assert run["state"] == "succeeded", run
+    runtime.directory_cache.cache_clear()  # warm functions see a new sync within a minute; the test does not wait
+    try:
+        # Per-rule thresholds (a pitch like this scores about 1.3) place it in the probable band of both rules.
+        def sales_rule(table):
+            default = table["rules"][-1]
+            uncertain = {"probable_threshold": 0.5, "spam_threshold": 1000.0}
+            default["modules"]["antispam"] = {**uncertain, "spam": {"action": "delete_message", "backup": True},
+                                              "probable_spam": {"action": "delete_message", "backup": True}}
+            sales = {"name": "Sales", "recipients": {"groups": ["Sales"]},
+                     "modules": {"antispam": {**uncertain, "probable_spam": {"subject_tag": "[Probable spam]"}}}}
+            table["rules"] = [sales, default]
+            return table
+
+        put_section(gateway, "rules", sales_rule)
+        pitch = simple_message("alice@sender.test", "dave@example.test, erin@example.test",
+                               "Cheap fasteners, this week only",
+                               "Limited offer: order now at a 70% discount. Free shipping, act now!\n"
+                               "To unsubscribe reply STOP.\n")
+        message_id = send(gateway, "alice@sender.test", ["dave@example.test", "erin@example.test"], pitch)
+        [(copy, envelope)] = wait_for(lambda: delivered(gateway, message_id))
+        assert envelope["recipients"] == ["dave@example.test"]
+        assert copy["Subject"] == "[Probable spam] Cheap fasteners, this week only"
+        by_recipient = wait_for(lambda: d if len(d := decisions(gateway, message_id)) == 2 else None)
+        assert (by_recipient["dave@example.test"]["rule"], by_recipient["dave@example.test"]["action"]) == (
+            "Sales", "deliver")
+        assert any("group" in step.lower() for step in by_recipient["dave@example.test"]["path"])
+        erin = by_recipient["erin@example.test"]
+        assert (erin["rule"], erin["action"], erin["backup"]) == ("Default", "delete", True)
+        listing = wait_for(lambda: [i for i in api(gateway, "GET", "/backup?limit=500")[1]["items"]
+                                    if i["message_id"] == message_id] or None)
+        assert [item["recipients"] for item in listing] == [["erin@example.test"]]
+    finally:
+        assert api(gateway, "DELETE", path)[0] == 200

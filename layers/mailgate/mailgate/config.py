@@ -267,6 +267,30 @@ class ContentFilterSettings(_Model, frozen=True):
     dictionaries: tuple[ContentDictionary, ...] = DEFAULT_CONTENT_DICTIONARIES
 
 
+DEFAULT_WARNING = ("Caution: the mail gateway found this message suspicious. Do not open its links or attachments, "
+                   "and do not reply with passwords or personal data, unless you are sure it is genuine.")
+
+
+class Disclaimer(_Model, frozen=True):
+    """Added once per thread to the mail of the rules that name it (typically outgoing mail)."""
+
+    name: Annotated[str, Meta(min_length=1, max_length=100)]
+    text: Annotated[str, Meta(min_length=1, max_length=5000)]
+    html: Annotated[str, Meta(max_length=20000)] = ""  # administrator-written HTML; empty: the text, escaped
+    position: Literal["top", "bottom"] = "bottom"
+
+
+class ModificationSettings(_Model, frozen=True):
+    """What the gateway writes into bodies: the warning about an insecure message, and disclaimers."""
+
+    warning_text: Annotated[str, Meta(min_length=1, max_length=2000)] = DEFAULT_WARNING
+    warning_html: Annotated[str, Meta(max_length=10000)] = ""  # empty: the text, escaped
+    disclaimers: tuple[Disclaimer, ...] = ()
+
+    def disclaimer(self, name: str) -> Disclaimer | None:
+        return next((d for d in self.disclaimers if d.name == name), None)
+
+
 class GatewayConfig(_Model, frozen=True):
     authserv_id: str = "mailgate.invalid"  # our name in Authentication-Results headers
     domains: dict[str, Route] = msgspec.field(default_factory=dict)  # accepted domain → route
@@ -283,6 +307,7 @@ class GatewayConfig(_Model, frozen=True):
     antivirus: AntivirusSettings = msgspec.field(default_factory=AntivirusSettings)
     content_filter: ContentFilterSettings = msgspec.field(default_factory=ContentFilterSettings)
     notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
+    modifications: ModificationSettings = msgspec.field(default_factory=ModificationSettings)
     rules: RuleTable = msgspec.field(default_factory=RuleTable)  # first match wins; Default last
 
     def __post_init__(self) -> None:

@@ -223,6 +223,7 @@ class MessageProcessor:
                                 "5.1.2")
         data = prepare_for_delivery(raw, self.report, group.decision, self.config.authserv_id,
                                     self.config.header_prefix)
+        data = self._modified(data, group.decision, rcpts)
         data = self._signed(data, rcpts)
         try:
             result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)
@@ -255,6 +256,18 @@ class MessageProcessor:
                 self._event(ev.DEFERRED, "delivery deferred for some recipients", ", ".join(temporary))
             ])
         return outcome
+
+    def _modified(self, data: bytes, decision: Decision, rcpts: str) -> bytes:
+        """Subject tags, the insecure-message warning and the rule's disclaimer; a body that cannot be changed
+        safely is delivered as it is, and the event says why."""
+        from mailgate.delivery.modifications import modify  # noqa: PLC0415 - only mail that asks loads it
+
+        if not (decision.subject_tags or decision.insecure_warning or decision.disclaimer):
+            return data
+        modified, problems = modify(data, decision, self.config.modifications)
+        for text in problems:
+            self.ports.events.append([self._event(ev.ERROR, text, rcpts)])
+        return modified
 
     def _signed(self, data: bytes, rcpts: str) -> bytes:
         """DKIM for our own domains, then the ARC seal; a key or secret problem must not hold mail back."""

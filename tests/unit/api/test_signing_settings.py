@@ -34,3 +34,31 @@ def test_bad_keys_are_refused_naming_the_field(aws) -> None:
         "arc_sealing": {**ARC, "algorithm": "ed25519-sha256"}}})
     assert status == 422 and [p["path"] for p in body["problems"]] == ["$.arc_sealing.algorithm"]
     assert call(app, "PUT", "/settings/signing", "Auditor", {"version": version, "settings": {}})[0] == 403
+
+
+def test_disclaimers_are_validated_and_a_named_one_cannot_be_removed(aws) -> None:
+    app = local_app()
+    current = call(app, "GET", "/settings/modifications", ADMIN)[1]
+    assert current["settings"]["warning_text"].startswith("Caution")
+    legal = {"name": "Legal", "text": "Example Corp GmbH, Berlin"}
+    status, body = call(app, "PUT", "/settings/modifications", ADMIN, {
+        "version": current["version"], "settings": {"disclaimers": [legal, {**legal, "position": "middle"}]}})
+    assert status == 422
+    assert {p["path"] for p in body["problems"]} == {"$.modifications.disclaimers[1].position"}
+    status, body = call(app, "PUT", "/settings/modifications", ADMIN, {
+        "version": current["version"], "settings": {"disclaimers": [legal, legal]}})
+    assert status == 422 and body["problems"][0]["path"] == "$.modifications.disclaimers[1].name"
+    status, saved = call(app, "PUT", "/settings/modifications", ADMIN, {
+        "version": current["version"], "settings": {"disclaimers": [legal]}})
+    assert status == 200, saved
+    rules = call(app, "GET", "/settings/rules", ADMIN)[1]
+    table = rules["settings"]
+    table["rules"].insert(0, {"name": "Outgoing", "senders": {"domains": ["example.org"]}, "disclaimer": "Lega"})
+    status, body = call(app, "PUT", "/settings/rules", ADMIN, {"version": rules["version"], "settings": table})
+    assert status == 422 and "no disclaimer is named 'Lega'" in str(body["problems"])
+    table["rules"][0]["disclaimer"] = "Legal"
+    status, saved_rules = call(app, "PUT", "/settings/rules", ADMIN, {"version": rules["version"], "settings": table})
+    assert status == 200, saved_rules
+    status, body = call(app, "PUT", "/settings/modifications", ADMIN, {
+        "version": saved_rules["version"], "settings": {"disclaimers": []}})
+    assert status == 422 and body["problems"][0]["path"] == "$.rules.rules[0].disclaimer"

@@ -100,6 +100,20 @@ def settings_router(ports: Ports) -> Router:
                                          actor("PUT /settings/antivirus"))
         return _section(record, "antivirus")
 
+    @endpoint(router, "GET", "/settings/modifications", SETTINGS_READERS, tags=["settings"])
+    def get_modifications() -> dict[str, Any]:
+        """The warning about an insecure message (text and HTML) and the disclaimers rules may name."""
+        return _section(ports.settings().current(), "modifications")
+
+    @endpoint(router, "PUT", "/settings/modifications", ADMINISTRATORS, tags=["settings"])
+    def put_modifications(update: SectionUpdate) -> dict[str, Any]:
+        """Replace the warning and the disclaimers (conditional on `version`; a disclaimer a rule still names
+        cannot be removed: 422 names the rule)."""
+        record = ports.settings().change(update.version,
+                                         lambda c: replace_section(c, "modifications", update.settings),
+                                         actor("PUT /settings/modifications"))
+        return _section(record, "modifications")
+
     @endpoint(router, "GET", "/settings/signing", SETTINGS_READERS, tags=["settings"])
     def get_signing() -> dict[str, Any]:
         """DKIM signing keys per From domain and the ARC sealing key (secret names only, never the keys)."""

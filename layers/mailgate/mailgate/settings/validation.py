@@ -11,7 +11,7 @@ from typing import Any, get_args, get_origin
 
 import msgspec
 
-from mailgate.config import ContentFilterSettings, DkimSigningKey, GatewayConfig, Route
+from mailgate.config import ContentFilterSettings, DkimSigningKey, GatewayConfig, ModificationSettings, Route
 from mailgate.notify.macros import notification_problems
 from mailgate.notify.templates import NotificationSettings
 from mailgate.rules.dictionaries import dictionary_problems
@@ -105,6 +105,22 @@ def _check_notifications(value: Any, path: str, problems: list[Problem]) -> None
         problems += [problem(path + where, message) for where, message in notification_problems(settings)]
 
 
+def _check_modifications(value: Any, path: str, problems: list[Problem]) -> None:
+    before = len(problems)
+    _check(value, ModificationSettings, path, problems)
+    if len(problems) == before:
+        names = [d.name for d in msgspec.convert(value, ModificationSettings).disclaimers]
+        problems += [problem(f"{path}.disclaimers[{i}].name", f"the disclaimer name {name!r} is used twice")
+                     for i, name in enumerate(names) if name in names[:i]]
+
+
+def _disclaimer_problems(config: GatewayConfig, base: str) -> list[Problem]:
+    """A rule may name only a disclaimer that exists."""
+    known = {d.name for d in config.modifications.disclaimers}
+    return [problem(f"{base}.rules.rules[{i}].disclaimer", f"no disclaimer is named {rule.disclaimer!r}")
+            for i, rule in enumerate(config.rules.rules) if rule.disclaimer and rule.disclaimer not in known]
+
+
 def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> None:
     if key == "domains":
         _check_domains(value, path, problems)
@@ -112,6 +128,8 @@ def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> No
         _check_content_filter(value, path, problems)
     elif key == "notifications":
         _check_notifications(value, path, problems)
+    elif key == "modifications":
+        _check_modifications(value, path, problems)
     elif key == "rules":
         problems += [problem(f"{path}.{where}" if where else path, message) for where, message in validate_table(value)]
     elif key == "dkim_signing":
@@ -156,6 +174,7 @@ def validate_settings(settings: Any, base: str = "$") -> GatewayConfig:
     assert isinstance(config, GatewayConfig)
     problems += [problem(f"{base}.rules.{where}", message)  # rules may name Content Filtering's dictionaries
                  for where, message in dictionary_problems(config.rules, config.content_filter.dictionaries)]
+    problems += _disclaimer_problems(config, base)
     if problems:
         raise SettingsInvalid(problems)
     return config

@@ -1,0 +1,33 @@
+"""Changing the local gateway's settings through its admin API, as an administrator would, and undoing it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from mailgate import runtime
+from mailgate.local.gateway import LocalGateway
+from tests.support.cognito import api
+
+
+def put_section(gateway: LocalGateway, section: str, change: Callable[[Any], Any]) -> None:
+    """GET a settings section, change it, PUT it back; the in-process functions take it at once."""
+    status, current = api(gateway, "GET", f"/settings/{section}")
+    assert status == 200
+    settings = change(json.loads(json.dumps(current["settings"])))
+    status, saved = api(gateway, "PUT", f"/settings/{section}", body={"version": current["version"],
+                                                                     "settings": settings})
+    assert status == 200, saved
+    runtime.reset_config()  # not after the 30 s re-read
+
+
+def settings_restored(gateway: LocalGateway) -> Iterator[None]:
+    """Export now, re-import afterwards: a test's settings changes do not leak into the next test."""
+    status, exported = api(gateway, "GET", "/settings/export")
+    assert status == 200
+    yield
+    _status, current = api(gateway, "GET", "/settings/general")
+    exported.pop("exported_at")
+    assert api(gateway, "POST", f"/settings/import?version={current['version']}", body=exported)[0] == 200
+    runtime.reset_config()
