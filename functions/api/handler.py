@@ -17,6 +17,7 @@ from mailgate.settings.service import SettingsService
 
 if TYPE_CHECKING:
     from mailgate.aws.mail_store import S3MailStore
+    from mailgate.aws.personal_lists import DynamoPersonalLists
     from mailgate.directory.service import DirectoryAdmin, SyncTrigger
     from mailgate.scanners.antispam.feedback import FeedbackService
 
@@ -80,6 +81,14 @@ def mail_store() -> S3MailStore | None:
     return S3MailStore(bucket) if bucket else None
 
 
+@cache
+def personal_lists() -> DynamoPersonalLists | None:
+    from mailgate.aws.personal_lists import DynamoPersonalLists  # noqa: PLC0415
+
+    table = runtime.settings().settings_table
+    return DynamoPersonalLists(table) if table else None
+
+
 def stored_report(message_id: str) -> ScanReport | None:
     """The ScanReport the scan function stored for the message, if it still exists."""
     from mailgate.aws.mail_store import MailStoreError  # noqa: PLC0415
@@ -95,7 +104,7 @@ def stored_report(message_id: str) -> ScanReport | None:
 
 app = create_app(Ports(events=events, backup=backup_index, settings=settings_service, config=runtime.config,
                        directory=directory_admin, antispam=feedback_service, mail=mail_store,
-                       status=runtime.status_board, report=stored_report))
+                       status=runtime.status_board, report=stored_report, personal_lists=personal_lists))
 
 
 @logger.inject_lambda_context

@@ -267,6 +267,15 @@ class ContentFilterSettings(_Model, frozen=True):
     dictionaries: tuple[ContentDictionary, ...] = DEFAULT_CONTENT_DICTIONARIES
 
 
+class SenderLists(_Model, frozen=True):
+    """The organisation's allow and deny lists of senders (see mailgate.rules.sender_lists)."""
+
+    allow: Annotated[tuple[str, ...], Meta(max_length=50_000)] = ()
+    deny: Annotated[tuple[str, ...], Meta(max_length=50_000)] = ()
+    allow_skips_antiphishing: bool = False  # besides Anti-Spam, which an allow entry always skips
+    allow_skips_authentication: bool = False  # SPF/DKIM/DMARC violations then do not count
+
+
 DEFAULT_WARNING = ("Caution: the mail gateway found this message suspicious. Do not open its links or attachments, "
                    "and do not reply with passwords or personal data, unless you are sure it is genuine.")
 
@@ -308,6 +317,7 @@ class GatewayConfig(_Model, frozen=True):
     content_filter: ContentFilterSettings = msgspec.field(default_factory=ContentFilterSettings)
     notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
     modifications: ModificationSettings = msgspec.field(default_factory=ModificationSettings)
+    lists: SenderLists = msgspec.field(default_factory=SenderLists)
     rules: RuleTable = msgspec.field(default_factory=RuleTable)  # first match wins; Default last
 
     def __post_init__(self) -> None:

@@ -23,7 +23,7 @@ from mailgate.directory.index import DirectoryIndex
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.report import ScanReport
-from mailgate.rules.current import decide, needs_directory
+from mailgate.rules.current import PersonalLookup, decide, needs_directory
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT, Decision
 
 
@@ -41,6 +41,7 @@ class RulesPorts:
     sign: Callable[[bytes], bytes] | None = None  # DKIM-signs mail whose From domain has a key
     seal: Callable[[bytes], bytes] | None = None  # ARC-seals every delivered message (after DKIM)
     directory: Callable[[], DirectoryIndex | None] = lambda: None  # users and groups in rule conditions
+    personal_lists: PersonalLookup | None = None  # each recipient's own allow/deny lists
 
 
 def _run_directly(key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -55,11 +56,12 @@ class _Group:
 
 
 def group_recipients(report: ScanReport, config: GatewayConfig, recipients: Sequence[str] | None = None,
-                     directory: DirectoryIndex | None = None) -> list[_Group]:
+                     directory: DirectoryIndex | None = None,
+                     personal_lists: PersonalLookup | None = None) -> list[_Group]:
     """Recipients share a copy when their decision and their destination are the same."""
     groups: dict[tuple[Any, ...], _Group] = {}
     for rcpt in recipients if recipients is not None else report.envelope.get("recipients", ()):
-        decision = decide(report, rcpt, config, directory)
+        decision = decide(report, rcpt, config, directory, personal_lists)
         route = config.route_for(rcpt)
         key = (decision.signature(), route.key() if route else None)
         if key in groups:
@@ -108,8 +110,9 @@ class MessageProcessor:
     def run(self, recipients: Sequence[str] | None = None) -> list[dict[str, Any]]:
         outcomes: list[dict[str, Any]] = []
         retry: list[str] = []
-        directory = self.ports.directory() if needs_directory(self.config.rules) else None
-        for group in group_recipients(self.report, self.config, recipients, directory):
+        personal = self.ports.personal_lists
+        directory = self.ports.directory() if personal is not None or needs_directory(self.config.rules) else None
+        for group in group_recipients(self.report, self.config, recipients, directory, personal):
             key = f"{self.message_id}|{','.join(sorted(r.lower() for r in group.recipients))}"
             outcome = self.ports.execute_once(key, lambda g=group: self._act(g))  # type: ignore[misc]
             outcomes.append(outcome)

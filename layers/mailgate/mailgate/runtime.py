@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.delivery.base import Deliverer
     from mailgate.directory.cache import DirectoryCache
     from mailgate.directory.index import DirectoryIndex
+    from mailgate.rules.current import PersonalLookup
     from mailgate.rules_service import RulesService
     from mailgate.scan_service import ScanService
     from mailgate.scanners.antispam.learning import OrganisationModel
@@ -274,8 +275,21 @@ def rules_service() -> RulesService:
         sign=outbound_signer(cfg),
         seal=arc_sealer(cfg),
         directory=directory_index,
+        personal_lists=personal_lists(),
     )
     return RulesService(cfg, store, ports)
+
+
+@cache
+def personal_lists() -> PersonalLookup | None:
+    """Each recipient's own allow/deny lists, kept a minute per address; None without a settings table."""
+    table = settings().settings_table
+    if not table:
+        return None
+    from mailgate.aws.personal_lists import DynamoPersonalLists  # noqa: PLC0415
+    from mailgate.rules.personal_source import PersonalListSource  # noqa: PLC0415
+
+    return PersonalListSource(DynamoPersonalLists(table).lists)
 
 
 def directory_index() -> DirectoryIndex | None:

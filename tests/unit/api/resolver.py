@@ -12,6 +12,7 @@ from mailgate.api.ports import Ports
 from mailgate.aws import resources
 from mailgate.aws.backup_table import DynamoBackupIndex
 from mailgate.aws.event_table import DynamoEventLog
+from mailgate.aws.personal_lists import DynamoPersonalLists
 from mailgate.aws.settings_table import DynamoSettingsStore
 from mailgate.config import GatewayConfig
 from mailgate.local.api_server import api_gateway_event
@@ -26,13 +27,13 @@ def local_app(config: GatewayConfig | None = None) -> APIGatewayRestResolver:
     fixed = config or GatewayConfig(authserv_id="mx.example.org")
     return create_app(Ports(events=lambda: DynamoEventLog("events"), backup=lambda: DynamoBackupIndex("backup"),
                             settings=lambda: SettingsService(DynamoSettingsStore("settings"), lambda: fixed),
-                            config=lambda: fixed))
+                            config=lambda: fixed, personal_lists=lambda: DynamoPersonalLists("settings")))
 
 
 def call(app: APIGatewayRestResolver, method: str, path: str, groups: str | None = None,
-         body: Any = None) -> tuple[int, Any]:
+         body: Any = None, email: str = "ann@example.org") -> tuple[int, Any]:
     """API Gateway's event with the authorizer's claims (none: no token) → (status, JSON body)."""
-    claims = None if groups is None else {"sub": "s-1", "cognito:username": "ann", "email": "ann@example.org",
+    claims = None if groups is None else {"sub": "s-1", "cognito:username": "ann", "email": email,
                                           "cognito:groups": groups}
     event = api_gateway_event(method, path, {"Content-Type": "application/json"},
                               json.dumps(body).encode() if body is not None else b"", claims)

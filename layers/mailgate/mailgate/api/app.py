@@ -24,6 +24,7 @@ from mailgate.api.routes_backup import backup_router
 from mailgate.api.routes_directory import directory_router
 from mailgate.api.routes_events import events_router
 from mailgate.api.routes_explain import explain_router
+from mailgate.api.routes_lists import lists_router
 from mailgate.api.routes_notifications import notifications_router
 from mailgate.api.routes_settings import settings_router
 from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, UnknownConnection
@@ -145,6 +146,6 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
                 "roles": sorted(who.roles)}
 
     for router in (events_router(ports), backup_router(ports), settings_router(ports), directory_router(ports),
-                   antispam_router(ports), explain_router(ports), notifications_router(ports)):
+                   antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports)):
         app.include_router(router)
     return app

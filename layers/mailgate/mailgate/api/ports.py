@@ -14,8 +14,17 @@ from mailgate.settings.service import SettingsService
 from mailgate.status_board import StatusBoard
 
 if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, not at cold start
+    from mailgate.aws.personal_lists import PersonalListRecord
     from mailgate.directory.service import DirectoryAdmin
+    from mailgate.rules.sender_lists import PersonalLists
     from mailgate.scanners.antispam.feedback import FeedbackService
+
+
+class PersonalListStore(Protocol):
+    def get(self, address: str) -> PersonalListRecord: ...
+
+    def save(self, address: str, lists: PersonalLists, expected_version: int, actor: str, subject: str,
+             operation: str) -> PersonalListRecord: ...
 
 
 class MailReader(Protocol):
@@ -35,3 +44,4 @@ class Ports:
     mail: Callable[[], MailReader | None] = lambda: None  # the mail bucket, for Backup originals
     status: Callable[[], StatusBoard | None] = lambda: None  # what the functions report (signature age)
     report: Callable[[str], ScanReport | None] = lambda message_id: None  # a message's stored scan report
+    personal_lists: Callable[[], PersonalListStore | None] = lambda: None  # users' own allow/deny lists

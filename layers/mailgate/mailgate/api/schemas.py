@@ -35,3 +35,10 @@ class GeneralUpdate(_Body):
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude={"version"}, exclude_none=True)
+
+
+class PersonalListsUpdate(_Body):
+    version: int = Field(ge=0, description="the lists' version this change was made from (0: none yet; 409 when stale)")
+    allow: list[str] = Field(default_factory=list, max_length=500,
+                             description="senders whose mail skips Anti-Spam: addresses, *?-masks, domains")
+    deny: list[str] = Field(default_factory=list, max_length=500, description="senders whose mail is Blacklisted")

@@ -24,6 +24,25 @@ from mailgate.settings.service import SettingsRecord
 SETTINGS_KEY = {"pk": "settings", "sk": "current"}
 
 
+def put_with_audit(table: Any, item: dict[str, Any], expected_version: int, audit: AuditEntry) -> bool:
+    """One transaction: `item`, conditional on still being at `expected_version` (0: not there yet), and its
+    audit entry, so no change is ever without one. False when someone changed the item meanwhile."""
+    put: dict[str, Any] = {"TableName": table.name, "Item": item}
+    if expected_version == 0:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        put["ConditionExpression"] = "version = :expected"
+        put["ExpressionAttributeValues"] = {":expected": expected_version}
+    audit_put = {"TableName": table.name, "Item": {
+        "pk": f"audit#{audit.at[:7]}", "sk": f"{audit.at}#{audit.entry_id}", "entry": json.dumps(audit.to_dict())}}
+    client = table.meta.client
+    try:
+        client.transact_write_items(TransactItems=[{"Put": put}, {"Put": audit_put}])
+    except client.exceptions.TransactionCanceledException:
+        return False
+    return True
+
+
 def _months(start: str, end: str) -> list[str]:
     """yyyy-mm partitions from end back to start: newest first."""
     first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
@@ -67,26 +86,11 @@ class DynamoSettingsStore:
 
     def save(self, config: GatewayConfig, expected_version: int, audit: AuditEntry) -> SettingsRecord:
         version = expected_version + 1
-        settings_put: dict[str, Any] = {
-            "TableName": self.table_name,
-            "Item": {**SETTINGS_KEY, "version": version, "config": msgspec.json.encode(config).decode(),
-                     "updated_at": audit.at, "updated_by": audit.actor},
-        }
-        if expected_version == 0:
-            settings_put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            settings_put["ConditionExpression"] = "version = :expected"
-            settings_put["ExpressionAttributeValues"] = {":expected": expected_version}
-        audit_put = {"TableName": self.table_name, "Item": {
-            "pk": f"audit#{audit.at[:7]}", "sk": f"{audit.at}#{audit.entry_id}",
-            "entry": json.dumps(audit.to_dict()),
-        }}
-        client = self.table.meta.client
-        try:
-            client.transact_write_items(TransactItems=[{"Put": settings_put}, {"Put": audit_put}])
-        except client.exceptions.TransactionCanceledException as exc:
+        item = {**SETTINGS_KEY, "version": version, "config": msgspec.json.encode(config).decode(),
+                "updated_at": audit.at, "updated_by": audit.actor}
+        if not put_with_audit(self.table, item, expected_version, audit):
             current = self.load()
-            raise VersionConflict(expected_version, current.version if current else None) from exc
+            raise VersionConflict(expected_version, current.version if current else None)
         return SettingsRecord(config, version)
 
     def audit_between(self, start: str, end: str, limit: int,

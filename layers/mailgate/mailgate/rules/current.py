@@ -4,14 +4,16 @@ function (compiling 200 rules takes tens of milliseconds; deciding, a tenth of o
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
-from mailgate.config import ContentDictionary, GatewayConfig
+from mailgate.config import ContentDictionary, GatewayConfig, SenderLists
 from mailgate.directory.index import DirectoryIndex
 from mailgate.report import ScanReport
 from mailgate.rules import engine
 from mailgate.rules.decision import Decision
 from mailgate.rules.dictionaries import expand_dictionaries
 from mailgate.rules.matching import CompiledTable, compile_table
+from mailgate.rules.sender_lists import CompiledLists, ListOutcome, evaluate
 from mailgate.rules.table import RuleTable
 
 _lock = threading.Lock()
@@ -28,10 +30,37 @@ def compiled(config: GatewayConfig) -> CompiledTable:
         return _compiled[1]
 
 
+_compiled_lists: tuple[SenderLists, CompiledLists | None] | None = None
+
+
+def compiled_lists(config: GatewayConfig) -> CompiledLists | None:
+    """The organisation's allow/deny lists compiled once per change; None when both are empty."""
+    global _compiled_lists  # noqa: PLW0603 - one compiled copy per process, replaced when the settings change
+    lists = config.lists
+    with _lock:
+        if _compiled_lists is None or (_compiled_lists[0] is not lists and _compiled_lists[0] != lists):
+            compiled_now = CompiledLists.of(lists.allow, lists.deny, True, lists.allow_skips_antiphishing,
+                                            lists.allow_skips_authentication) if lists.allow or lists.deny else None
+            _compiled_lists = (lists, compiled_now)
+        return _compiled_lists[1]
+
+
+# The recipient's personal lists (or why none apply), looked up through the directory for aliases.
+PersonalLookup = Callable[[str, DirectoryIndex | None], tuple[CompiledLists | None, str | None]]
+
+
 def decide(report: ScanReport, recipient: str, config: GatewayConfig,
-           directory: DirectoryIndex | None = None) -> Decision:
-    """The decision of the configured rule table for one recipient."""
-    return engine.decide(report, recipient, compiled(config), directory)
+           directory: DirectoryIndex | None = None, personal: PersonalLookup | None = None) -> Decision:
+    """The decision of the configured rule table for one recipient, with the allow/deny lists applied."""
+    own, note = personal(recipient, directory) if personal is not None else (None, None)
+    auth = report.result("authentication")
+    client_ip = report.envelope.get("client_ip")
+    outcome = evaluate(compiled_lists(config), own, str(report.envelope.get("mail_from") or ""),
+                       str(client_ip) if client_ip else None, auth.details if auth is not None else None)
+    if note:
+        outcome = ListOutcome(outcome.blacklisted, outcome.skip_antispam, outcome.skip_antiphishing,
+                              outcome.skip_authentication, (note, *outcome.notes))
+    return engine.decide(report, recipient, compiled(config), directory, outcome)
 
 
 def needs_directory(table: RuleTable) -> bool:

@@ -16,6 +16,7 @@ from mailgate.directory.index import DirectoryIndex
 from mailgate.report import ScannerResult, ScanReport
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT, STRICTNESS, Decision, PartRemoval
 from mailgate.rules.matching import CompiledTable
+from mailgate.rules.sender_lists import NO_LISTS, ListOutcome
 from mailgate.rules.table import (
     AntiphishingModule,
     AntispamModule,
@@ -51,7 +52,8 @@ class _Request:
 
 
 def decide(report: ScanReport, recipient: str, table: CompiledTable,
-           directory: DirectoryIndex | None = None) -> Decision:
+           directory: DirectoryIndex | None = None, lists: ListOutcome = NO_LISTS) -> Decision:
+    """`lists`: what the allow/deny lists say for this sender and recipient (mailgate.rules.sender_lists)."""
     sender = str(report.envelope.get("mail_from") or "")
     client_ip = report.envelope.get("client_ip")
     rule, why, position = table.first_match(sender, recipient, str(client_ip) if client_ip else None, directory)
@@ -61,11 +63,14 @@ def decide(report: ScanReport, recipient: str, table: CompiledTable,
     if rule.mode != "scan":
         return _without_scanning(rule, path)
     modules = rule.modules
-    requests = [*_authentication(modules.authentication, report.result("authentication"), path),
+    path.extend(lists.notes)
+    requests = [*(_not_applied("authentication", lists.skip_authentication, path) if lists.skip_authentication
+                  else _authentication(modules.authentication, report.result("authentication"), path)),
                 *_antivirus(modules.antivirus, report.result("antivirus"), path),
                 *_links(modules.links, report.result("links"), path),
-                *_antiphishing(modules.antiphishing, report.result("antiphishing"), path),
-                *_antispam(modules.antispam, report.result("antispam"), path),
+                *(_not_applied("antiphishing", lists.skip_antiphishing, path) if lists.skip_antiphishing
+                  else _antiphishing(modules.antiphishing, report.result("antiphishing"), path)),
+                *_antispam(modules.antispam, report.result("antispam"), path, lists),
                 *_content_filter(modules.content_filter, report.result("content_filter"), recipient, path)]
     return _combine(rule, [r for r in requests if r.asks], path)
 
@@ -144,6 +149,11 @@ def _ask(module: str, verdict_class: str, options: VerdictAction, reason: str, d
                                       ("notify " + ", ".join(options.notify), options.notify)) if value]
     path.append(f"{LABELS[module]}: {verdict_class} ({detail}) → {' + '.join(words)}")
     return _Request(chosen, module, verdict_class, reason, options, removals)
+
+
+def _not_applied(module: str, why: str, path: list[str]) -> list[_Request]:
+    path.append(f"{LABELS[module]}: not applied: {why}")
+    return []
 
 
 def _disabled(module: str, enabled: bool, result: ScannerResult | None, path: list[str]) -> bool:
@@ -310,7 +320,12 @@ def _spam_class(module: AntispamModule, result: ScannerResult, path: list[str]) 
     return verdict
 
 
-def _antispam(module: AntispamModule, result: ScannerResult | None, path: list[str]) -> list[_Request]:
+def _antispam(module: AntispamModule, result: ScannerResult | None, path: list[str],
+              lists: ListOutcome = NO_LISTS) -> list[_Request]:
+    if module.enabled and lists.blacklisted:  # a deny entry decides whatever the message scores
+        return [_ask("antispam", "blacklisted", module.blacklisted, lists.blacklisted, lists.blacklisted, path)]
+    if module.enabled and lists.skip_antispam:
+        return _not_applied("antispam", lists.skip_antispam, path)
     if _disabled("antispam", module.enabled, result, path):
         return []
     assert result is not None

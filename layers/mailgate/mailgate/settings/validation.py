@@ -7,14 +7,23 @@ signing key) on its own collects all of them, and the last whole conversion catc
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
 import msgspec
 
-from mailgate.config import ContentFilterSettings, DkimSigningKey, GatewayConfig, ModificationSettings, Route
+from mailgate.config import (
+    ContentFilterSettings,
+    DkimSigningKey,
+    GatewayConfig,
+    ModificationSettings,
+    Route,
+    SenderLists,
+)
 from mailgate.notify.macros import notification_problems
 from mailgate.notify.templates import NotificationSettings
 from mailgate.rules.dictionaries import dictionary_problems
+from mailgate.rules.sender_lists import entry_problems
 from mailgate.rules.table import validate_table
 from mailgate.scanners.content_filter.validation import content_filter_problems
 from mailgate.settings.errors import SettingsInvalid
@@ -121,31 +130,57 @@ def _disclaimer_problems(config: GatewayConfig, base: str) -> list[Problem]:
             for i, rule in enumerate(config.rules.rules) if rule.disclaimer and rule.disclaimer not in known]
 
 
-def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> None:
-    if key == "domains":
-        _check_domains(value, path, problems)
-    elif key == "content_filter":
-        _check_content_filter(value, path, problems)
-    elif key == "notifications":
-        _check_notifications(value, path, problems)
-    elif key == "modifications":
-        _check_modifications(value, path, problems)
-    elif key == "rules":
-        problems += [problem(f"{path}.{where}" if where else path, message) for where, message in validate_table(value)]
-    elif key == "dkim_signing":
-        _check_signing(value, path, problems)
-    elif key == "arc_sealing" and value is not None:
-        before = len(problems)
-        _check(value, DkimSigningKey, path, problems)
-        if len(problems) == before and value.get("algorithm", "rsa-sha256") != "rsa-sha256":
-            problems.append(problem(f"{path}.algorithm", "ARC seals use rsa-sha256 (RFC 8617)"))
-    elif key == "header_prefix" and (not isinstance(value, str) or not _HEADER_PREFIX.fullmatch(value)):
+def _check_lists(value: Any, path: str, problems: list[Problem]) -> None:
+    before = len(problems)
+    _check(value, SenderLists, path, problems)
+    if len(problems) == before:
+        for side in ("allow", "deny"):
+            problems += [problem(where, message)
+                         for where, message in entry_problems(value.get(side) or (), f"{path}.{side}")]
+
+
+def _check_rules(value: Any, path: str, problems: list[Problem]) -> None:
+    problems += [problem(f"{path}.{where}" if where else path, message) for where, message in validate_table(value)]
+
+
+def _check_arc_sealing(value: Any, path: str, problems: list[Problem]) -> None:
+    if value is None:
+        return
+    before = len(problems)
+    _check(value, DkimSigningKey, path, problems)
+    if len(problems) == before and value.get("algorithm", "rsa-sha256") != "rsa-sha256":
+        problems.append(problem(f"{path}.algorithm", "ARC seals use rsa-sha256 (RFC 8617)"))
+
+
+def _check_header_prefix(value: Any, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, str) or not _HEADER_PREFIX.fullmatch(value):
         problems.append(problem(path, "Expected a header name prefix such as 'X-Mailgate-' (starts with X-, "
                                       "ends with -, letters, digits and dashes, at most 40 characters)"))
-    elif key == "bounce_from" and (not isinstance(value, str) or "@" not in value):
+
+
+def _check_bounce_from(value: Any, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, str) or "@" not in value:
         problems.append(problem(path, "Expected an e-mail address"))
-    elif key == "authserv_id" and (not isinstance(value, str) or not _DOMAIN.match(value)):
+
+
+def _check_authserv_id(value: Any, path: str, problems: list[Problem]) -> None:
+    if not isinstance(value, str) or not _DOMAIN.match(value):
         problems.append(problem(path, "Expected a host name"))
+
+
+# Settings whose checks go beyond their type; the rest are checked against GatewayConfig's field types.
+_CHECKS: dict[str, Callable[[Any, str, list[Problem]], None]] = {
+    "domains": _check_domains, "content_filter": _check_content_filter, "notifications": _check_notifications,
+    "lists": _check_lists, "modifications": _check_modifications, "rules": _check_rules,
+    "dkim_signing": _check_signing, "arc_sealing": _check_arc_sealing, "header_prefix": _check_header_prefix,
+    "bounce_from": _check_bounce_from, "authserv_id": _check_authserv_id,
+}
+
+
+def _check_field(key: str, value: Any, path: str, problems: list[Problem]) -> None:
+    check = _CHECKS.get(key)
+    if check is not None:
+        check(value, path, problems)
     else:
         _check(value, _FIELDS[key].type, path, problems)
 

@@ -1,0 +1,97 @@
+"""Allow and deny lists of senders: the organisation's (security officers and administrators) and each
+user's own personal lists (a personal user manages theirs; operators may manage anyone's)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from mailgate.api.errors import BadRequest, Invalid
+from mailgate.api.guard import endpoint, principal
+from mailgate.api.ports import Ports
+from mailgate.api.roles import ALL_ROLES, OPERATORS, READERS
+from mailgate.api.schemas import PersonalListsUpdate, SectionUpdate
+from mailgate.rules.sender_lists import PersonalLists, classify, personal_problems
+from mailgate.settings.service import Actor, SettingsRecord, replace_section
+from mailgate.settings.validation import as_document
+
+_ADDRESS = Annotated[str, Path(min_length=3, max_length=320, description="the recipient whose lists these are")]
+
+
+def _lists(record: SettingsRecord) -> dict[str, Any]:
+    return {"version": record.version, "settings": as_document(record.config)["lists"]}
+
+
+def lists_router(ports: Ports) -> Router:
+    router = Router()  # type: ignore[no-untyped-call]
+
+    @endpoint(router, "GET", "/lists", READERS, tags=["lists"])
+    def get_lists() -> dict[str, Any]:
+        """The organisation's allow and deny lists (addresses, masks, domains, IP networks) and their options."""
+        return _lists(ports.settings().current())
+
+    @endpoint(router, "PUT", "/lists", OPERATORS, tags=["lists"])
+    def put_lists(update: SectionUpdate) -> dict[str, Any]:
+        """Replace the organisation's lists (conditional on `version`; 422 names each bad entry by position)."""
+        who = principal(router)
+        record = ports.settings().change(update.version, lambda c: replace_section(c, "lists", update.settings),
+                                         Actor(who.who, who.subject, "PUT /lists"))
+        return _lists(record)
+
+    def personal_store() -> Any:
+        store = ports.personal_lists()
+        if store is None:
+            raise BadRequest("personal lists need the settings table, which this deployment does not have")
+        return store
+
+    def save(address: str, update: PersonalListsUpdate, operation: str) -> dict[str, Any]:
+        lists = PersonalLists(allow=tuple(e.strip() for e in update.allow), deny=tuple(e.strip() for e in update.deny))
+        problems = [{"path": f"body.{where}" if where else "body", "message": message}
+                    for where, message in personal_problems(lists)]
+        if problems:
+            raise Invalid(problems, "personal lists")
+        who = principal(router)
+        record = personal_store().save(address, lists, update.version, who.who, who.subject, operation)
+        return dict(record.to_dict())
+
+    def own_address() -> str:
+        who = principal(router)
+        if not who.addresses:
+            raise BadRequest("your token carries no e-mail address, so you have no personal lists")
+        return who.addresses[0]
+
+    @endpoint(router, "GET", "/lists/personal", ALL_ROLES, tags=["lists"])
+    def get_own_lists() -> dict[str, Any]:
+        """Your own allow and deny lists (matched against the envelope sender of mail to you; an allow entry
+        skips only Anti-Spam, a deny entry makes the mail Blacklisted)."""
+        return dict(personal_store().get(own_address()).to_dict())
+
+    @endpoint(router, "PUT", "/lists/personal", ALL_ROLES, tags=["lists"])
+    def put_own_lists(update: PersonalListsUpdate) -> dict[str, Any]:
+        """Replace your own lists: addresses, masks and domains, at most 500 entries (conditional on `version`)."""
+        return save(own_address(), update, "PUT /lists/personal")
+
+    @endpoint(router, "GET", "/lists/personal/<address>", READERS, tags=["lists"])
+    def get_users_lists(address: _ADDRESS) -> dict[str, Any]:
+        """One user's personal lists."""
+        return dict(personal_store().get(_address(address)).to_dict())
+
+    @endpoint(router, "PUT", "/lists/personal/<address>", OPERATORS, tags=["lists"])
+    def put_users_lists(address: _ADDRESS, update: PersonalListsUpdate) -> dict[str, Any]:
+        """Replace one user's personal lists (conditional on `version`)."""
+        return save(_address(address), update, "PUT /lists/personal/{address}")
+
+    return router
+
+
+def _address(text: str) -> str:
+    try:
+        kind, value = classify(text, networks=False)
+    except ValueError as exc:
+        raise BadRequest(str(exc), field="address") from exc
+    if kind != "address":
+        raise BadRequest(f"{text!r} is not an e-mail address", field="address")
+    return value
+
