@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +19,7 @@ from mailgate.settings.service import SettingsService
 if TYPE_CHECKING:
     from mailgate.aws.mail_store import S3MailStore
     from mailgate.aws.personal_lists import DynamoPersonalLists
+    from mailgate.config import GatewayConfig
     from mailgate.directory.service import DirectoryAdmin, SyncTrigger
     from mailgate.scanners.antispam.feedback import FeedbackService
 
@@ -89,6 +91,13 @@ def personal_lists() -> DynamoPersonalLists | None:
     return DynamoPersonalLists(table) if table else None
 
 
+def dry_run_scanners(config: GatewayConfig) -> Sequence[Any]:
+    """The scanners for uploaded dry runs, with the organisation's learned anti-spam model."""
+    from mailgate.rules.dry_run import dry_run_scanners as build  # noqa: PLC0415
+
+    return build(config, runtime.antispam_model())
+
+
 def stored_report(message_id: str) -> ScanReport | None:
     """The ScanReport the scan function stored for the message, if it still exists."""
     from mailgate.aws.mail_store import MailStoreError  # noqa: PLC0415
@@ -104,7 +113,8 @@ def stored_report(message_id: str) -> ScanReport | None:
 
 app = create_app(Ports(events=events, backup=backup_index, settings=settings_service, config=runtime.config,
                        directory=directory_admin, antispam=feedback_service, mail=mail_store,
-                       status=runtime.status_board, report=stored_report, personal_lists=personal_lists))
+                       status=runtime.status_board, report=stored_report, personal_lists=personal_lists,
+                       dry_run_scanners=dry_run_scanners))
 
 
 @logger.inject_lambda_context

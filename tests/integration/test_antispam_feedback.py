@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from mailgate.api.roles import Role
-from mailgate.api.routes_antispam import MAX_UPLOAD_BYTES
+from mailgate.api.upload import MAX_UPLOAD_BYTES
 from mailgate.aws import dynamo
 from mailgate.aws.antispam_store import POINTER_PARTITION
 from mailgate.local.gateway import SETTINGS_TABLE

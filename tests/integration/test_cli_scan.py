@@ -118,3 +118,30 @@ def test_explain_prints_every_scanner_finding_and_each_recipients_path(tmp_path)
 
     missing = run_mailgate("explain", str(tmp_path / "absent.eml"))
     assert missing.returncode == 1 and "absent.eml" in missing.stderr
+
+
+def test_explain_with_a_proposed_rule_table_is_a_dry_run_and_refuses_an_invalid_one(tmp_path):
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "a@sender.test", "finance@example.test", "tools"
+    msg.set_content("the tool you asked for\n")
+    msg.add_attachment(b"MZ\x90\x00" + bytes(200), maintype="application", subtype="octet-stream",
+                       filename="setup.exe")
+    (tmp_path / "tools.eml").write_bytes(msg.as_bytes())
+    proposed = {"rules": [{"name": "Finance", "mode": "reject", "recipients": {"addresses": ["finance@example.test"]}},
+                          {"name": "Default"}]}
+    (tmp_path / "rules.json").write_text(json.dumps({"version": 3, "settings": proposed}))
+    result = run_mailgate("explain", "--no-network", "--rules", str(tmp_path / "rules.json"),
+                          str(tmp_path / "tools.eml"))
+    assert result.returncode == 0, result.stderr
+    assert "proposed rule table" in result.stdout
+    assert "recipient finance@example.test matched rule 'Finance'" in result.stdout
+    assert "=> reject: rule 'Finance' rejects this mail without scanning" in result.stdout
+
+    proposed["rules"].insert(0, {"name": "Broken", "senders": {"networks": ["10.0.0.0/33"]}})
+    (tmp_path / "bad.json").write_text(json.dumps(proposed))
+    refused = run_mailgate("explain", "--no-network", "--rules", str(tmp_path / "bad.json"),
+                           str(tmp_path / "tools.eml"))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "$.rules.rules[0].senders.networks" in refused.stderr and "10.0.0.0/33" in refused.stderr

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import signal
@@ -12,7 +11,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import msgspec
 
@@ -20,6 +19,9 @@ from mailgate.config import AntivirusSettings, DnsSettings, GatewayConfig, load_
 from mailgate.report import ScanReport
 from mailgate.rules.current import decide
 from mailgate.rules.decision import STRICTNESS, Decision
+
+if TYPE_CHECKING:
+    from mailgate.rules.matching import CompiledTable
 
 
 def iter_files(paths: Sequence[str]) -> Iterator[Path]:
@@ -60,26 +62,17 @@ def _scan_config(args: argparse.Namespace) -> GatewayConfig:
     return config
 
 
-def scan_file(path: Path, config: GatewayConfig, scanners: Sequence[Any],
-              recipients: Sequence[str] = ()) -> tuple[Any, ScanReport, list[tuple[str, Decision]]]:
+def scan_file(path: Path, config: GatewayConfig, scanners: Sequence[Any], recipients: Sequence[str] = (),
+              table: CompiledTable | None = None) -> tuple[Any, ScanReport, list[tuple[str, Decision]]]:
     """Parse, scan with the envelope inferred from the headers (or the recipients given), decide per
     recipient: (message, report, [(recipient, decision)])."""
-    from mailgate.message import parse_message  # noqa: PLC0415
-    from mailgate.scanners.authentication.received import infer_envelope_from_headers  # noqa: PLC0415
-    from mailgate.scanners.base import ScanContext  # noqa: PLC0415
-    from mailgate.scanning import scan_message  # noqa: PLC0415
+    from mailgate.rules.dry_run import scan_raw  # noqa: PLC0415
 
-    raw = path.read_bytes()
-    message = parse_message(raw)
-    if not message.headers:
-        raise ValueError("not an RFC 5322 message: no header fields found")
-    envelope = infer_envelope_from_headers(message)
-    if recipients:
-        envelope = dataclasses.replace(envelope, recipients=tuple(recipients))
-    context = ScanContext(envelope, config.authserv_id, tuple(config.domains))
-    report = scan_message(raw, envelope, scanners, context, message.message_id or path.name,
-                          {"file": str(path)}, message)
-    decisions = [(r, decide(report, r, config)) for r in envelope.recipients] or [("", decide(report, "", config))]
+    message, report = scan_raw(path.read_bytes(), config, scanners, recipients, origin={"file": str(path)},
+                               fallback_id=path.name)
+    envelope_recipients = report.envelope.get("recipients") or ()
+    decisions = [(r, decide(report, r, config, table=table)) for r in envelope_recipients] \
+        or [("", decide(report, "", config, table=table))]
     return message, report, decisions
 
 
@@ -142,10 +135,11 @@ def command_scan(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO
     return 1 if failures else 0
 
 
-def explanation(path: Path, config: GatewayConfig, scanners: Sequence[Any], recipients: Sequence[str] = ()) -> str:
+def explanation(path: Path, config: GatewayConfig, scanners: Sequence[Any], recipients: Sequence[str] = (),
+                table: CompiledTable | None = None) -> str:
     """The whole decision path in plain words: what each scanner found and why, then per recipient
-    the rule, each module's request and the final action."""
-    message, report, decided = scan_file(path, config, scanners, recipients)
+    the rule, each module's request and the final action (`table`: a proposed rule table instead)."""
+    message, report, decided = scan_file(path, config, scanners, recipients, table)
     sender = report.envelope.get("mail_from") or "<>"
     lines = [f"{path}", f"  Message-ID {message.message_id or '(none)'}, subject {message.subject!r}, "
              f"from {sender}, client {report.envelope.get('client_ip') or 'unknown'}", "  verdicts:"]
@@ -169,15 +163,42 @@ def command_explain(args: argparse.Namespace, out: TextIO = sys.stdout, err: Tex
     from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
 
     config = _scan_config(args)
+    table = None
+    if args.rules:
+        table = _proposed_table(args.rules, config, err)
+        if table is None:
+            return 2
+        out.write(f"decided by the proposed rule table in {args.rules} (a dry run: nothing is sent or stored)\n")
     scanners = build_scanners(config)
     status = 0
     for path in iter_files(args.paths):
         try:
-            out.write(explanation(path, config, scanners, args.recipient or ()))
+            out.write(explanation(path, config, scanners, args.recipient or (), table))
         except (OSError, ValueError) as exc:
             err.write(f"{path}: {exc}\n")
             status = 1
     return status
+
+
+def _proposed_table(path: str, config: GatewayConfig, err: TextIO) -> CompiledTable | None:
+    """The rule table in a JSON file (as GET /settings/rules shows it, or its `settings`), validated as the
+    API validates it; None after writing every problem."""
+    from mailgate.rules.dry_run import compiled_rules, with_proposed_rules  # noqa: PLC0415
+    from mailgate.settings.errors import SettingsInvalid  # noqa: PLC0415
+
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        err.write(f"mailgate explain: --rules {path}: {exc}\n")
+        return None
+    if isinstance(document, dict) and "settings" in document and "rules" not in document:
+        document = document["settings"]
+    try:
+        return compiled_rules(with_proposed_rules(config, document))
+    except SettingsInvalid as exc:
+        err.write(f"mailgate explain: the rule table in {path} is invalid:\n")
+        err.write("".join(f"  {p['path']}: {p['message']}\n" for p in exc.problems))
+        return None
 
 
 def command_serve(args: argparse.Namespace) -> int:
@@ -211,6 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("paths", nargs="+", metavar="FILE")
     explain.add_argument("--recipient", action="append", metavar="ADDRESS",
                          help="decide for this envelope recipient (repeatable; default: To/Cc)")
+    explain.add_argument("--rules", metavar="TABLE.json",
+                         help="decide with this proposed rule table instead of the configured one (a dry run)")
     for parser_ in (scan, explain):
         parser_.add_argument("--no-network", action="store_true", help="every DNS lookup is neutral")
         parser_.add_argument("--dns", metavar="HOST:PORT", help="the DNS server to ask")

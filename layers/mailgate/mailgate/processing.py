@@ -25,6 +25,7 @@ from mailgate.events.log import EventLog
 from mailgate.report import ScanReport
 from mailgate.rules.current import PersonalLookup, decide, needs_directory
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT, Decision
+from mailgate.rules.matching import CompiledTable
 
 
 class ExecuteOnce(Protocol):
@@ -56,12 +57,12 @@ class _Group:
 
 
 def group_recipients(report: ScanReport, config: GatewayConfig, recipients: Sequence[str] | None = None,
-                     directory: DirectoryIndex | None = None,
-                     personal_lists: PersonalLookup | None = None) -> list[_Group]:
+                     directory: DirectoryIndex | None = None, personal_lists: PersonalLookup | None = None,
+                     table: CompiledTable | None = None) -> list[_Group]:
     """Recipients share a copy when their decision and their destination are the same."""
     groups: dict[tuple[Any, ...], _Group] = {}
     for rcpt in recipients if recipients is not None else report.envelope.get("recipients", ()):
-        decision = decide(report, rcpt, config, directory, personal_lists)
+        decision = decide(report, rcpt, config, directory, personal_lists, table)
         route = config.route_for(rcpt)
         key = (decision.signature(), route.key() if route else None)
         if key in groups:

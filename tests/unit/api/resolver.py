@@ -17,6 +17,7 @@ from mailgate.aws.settings_table import DynamoSettingsStore
 from mailgate.config import GatewayConfig
 from mailgate.local.api_server import api_gateway_event
 from mailgate.local.functions import LocalLambdaContext
+from mailgate.rules.dry_run import dry_run_scanners
 from mailgate.settings.service import SettingsService
 
 
@@ -27,7 +28,8 @@ def local_app(config: GatewayConfig | None = None) -> APIGatewayRestResolver:
     fixed = config or GatewayConfig(authserv_id="mx.example.org")
     return create_app(Ports(events=lambda: DynamoEventLog("events"), backup=lambda: DynamoBackupIndex("backup"),
                             settings=lambda: SettingsService(DynamoSettingsStore("settings"), lambda: fixed),
-                            config=lambda: fixed, personal_lists=lambda: DynamoPersonalLists("settings")))
+                            config=lambda: fixed, personal_lists=lambda: DynamoPersonalLists("settings"),
+                            dry_run_scanners=dry_run_scanners))
 
 
 def call(app: APIGatewayRestResolver, method: str, path: str, groups: str | None = None,

@@ -22,6 +22,7 @@ from mailgate.api.roles import ALL_ROLES
 from mailgate.api.routes_antispam import antispam_router
 from mailgate.api.routes_backup import backup_router
 from mailgate.api.routes_directory import directory_router
+from mailgate.api.routes_dry_run import dry_run_router
 from mailgate.api.routes_events import events_router
 from mailgate.api.routes_explain import explain_router
 from mailgate.api.routes_lists import lists_router
@@ -146,6 +147,7 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
                 "roles": sorted(who.roles)}
 
     for router in (events_router(ports), backup_router(ports), settings_router(ports), directory_router(ports),
-                   antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports)):
+                   antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
+                   dry_run_router(ports)):
         app.include_router(router)
     return app

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from mailgate.backup.model import BackupIndex
 from mailgate.config import GatewayConfig
@@ -22,6 +22,8 @@ if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, 
 
 class PersonalListStore(Protocol):
     def get(self, address: str) -> PersonalListRecord: ...
+
+    def lists(self, address: str) -> PersonalLists | None: ...
 
     def save(self, address: str, lists: PersonalLists, expected_version: int, actor: str, subject: str,
              operation: str) -> PersonalListRecord: ...
@@ -45,3 +47,4 @@ class Ports:
     status: Callable[[], StatusBoard | None] = lambda: None  # what the functions report (signature age)
     report: Callable[[str], ScanReport | None] = lambda message_id: None  # a message's stored scan report
     personal_lists: Callable[[], PersonalListStore | None] = lambda: None  # users' own allow/deny lists
+    dry_run_scanners: Callable[[GatewayConfig], Sequence[Any]] = lambda config: ()  # scanners for uploads

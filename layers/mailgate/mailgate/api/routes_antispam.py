@@ -7,8 +7,6 @@ and changes nothing; marked with the other label, it moves. Every mark is record
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import TYPE_CHECKING, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -18,23 +16,14 @@ from mailgate.api.errors import ApiError, Conflict, Invalid, NotFound
 from mailgate.api.guard import endpoint, principal
 from mailgate.api.ports import MailReader, Ports
 from mailgate.api.roles import OPERATORS, READERS
+from mailgate.api.upload import MAX_UPLOAD_BYTES, decode_upload
 
 if TYPE_CHECKING:
     from mailgate.scanners.antispam.feedback import FeedbackService
 
-# API Gateway and Lambda carry at most 6 MB per request: 3 MiB of message is 4 MiB in base64.
-MAX_UPLOAD_BYTES = 3 * 2**20
-MAX_UPLOAD_CHARS = 4 * MAX_UPLOAD_BYTES // 3 + 4
-
-
 class Unavailable(ApiError):
     status = 503
     code = "antispam_unavailable"
-
-
-class MessageTooLarge(ApiError):
-    status = 413
-    code = "message_too_large"
 
 
 class FeedbackRequest(BaseModel):
@@ -53,20 +42,6 @@ class FeedbackRequest(BaseModel):
         if (self.backup_id is None) == (self.message is None):
             raise ValueError("give exactly one of backup_id and message")
         return self
-
-
-def _decoded(message: str) -> bytes:
-    if len(message) > MAX_UPLOAD_CHARS:
-        raise MessageTooLarge(f"the uploaded message is larger than {MAX_UPLOAD_BYTES} bytes; "
-                              "mark it from Backup with backup_id instead")
-    try:
-        raw = base64.b64decode(message, validate=True)
-    except (binascii.Error, ValueError):
-        raise Invalid([{"path": "body.message", "message": "not valid base64"}]) from None
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise MessageTooLarge(f"the uploaded message is larger than {MAX_UPLOAD_BYTES} bytes; "
-                              "mark it from Backup with backup_id instead")
-    return raw
 
 
 def _backup_original(ports: Ports, backup_id: str) -> tuple[bytes, str]:
@@ -106,7 +81,7 @@ def antispam_router(ports: Ports) -> Router:
             raw, message_id = _backup_original(ports, request.backup_id)
             source = f"backup {request.backup_id}"
         else:
-            raw, source = _decoded(request.message or ""), "upload"
+            raw, source = decode_upload(request.message or "", "mark it from Backup with backup_id instead"), "upload"
         try:
             outcome = learner.mark(raw, request.label, principal(router).who, message_id, source)
         except NotAMessage as exc:

@@ -20,12 +20,18 @@ def explain_router(ports: Ports) -> Router:
     def explanation(message_id: str) -> dict[str, Any]:
         """The scanners' findings and, per group of recipients, the rule's decision path in plain words,
         decided again from the stored scan report with the current settings."""
-        from mailgate.processing import group_recipients  # noqa: PLC0415 - only this endpoint needs it
+        from mailgate.processing import group_recipients  # noqa: PLC0415 - only this endpoint needs them
+        from mailgate.rules.current import needs_directory  # noqa: PLC0415
+        from mailgate.rules.personal_source import PersonalListSource  # noqa: PLC0415
 
         report = ports.report(message_id)
         if report is None:
             raise NotFound(f"no scan report for message {message_id} (reports expire with their retention)")
-        groups = group_recipients(report, ports.config())
+        config = ports.config()
+        admin = ports.directory() if needs_directory(config.rules) else None
+        store = ports.personal_lists()
+        groups = group_recipients(report, config, None, admin.index() if admin else None,
+                                  PersonalListSource(store.lists) if store else None)
         return {
             "message_id": message_id,
             "envelope": report.envelope,

@@ -13,7 +13,6 @@ from mailgate.api.guard import endpoint, principal
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ALL_ROLES, OPERATORS, READERS
 from mailgate.api.schemas import PersonalListsUpdate, SectionUpdate
-from mailgate.rules.sender_lists import PersonalLists, classify, personal_problems
 from mailgate.settings.service import Actor, SettingsRecord, replace_section
 from mailgate.settings.validation import as_document
 
@@ -47,6 +46,8 @@ def lists_router(ports: Ports) -> Router:
         return store
 
     def save(address: str, update: PersonalListsUpdate, operation: str) -> dict[str, Any]:
+        from mailgate.rules.sender_lists import PersonalLists, personal_problems  # noqa: PLC0415 - cold start
+
         lists = PersonalLists(allow=tuple(e.strip() for e in update.allow), deny=tuple(e.strip() for e in update.deny))
         problems = [{"path": f"body.{where}" if where else "body", "message": message}
                     for where, message in personal_problems(lists)]
@@ -87,6 +88,8 @@ def lists_router(ports: Ports) -> Router:
 
 
 def _address(text: str) -> str:
+    from mailgate.rules.sender_lists import classify  # noqa: PLC0415 - the matchers load when first used
+
     try:
         kind, value = classify(text, networks=False)
     except ValueError as exc:

@@ -15,7 +15,7 @@ from mailgate.directory.cache import DirectoryCache
 from mailgate.directory.connection import SECRET_PREFIX, Connection, parse_connection
 from mailgate.directory.duplicates import Duplicate
 from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, UnknownConnection
-from mailgate.directory.index import Account, Resolution
+from mailgate.directory.index import Account, DirectoryIndex, Resolution
 from mailgate.directory.status import SyncRun, SyncStatus, new_sync_id
 from mailgate.directory.store import DirectoryStore
 
@@ -98,6 +98,9 @@ class DirectoryAdmin:
         return self.store.status(connection_id) or SyncStatus(connection_id=connection_id)
 
     # --- the cache ----------------------------------------------------------------------------
+
+    def index(self) -> DirectoryIndex:
+        return self.cache.index()
 
     def duplicates(self) -> list[Duplicate]:
         return self.cache.index().duplicates

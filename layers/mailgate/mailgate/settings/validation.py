@@ -23,7 +23,6 @@ from mailgate.config import (
 from mailgate.notify.macros import notification_problems
 from mailgate.notify.templates import NotificationSettings
 from mailgate.rules.dictionaries import dictionary_problems
-from mailgate.rules.sender_lists import entry_problems
 from mailgate.rules.table import validate_table
 from mailgate.scanners.content_filter.validation import content_filter_problems
 from mailgate.settings.errors import SettingsInvalid
@@ -131,6 +130,8 @@ def _disclaimer_problems(config: GatewayConfig, base: str) -> list[Problem]:
 
 
 def _check_lists(value: Any, path: str, problems: list[Problem]) -> None:
+    from mailgate.rules.sender_lists import entry_problems  # noqa: PLC0415 - the matchers load when lists are edited
+
     before = len(problems)
     _check(value, SenderLists, path, problems)
     if len(problems) == before:
