@@ -76,15 +76,19 @@ def test_plain_output_is_one_line_per_message(edge_corpus):
     assert all(" deliver " in line or ": deliver" in line for line in result.stdout.splitlines())
 
 
-def test_a_disguised_program_shows_the_matching_conditions_and_the_part_to_remove(tmp_path):
+def program_mail(to: str, subject: str, filename: str, subtype: str = "octet-stream") -> bytes:
+    """A message carrying a Windows program (MZ header) under the given name."""
     from email.message import EmailMessage
 
     msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "a@sender.test", "b@example.test", "invoice"
+    msg["From"], msg["To"], msg["Subject"] = "a@sender.test", to, subject
     msg.set_content("see attached\n")
-    msg.add_attachment(b"MZ\x90\x00" + bytes(200), maintype="application", subtype="pdf",
-                       filename="invoice.pdf.exe")
-    (tmp_path / "invoice.eml").write_bytes(msg.as_bytes())
+    msg.add_attachment(b"MZ\x90\x00" + bytes(200), maintype="application", subtype=subtype, filename=filename)
+    return msg.as_bytes()
+
+
+def test_a_disguised_program_shows_the_matching_conditions_and_the_part_to_remove(tmp_path):
+    (tmp_path / "invoice.eml").write_bytes(program_mail("b@example.test", "invoice", "invoice.pdf.exe", "pdf"))
     result = run_mailgate("scan", "--json", "--no-network", str(tmp_path / "invoice.eml"))
     line = json.loads(result.stdout)
     assert (line["action"], line["backup"]) == ("delete_attachment", True)
@@ -98,14 +102,7 @@ def test_a_disguised_program_shows_the_matching_conditions_and_the_part_to_remov
 
 
 def test_explain_prints_every_scanner_finding_and_each_recipients_path(tmp_path):
-    from email.message import EmailMessage
-
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "a@sender.test", "b@example.test", "tools"
-    msg.set_content("the tool you asked for\n")
-    msg.add_attachment(b"MZ\x90\x00" + bytes(200), maintype="application", subtype="octet-stream",
-                       filename="setup.exe")
-    (tmp_path / "tools.eml").write_bytes(msg.as_bytes())
+    (tmp_path / "tools.eml").write_bytes(program_mail("b@example.test", "tools", "setup.exe"))
     result = run_mailgate("explain", "--no-network", "--recipient", "b@example.test", "--recipient",
                           "c@example.test", str(tmp_path / "tools.eml"))
     assert result.returncode == 0, result.stderr
@@ -121,14 +118,7 @@ def test_explain_prints_every_scanner_finding_and_each_recipients_path(tmp_path)
 
 
 def test_explain_with_a_proposed_rule_table_is_a_dry_run_and_refuses_an_invalid_one(tmp_path):
-    from email.message import EmailMessage
-
-    msg = EmailMessage()
-    msg["From"], msg["To"], msg["Subject"] = "a@sender.test", "finance@example.test", "tools"
-    msg.set_content("the tool you asked for\n")
-    msg.add_attachment(b"MZ\x90\x00" + bytes(200), maintype="application", subtype="octet-stream",
-                       filename="setup.exe")
-    (tmp_path / "tools.eml").write_bytes(msg.as_bytes())
+    (tmp_path / "tools.eml").write_bytes(program_mail("finance@example.test", "tools", "setup.exe"))
     proposed = {"rules": [{"name": "Finance", "mode": "reject", "recipients": {"addresses": ["finance@example.test"]}},
                           {"name": "Default"}]}
     (tmp_path / "rules.json").write_text(json.dumps({"version": 3, "settings": proposed}))
