@@ -6,6 +6,7 @@ from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
 from mailgate_infra import nag, names
@@ -33,7 +34,10 @@ class Processing(Construct):
         super().__init__(scope, id)
         self.rules_queue, self.rules_dlq = queue_with_dlq(
             self, "RulesQueue", storage.key, Duration.seconds(RULES_TIMEOUT.to_seconds() * 6), max_receive_count)
-        env = {**settings.environment, "RULES_QUEUE_URL": self.rules_queue.queue_url}
+        self._rescans(ingress)
+        env = {**settings.environment, "RULES_QUEUE_URL": self.rules_queue.queue_url,
+               "RESCAN_SCHEDULE_GROUP": self.rescan_group.ref, "RESCAN_TARGET_ARN": ingress.scan_queue.queue_arn,
+               "RESCAN_ROLE_ARN": self.rescan_role.role_arn}
         settings = FunctionSettings(settings.memory_mb, settings.log_retention_days, env, settings.vpc)
         self.scan = python_function(self, "Scan", code_dir="scan", settings=settings, layer=layer,
                                     timeout=CLAMAV_SCAN_TIMEOUT if scan_image else SCAN_TIMEOUT, service="scan",
@@ -45,7 +49,28 @@ class Processing(Construct):
             fn.add_event_source(sources.SqsEventSource(queue, batch_size=5, report_batch_item_failures=True))
         self._grant_scan(storage)
         self._grant_rules(storage)
+        self._grant_rescans()
         self._acknowledge(storage)
+
+    def _rescans(self, ingress: Ingress) -> None:
+        """The Anti-Spam Quarantine's re-scans: one-time EventBridge schedules in their own group, which put
+        the request on the scan queue with a role that may do nothing else."""
+        self.rescan_group = scheduler.CfnScheduleGroup(self, "RescanGroup")
+        self.rescan_role = iam.Role(self, "RescanSchedulerRole",
+                                    assumed_by=iam.ServicePrincipal("scheduler.amazonaws.com"),
+                                    description="EventBridge Scheduler: hands held messages back to the scan queue")
+        ingress.scan_queue.grant_send_messages(self.rescan_role)
+        nag.acknowledge(self.rescan_role, nag.common(tracing=False))
+
+    def _grant_rescans(self) -> None:
+        """rules: creates one-time schedules in the re-scan group and passes them the scheduler's role."""
+        schedules = Stack.of(self).format_arn(service="scheduler", resource="schedule",
+                                              resource_name=f"{self.rescan_group.ref}/*")
+        self.rules.add_to_role_policy(iam.PolicyStatement(
+            sid="ScheduleRescans", actions=["scheduler:CreateSchedule"], resources=[schedules]))
+        self.rules.add_to_role_policy(iam.PolicyStatement(
+            sid="PassRescanRole", actions=["iam:PassRole"], resources=[self.rescan_role.role_arn],
+            conditions={"StringEquals": {"iam:PassedToService": "scheduler.amazonaws.com"}}))
 
     def _grant_scan(self, storage: Storage) -> None:
         """scan: reads incoming/ and lists/, writes reports/ and backup/, event and Backup records, hands to rules."""
@@ -92,7 +117,9 @@ class Processing(Construct):
             for p in (names.INCOMING_PREFIX, names.REPORTS_PREFIX, names.BACKUP_PREFIX)},
             f"Resource::{_ses_identities()}": "ses:SendRawEmail: the sending identity is chosen at run time "
                                               "(the recipient domain's route), so any identity of this account.",
-            f"Resource::{_secrets()}": "secretsmanager:GetSecretValue only under the mailgate/ name prefix."})
+            f"Resource::{_secrets()}": "secretsmanager:GetSecretValue only under the mailgate/ name prefix.",
+            f"Resource::{_rescan_schedules(self)}": "scheduler:CreateSchedule only in the re-scan group: one "
+                                                    "schedule per held message, named at run time."})
 
 
 def _ses_identities() -> str:
@@ -101,3 +128,8 @@ def _ses_identities() -> str:
 
 def _secrets() -> str:
     return f"arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{names.SECRETS_PREFIX}*"
+
+
+def _rescan_schedules(processing: Processing) -> str:
+    group = Stack.of(processing).resolve(processing.rescan_group.ref)
+    return f"arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/<{group['Ref']}>/*"

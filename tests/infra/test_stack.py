@@ -272,3 +272,24 @@ def test_scan_may_write_only_its_status_items_to_the_settings_table(resources: R
     [statement] = settings_writes
     assert actions(statement) == ["dynamodb:PutItem"]
     assert statement["Condition"] == {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["status"]}}
+
+
+def test_rules_schedules_rescans_in_their_group_with_a_role_that_only_feeds_the_scan_queue(
+        resources: Resources) -> None:
+    granted = _granted(resources, "ProcessingRulesRole")
+    schedules = [r for a, r in granted if a == "scheduler:CreateSchedule"]
+    assert schedules and all("schedule/" in r and "RescanGroup" in r for r in schedules)
+    passed = [r for a, r in granted if a == "iam:PassRole"]
+    assert passed and all("RescanSchedulerRole" in r for r in passed)
+    scheduler_role = role_id(resources, "RescanSchedulerRole")
+    assert resources[scheduler_role]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"] == {
+        "Service": "scheduler.amazonaws.com"}
+    rescan_actions = {a for s in statements(resources, scheduler_role) for a in actions(s)}
+    assert "sqs:SendMessage" in rescan_actions
+    assert rescan_actions <= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl", "kms:Decrypt",
+                              "kms:Encrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*"}
+    [group] = of_type(resources, "AWS::Scheduler::ScheduleGroup")
+    rules_fn = next(r for k, r in of_type(resources, "AWS::Lambda::Function").items() if "ProcessingRules" in k)
+    env = rules_fn["Properties"]["Environment"]["Variables"]
+    assert env["RESCAN_SCHEDULE_GROUP"] == {"Ref": group}
+    assert "RESCAN_TARGET_ARN" in env and "RESCAN_ROLE_ARN" in env

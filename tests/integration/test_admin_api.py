@@ -33,6 +33,7 @@ BODIES = {
     ("PUT", "/settings/signing"): {"version": 0, "settings": {}},
     ("PUT", "/settings/modifications"): {"version": 0, "settings": {}},
     ("PUT", "/lists"): {"version": 0, "settings": {}},
+    ("PUT", "/settings/spam-quarantine"): {"version": 0, "settings": {}},
     ("POST", "/rules/dry-run"): {"message_id": "no-such-message"},
     ("PUT", "/lists/personal"): {"version": 0},
     ("PUT", "/lists/personal/<address>"): {"version": 0},

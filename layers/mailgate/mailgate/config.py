@@ -300,6 +300,13 @@ class ModificationSettings(_Model, frozen=True):
         return next((d for d in self.disclaimers if d.name == name), None)
 
 
+class QuarantineLimits(_Model, frozen=True):
+    """How much the Anti-Spam Quarantine may hold at once; beyond either limit mail is decided at once."""
+
+    max_messages: Annotated[int, Meta(ge=0, le=1_000_000)] = 10_000
+    max_megabytes: Annotated[int, Meta(ge=0, le=100_000)] = 2_048
+
+
 class GatewayConfig(_Model, frozen=True):
     authserv_id: str = "mailgate.invalid"  # our name in Authentication-Results headers
     domains: dict[str, Route] = msgspec.field(default_factory=dict)  # accepted domain → route
@@ -318,6 +325,7 @@ class GatewayConfig(_Model, frozen=True):
     notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
     modifications: ModificationSettings = msgspec.field(default_factory=ModificationSettings)
     lists: SenderLists = msgspec.field(default_factory=SenderLists)
+    spam_quarantine: QuarantineLimits = msgspec.field(default_factory=QuarantineLimits)
     rules: RuleTable = msgspec.field(default_factory=RuleTable)  # first match wins; Default last
 
     def __post_init__(self) -> None:

@@ -18,6 +18,7 @@ from urllib.parse import unquote_plus
 from mailgate.envelope import Envelope
 
 VERDICTS = ("spf", "dkim", "dmarc", "spam", "virus")
+RESCAN_KEY = "mailgate_rescan"  # mailgate.quarantine.rescan.BODY_KEY
 
 
 class IngressError(ValueError):
@@ -30,6 +31,7 @@ class InboundMail:
     bucket: str
     key: str
     envelope: Envelope | None  # None when the event carried no envelope (S3 ObjectCreated)
+    rescan: dict[str, Any] | None = None  # a held message scanned again (mailgate.quarantine.rescan)
 
 
 def _envelope_from_ses(mail: dict[str, Any], receipt: dict[str, Any]) -> Envelope:
@@ -68,6 +70,21 @@ def _from_s3_record(record: dict[str, Any]) -> InboundMail:
     return InboundMail(key.rsplit("/", 1)[-1], str(s3["bucket"]["name"]), key, None)
 
 
+def _from_rescan(payload: dict[str, Any]) -> InboundMail:
+    """A held message handed back by the scheduler: the stored original, its first envelope, the held recipients."""
+    from mailgate.quarantine.rescan import RescanRequest  # noqa: PLC0415 - only re-scans need it
+
+    try:
+        request = RescanRequest.from_body(payload)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise IngressError(f"malformed re-scan request: {exc}") from exc
+    first = request.envelope
+    envelope = Envelope(mail_from=str(first.get("mail_from") or ""), recipients=request.recipients,
+                        client_ip=first.get("client_ip"), helo=first.get("helo"),
+                        received_at=first.get("received_at"))
+    return InboundMail(request.message_id, request.bucket, request.key, envelope, request.facts())
+
+
 def _from_payload(payload: dict[str, Any], bucket: str, prefix: str) -> Iterator[InboundMail]:
     if payload.get("Type") == "Notification" and "Message" in payload:  # SNS envelope inside SQS
         yield from _from_payload(json.loads(payload["Message"]), bucket, prefix)
@@ -75,6 +92,8 @@ def _from_payload(payload: dict[str, Any], bucket: str, prefix: str) -> Iterator
         return
     elif "Records" in payload:
         yield from parse_inbound_event(payload, bucket, prefix)
+    elif RESCAN_KEY in payload:
+        yield _from_rescan(payload)
     elif "mail" in payload and "receipt" in payload:
         yield _from_ses_notification(payload, bucket, prefix)
     else:

@@ -22,9 +22,10 @@ from mailgate.delivery.part_removal import CannotRemoveParts, removal_notice, re
 from mailgate.directory.index import DirectoryIndex
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
+from mailgate.quarantine.rescan import QuarantineLedger, RescanRequest, RescanScheduler
 from mailgate.report import ScanReport
 from mailgate.rules.current import PersonalLookup, decide, needs_directory
-from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT, Decision
+from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, HOLD, REJECT, Decision
 from mailgate.rules.matching import CompiledTable
 
 
@@ -43,6 +44,8 @@ class RulesPorts:
     seal: Callable[[bytes], bytes] | None = None  # ARC-seals every delivered message (after DKIM)
     directory: Callable[[], DirectoryIndex | None] = lambda: None  # users and groups in rule conditions
     personal_lists: PersonalLookup | None = None  # each recipient's own allow/deny lists
+    quarantine: QuarantineLedger | None = None  # the Anti-Spam Quarantine's count of held mail
+    schedule_rescan: RescanScheduler | None = None  # hands a held message back to scan when its hold ends
 
 
 def _run_directly(key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
@@ -58,11 +61,11 @@ class _Group:
 
 def group_recipients(report: ScanReport, config: GatewayConfig, recipients: Sequence[str] | None = None,
                      directory: DirectoryIndex | None = None, personal_lists: PersonalLookup | None = None,
-                     table: CompiledTable | None = None) -> list[_Group]:
+                     table: CompiledTable | None = None, hold_refused: str | None = None) -> list[_Group]:
     """Recipients share a copy when their decision and their destination are the same."""
     groups: dict[tuple[Any, ...], _Group] = {}
     for rcpt in recipients if recipients is not None else report.envelope.get("recipients", ()):
-        decision = decide(report, rcpt, config, directory, personal_lists, table)
+        decision = decide(report, rcpt, config, directory, personal_lists, table, hold_refused)
         route = config.route_for(rcpt)
         key = (decision.signature(), route.key() if route else None)
         if key in groups:
@@ -86,6 +89,7 @@ class MessageProcessor:
         self.final_attempt = final_attempt
         self.mail_from = str(report.envelope.get("mail_from") or "")
         self._action: str | None = None  # the action of the decision being carried out, for its events
+        self._lookups: tuple[DirectoryIndex | None, PersonalLookup | None] = (None, None)
 
     @property
     def message_id(self) -> str:
@@ -113,8 +117,11 @@ class MessageProcessor:
         retry: list[str] = []
         personal = self.ports.personal_lists
         directory = self.ports.directory() if personal is not None or needs_directory(self.config.rules) else None
+        self._lookups = (directory, personal)
+        rescan = self.report.facts.get("rescan") or {}
         for group in group_recipients(self.report, self.config, recipients, directory, personal):
             key = f"{self.message_id}|{','.join(sorted(r.lower() for r in group.recipients))}"
+            key += "|rescan" if rescan else ""  # the decision after a hold is a new one, not the hold again
             outcome = self.ports.execute_once(key, lambda g=group: self._act(g))  # type: ignore[misc]
             outcomes.append(outcome)
             pending = tuple(outcome.get("retry_recipients") or ())
@@ -122,6 +129,8 @@ class MessageProcessor:
                 retry.extend(pending)
         if retry:  # strictly fewer recipients each time (an all-4xx group raises), so this ends
             outcomes.extend(self.run(retry))
+        if rescan and self.ports.quarantine is not None:
+            self.ports.quarantine.release(str(rescan.get("hold_key") or ""))
         return outcomes
 
     def _act(self, group: _Group) -> dict[str, Any]:
@@ -140,6 +149,8 @@ class MessageProcessor:
             outcome = {**base, **self._deliver_without_parts(group, backup_id)}
         elif decision.action == REJECT:
             outcome = {**base, **self._reject(group.recipients, decision.reason, "5.7.1")}
+        elif decision.action == HOLD:
+            return {**base, **self._hold(group)}  # copies and notifications come with the decision after it
         elif decision.action == DELETE:
             summary = ("not delivered: the original is held in Backup" if backup_id
                        else "message deleted, sender not notified")
@@ -150,6 +161,40 @@ class MessageProcessor:
         self._send_copies(group)
         self._notify(group, outcome)
         return outcome
+
+    def _hold(self, group: _Group) -> dict[str, Any]:
+        """The Anti-Spam Quarantine: count the message in, schedule its re-scan; when it is full or the
+        re-scan cannot be scheduled, decide these recipients at once as if there were no quarantine."""
+        decision, rcpts = group.decision, ", ".join(group.recipients)
+        request = RescanRequest.create(self.message_id, self.report.raw_location, self.report.envelope,
+                                       group.recipients, decision.hold_minutes, decision.rule)
+        refused = self._admit(request)
+        if refused is not None:
+            directory, personal = self._lookups
+            outcomes = [self._act(g) for g in group_recipients(self.report, self.config, group.recipients,
+                                                               directory, personal, hold_refused=refused)]
+            retry = [r for outcome in outcomes for r in outcome.get("retry_recipients") or ()]
+            return {"status": "decided", "not_held": refused, "outcomes": outcomes,
+                    **({"retry_recipients": retry} if retry else {})}
+        self.ports.events.append([self._event(ev.HELD, f"held by the Anti-Spam Quarantine for "
+                                              f"{decision.hold_minutes} minutes; re-scan due {request.due_at}",
+                                              rcpts, hold_key=request.hold_key, due_at=request.due_at)])
+        return {"status": "held", "due_at": request.due_at, "hold_key": request.hold_key}
+
+    def _admit(self, request: RescanRequest) -> str | None:
+        """None when the message is held and its re-scan scheduled; else why it cannot be held."""
+        ledger, schedule = self.ports.quarantine, self.ports.schedule_rescan
+        if ledger is None or schedule is None:
+            return "the quarantine is not available in this deployment"
+        limits = self.config.spam_quarantine
+        refused = ledger.admit(request.hold_key, len(self.raw), limits.max_messages, limits.max_megabytes * 2**20)
+        if refused is None:
+            try:
+                schedule(request)
+            except Exception as exc:  # a scheduler problem must not hold mail back for ever
+                ledger.release(request.hold_key)
+                refused = f"the re-scan could not be scheduled: {type(exc).__name__}: {exc}"[:300]
+        return refused
 
     def _send_copies(self, group: _Group) -> None:
         """The rule's BCC copies: the original with our headers, whatever the action."""

@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.delivery.base import Deliverer
     from mailgate.directory.cache import DirectoryCache
     from mailgate.directory.index import DirectoryIndex
+    from mailgate.quarantine.rescan import QuarantineLedger, RescanScheduler
     from mailgate.rules.current import PersonalLookup
     from mailgate.rules_service import RulesService
     from mailgate.scan_service import ScanService
@@ -49,6 +50,9 @@ class Settings:
     settings_table: str = ""  # when set, the GatewayConfig is read from this table (the admin API edits it)
     directory_table: str = ""  # the LDAP/AD directory cache; empty: no directory
     ldap_sync_function: str = ""  # invoked asynchronously for on-demand syncs
+    rescan_group: str = ""  # EventBridge Scheduler group of the Anti-Spam Quarantine's re-scans
+    rescan_target_arn: str = ""  # the scan queue, where a re-scan request goes when a hold ends
+    rescan_role_arn: str = ""  # the role EventBridge Scheduler sends with
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -65,6 +69,9 @@ class Settings:
             settings_table=e.get("SETTINGS_TABLE", ""),
             directory_table=e.get("DIRECTORY_TABLE", ""),
             ldap_sync_function=e.get("LDAP_SYNC_FUNCTION", ""),
+            rescan_group=e.get("RESCAN_SCHEDULE_GROUP", ""),
+            rescan_target_arn=e.get("RESCAN_TARGET_ARN", ""),
+            rescan_role_arn=e.get("RESCAN_ROLE_ARN", ""),
         )
 
 
@@ -276,8 +283,35 @@ def rules_service() -> RulesService:
         seal=arc_sealer(cfg),
         directory=directory_index,
         personal_lists=personal_lists(),
+        quarantine=quarantine_ledger(s),
+        schedule_rescan=rescan_scheduler(s),
     )
     return RulesService(cfg, store, ports)
+
+
+_local_rescans: RescanScheduler | None = None
+
+
+def use_local_rescans(scheduler: RescanScheduler | None) -> None:
+    """Local mode: its scheduler puts re-scan requests on the local scan queue when holds end."""
+    global _local_rescans  # noqa: PLW0603 - set once by the local gateway
+    _local_rescans = scheduler
+    _services.clear()
+
+
+def rescan_scheduler(s: Settings) -> RescanScheduler | None:
+    """EventBridge Scheduler in AWS, the local scheduler in local mode; None: the quarantine holds nothing."""
+    if s.rescan_group and s.rescan_target_arn and s.rescan_role_arn:
+        from mailgate.aws.rescan_scheduler import EventBridgeRescanScheduler  # noqa: PLC0415
+
+        return EventBridgeRescanScheduler(s.rescan_group, s.rescan_target_arn, s.rescan_role_arn)
+    return _local_rescans
+
+
+def quarantine_ledger(s: Settings) -> QuarantineLedger | None:
+    from mailgate.aws.quarantine_ledger import DynamoQuarantineLedger  # noqa: PLC0415
+
+    return DynamoQuarantineLedger(s.backup_table) if s.backup_table else None
 
 
 @cache

@@ -125,8 +125,10 @@ class ScanService:
         envelope = replace(envelope, recipients=accepted)
         mid = inbound.message_id
         facts: dict[str, Any] = {"sender": envelope.mail_from, "subject": message.subject}
-        log = [ev.Event(mid, ev.RECEIVED,
-                        f"received from {envelope.mail_from or '<>'} for {len(accepted)} recipient(s)",
+        summary = (f"re-scanned after a hold of {inbound.rescan.get('hold_minutes')} minutes (Anti-Spam "
+                   f"Quarantine) for {len(accepted)} recipient(s)" if inbound.rescan else
+                   f"received from {envelope.mail_from or '<>'} for {len(accepted)} recipient(s)")
+        log = [ev.Event(mid, ev.RECEIVED, summary,
                         detail={"envelope": envelope.to_dict(), "size": len(raw),
                                 "subject": message.subject, "notes": notes,
                                 "defects": list(message.defects[:20])}, **facts)]
@@ -135,6 +137,8 @@ class ScanService:
         context = ScanContext(envelope, self.config.authserv_id, tuple(self.config.domains))
         report = scan_message(raw, envelope, self.scanners, context, mid,
                               {"bucket": inbound.bucket, "key": inbound.key}, message)
+        if inbound.rescan:  # the rules step decides it now, and releases its place in the quarantine
+            report = replace(report, facts={**report.facts, "rescan": inbound.rescan})
         log += [ev.Event(mid, ev.SCANNED, f"{r.scanner}: {r.verdict} (score {r.score:g})",
                          detail={"result": r.to_dict()}, verdicts=(r.verdict,), **facts) for r in report.results]
         self.events.append(log)

@@ -44,6 +44,27 @@ def _general(record: SettingsRecord) -> dict[str, Any]:
     return {"version": record.version, **general_view(record.config)}
 
 
+# Sections replaced whole through GET/PUT /settings/<path>: (path, section, what GET shows, what PUT does).
+SECTIONS = (
+    ("/settings/content-filter", "content_filter",
+     "Content Filtering: expressions, their conditions and actions, and the dictionaries.",
+     "Replace the Content Filtering settings (conditional on `version`; 422 names the bad field)."),
+    ("/settings/rules", "rules",
+     "The rule table: ordered rules with their conditions, mode and actions per verdict; Default last.",
+     "Replace the rule table (conditional on `version`; 422 names each bad field)."),
+    ("/settings/antivirus", "antivirus",
+     "Anti-Virus: clamd address, timeouts, PUA and heuristics, the action on infected parts.",
+     "Replace the Anti-Virus settings (conditional on `version`)."),
+    ("/settings/modifications", "modifications",
+     "The warning about an insecure message (text and HTML) and the disclaimers rules may name.",
+     "Replace the warning and the disclaimers (conditional on `version`; a disclaimer a rule still names "
+     "cannot be removed: 422 names the rule)."),
+    ("/settings/spam-quarantine", "spam_quarantine",
+     "How much the Anti-Spam Quarantine may hold at once (messages, megabytes).",
+     "Replace the quarantine's limits (conditional on `version`); beyond them mail is decided at once."),
+)
+
+
 def settings_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
@@ -63,56 +84,24 @@ def settings_router(ports: Ports) -> Router:
                                          actor("PUT /settings/domains"))
         return _domains(record)
 
-    @endpoint(router, "GET", "/settings/content-filter", SETTINGS_READERS, tags=["settings"])
-    def get_content_filter() -> dict[str, Any]:
-        """Content Filtering: expressions, their conditions and actions, and the dictionaries."""
-        return _section(ports.settings().current(), "content_filter")
+    def section(path: str, name: str, shows: str, replaces: str) -> None:
+        """GET and PUT for one top-level settings section, replaced whole and versioned."""
 
-    @endpoint(router, "PUT", "/settings/content-filter", ADMINISTRATORS, tags=["settings"])
-    def put_content_filter(update: SectionUpdate) -> dict[str, Any]:
-        """Replace the Content Filtering settings (conditional on `version`; 422 names the bad field)."""
-        record = ports.settings().change(update.version,
-                                         lambda c: replace_section(c, "content_filter", update.settings),
-                                         actor("PUT /settings/content-filter"))
-        return _section(record, "content_filter")
+        def get_section() -> dict[str, Any]:
+            return _section(ports.settings().current(), name)
 
-    @endpoint(router, "GET", "/settings/rules", SETTINGS_READERS, tags=["settings"])
-    def get_rules() -> dict[str, Any]:
-        """The rule table: ordered rules with their conditions, mode and actions per verdict; Default last."""
-        return _section(ports.settings().current(), "rules")
+        def put_section(update: SectionUpdate) -> dict[str, Any]:
+            record = ports.settings().change(update.version, lambda c: replace_section(c, name, update.settings),
+                                             actor(f"PUT {path}"))
+            return _section(record, name)
 
-    @endpoint(router, "PUT", "/settings/rules", ADMINISTRATORS, tags=["settings"])
-    def put_rules(update: SectionUpdate) -> dict[str, Any]:
-        """Replace the rule table (conditional on `version`; 422 names each bad field)."""
-        record = ports.settings().change(update.version, lambda c: replace_section(c, "rules", update.settings),
-                                         actor("PUT /settings/rules"))
-        return _section(record, "rules")
+        get_section.__name__, get_section.__doc__ = f"get_{name}", shows
+        put_section.__name__, put_section.__doc__ = f"put_{name}", replaces
+        endpoint(router, "GET", path, SETTINGS_READERS, tags=["settings"])(get_section)
+        endpoint(router, "PUT", path, ADMINISTRATORS, tags=["settings"])(put_section)
 
-    @endpoint(router, "GET", "/settings/antivirus", SETTINGS_READERS, tags=["settings"])
-    def get_antivirus() -> dict[str, Any]:
-        """Anti-Virus: clamd address, timeouts, PUA and heuristics, the action on infected parts."""
-        return _section(ports.settings().current(), "antivirus")
-
-    @endpoint(router, "PUT", "/settings/antivirus", ADMINISTRATORS, tags=["settings"])
-    def put_antivirus(update: SectionUpdate) -> dict[str, Any]:
-        """Replace the Anti-Virus settings (conditional on `version`)."""
-        record = ports.settings().change(update.version, lambda c: replace_section(c, "antivirus", update.settings),
-                                         actor("PUT /settings/antivirus"))
-        return _section(record, "antivirus")
-
-    @endpoint(router, "GET", "/settings/modifications", SETTINGS_READERS, tags=["settings"])
-    def get_modifications() -> dict[str, Any]:
-        """The warning about an insecure message (text and HTML) and the disclaimers rules may name."""
-        return _section(ports.settings().current(), "modifications")
-
-    @endpoint(router, "PUT", "/settings/modifications", ADMINISTRATORS, tags=["settings"])
-    def put_modifications(update: SectionUpdate) -> dict[str, Any]:
-        """Replace the warning and the disclaimers (conditional on `version`; a disclaimer a rule still names
-        cannot be removed: 422 names the rule)."""
-        record = ports.settings().change(update.version,
-                                         lambda c: replace_section(c, "modifications", update.settings),
-                                         actor("PUT /settings/modifications"))
-        return _section(record, "modifications")
+    for path, name, shows, replaces in SECTIONS:
+        section(path, name, shows, replaces)
 
     @endpoint(router, "GET", "/settings/signing", SETTINGS_READERS, tags=["settings"])
     def get_signing() -> dict[str, Any]:

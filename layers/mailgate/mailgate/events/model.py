@@ -22,6 +22,7 @@ FEEDBACK = "feedback"  # an administrator marked a message spam or not spam
 PARTS_REMOVED = "parts_removed"  # Delete attachment: the named parts were cut out before delivery
 COPIED = "copied"  # a rule's BCC copy was sent
 NOTIFIED = "notified"  # a notification about the message was sent
+HELD = "held"  # the Anti-Spam Quarantine holds the message until its re-scan
 WARNING = "warning"  # about the gateway itself (stale ClamAV signatures), not about one message
 
 _sequence = itertools.count()

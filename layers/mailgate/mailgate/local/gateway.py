@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,7 @@ class LocalGateway:
         self.cognito: Any = None  # LocalCognito: the user pool the admin API's tokens come from
         self._admin_token: tuple[float, str] | None = None
         self.clamd: Any = None  # ClamdProcess when local mode started one
+        self.rescans: Any = None  # LocalRescanScheduler: the Anti-Spam Quarantine's re-scans
 
     @property
     def moto_url(self) -> str:
@@ -159,6 +161,7 @@ class LocalGateway:
             self._stoppers.append(poller.stop)
 
         s3, sqs = clients.client("s3"), clients.client("sqs")
+        self._start_rescans(lambda body: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(body)))
         ingress = Controller(
             IngressHandler(config,
                            store=lambda key, raw: s3.put_object(Bucket=BUCKET, Key=key, Body=raw),
@@ -174,6 +177,16 @@ class LocalGateway:
 
         self._stoppers.append(LocalSchedule().start().stop)  # ldap_sync every 30 minutes, as in the cloud
         return self
+
+    def _start_rescans(self, send: Callable[[dict[str, Any]], Any]) -> None:
+        """The Anti-Spam Quarantine's re-scans, as EventBridge Scheduler would send them, to the scan queue."""
+        from mailgate import runtime  # noqa: PLC0415
+        from mailgate.local.rescan_scheduler import LocalRescanScheduler  # noqa: PLC0415
+
+        self.rescans = LocalRescanScheduler(send).start()
+        runtime.use_local_rescans(self.rescans)
+        self._stoppers.append(self.rescans.stop)
+        self._stoppers.append(lambda: runtime.use_local_rescans(None))
 
     def _config_path(self, clamd: str | None) -> Path:
         """The given configuration file, or one generated from the options (and clamd's address)."""

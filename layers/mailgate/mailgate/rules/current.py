@@ -51,7 +51,7 @@ PersonalLookup = Callable[[str, DirectoryIndex | None], tuple[CompiledLists | No
 
 def decide(report: ScanReport, recipient: str, config: GatewayConfig,
            directory: DirectoryIndex | None = None, personal: PersonalLookup | None = None,
-           table: CompiledTable | None = None) -> Decision:
+           table: CompiledTable | None = None, hold_refused: str | None = None) -> Decision:
     """The decision of the configured rule table (or of `table`, a dry run's) for one recipient, with the
     allow/deny lists applied."""
     own, note = personal(recipient, directory) if personal is not None else (None, None)
@@ -62,7 +62,7 @@ def decide(report: ScanReport, recipient: str, config: GatewayConfig,
     if note:
         outcome = ListOutcome(outcome.blacklisted, outcome.skip_antispam, outcome.skip_antiphishing,
                               outcome.skip_authentication, (note, *outcome.notes))
-    return engine.decide(report, recipient, table or compiled(config), directory, outcome)
+    return engine.decide(report, recipient, table or compiled(config), directory, outcome, hold_refused)
 
 
 def needs_directory(table: RuleTable) -> bool:

@@ -9,9 +9,10 @@ DELIVER = "deliver"  # "Skip" in the rule table: deliver as is (with our headers
 REJECT = "reject"  # bounce to the sender with the reason
 DELETE = "delete"  # nothing delivered, no notice
 DELETE_ATTACHMENT = "delete_attachment"  # offending parts removed, the rest delivered
+HOLD = "hold"  # the Anti-Spam Quarantine: kept back, scanned again later, decided then
 
 # The strictest action wins when several modules decide (the rule table issue combines them).
-STRICTNESS = {DELIVER: 0, DELETE_ATTACHMENT: 1, REJECT: 2, DELETE: 3}
+STRICTNESS = {DELIVER: 0, HOLD: 0, DELETE_ATTACHMENT: 1, REJECT: 2, DELETE: 3}
 
 
 @dataclass(frozen=True)
@@ -43,12 +44,13 @@ class Decision:
     notifications: tuple[tuple[str, str], ...] = ()  # (who: a role or an address, verdict class)
     bcc: tuple[str, ...] = ()  # the rule's copies, sent whatever the action
     disclaimer: str = ""  # the name of the disclaimer added to the delivered copy
+    hold_minutes: int = 0  # with HOLD: how long until the re-scan
 
     def signature(self) -> tuple[Any, ...]:
         """Recipients whose decisions share this share one delivered copy."""
         return (self.action, self.backup, self.rule, self.reason, self.removals, self.remove_headers,
                 self.set_headers, self.subject_tags, self.insecure_warning, self.notifications, self.bcc,
-                self.disclaimer)
+                self.disclaimer, self.hold_minutes)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,4 +69,5 @@ class Decision:
             "notifications": [{"to": who, "verdict_class": verdict} for who, verdict in self.notifications],
             "bcc": list(self.bcc),
             "disclaimer": self.disclaimer or None,
+            **({"hold_minutes": self.hold_minutes} if self.action == HOLD else {}),
         }

@@ -14,7 +14,16 @@ from typing import Any
 
 from mailgate.directory.index import DirectoryIndex
 from mailgate.report import ScannerResult, ScanReport
-from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT, STRICTNESS, Decision, PartRemoval
+from mailgate.rules.decision import (
+    DELETE,
+    DELETE_ATTACHMENT,
+    DELIVER,
+    HOLD,
+    REJECT,
+    STRICTNESS,
+    Decision,
+    PartRemoval,
+)
 from mailgate.rules.matching import CompiledTable
 from mailgate.rules.sender_lists import NO_LISTS, ListOutcome
 from mailgate.rules.table import (
@@ -52,8 +61,10 @@ class _Request:
 
 
 def decide(report: ScanReport, recipient: str, table: CompiledTable,
-           directory: DirectoryIndex | None = None, lists: ListOutcome = NO_LISTS) -> Decision:
-    """`lists`: what the allow/deny lists say for this sender and recipient (mailgate.rules.sender_lists)."""
+           directory: DirectoryIndex | None = None, lists: ListOutcome = NO_LISTS,
+           hold_refused: str | None = None) -> Decision:
+    """`lists`: what the allow/deny lists say for this sender and recipient (mailgate.rules.sender_lists).
+    `hold_refused`: why the Anti-Spam Quarantine cannot hold this message (its limits), if it cannot."""
     sender = str(report.envelope.get("mail_from") or "")
     client_ip = report.envelope.get("client_ip")
     rule, why, position = table.first_match(sender, recipient, str(client_ip) if client_ip else None, directory)
@@ -72,7 +83,32 @@ def decide(report: ScanReport, recipient: str, table: CompiledTable,
                   else _antiphishing(modules.antiphishing, report.result("antiphishing"), path)),
                 *_antispam(modules.antispam, report.result("antispam"), path, lists),
                 *_content_filter(modules.content_filter, report.result("content_filter"), recipient, path)]
-    return _combine(rule, [r for r in requests if r.asks], path)
+    asking = [r for r in requests if r.asks]
+    held = _quarantine(rule, asking, bool(report.facts.get("rescan")), hold_refused, path)
+    return held if held is not None else _combine(rule, asking, path)
+
+
+def _quarantine(rule: Rule, asking: Sequence[_Request], rescan: bool, refused: str | None,
+                path: list[str]) -> Decision | None:
+    """The Anti-Spam Quarantine holds mail whose only doubt is an uncertain spam verdict; a re-scanned
+    message, or one another module already condemns, is decided at once."""
+    quarantine = rule.modules.antispam.quarantine
+    spam = next((r for r in asking if r.module == "antispam"), None)
+    if not quarantine.enabled or spam is None or spam.verdict_class not in quarantine.verdicts:
+        return None
+    if rescan:
+        path.append("Anti-Spam Quarantine: this is the re-scan after the hold, so it is decided now")
+        return None
+    others = [r for r in asking if r is not spam and (r.action != DELIVER or r.options.backup)]
+    if others or refused:
+        why = refused or f"{others[0].module} asks for {others[0].action}"
+        path.append(f"Anti-Spam Quarantine: not held ({why})")
+        return None
+    minutes = quarantine.hold_minutes
+    path.append(f"Anti-Spam Quarantine: {spam.verdict_class.replace('_', ' ')} is uncertain: held for {minutes} "
+                "minutes, then scanned again with the newer models and lists and decided")
+    return Decision(HOLD, False, rule.name, f"held for {minutes} minutes by the Anti-Spam Quarantine ({spam.reason})",
+                    "antispam", spam.verdict_class, tuple(path), hold_minutes=minutes)
 
 
 def _without_scanning(rule: Rule, path: list[str]) -> Decision:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 import regex
@@ -72,6 +72,18 @@ class LinksModule(_Struct, frozen=True):
     phishing_link: VerdictAction = msgspec.field(default_factory=_hold)
 
 
+SpamClass = Literal["spam", "probable_spam", "mass_mailing"]
+
+
+class SpamQuarantine(_Struct, frozen=True):
+    """The Anti-Spam Quarantine: mail whose spam verdict is uncertain is held, scanned again with the newer
+    models and lists after `hold_minutes`, and only then decided (within the limits of `spam_quarantine`)."""
+
+    enabled: bool = False
+    hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=1440)] = 30
+    verdicts: tuple[SpamClass, ...] = ("probable_spam",)
+
+
 class AntispamModule(_Struct, frozen=True):
     """Thresholds left unset use the scanner's; set, they re-classify the reported score for this rule."""
 
@@ -83,6 +95,7 @@ class AntispamModule(_Struct, frozen=True):
         default_factory=lambda: VerdictAction(subject_tag="[Probable spam]"))
     mass_mailing: VerdictAction = msgspec.field(default_factory=_skip)
     blacklisted: VerdictAction = msgspec.field(default_factory=lambda: VerdictAction(action="reject"))
+    quarantine: SpamQuarantine = msgspec.field(default_factory=SpamQuarantine)
 
 
 class AntiphishingModule(_Struct, frozen=True):

@@ -1,0 +1,67 @@
+"""The Anti-Spam Quarantine's ledger in the Backup table: one usage item (held messages and bytes) and one
+marker per held message, changed together in a transaction so that admitting or releasing twice (a
+retried invocation) counts once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailgate.aws import dynamo
+
+USAGE_KEY = "quarantine#usage"
+MARKER_PREFIX = "quarantine#held#"
+
+
+class DynamoQuarantineLedger:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @property
+    def table(self) -> Any:
+        return dynamo.table(self.table_name)
+
+    def usage(self) -> tuple[int, int]:
+        item = self.table.get_item(Key={"backup_id": USAGE_KEY}, ConsistentRead=True).get("Item") or {}
+        return int(item.get("held", 0)), int(item.get("bytes", 0))
+
+    def admit(self, hold_key: str, size: int, max_messages: int, max_bytes: int) -> str | None:
+        client = self.table.meta.client
+        marker = {"TableName": self.table_name, "Item": {"backup_id": MARKER_PREFIX + hold_key, "size": size},
+                  "ConditionExpression": "attribute_not_exists(backup_id)"}
+        usage = {"TableName": self.table_name, "Key": {"backup_id": USAGE_KEY},
+                 "UpdateExpression": "ADD held :one, #bytes :size",
+                 "ConditionExpression": "attribute_not_exists(held) OR (held < :max_held AND #bytes <= :room)",
+                 "ExpressionAttributeNames": {"#bytes": "bytes"},
+                 "ExpressionAttributeValues": {":one": 1, ":size": size, ":max_held": max_messages,
+                                               ":room": max_bytes - size}}
+        if max_messages <= 0 or size > max_bytes:
+            return self._full(max_messages, max_bytes, size)
+        try:
+            client.transact_write_items(TransactItems=[{"Put": marker}, {"Update": usage}])
+        except client.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                return None  # already held under this key: a retried invocation
+            return self._full(max_messages, max_bytes, size)
+        return None
+
+    def _full(self, max_messages: int, max_bytes: int, size: int) -> str:
+        held, used = self.usage()
+        return (f"the quarantine is full: {held} of at most {max_messages} messages held, "
+                f"{used / 2**20:.1f} MB of {max_bytes / 2**20:.0f} MB used, this message {size / 2**20:.1f} MB")
+
+    def release(self, hold_key: str) -> None:
+        client = self.table.meta.client
+        marker = {"TableName": self.table_name, "Key": {"backup_id": MARKER_PREFIX + hold_key},
+                  "ConditionExpression": "attribute_exists(backup_id)"}
+        item = self.table.get_item(Key={"backup_id": MARKER_PREFIX + hold_key}, ConsistentRead=True).get("Item")
+        if not item:
+            return  # released before (a retried invocation)
+        usage = {"TableName": self.table_name, "Key": {"backup_id": USAGE_KEY},
+                 "UpdateExpression": "ADD held :minus_one, #bytes :minus_size",
+                 "ExpressionAttributeNames": {"#bytes": "bytes"},
+                 "ExpressionAttributeValues": {":minus_one": -1, ":minus_size": -int(item.get("size", 0))}}
+        try:
+            client.transact_write_items(TransactItems=[{"Delete": marker}, {"Update": usage}])
+        except client.exceptions.TransactionCanceledException:
+            return  # someone released it meanwhile

@@ -1,0 +1,65 @@
+"""The Anti-Spam Quarantine through local mode with real SMTP: uncertain spam is held, scanned again when
+the hold ends and only then delivered or held in Backup; beyond the quarantine's limits it is decided at once."""
+
+from __future__ import annotations
+
+import pytest
+
+from mailgate.aws.quarantine_ledger import DynamoQuarantineLedger
+from mailgate.local.gateway import BACKUP_TABLE
+from tests.support.local_gateway import delivered, events, send, simple_message, wait_for
+from tests.support.settings_api import put_section
+
+pytestmark = pytest.mark.integration
+
+PITCH = "Limited offer: order now at a 70% discount. Free shipping, act now!\nTo unsubscribe reply STOP.\n"
+
+
+def quarantine_probable_spam(table):
+    default = table["rules"][-1]
+    default["modules"]["antispam"] = {
+        "probable_threshold": 0.5, "spam_threshold": 1000.0,  # this pitch scores about 1.3: probable spam
+        "probable_spam": {"subject_tag": "[Probable spam]"},
+        "quarantine": {"enabled": True, "hold_minutes": 45}}
+    return table
+
+
+def kinds(gateway, message_id: str) -> list[str]:
+    return [e["kind"] for e in events(gateway, message_id)]
+
+
+def test_uncertain_spam_is_held_then_rescanned_and_decided(gateway, restore_settings):
+    put_section(gateway, "rules", quarantine_probable_spam)
+    ledger = DynamoQuarantineLedger(BACKUP_TABLE)
+    held_before = ledger.usage()[0]
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"],
+                      simple_message("alice@sender.test", "bob@example.test", "Fasteners, this week only", PITCH))
+    held = wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "held"] or None)
+    assert "held by the Anti-Spam Quarantine for 45 minutes" in held[0]["summary"]
+    [request] = [r for r in gateway.rescans.pending() if r.message_id == message_id]
+    assert request.recipients == ("bob@example.test",) and request.hold_minutes == 45
+    assert ledger.usage()[0] == held_before + 1
+    assert not delivered(gateway, message_id) and "delivered" not in kinds(gateway, message_id)
+
+    assert gateway.rescans.end_holds() >= 1  # the 45 minutes pass
+    [(copy, envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert envelope["recipients"] == ["bob@example.test"]
+    assert copy["Subject"] == "[Probable spam] Fasteners, this week only"
+    log = events(gateway, message_id)
+    assert any(e["kind"] == "received" and "re-scanned after a hold of 45 minutes" in e["summary"] for e in log)
+    final = [e["detail"]["decision"] for e in log if e["kind"] == "decision"][-1]
+    assert final["action"] == "deliver"
+    assert any("re-scan after the hold" in step for step in final["path"])
+    assert wait_for(lambda: ledger.usage()[0] == held_before or None)  # its place is released
+
+
+def test_beyond_the_limits_mail_is_decided_at_once(gateway, restore_settings):
+    put_section(gateway, "rules", quarantine_probable_spam)
+    put_section(gateway, "spam-quarantine", lambda limits: {**limits, "max_messages": 0})
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"],
+                      simple_message("alice@sender.test", "bob@example.test", "Fasteners again", PITCH))
+    [(copy, _envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert copy["Subject"] == "[Probable spam] Fasteners again"
+    assert "held" not in kinds(gateway, message_id)
+    decision = [e["detail"]["decision"] for e in events(gateway, message_id) if e["kind"] == "decision"][-1]
+    assert any("not held (the quarantine is full: " in step for step in decision["path"]), decision["path"]
