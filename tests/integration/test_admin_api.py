@@ -33,6 +33,8 @@ BODIES = {
     ("PUT", "/settings/signing"): {"version": 0, "settings": {}},
     ("PUT", "/settings/modifications"): {"version": 0, "settings": {}},
     ("PUT", "/lists"): {"version": 0, "settings": {}},
+    ("POST", "/lists/import"): {"version": 0, "list": "allow", "text": ""},
+    ("POST", "/settings/rules/<rule_name>/import"): {"version": 0, "side": "senders", "text": ""},
     ("PUT", "/settings/spam-quarantine"): {"version": 0, "settings": {}},
     ("POST", "/rules/dry-run"): {"message_id": "no-such-message"},
     ("PUT", "/lists/personal"): {"version": 0},
