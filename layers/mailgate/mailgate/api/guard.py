@@ -16,6 +16,7 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from mailgate.api.roles import Principal, Role, authorize, principal_from_claims
+from mailgate.settings.service import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -46,3 +47,9 @@ def principal(router: BaseRouter) -> Principal:
     found = router.context.get("principal")
     assert isinstance(found, Principal), "a guarded route always has a principal"
     return found
+
+
+def acting(router: BaseRouter, operation: str) -> Actor:
+    """Who makes a settings change, for the audit trail."""
+    who = principal(router)
+    return Actor(who.who, who.subject, operation)

@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from mailgate.api.errors import Invalid, NotFound
-from mailgate.api.guard import endpoint, principal
+from mailgate.api.guard import acting, endpoint
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ADMINISTRATORS, OPERATORS
 from mailgate.config import GatewayConfig
-from mailgate.settings.service import Actor, replace_section
+from mailgate.settings.service import replace_section
 from mailgate.settings.validation import as_document
 
 MAX_TEXT_CHARS = 4 * 2**20  # API Gateway carries 6 MB per request
@@ -52,10 +52,6 @@ def _refused(problems: list[tuple[int, str]]) -> Invalid:
 def import_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
-    def actor(operation: str) -> Actor:
-        who = principal(router)
-        return Actor(who.who, who.subject, operation)
-
     @endpoint(router, "POST", "/settings/rules/<rule_name>/import", ADMINISTRATORS, tags=["settings"])
     def import_conditions(rule_name: Annotated[str, Path(min_length=1, max_length=200)],
                           request: RuleImport) -> dict[str, Any]:
@@ -77,7 +73,7 @@ def import_router(ports: Ports) -> Router:
             return replace_section(config, "rules", table)
 
         record = ports.settings().change(request.version, change,
-                                         actor(f"POST /settings/rules/{rule_name}/import"))
+                                         acting(router, f"POST /settings/rules/{rule_name}/import"))
         return {"version": record.version, "imported": found.count,
                 "rule": next(r for r in as_document(record.config)["rules"]["rules"] if r["name"] == rule_name)}
 
@@ -97,7 +93,7 @@ def import_router(ports: Ports) -> Router:
             lists[request.list] = list(dict.fromkeys([*([] if request.replace else lists[request.list]), *entries]))
             return replace_section(config, "lists", lists)
 
-        record = ports.settings().change(request.version, change, actor("POST /lists/import"))
+        record = ports.settings().change(request.version, change, acting(router, "POST /lists/import"))
         return {"version": record.version, "imported": len(entries), "settings": as_document(record.config)["lists"]}
 
     return router

@@ -9,11 +9,11 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from mailgate.api.errors import BadRequest, Invalid
-from mailgate.api.guard import endpoint, principal
+from mailgate.api.guard import acting, endpoint, principal
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ALL_ROLES, OPERATORS, READERS
 from mailgate.api.schemas import PersonalListsUpdate, SectionUpdate
-from mailgate.settings.service import Actor, SettingsRecord, replace_section
+from mailgate.settings.service import SettingsRecord, replace_section
 from mailgate.settings.validation import as_document
 
 _ADDRESS = Annotated[str, Path(min_length=3, max_length=320, description="the recipient whose lists these are")]
@@ -34,9 +34,8 @@ def lists_router(ports: Ports) -> Router:
     @endpoint(router, "PUT", "/lists", OPERATORS, tags=["lists"])
     def put_lists(update: SectionUpdate) -> dict[str, Any]:
         """Replace the organisation's lists (conditional on `version`; 422 names each bad entry by position)."""
-        who = principal(router)
         record = ports.settings().change(update.version, lambda c: replace_section(c, "lists", update.settings),
-                                         Actor(who.who, who.subject, "PUT /lists"))
+                                         acting(router, "PUT /lists"))
         return _lists(record)
 
     def personal_store() -> Any:

@@ -15,14 +15,14 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field
 
 from mailgate.api.errors import BadRequest, Invalid, NotFound
-from mailgate.api.guard import endpoint, principal
+from mailgate.api.guard import acting, endpoint
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ADMINISTRATORS, OPERATORS, SETTINGS_READERS
 from mailgate.api.schemas import SectionUpdate
 from mailgate.notify.context import NotificationContext, PartInfo
 from mailgate.notify.macros import notification_problems, render, validate_template
 from mailgate.notify.templates import NotificationSettings, Template
-from mailgate.settings.service import Actor, SettingsRecord, replace_section
+from mailgate.settings.service import SettingsRecord, replace_section
 
 SECTION = "notifications"
 T = TypeVar("T")
@@ -96,10 +96,9 @@ def notifications_router(ports: Ports) -> Router:
         settings = _convert(update.settings, NotificationSettings, "settings")
         _refuse([{"path": f"settings{where}", "message": message}
                  for where, message in notification_problems(settings)])
-        who = principal(router)
         record = ports.settings().change(
             update.version, lambda c: replace_section(c, SECTION, update.settings),
-            Actor(who.who, who.subject, "PUT /settings/notifications"))
+            acting(router, "PUT /settings/notifications"))
         return _view(record)
 
     @endpoint(router, "POST", "/notifications/preview", OPERATORS, tags=["settings"])

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from mailgate.api.guard import endpoint, principal
+from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
@@ -17,7 +17,6 @@ from mailgate.api.schemas import DomainsUpdate, GeneralUpdate, SectionUpdate
 from mailgate.api.timerange import time_range
 from mailgate.settings.document import export_document, parse_document
 from mailgate.settings.service import (
-    Actor,
     SettingsRecord,
     general_view,
     merge_general,
@@ -68,10 +67,6 @@ SECTIONS = (
 def settings_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
-    def actor(operation: str) -> Actor:
-        who = principal(router)
-        return Actor(who.who, who.subject, operation)
-
     @endpoint(router, "GET", "/settings/domains", SETTINGS_READERS, tags=["settings"])
     def get_domains() -> dict[str, Any]:
         """Accepted domains and where their mail goes, with the settings version."""
@@ -81,7 +76,7 @@ def settings_router(ports: Ports) -> Router:
     def put_domains(update: DomainsUpdate) -> dict[str, Any]:
         """Replace the accepted domains and their routes (conditional on `version`)."""
         record = ports.settings().change(update.version, lambda c: replace_domains(c, update.domains),
-                                         actor("PUT /settings/domains"))
+                                         acting(router, "PUT /settings/domains"))
         return _domains(record)
 
     def section(path: str, name: str, shows: str, replaces: str) -> None:
@@ -92,7 +87,7 @@ def settings_router(ports: Ports) -> Router:
 
         def put_section(update: SectionUpdate) -> dict[str, Any]:
             record = ports.settings().change(update.version, lambda c: replace_section(c, name, update.settings),
-                                             actor(f"PUT {path}"))
+                                             acting(router, f"PUT {path}"))
             return _section(record, name)
 
         get_section.__name__, get_section.__doc__ = f"get_{name}", shows
@@ -113,7 +108,7 @@ def settings_router(ports: Ports) -> Router:
     def put_signing(update: SectionUpdate) -> dict[str, Any]:
         """Replace `dkim_signing` and `arc_sealing` (conditional on `version`; 422 names the bad field)."""
         record = ports.settings().change(update.version, lambda c: replace_signing(c, update.settings),
-                                         actor("PUT /settings/signing"))
+                                         acting(router, "PUT /settings/signing"))
         return {"version": record.version, "settings": signing_view(record.config)}
 
     @endpoint(router, "GET", "/settings/general", SETTINGS_READERS, tags=["settings"])
@@ -125,7 +120,7 @@ def settings_router(ports: Ports) -> Router:
     def patch_general(update: GeneralUpdate) -> dict[str, Any]:
         """Change some general settings; `dns` and `delivery` merge key by key."""
         record = ports.settings().change(update.version, lambda c: merge_general(c, update.changes()),
-                                         actor("PATCH /settings/general"))
+                                         acting(router, "PATCH /settings/general"))
         return _general(record)
 
     @endpoint(router, "GET", "/settings/export", SETTINGS_READERS, tags=["settings"])
@@ -142,7 +137,7 @@ def settings_router(ports: Ports) -> Router:
     ) -> dict[str, Any]:
         """Replace all settings at once: every problem reported together (422), or one atomic write."""
         config = parse_document(document)
-        record = ports.settings().change(version, lambda _current: config, actor("POST /settings/import"))
+        record = ports.settings().change(version, lambda _current: config, acting(router, "POST /settings/import"))
         return {"version": record.version, "imported": True}
 
     @endpoint(router, "GET", "/audit", SETTINGS_READERS, tags=["audit"])
