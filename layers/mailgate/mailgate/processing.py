@@ -273,7 +273,7 @@ class MessageProcessor:
         data = prepare_for_delivery(raw, self.report, group.decision, self.config.authserv_id,
                                     self.config.header_prefix)
         data = self._modified(data, group.decision, rcpts)
-        data = self._signed(data, rcpts)
+        data, notes = self._signed(data, rcpts)
         try:
             result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)
         except TemporaryDeliveryError as exc:
@@ -289,7 +289,8 @@ class MessageProcessor:
         if delivered:
             self.ports.events.append([
                 self._event(ev.DELIVERED, f"delivered to {result.host}:{result.port}: {result.reply}",
-                            ", ".join(delivered), host=result.host, tls=result.tls)
+                            ", ".join(delivered), host=result.host, tls=result.tls,
+                            **({"notes": notes} if notes else {}))
             ])
         permanent = {r: f for r, f in result.refused.items() if f[0] >= 500}
         temporary = tuple(r for r, f in result.refused.items() if f[0] < 500)
@@ -318,16 +319,22 @@ class MessageProcessor:
             self.ports.events.append([self._event(ev.ERROR, text, rcpts)])
         return modified
 
-    def _signed(self, data: bytes, rcpts: str) -> bytes:
-        """DKIM for our own domains, then the ARC seal; a key or secret problem must not hold mail back."""
+    def _signed(self, data: bytes, rcpts: str) -> tuple[bytes, list[str]]:
+        """DKIM for our own domains, then the ARC seal; a key or secret problem must not hold mail back (an
+        error event), and a message that cannot carry a seal (no From) is delivered with a note saying so."""
+        from mailgate.delivery.arc_sealing import MessageNotSealable  # noqa: PLC0415
+
+        notes: list[str] = []
         for name, step in (("DKIM signing", self.ports.sign), ("ARC sealing", self.ports.seal)):
             if step is None:
                 continue
             try:
                 data = step(data)
+            except MessageNotSealable as exc:
+                notes.append(f"not ARC-sealed: {exc}")
             except (ValueError, RuntimeError) as exc:
                 self.ports.events.append([self._event(ev.ERROR, f"{name} skipped: {exc}", rcpts)])
-        return data
+        return data, notes
 
     def _reject(self, recipients: tuple[str, ...], reason: str, status: str,
                 diagnostics: dict[str, str] | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import dkim
 import pytest
 
 from mailgate.config import DkimSigningKey
-from mailgate.delivery.arc_sealing import ArcSealer, ArcSealingError, seal_message
+from mailgate.delivery.arc_sealing import ArcSealer, ArcSealingError, MessageNotSealable, seal_message
 from mailgate.delivery.dkim_signing import sign_message
 from mailgate.scanners.authentication.arc import verify_arc
 from mailgate.scanners.authentication.dkim_check import verify_dkim
@@ -72,16 +72,17 @@ def test_lf_message_is_sealed_with_lf(dns_zone: DnsTestZone) -> None:
 
 def test_without_our_authentication_results_nothing_is_sealed(dns_zone: DnsTestZone) -> None:
     raw = received_and_judged(dns_zone).replace(OURS.encode(), b"someone-else.test")
-    with pytest.raises(ArcSealingError, match=r"no Authentication-Results of mx\.mailgate\.test"):
+    with pytest.raises(MessageNotSealable, match=r"no Authentication-Results of mx\.mailgate\.test"):
         seal(dns_zone, raw)
 
 
 def test_unusable_key_and_missing_from_are_clear_errors(dns_zone: DnsTestZone) -> None:
-    with pytest.raises(ArcSealingError, match="unusable"):
+    with pytest.raises(ArcSealingError, match="unusable") as raised:
         seal_message(received_and_judged(dns_zone), "example.test", "sel1", b"not a key", OURS)
+    assert not isinstance(raised.value, MessageNotSealable)  # our fault: an error event, not a note
     no_from = b"\r\n".join(line for line in received_and_judged(dns_zone).split(b"\r\n")
                            if not line.startswith(b"From:"))
-    with pytest.raises(ArcSealingError, match="no From header"):
+    with pytest.raises(MessageNotSealable, match="no From header"):
         seal(dns_zone, no_from)
 
 

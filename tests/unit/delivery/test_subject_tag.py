@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+from email.header import decode_header, make_header
 
 from mailgate.delivery.subject_tag import tag_subject
 
@@ -39,16 +40,24 @@ def test_encoded_and_raw_utf8_subjects_stay_readable() -> None:
     raw_utf8 = message("Subject: Привет, коллеги".encode())
     out = tag_subject(raw_utf8, ["[Спам]"])
     assert subject_of(out) == "[Спам] Привет, коллеги"
-    assert out.split(b"\r\n\r\n", 1)[0].isascii()  # RFC 2047 encoded words, never raw 8-bit in our field
+    field = out.split(b"\r\n")[2]  # our tag as an RFC 2047 word; the sender's raw UTF-8 as it came
+    assert field.startswith(b"Subject: =?utf-8?b?") and field.endswith("Привет, коллеги".encode())
 
 
-def test_long_subject_is_folded_and_line_endings_kept() -> None:
-    long = "word " * 60
-    out = tag_subject(message(b"Subject: " + long.strip().encode(), b"\n"), ["[Spam]"])
+def test_the_original_value_keeps_its_bytes_folding_and_line_endings() -> None:
+    folded = b"Subject: a long subject that an earlier hop\n folded onto two lines"
+    out = tag_subject(message(folded, b"\n"), ["[Spam]"])
     assert b"\r" not in out
-    header = out.split(b"\n\n", 1)[0]
-    assert max(len(line) for line in header.split(b"\n")) <= 78
-    assert subject_of(out) == "[Spam] " + long.strip()
+    assert b"Subject: [Spam] a long subject that an earlier hop\n folded onto two lines\n" in out
+    assert subject_of(out) == "[Spam] a long subject that an earlier hop folded onto two lines"
+
+
+def test_raw_8bit_subject_in_an_unknown_charset_is_kept_byte_for_byte() -> None:
+    gb2312 = "Subject: 你好报价单".encode("gb2312")
+    out = tag_subject(message(gb2312), ["[Spam]", "[Спам]"])
+    field = out.split(b"\r\n")[2]
+    assert field.startswith(b"Subject: =?utf-8?b?") and field.endswith(b"?= " + "你好报价单".encode("gb2312"))
+    assert str(make_header(decode_header(field[9:].split(b" ")[0].decode()))) == "[Spam] [Спам]"
 
 
 def test_missing_subject_gets_one_and_no_tags_changes_nothing() -> None:

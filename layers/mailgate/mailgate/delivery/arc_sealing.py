@@ -21,7 +21,11 @@ SEALED_HEADERS = (*SIGNED_HEADERS, "x-mailgate-id", "x-mailgate-action", "x-mail
 
 
 class ArcSealingError(DkimSigningError):
-    """The message cannot be sealed; the message says why (it is delivered unsealed)."""
+    """The message cannot be sealed with our key; the message says why (it is delivered unsealed)."""
+
+
+class MessageNotSealable(ArcSealingError):
+    """The message itself cannot carry a seal (no From, a broken earlier chain): a fact, not a fault."""
 
 
 def _linesep(raw: bytes) -> bytes:
@@ -33,10 +37,10 @@ def _present(raw: bytes) -> list[bytes]:
     try:
         headers, _body = dkim.rfc822_parse(raw)
     except dkim.DKIMException as exc:
-        raise ArcSealingError(f"message header cannot be parsed: {exc}") from exc
+        raise MessageNotSealable(f"message header cannot be parsed: {exc}") from exc
     names = {bytes(name).lower() for name, _ in headers}
     if b"from" not in names:
-        raise ArcSealingError("message has no From header; an ARC seal must sign it")
+        raise MessageNotSealable("message has no From header; an ARC seal must sign it")
     return [name.encode() for name in SEALED_HEADERS if name.encode() in names]
 
 
@@ -47,17 +51,18 @@ def seal_message(raw: bytes, domain: str, selector: str, private_key_pem: bytes,
     """
     if not (domain.isascii() and selector.isascii() and authserv_id.isascii()):
         raise ArcSealingError("ARC domain, selector and authserv-id must be ASCII (use the A-label of an IDN)")
+    include = _present(raw)
     try:
         arc_set = dkim.arc_sign(
             raw, selector.encode(), domain.encode(), private_key_pem.replace(b"\r\n", b"\n"), authserv_id.encode(),
-            include_headers=_present(raw), linesep=_linesep(raw),
+            include_headers=include, linesep=_linesep(raw),
         )
     except (dkim.KeyFormatError, ValueError) as exc:
         raise ArcSealingError(f"ARC key for {selector}._domainkey.{domain} is unusable: {exc}") from exc
-    except dkim.DKIMException as exc:
-        raise ArcSealingError(f"cannot ARC-seal for {domain}: {exc}") from exc
+    except dkim.DKIMException as exc:  # the message's own ARC headers are malformed
+        raise MessageNotSealable(f"cannot ARC-seal this message: {exc}") from exc
     if not arc_set:
-        raise ArcSealingError(f"no Authentication-Results of {authserv_id} to seal (or the chain is terminated)")
+        raise MessageNotSealable(f"no Authentication-Results of {authserv_id} to seal (or the chain is terminated)")
     return b"".join(arc_set) + raw
 
 

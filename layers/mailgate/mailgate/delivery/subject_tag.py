@@ -1,11 +1,12 @@
-"""Subject tags ("[Spam] Hello"): only the first Subject field's bytes change, and a tag the subject already
-starts with (a reply to tagged mail) is not added again."""
+"""Subject tags ("[Spam] Hello"): the tags go in front of the first Subject field's value and every byte
+of that value stays as it was (its encoded words, folding, even raw 8-bit text in an unknown charset);
+a tag the subject already carries (a reply to tagged mail) is not added again."""
 
 from __future__ import annotations
 
 import email.policy
 from collections.abc import Sequence
-from email.header import decode_header, make_header
+from email.header import Header, decode_header, make_header
 
 from mailgate.delivery.header_edit import field_name, split_header_block
 
@@ -13,36 +14,51 @@ _FOLDING = email.policy.SMTP.clone(max_line_length=78)
 
 
 def decoded_subject(field: bytes) -> str:
-    value = field.split(b":", 1)[1].decode("utf-8", "surrogateescape") if b":" in field else ""
+    value = field.split(b":", 1)[1].decode("utf-8", "replace") if b":" in field else ""
     unfolded = " ".join(value.replace("\r", " ").replace("\n", " ").split())
     try:
         return str(make_header(decode_header(unfolded)))
-    except (LookupError, UnicodeError, ValueError):  # a broken encoded word: keep the text as written
-        return unfolded.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except (LookupError, UnicodeError, ValueError):  # a broken encoded word: the text as written
+        return unfolded
 
 
-def tagged(subject: str, tags: Sequence[str]) -> str:
-    missing = [tag for tag in tags if tag and not subject.casefold().lstrip().startswith(tag.casefold())
-               and f" {tag.casefold()} " not in f" {subject.casefold()} "]
-    return " ".join([*missing, subject]).strip() if missing else subject
+def missing_tags(subject: str, tags: Sequence[str]) -> list[str]:
+    folded = f" {subject.casefold()} "
+    return [tag for tag in tags if f" {tag.casefold()} " not in folded and not subject.casefold().startswith(
+        tag.casefold())]
+
+
+def _encoded(tags: str, before_encoded_word: bool) -> bytes:
+    """ASCII as is; anything else one RFC 2047 word (UTF-8). Before an encoded word the separating space
+    goes inside ours, since the space between two encoded words is not displayed."""
+    if tags.isascii():
+        return tags.encode("ascii") + b" "
+    if before_encoded_word:
+        return Header(tags + " ", "utf-8", maxlinelen=998).encode().encode("ascii") + b" "
+    return Header(tags, "utf-8", maxlinelen=998).encode().encode("ascii") + b" "
 
 
 def tag_subject(raw: bytes, tags: Sequence[str]) -> bytes:
-    """`raw` with the tags before its subject (RFC 2047 for non-ASCII, folded); a missing Subject is added."""
+    """`raw` with the tags before its subject; a missing Subject is added with the tags alone."""
     tags = [" ".join(t.split()) for t in tags if t.strip()]
     if not tags:
         return raw
     block = split_header_block(raw)
-    index = next((i for i, f in enumerate(block.fields) if field_name(f) == "subject"), None)
-    current = decoded_subject(block.fields[index]) if index is not None else ""
-    subject = tagged(current, tags)
-    if index is not None and subject == current:
-        return raw
-    header = _FOLDING.header_factory("Subject", " ".join(subject.split()))  # always refolded and RFC 2047-encoded
-    folded = header.fold(policy=_FOLDING).encode("ascii").replace(b"\r\n", block.newline)
     fields = list(block.fields)
+    index = next((i for i, f in enumerate(fields) if field_name(f) == "subject"), None)
+    missing = missing_tags(decoded_subject(fields[index]) if index is not None else "", tags)
+    if not missing:
+        return raw
     if index is None:
-        fields.append(folded)
+        header = _FOLDING.header_factory("Subject", " ".join(missing))
+        fields.append(header.fold(policy=_FOLDING).encode("ascii").replace(b"\r\n", block.newline))
     else:
-        fields[index] = folded
+        name, value = fields[index].split(b":", 1)
+        value = value.lstrip(b" \t")
+        if not value.strip():
+            value = block.newline
+            prefix = _encoded(" ".join(missing), False).rstrip(b" ")
+        else:
+            prefix = _encoded(" ".join(missing), value.startswith(b"=?"))
+        fields[index] = name + b": " + prefix + value
     return b"".join(fields) + block.body
