@@ -19,6 +19,7 @@ from mailgate.settings.service import SettingsService
 if TYPE_CHECKING:
     from mailgate.aws.mail_store import S3MailStore
     from mailgate.aws.personal_lists import DynamoPersonalLists
+    from mailgate.aws.quarantine_ledger import DynamoQuarantineLedger
     from mailgate.config import GatewayConfig
     from mailgate.directory.service import DirectoryAdmin, SyncTrigger
     from mailgate.scanners.antispam.feedback import FeedbackService
@@ -91,6 +92,14 @@ def personal_lists() -> DynamoPersonalLists | None:
     return DynamoPersonalLists(table) if table else None
 
 
+@cache
+def quarantine() -> DynamoQuarantineLedger | None:
+    from mailgate.aws.quarantine_ledger import DynamoQuarantineLedger  # noqa: PLC0415
+
+    table = runtime.settings().backup_table
+    return DynamoQuarantineLedger(table) if table else None
+
+
 def dry_run_scanners(config: GatewayConfig) -> Sequence[Any]:
     """The scanners for uploaded dry runs, with the organisation's learned anti-spam model."""
     from mailgate.rules.dry_run import dry_run_scanners as build  # noqa: PLC0415
@@ -114,7 +123,7 @@ def stored_report(message_id: str) -> ScanReport | None:
 app = create_app(Ports(events=events, backup=backup_index, settings=settings_service, config=runtime.config,
                        directory=directory_admin, antispam=feedback_service, mail=mail_store,
                        status=runtime.status_board, report=stored_report, personal_lists=personal_lists,
-                       dry_run_scanners=dry_run_scanners))
+                       dry_run_scanners=dry_run_scanners, quarantine=quarantine))
 
 
 @logger.inject_lambda_context

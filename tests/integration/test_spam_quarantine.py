@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 
+from mailgate.api.roles import Role
 from mailgate.aws.quarantine_ledger import DynamoQuarantineLedger
 from mailgate.local.gateway import BACKUP_TABLE
+from tests.support.cognito import api
 from tests.support.local_gateway import delivered, events, send, simple_message, wait_for
 from tests.support.settings_api import put_section
 
@@ -39,6 +41,12 @@ def test_uncertain_spam_is_held_then_rescanned_and_decided(gateway, restore_sett
     [request] = [r for r in gateway.rescans.pending() if r.message_id == message_id]
     assert request.recipients == ("bob@example.test",) and request.hold_minutes == 45
     assert ledger.usage()[0] == held_before + 1
+    status, listing = api(gateway, "GET", "/spam-quarantine", role=Role.AUDITOR)
+    assert status == 200 and listing["held_messages"] == held_before + 1
+    [item] = [i for i in listing["items"] if i["message_id"] == message_id]
+    assert (item["recipients"], item["rule"], item["due_at"]) == (["bob@example.test"], "Default", request.due_at)
+    mine = api(gateway, "GET", "/spam-quarantine", role=Role.PERSONAL_USER)[1]["items"]  # bob's own
+    assert [i["message_id"] for i in mine if i["message_id"] == message_id] == [message_id]
     assert not delivered(gateway, message_id) and "delivered" not in kinds(gateway, message_id)
 
     assert gateway.rescans.end_holds() >= 1  # the 45 minutes pass
@@ -51,6 +59,7 @@ def test_uncertain_spam_is_held_then_rescanned_and_decided(gateway, restore_sett
     assert final["action"] == "deliver"
     assert any("re-scan after the hold" in step for step in final["path"])
     assert wait_for(lambda: ledger.usage()[0] == held_before or None)  # its place is released
+    assert not [i for i in api(gateway, "GET", "/spam-quarantine")[1]["items"] if i["message_id"] == message_id]
 
 
 def test_beyond_the_limits_mail_is_decided_at_once(gateway, restore_settings):

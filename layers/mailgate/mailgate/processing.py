@@ -187,7 +187,8 @@ class MessageProcessor:
         if ledger is None or schedule is None:
             return "the quarantine is not available in this deployment"
         limits = self.config.spam_quarantine
-        refused = ledger.admit(request.hold_key, len(self.raw), limits.max_messages, limits.max_megabytes * 2**20)
+        refused = ledger.admit(request.hold_key, len(self.raw), limits.max_messages, limits.max_megabytes * 2**20,
+                               request.details())
         if refused is None:
             try:
                 schedule(request)

@@ -64,9 +64,12 @@ def test_hold_minutes_are_bounded() -> None:
 def test_the_ledger_counts_against_both_limits_once_per_hold(aws) -> None:
     resources.create_tables("events", "backup", "idem")
     ledger = DynamoQuarantineLedger("backup")
-    assert ledger.admit("m1:a", 1000, 2, 10_000) is None
+    assert ledger.admit("m1:a", 1000, 2, 10_000, request().details()) is None
     assert ledger.admit("m1:a", 1000, 2, 10_000) is None  # a retry: counted once
     assert ledger.usage() == (1, 1000)
+    [held] = ledger.held()
+    assert (held["hold_key"], held["message_id"], held["due_at"], held["size"]) == (
+        "m1:a", "m1", "2026-11-29T02:00:00+00:00", 1000)
     assert ledger.admit("m2:a", 9500, 2, 10_000) is not None  # would exceed the bytes
     assert ledger.admit("m3:a", 100, 2, 10_000) is None
     refused = ledger.admit("m4:a", 100, 2, 10_000)

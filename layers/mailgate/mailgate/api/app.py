@@ -28,6 +28,7 @@ from mailgate.api.routes_explain import explain_router
 from mailgate.api.routes_import import import_router
 from mailgate.api.routes_lists import lists_router
 from mailgate.api.routes_notifications import notifications_router
+from mailgate.api.routes_quarantine import quarantine_router
 from mailgate.api.routes_settings import settings_router
 from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, UnknownConnection
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, stale_sentence
@@ -149,6 +150,7 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
 
     for router in (events_router(ports), backup_router(ports), settings_router(ports), directory_router(ports),
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
-                   dry_run_router(ports), import_router(ports)):
+                   dry_run_router(ports), import_router(ports),
+                   quarantine_router(ports)):
         app.include_router(router)
     return app

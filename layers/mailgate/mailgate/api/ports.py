@@ -29,6 +29,12 @@ class PersonalListStore(Protocol):
              operation: str) -> PersonalListRecord: ...
 
 
+class HeldMail(Protocol):
+    def held(self, limit: int = 1000) -> list[dict[str, Any]]: ...
+
+    def usage(self) -> tuple[int, int]: ...
+
+
 class MailReader(Protocol):
     """Reads an object of the mail bucket (a Backup copy's original)."""
 
@@ -48,3 +54,4 @@ class Ports:
     report: Callable[[str], ScanReport | None] = lambda message_id: None  # a message's stored scan report
     personal_lists: Callable[[], PersonalListStore | None] = lambda: None  # users' own allow/deny lists
     dry_run_scanners: Callable[[GatewayConfig], Sequence[Any]] = lambda config: ()  # scanners for uploads
+    quarantine: Callable[[], HeldMail | None] = lambda: None  # what the Anti-Spam Quarantine holds

@@ -24,9 +24,12 @@ class DynamoQuarantineLedger:
         item = self.table.get_item(Key={"backup_id": USAGE_KEY}, ConsistentRead=True).get("Item") or {}
         return int(item.get("held", 0)), int(item.get("bytes", 0))
 
-    def admit(self, hold_key: str, size: int, max_messages: int, max_bytes: int) -> str | None:
+    def admit(self, hold_key: str, size: int, max_messages: int, max_bytes: int,
+              details: dict[str, Any] | None = None) -> str | None:
         client = self.table.meta.client
-        marker = {"TableName": self.table_name, "Item": {"backup_id": MARKER_PREFIX + hold_key, "size": size},
+        marker = {"TableName": self.table_name,
+                  "Item": {"backup_id": MARKER_PREFIX + hold_key, "size": size, "hold_key": hold_key,
+                           **dynamo.to_dynamo(details or {})},
                   "ConditionExpression": "attribute_not_exists(backup_id)"}
         usage = {"TableName": self.table_name, "Key": {"backup_id": USAGE_KEY},
                  "UpdateExpression": "ADD held :one, #bytes :size",
@@ -49,6 +52,22 @@ class DynamoQuarantineLedger:
         held, used = self.usage()
         return (f"the quarantine is full: {held} of at most {max_messages} messages held, "
                 f"{used / 2**20:.1f} MB of {max_bytes / 2**20:.0f} MB used, this message {size / 2**20:.1f} MB")
+
+    def held(self, limit: int = 1000) -> list[dict[str, Any]]:
+        """The messages held now, soonest re-scan first (a scan of the table: the quarantine is bounded)."""
+        from boto3.dynamodb.conditions import Attr  # noqa: PLC0415
+
+        found: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"FilterExpression": Attr("backup_id").begins_with(MARKER_PREFIX)}
+        while len(found) < limit:
+            page = self.table.scan(**kwargs)
+            found += [dynamo.from_dynamo(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        for item in found:
+            item.pop("backup_id", None)
+        return sorted(found, key=lambda item: str(item.get("due_at", "")))[:limit]
 
     def release(self, hold_key: str) -> None:
         client = self.table.meta.client

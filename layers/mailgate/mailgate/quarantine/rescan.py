@@ -57,6 +57,12 @@ class RescanRequest:
                    int(data.get("hold_minutes") or 0), str(data.get("held_at") or ""), str(data.get("due_at") or ""),
                    str(data.get("rule") or ""))
 
+    def details(self) -> dict[str, Any]:
+        """What the list of held mail shows for this hold."""
+        return {"message_id": self.message_id, "recipients": list(self.recipients), "sender":
+                self.envelope.get("mail_from") or "", "rule": self.rule, "held_at": self.held_at,
+                "due_at": self.due_at, "hold_minutes": self.hold_minutes}
+
     def facts(self) -> dict[str, Any]:
         """What the re-scanned report records (and the rules step reads) about the hold."""
         return {"hold_key": self.hold_key, "held_at": self.held_at, "hold_minutes": self.hold_minutes,
@@ -75,7 +81,9 @@ class RescanScheduler(Protocol):
 class QuarantineLedger(Protocol):
     """Counts what is held against the limits; admit and release are idempotent per hold key."""
 
-    def admit(self, hold_key: str, size: int, max_messages: int, max_bytes: int) -> str | None:
-        """None when admitted (or already held under this key); else why not, in a sentence."""
+    def admit(self, hold_key: str, size: int, max_messages: int, max_bytes: int,
+              details: dict[str, Any] | None = None) -> str | None:
+        """None when admitted (or already held under this key); else why not, in a sentence. `details`
+        (message id, recipients, rule, when due) are kept with the entry for the list of held mail."""
 
     def release(self, hold_key: str) -> None: ...
