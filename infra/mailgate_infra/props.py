@@ -19,6 +19,9 @@ class ApiDomain:
     certificate_arn: str
 
 
+MIN_INCOMING_RETENTION_DAYS = 2  # a held original must outlive the longest hold (1,440 minutes) and its retries
+
+
 @dataclass(frozen=True)
 class MailGatewayProps:
     """`gateway_config` is the JSON configuration the functions read (`mailgate.config`); its
@@ -38,6 +41,11 @@ class MailGatewayProps:
     # zip function without Anti-Virus (verdict `skipped`) unless gateway_config names a clamd.
     clamav_scanning: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.incoming_retention_days < MIN_INCOMING_RETENTION_DAYS:
+            raise ValueError(f"incoming_retention_days: at least {MIN_INCOMING_RETENTION_DAYS} (the Anti-Spam "
+                             "Quarantine holds originals up to a day before scanning them again)")
 
     def parsed(self) -> GatewayConfig:
         """Validate with the functions' own parser: the ConfigError names the bad field."""

@@ -293,3 +293,10 @@ def test_rules_schedules_rescans_in_their_group_with_a_role_that_only_feeds_the_
     env = rules_fn["Properties"]["Environment"]["Variables"]
     assert env["RESCAN_SCHEDULE_GROUP"] == {"Ref": group}
     assert "RESCAN_TARGET_ARN" in env and "RESCAN_ROLE_ARN" in env
+
+
+def test_held_originals_outlive_the_longest_hold() -> None:
+    from mailgate_infra.props import MailGatewayProps
+
+    with pytest.raises(ValueError, match="incoming_retention_days: at least 2"):
+        MailGatewayProps(gateway_config={"domains": {"example.test": {"kind": "ses"}}}, incoming_retention_days=1)

@@ -72,3 +72,34 @@ def test_beyond_the_limits_mail_is_decided_at_once(gateway, restore_settings):
     assert "held" not in kinds(gateway, message_id)
     decision = [e["detail"]["decision"] for e in events(gateway, message_id) if e["kind"] == "decision"][-1]
     assert any("not held (the quarantine is full: " in step for step in decision["path"]), decision["path"]
+
+
+def test_a_rescan_that_keeps_failing_ends_in_backup_and_gives_back_its_place(gateway, restore_settings,
+                                                                               monkeypatch):
+    from mailgate import runtime
+    from mailgate.local.functions import LocalLambdaContext, load_function
+    from tests.integration.conftest import MAX_ATTEMPTS
+    from tests.support.local_gateway import rules_record
+
+    put_section(gateway, "rules", quarantine_probable_spam)
+    ledger = DynamoQuarantineLedger(BACKUP_TABLE)
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"],
+                      simple_message("alice@sender.test", "bob@example.test", "Fasteners, last call", PITCH))
+    wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "held"] or None)
+    [request] = [r for r in gateway.rescans.pending() if r.message_id == message_id]
+    held_now = ledger.usage()[0]
+
+    def s3_down(key, document):
+        raise OSError("S3 is unavailable")  # the re-scanned report cannot be stored, attempt after attempt
+
+    monkeypatch.setattr(runtime.current_service("scan", runtime.scan_service).store, "put_json", s3_down)
+    record = rules_record(request.to_body(), MAX_ATTEMPTS, "rescan")
+    reply = load_function("scan").handler({"Records": [record]}, LocalLambdaContext("mailgate-scan"))
+    assert reply["batchItemFailures"] == []  # handled on the last attempt, not retried for ever
+    monkeypatch.undo()
+    assert ledger.usage()[0] == held_now - 1
+    backup = [e for e in events(gateway, message_id) if e["kind"] == "backup"]
+    assert backup and "S3 is unavailable" in backup[-1]["detail"]["error"]
+    assert gateway.rescans.end_holds() >= 1  # the schedule still fires: decided then, not counted out twice
+    wait_for(lambda: delivered(gateway, message_id))
+    assert ledger.usage()[0] == held_now - 1

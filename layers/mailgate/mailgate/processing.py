@@ -130,7 +130,8 @@ class MessageProcessor:
         if retry:  # strictly fewer recipients each time (an all-4xx group raises), so this ends
             outcomes.extend(self.run(retry))
         if rescan and self.ports.quarantine is not None:
-            self.ports.quarantine.release(str(rescan.get("hold_key") or ""))
+            size = rescan.get("size")
+            self.ports.quarantine.release(str(rescan.get("hold_key") or ""), int(size) if size else None)
         return outcomes
 
     def _act(self, group: _Group) -> dict[str, Any]:
@@ -167,7 +168,7 @@ class MessageProcessor:
         re-scan cannot be scheduled, decide these recipients at once as if there were no quarantine."""
         decision, rcpts = group.decision, ", ".join(group.recipients)
         request = RescanRequest.create(self.message_id, self.report.raw_location, self.report.envelope,
-                                       group.recipients, decision.hold_minutes, decision.rule)
+                                       group.recipients, decision.hold_minutes, decision.rule, len(self.raw))
         refused = self._admit(request)
         if refused is not None:
             directory, personal = self._lookups
@@ -193,7 +194,7 @@ class MessageProcessor:
             try:
                 schedule(request)
             except Exception as exc:  # a scheduler problem must not hold mail back for ever
-                ledger.release(request.hold_key)
+                ledger.release(request.hold_key, request.size)
                 refused = f"the re-scan could not be scheduled: {type(exc).__name__}: {exc}"[:300]
         return refused
 

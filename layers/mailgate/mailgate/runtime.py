@@ -143,9 +143,11 @@ def scan_service() -> ScanService:
     s, cfg = settings(), config()
     cfg = with_embedded_clamd(cfg)
     store = S3MailStore(s.mail_bucket)
+    ledger = quarantine_ledger(s)
     return ScanService(cfg, store, event_log(s, cfg), build_scanners(cfg, directory_cache(), antispam_model()),
                        backup_keeper(s, cfg, store),
-                       SqsQueue(s.rules_queue_url), s.reports_prefix, status_board())
+                       SqsQueue(s.rules_queue_url), s.reports_prefix, status_board(),
+                       release_hold=ledger.release if ledger is not None else None)
 
 
 CLAMD_WORKDIR = Path("/tmp/mailgate-clamav")  # noqa: S108 - Lambda's only writable directory

@@ -85,7 +85,8 @@ class ScanService:
     def __init__(self, config: GatewayConfig, store: MailStore, events: EventLog,
                  scanners: Sequence[Scanner], backup: BackupKeeper, handoff: HandOffQueue,
                  reports_prefix: str = "reports/", status_board: StatusBoard | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 release_hold: Callable[[str, int | None], None] | None = None) -> None:
         self.config = config
         self.store = store
         self.events = events
@@ -96,6 +97,7 @@ class ScanService:
         self.status_board = status_board
         self.signature_watch = SignatureWatch()
         self.clock = clock
+        self.release_hold = release_hold  # a held message that ends in Backup gives back its quarantine place
 
     def handle(self, inbound: InboundMail, attempt: int) -> HandOff | None:
         """Scan and hand off; on the last attempt a failure keeps the original in Backup."""
@@ -111,6 +113,8 @@ class ScanService:
                                {"bucket": inbound.bucket, "key": inbound.key},
                                envelope.recipients if envelope else (),
                                envelope.mail_from if envelope else "", f"{type(exc).__name__}: {exc}")
+            if inbound.rescan and self.release_hold is not None:
+                self.release_hold(str(inbound.rescan.get("hold_key") or ""), inbound.rescan.get("size") or None)
             return None
         if handoff is not None:
             self.handoff.send(handoff.to_dict())

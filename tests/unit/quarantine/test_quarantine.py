@@ -26,7 +26,7 @@ HELD_AT = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 def request(recipients: tuple[str, ...] = ("bob@example.test",)) -> RescanRequest:
     return RescanRequest.create("m1", {"bucket": "mail", "key": "incoming/m1"},
                                 {"mail_from": "alice@partner.test", "client_ip": "198.51.100.7"}, recipients, 60,
-                                "Quarantine", HELD_AT)
+                                "Quarantine", now=HELD_AT)
 
 
 def test_uncertain_spam_is_held_and_decided_after_the_rescan() -> None:
@@ -78,6 +78,10 @@ def test_the_ledger_counts_against_both_limits_once_per_hold(aws) -> None:
     ledger.release("m1:a")  # a retry: released once
     assert ledger.usage() == (1, 100)
     assert ledger.admit("m5:a", 10, 0, 10_000) is not None  # a limit of 0 holds nothing
+    assert ledger.admit("m6:a", 40, 5, 10_000) is None
+    ledger.release("m6:a", 40)  # the size known: released without reading the entry
+    ledger.release("m6:a", 40)
+    assert ledger.usage() == (1, 100)
 
 
 def test_eventbridge_schedule_puts_the_request_on_the_scan_queue_when_due(aws) -> None:

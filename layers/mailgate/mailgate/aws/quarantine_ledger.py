@@ -69,17 +69,20 @@ class DynamoQuarantineLedger:
             item.pop("backup_id", None)
         return sorted(found, key=lambda item: str(item.get("due_at", "")))[:limit]
 
-    def release(self, hold_key: str) -> None:
+    def release(self, hold_key: str, size: int | None = None) -> None:
+        """Idempotent: the marker's conditional delete makes a second release change nothing."""
         client = self.table.meta.client
         marker = {"TableName": self.table_name, "Key": {"backup_id": MARKER_PREFIX + hold_key},
                   "ConditionExpression": "attribute_exists(backup_id)"}
-        item = self.table.get_item(Key={"backup_id": MARKER_PREFIX + hold_key}, ConsistentRead=True).get("Item")
-        if not item:
-            return  # released before (a retried invocation)
+        if size is None:
+            item = self.table.get_item(Key={"backup_id": MARKER_PREFIX + hold_key}, ConsistentRead=True).get("Item")
+            if not item:
+                return  # released before (a retried invocation)
+            size = int(item.get("size", 0))
         usage = {"TableName": self.table_name, "Key": {"backup_id": USAGE_KEY},
                  "UpdateExpression": "ADD held :minus_one, #bytes :minus_size",
                  "ExpressionAttributeNames": {"#bytes": "bytes"},
-                 "ExpressionAttributeValues": {":minus_one": -1, ":minus_size": -int(item.get("size", 0))}}
+                 "ExpressionAttributeValues": {":minus_one": -1, ":minus_size": -size}}
         try:
             client.transact_write_items(TransactItems=[{"Delete": marker}, {"Update": usage}])
         except client.exceptions.TransactionCanceledException:

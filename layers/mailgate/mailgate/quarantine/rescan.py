@@ -8,7 +8,7 @@ with the envelope it arrived with, for the held recipients only.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -27,17 +27,18 @@ class RescanRequest:
     held_at: str
     due_at: str
     rule: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    size: int = 0  # of the original, so the ledger can release its bytes without reading the entry
 
     @classmethod
     def create(cls, message_id: str, raw_location: dict[str, str], envelope: dict[str, Any],
-               recipients: tuple[str, ...], hold_minutes: int, rule: str, now: datetime | None = None) -> RescanRequest:
+               recipients: tuple[str, ...], hold_minutes: int, rule: str, size: int = 0,
+               now: datetime | None = None) -> RescanRequest:
         held = now or datetime.now(UTC)
         due = held + timedelta(minutes=hold_minutes)
         return cls(message_id, raw_location.get("bucket", ""), raw_location.get("key", ""),
                    {k: envelope.get(k) for k in ("mail_from", "client_ip", "helo", "received_at")},
                    recipients, hold_key(message_id, recipients), hold_minutes,
-                   held.isoformat(timespec="seconds"), due.isoformat(timespec="seconds"), rule)
+                   held.isoformat(timespec="seconds"), due.isoformat(timespec="seconds"), rule, size)
 
     @property
     def due(self) -> datetime:
@@ -47,7 +48,7 @@ class RescanRequest:
         return {BODY_KEY: {"message_id": self.message_id, "bucket": self.bucket, "key": self.key,
                            "envelope": self.envelope, "recipients": list(self.recipients),
                            "hold_key": self.hold_key, "hold_minutes": self.hold_minutes, "held_at": self.held_at,
-                           "due_at": self.due_at, "rule": self.rule}}
+                           "due_at": self.due_at, "rule": self.rule, "size": self.size}}
 
     @classmethod
     def from_body(cls, body: dict[str, Any]) -> RescanRequest:
@@ -55,7 +56,7 @@ class RescanRequest:
         return cls(str(data["message_id"]), str(data["bucket"]), str(data["key"]), dict(data.get("envelope") or {}),
                    tuple(str(r) for r in data.get("recipients") or ()), str(data["hold_key"]),
                    int(data.get("hold_minutes") or 0), str(data.get("held_at") or ""), str(data.get("due_at") or ""),
-                   str(data.get("rule") or ""))
+                   str(data.get("rule") or ""), int(data.get("size") or 0))
 
     def details(self) -> dict[str, Any]:
         """What the list of held mail shows for this hold."""
@@ -66,7 +67,7 @@ class RescanRequest:
     def facts(self) -> dict[str, Any]:
         """What the re-scanned report records (and the rules step reads) about the hold."""
         return {"hold_key": self.hold_key, "held_at": self.held_at, "hold_minutes": self.hold_minutes,
-                "rule": self.rule}
+                "rule": self.rule, "size": self.size}
 
 
 def hold_key(message_id: str, recipients: tuple[str, ...]) -> str:
@@ -86,4 +87,5 @@ class QuarantineLedger(Protocol):
         """None when admitted (or already held under this key); else why not, in a sentence. `details`
         (message id, recipients, rule, when due) are kept with the entry for the list of held mail."""
 
-    def release(self, hold_key: str) -> None: ...
+    def release(self, hold_key: str, size: int | None = None) -> None:
+        """`size`: the held original's, when known (saves reading the entry)."""
