@@ -81,14 +81,15 @@ def test_a_global_deny_entry_rejects_with_a_bounce_that_says_why(gateway, restor
     status, current = api(gateway, "GET", "/lists", role=Role.SECURITY_OFFICER)
     assert status == 200
     status, saved = api(gateway, "PUT", "/lists", role=Role.SECURITY_OFFICER,
-                        body={"version": current["version"], "settings": {"deny": ["*@sender.test"]}})
+                        body={"version": current["version"], "settings": {"deny": [
+                            {"entry": "*@sender.test", "comment": "spam run, ticket 99"}]}})
     assert status == 200, saved
     lists_changed()
     message_id = send(gateway, "carl@sender.test", ["bob@example.test"],
                       simple_message("carl@sender.test", "bob@example.test", "Hello again"))
     [final] = outcomes(gateway, message_id)
     assert final["kind"] == "rejected" and final["detail"]["bounced"] is True
-    assert "deny list" in final["summary"]
+    assert "deny list (mask *@sender.test; comment: spam run, ticket 99)" in final["summary"]
     with urllib.request.urlopen(f"{gateway.moto_url}/moto-api/data.json", timeout=10) as reply:
         sent = json.loads(reply.read())["ses"]["RawMessage"]
     bounce = next(m for m in sent if "carl@sender.test" in m["destinations"] and "Hello again" in m["raw_data"])

@@ -267,11 +267,20 @@ class ContentFilterSettings(_Model, frozen=True):
     dictionaries: tuple[ContentDictionary, ...] = DEFAULT_CONTENT_DICTIONARIES
 
 
+class ListEntry(_Model, frozen=True):
+    """An allow/deny entry with the administrator's note of why it is there (shown in the decision path).
+    A plain string is the same entry without a comment; `subdomains: false` limits a domain to itself."""
+
+    entry: Annotated[str, Meta(min_length=1, max_length=1024)]
+    comment: Annotated[str, Meta(max_length=500)] = ""
+    subdomains: bool = True  # domain entries only
+
+
 class SenderLists(_Model, frozen=True):
     """The organisation's allow and deny lists of senders (see mailgate.rules.sender_lists)."""
 
-    allow: Annotated[tuple[str, ...], Meta(max_length=50_000)] = ()
-    deny: Annotated[tuple[str, ...], Meta(max_length=50_000)] = ()
+    allow: Annotated[tuple[str | ListEntry, ...], Meta(max_length=50_000)] = ()
+    deny: Annotated[tuple[str | ListEntry, ...], Meta(max_length=50_000)] = ()
     allow_skips_antiphishing: bool = False  # besides Anti-Spam, which an allow entry always skips
     allow_skips_authentication: bool = False  # SPF/DKIM/DMARC violations then do not count
 

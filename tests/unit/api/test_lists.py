@@ -56,3 +56,19 @@ def test_personal_lists_refuse_networks_bad_entries_and_more_than_500(aws) -> No
     assert status == 422 and "at most 500 entries" in body["problems"][0]["message"]
     status, body = call(app, "GET", "/lists/personal/not-an-address", OFFICER)
     assert status == 400
+
+
+def test_organisation_list_entries_carry_comments_through_the_api_and_imports(aws) -> None:
+    app = local_app()
+    version = call(app, "GET", "/lists", OFFICER)[1]["version"]
+    status, saved = call(app, "PUT", "/lists", OFFICER, {"version": version, "settings": {"allow": [
+        {"entry": "partner.test", "comment": "supplier, ticket 4711", "subdomains": False}, "shop.test"]}})
+    assert status == 200, saved
+    status, done = call(app, "POST", "/lists/import", OFFICER,
+                        {"version": saved["version"], "list": "allow", "text": "Partner.test\nnews.test\n"})
+    assert status == 200, done
+    assert call(app, "GET", "/lists", AUDITOR)[1]["settings"]["allow"] == [
+        {"entry": "partner.test", "comment": "supplier, ticket 4711", "subdomains": False}, "shop.test", "news.test"]
+    status, body = call(app, "PUT", "/lists", OFFICER, {"version": done["version"], "settings": {"deny": [
+        {"entry": "*@spam.test", "subdomains": False}]}})
+    assert status == 422 and body["problems"][0]["path"] == "$.lists.deny[0].subdomains"

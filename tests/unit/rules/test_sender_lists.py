@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailgate.config import GatewayConfig, SenderLists
+from mailgate.config import GatewayConfig, ListEntry, SenderLists
 from mailgate.report import ScannerResult
 from mailgate.rules.current import decide
 from mailgate.rules.sender_lists import (
@@ -13,8 +13,11 @@ from mailgate.rules.sender_lists import (
     PersonalLists,
     classify,
     evaluate,
+    merged_entries,
     personal_problems,
 )
+from mailgate.settings.errors import SettingsInvalid
+from mailgate.settings.validation import as_document, validate_settings
 from tests.unit.rules.build import authentication, phishing, report, spam
 
 VIRUS = ScannerResult("antivirus", "infected", 10.0, details={"threats": ["Eicar-Signature"]})
@@ -121,3 +124,61 @@ def test_a_note_from_the_personal_lookup_is_in_the_path() -> None:
     note = "personal lists do not apply to bob@example.test: the directory has duplicates for this account"
     decision = decide(probable, "bob@example.test", config(), None, lambda rcpt, _d: (None, note))
     assert note in decision.path and decision.subject_tags == ("[Probable spam]",)
+
+
+def test_an_entrys_comment_is_in_the_path_and_a_domain_can_leave_out_its_subdomains() -> None:
+    lists = SenderLists(allow=(ListEntry(entry="partner.test", comment="supplier, ticket 4711", subdomains=False),),
+                        deny=(ListEntry(entry="198.51.100.0/24", comment="abuse from this range"),))
+    mail = report(spam("probable_spam", 4.0), authentication(DMARC_PASS), client_ip="203.0.113.9")
+    allowed = decide(mail, "bob@example.test", GatewayConfig(lists=lists))
+    assert "sender on the organisation's allow list (domain partner.test; comment: supplier, ticket 4711)" \
+        in allowed.path
+    sub = report(spam("probable_spam", 4.0), authentication({"result": "pass", "from_domain": "mail.partner.test"}),
+                 sender="alice@mail.partner.test", client_ip="203.0.113.9")
+    not_allowed = decide(sub, "bob@example.test", GatewayConfig(lists=lists))
+    assert not any("allow list" in step for step in not_allowed.path)
+    assert not_allowed.subject_tags == ("[Probable spam]",)
+    denied = decide(report(spam("not_spam", 0.1), authentication(DMARC_PASS)), "bob@example.test",
+                    GatewayConfig(lists=lists))
+    assert denied.verdict_class == "blacklisted"
+    assert "client 198.51.100.7 in 198.51.100.0/24; comment: abuse from this range" in denied.reason
+
+
+def test_list_entries_with_comments_are_validated_by_json_path() -> None:
+    document = {"lists": {"allow": ["partner.test", {"entry": "not an entry", "comment": "typo"},
+                                    {"entry": "alice@partner.test", "subdomains": False}],
+                          "deny": ["spam.test", {"entry": "198.51.100.0/33"}]}}
+    with pytest.raises(SettingsInvalid) as refused:
+        validate_settings(document)
+    paths = {p["path"]: p["message"] for p in refused.value.problems}
+    assert set(paths) == {"$.lists.allow[1].entry", "$.lists.allow[2].subdomains", "$.lists.deny[1].entry"}
+    assert "only a domain entry" in paths["$.lists.allow[2].subdomains"]
+    with pytest.raises(SettingsInvalid) as unknown:
+        validate_settings({"lists": {"deny": [{"entry": "spam.test", "note": "not a field"}]}})
+    assert unknown.value.problems == [{"path": "$.lists.deny[0]", "message": "Object contains unknown field `note`"}]
+    saved = validate_settings({"lists": {"allow": [{"entry": "partner.test", "comment": "supplier"}]}})
+    assert as_document(saved)["lists"]["allow"] == [{"entry": "partner.test", "comment": "supplier",
+                                                     "subdomains": True}]
+
+
+def test_an_allow_entry_is_ignored_when_an_unauthenticated_envelope_comes_with_another_from_domain() -> None:
+    """A forger who passes DMARC for their own From domain cannot borrow an allowlisted envelope sender."""
+    own_domain = {"result": "pass", "from_domain": "forger.test", "org_domain": "forger.test", "policy": "none"}
+    borrowed = outcome(global_allow=("partner.test",), auth={"dmarc": own_domain, "spf": {"result": "softfail"}})
+    assert not borrowed.skip_antispam
+    assert "not authenticated (SPF softfail)" in borrowed.notes[0] and "forger.test" in borrowed.notes[0]
+    no_dmarc = {"result": "none", "from_domain": "forger.test", "org_domain": "forger.test"}
+    unproven = outcome(global_allow=("partner.test",), auth={"dmarc": no_dmarc, "spf": {"result": "none"}})
+    assert not unproven.skip_antispam
+    # the envelope sender authenticated by SPF (a mailing service sending for a client) is enough
+    assert outcome(global_allow=("partner.test",), auth={"dmarc": no_dmarc, "spf": {"result": "pass"}}).skip_antispam
+    # a subdomain of the From organisation is the same sender
+    same = {"result": "none", "from_domain": "partner.test", "org_domain": "partner.test"}
+    assert outcome(global_allow=("partner.test",), sender="news@mail.partner.test",
+                   auth={"dmarc": same, "spf": {"result": "neutral"}}).skip_antispam
+
+
+def test_an_import_adds_each_entry_once_and_keeps_the_comments_already_there() -> None:
+    existing = [{"entry": "Partner.test", "comment": "supplier"}, "*@promo.test"]
+    assert merged_entries(existing, ["partner.test", "spam.test", "spam.test"]) == [*existing, "spam.test"]
+    assert merged_entries(existing, ["spam.test"], replace=True) == ["spam.test"]

@@ -58,9 +58,10 @@ def import_router(ports: Ports) -> Router:
         """Add (or with `replace`, set) a rule's sender or recipient conditions from a text list: addresses,
         masks, domains, networks (senders only), `/regex/`, `user:` and `group:` entries. 422 names each bad
         line; the result is validated like PUT /settings/rules."""
-        from mailgate.rules.entry_import import parse_entries  # noqa: PLC0415 - the matchers load when used
+        from mailgate.rules.entry_import import FIELDS, parse_entries  # noqa: PLC0415 - loaded when used
 
-        found = parse_entries(request.text)
+        kinds = [kind for kind in FIELDS if kind != "network" or request.side == "senders"]  # the client's
+        found = parse_entries(request.text, kinds)
         if found.problems:
             raise _refused(found.problems)
 
@@ -82,6 +83,7 @@ def import_router(ports: Ports) -> Router:
         """Add (or with `replace`, set) entries of the organisation's allow or deny list from a text list:
         addresses, masks, domains and IP networks. 422 names each bad line."""
         from mailgate.rules.entry_import import parse_entries  # noqa: PLC0415
+        from mailgate.rules.sender_lists import merged_entries  # noqa: PLC0415
 
         found = parse_entries(request.text, kinds=("address", "mask", "domain", "network"))
         if found.problems:
@@ -90,7 +92,7 @@ def import_router(ports: Ports) -> Router:
 
         def change(config: GatewayConfig) -> GatewayConfig:
             lists = as_document(config)["lists"]
-            lists[request.list] = list(dict.fromkeys([*([] if request.replace else lists[request.list]), *entries]))
+            lists[request.list] = merged_entries(lists[request.list], entries, request.replace)  # comments kept
             return replace_section(config, "lists", lists)
 
         record = ports.settings().change(request.version, change, acting(router, "POST /lists/import"))

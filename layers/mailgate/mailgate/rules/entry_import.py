@@ -42,33 +42,56 @@ def parse_entries(text: str, kinds: Iterable[str] = tuple(FIELDS)) -> Imported:
     """The entries of `text` by condition field; `kinds` limits what is accepted (lists take no regexes)."""
     allowed = set(kinds)
     found = Imported()
+    seen: set[tuple[str, str]] = set()  # a list of 10,000 lines is deduplicated in linear time
     for number, value in _lines(text):
         if number > MAX_LINES:
             found.problems.append((number, f"more than {MAX_LINES} lines: split the file"))
             break
-        kind, entry = _classify(value, "network" in allowed)
+        kind, entry = _classify(value)
         if kind is None:
             found.problems.append((number, entry))
         elif kind not in allowed:
             found.problems.append((number, f"{value!r} is a {kind}, which is not accepted here"))
-        else:
-            values = found.entries.setdefault(FIELDS[kind], [])
-            if entry not in values:
-                values.append(entry)
+        elif (kind, entry) not in seen:
+            seen.add((kind, entry))
+            found.entries.setdefault(FIELDS[kind], []).append(entry)
     return found
 
 
-def _classify(value: str, networks: bool) -> tuple[str | None, str]:
+def _classify(value: str) -> tuple[str | None, str]:
+    """(kind, entry) or (None, what is wrong): the checks PUT /settings/rules makes, here with a line number."""
     if len(value) > 1024:
         return None, "an entry is longer than 1024 characters"
     lowered = value.lower()
-    for prefix in ("user:", "group:"):
-        if lowered.startswith(prefix):
-            name = value[len(prefix):].strip()
-            return (prefix[:-1], name) if name else (None, f"{value!r} names no {prefix[:-1]}")
+    if lowered.startswith("group:"):
+        name = value[len("group:"):].strip()
+        return ("group", name) if name else (None, f"{value!r} names no group")
+    if lowered.startswith("user:"):
+        name = value[len("user:"):].strip()
+        return ("user", name) if "@" in name else (None, f"{value!r}: a directory user is named by an e-mail address")
     if len(value) >= 2 and value.startswith("/") and value.endswith("/"):
-        return "regex", value[1:-1]
+        return _regex(value[1:-1])
+    return _plain(value)
+
+
+def _plain(value: str) -> tuple[str | None, str]:
+    """An address, mask, domain or network, classified as the allow/deny lists classify them."""
     try:
-        return classify(value, networks)
+        kind, entry = classify(value, networks=True)  # a network where none is accepted: "not accepted here"
     except ValueError as exc:
         return None, str(exc)
+    if kind == "mask" and not entry.strip("*"):
+        return None, f"{value!r} matches everyone: a list of everyone is no condition"
+    return kind, entry
+
+
+def _regex(pattern: str) -> tuple[str | None, str]:
+    from mailgate.rules.table import compile_address_regex  # noqa: PLC0415 - the regex engine loads when used
+
+    if not pattern:
+        return None, "an empty regular expression matches every address"
+    try:
+        compile_address_regex(pattern)
+    except ValueError as exc:
+        return None, f"/{pattern}/ is not a usable regular expression: {exc}"
+    return "regex", pattern

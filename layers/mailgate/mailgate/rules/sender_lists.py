@@ -2,14 +2,18 @@
 
 An entry is an address (`alice@example.com`), a mask (`*@news.example.com`, `billing?@example.com`), a
 domain (`example.com` or `@example.com`, subdomains included) or, in global lists only, an IP network
-(`192.0.2.0/24`, `2001:db8::1`). Entries match the envelope sender; networks match the connecting client.
+(`192.0.2.0/24`, `2001:db8::1`). Entries match the envelope sender (not the From header: what an allow
+entry trusts must be what SPF/DMARC vouch for); networks match the connecting client. In the organisation's
+lists an entry may be `{"entry", "comment", "subdomains"}`: the comment is shown in the decision path, and
+`"subdomains": false` limits a domain entry to the domain itself.
 
 What they do, per recipient: a deny entry (global or personal) gives Anti-Spam the Blacklisted verdict,
 whatever the message scores; an allow entry skips Anti-Spam (a global list may also skip Anti-Phishing and
 Mail Sender Authentication, each by an explicit switch); Anti-Virus, link scanning and Content Filtering
 always run. A deny entry wins over an allow entry, and the organisation's deny over a user's allow.
 An allow entry never lets a forged sender through: when the sender's domain publishes DMARC, the entry
-applies only if DMARC passes, and never when SPF fails for the envelope sender.
+applies only if DMARC passes, and never when SPF fails for the envelope sender (see `forged_reason`).
+Lists apply only under rules in scan mode (the engine ignores them otherwise).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 import msgspec
 
+from mailgate.config import ListEntry
 from mailgate.rules.matching import Address, CompiledConditions, Lookup, compile_conditions, parse_ip
 from mailgate.rules.table import Conditions
 
@@ -58,41 +63,97 @@ def classify(entry: str, networks: bool = True) -> tuple[str, str]:
     raise ValueError(f"{entry!r} is not {kinds}")
 
 
-def entry_problems(entries: Iterable[str], where: str, networks: bool = True) -> list[tuple[str, str]]:
+def _parts(item: object) -> tuple[str, str, bool | None]:
+    """(entry, comment, subdomains) of a plain string, a ListEntry or its JSON object; subdomains None: unsaid."""
+    if isinstance(item, ListEntry):
+        return item.entry, item.comment, item.subdomains
+    if isinstance(item, Mapping):
+        subdomains = item.get("subdomains")
+        return str(item.get("entry") or ""), str(item.get("comment") or ""), \
+            subdomains if isinstance(subdomains, bool) else None
+    return str(item), "", None
+
+
+def entry_problems(entries: Iterable[object], where: str, networks: bool = True) -> list[tuple[str, str]]:
+    """Each bad entry by its JSON path; entries are plain strings or `{"entry", "comment", "subdomains"}`."""
     problems = []
-    for index, entry in enumerate(entries):
+    for index, item in enumerate(entries):
+        text, _comment, subdomains = _parts(item)
+        at = f"{where}[{index}].entry" if isinstance(item, Mapping | ListEntry) else f"{where}[{index}]"
         try:
-            classify(entry, networks)
+            kind, _value = classify(text, networks)
         except ValueError as exc:
-            problems.append((f"{where}[{index}]", str(exc)))
+            problems.append((at, str(exc)))
+            continue
+        if subdomains is False and kind != "domain":
+            problems.append((f"{where}[{index}].subdomains", f"{text!r} is a {kind}: only a domain entry can "
+                                                                "leave out its subdomains"))
     return problems
 
 
-def conditions_of(entries: Iterable[str], networks: bool = True) -> Conditions:
-    """Entries as rule conditions, so lists match with the rule table's compiled matchers."""
-    kinds: dict[str, list[str]] = {"address": [], "mask": [], "domain": [], "network": []}
-    for entry in entries:
+def merged_entries(existing: Iterable[object], added: Iterable[str], replace: bool = False) -> list[object]:
+    """A list after an import: new entries appended once each; an entry already there keeps its comment."""
+    kept = [] if replace else list(existing)
+    seen = {_key(_parts(item)[0]) for item in kept}
+    for entry in added:
+        if _key(entry) not in seen:
+            seen.add(_key(entry))
+            kept.append(entry)
+    return kept
+
+
+def _key(entry: str) -> str:
+    try:
+        return classify(entry)[1]
+    except ValueError:
+        return entry.strip().lower()
+
+
+def _sorted_entries(entries: Iterable[str | ListEntry], networks: bool) -> tuple[Conditions, Conditions,
+                                                                                   dict[str, str]]:
+    """Entries as rule conditions (so lists match with the rule table's compiled matchers): one set for
+    everything but the domains limited to themselves, one for those; and each entry's comment."""
+    kinds: dict[str, list[str]] = {"address": [], "mask": [], "domain": [], "network": [], "exact_domain": []}
+    comments: dict[str, str] = {}
+    for item in entries:
+        text, comment, subdomains = _parts(item)
         try:
-            kind, value = classify(entry, networks)
+            kind, value = classify(text, networks)
         except ValueError:
             continue  # validated when saved; a stored bad entry matches nothing
-        kinds[kind].append(value)
-    return Conditions(addresses=tuple(kinds["address"]), masks=tuple(kinds["mask"]), domains=tuple(kinds["domain"]),
-                      networks=tuple(kinds["network"]), include_subdomains=True)
+        kinds["exact_domain" if kind == "domain" and subdomains is False else kind].append(value)
+        if comment:
+            comments.setdefault(value, comment)
+    spread = Conditions(addresses=tuple(kinds["address"]), masks=tuple(kinds["mask"]),
+                        domains=tuple(kinds["domain"]), networks=tuple(kinds["network"]), include_subdomains=True)
+    return spread, Conditions(domains=tuple(kinds["exact_domain"]), include_subdomains=False), comments
 
 
 @dataclass(frozen=True)
 class CompiledList:
-    matcher: CompiledConditions
-    empty: bool
+    matchers: tuple[CompiledConditions, ...]  # none when the list is empty
+    comments: Mapping[str, str]  # entry (normalised) → the administrator's comment
 
     @classmethod
-    def of(cls, entries: Iterable[str], networks: bool = True) -> CompiledList:
-        conditions = conditions_of(entries, networks)
-        return cls(compile_conditions(conditions), conditions.is_empty())
+    def of(cls, entries: Iterable[str | ListEntry], networks: bool = True) -> CompiledList:
+        spread, exact, comments = _sorted_entries(entries, networks)
+        return cls(tuple(compile_conditions(c) for c in (spread, exact) if not c.is_empty()), comments)
 
     def match(self, sender: Address, client_ip: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> str | None:
-        return None if self.empty else self.matcher.match(sender, client_ip, _NO_LOOKUP)
+        """Why the sender is on the list ("domain example.com; comment: supplier"), or None."""
+        for matcher in self.matchers:
+            why = matcher.match(sender, client_ip, _NO_LOOKUP)
+            if why is not None:
+                comment = self.comments.get(_matched_entry(why))
+                return f"{why}; comment: {comment}" if comment else why
+        return None
+
+
+def _matched_entry(why: str) -> str:
+    """The entry a matcher names: "client 192.0.2.7 in 192.0.2.0/24" → the network; "domain example.com
+    (subdomain a.example.com)", "mask *@x.test", "address a@x.test" → the second word."""
+    words = why.split()
+    return words[-1] if words[0] == "client" else words[1] if len(words) > 1 else why
 
 
 @dataclass(frozen=True)
@@ -105,8 +166,8 @@ class CompiledLists:
     skips_authentication: bool = False
 
     @classmethod
-    def of(cls, allow: Iterable[str], deny: Iterable[str], networks: bool = True, skips_antiphishing: bool = False,
-           skips_authentication: bool = False) -> CompiledLists:
+    def of(cls, allow: Iterable[str | ListEntry], deny: Iterable[str | ListEntry], networks: bool = True,
+           skips_antiphishing: bool = False, skips_authentication: bool = False) -> CompiledLists:
         return cls(CompiledList.of(allow, networks), CompiledList.of(deny, networks), skips_antiphishing,
                    skips_authentication)
 
@@ -125,8 +186,12 @@ class ListOutcome:
 NO_LISTS = ListOutcome()
 
 
-def forged_reason(authentication: Mapping[str, Any] | None) -> str | None:
-    """Why an allow entry must not apply (the sender is not shown to be who it says), or None."""
+def forged_reason(authentication: Mapping[str, Any] | None, sender: str = "") -> str | None:
+    """Why an allow entry must not apply (the sender is not shown to be who it says), or None.
+
+    The entry applies when SPF passes for the envelope sender, or when DMARC passes for a From domain of the
+    envelope sender's organisation; with no DMARC published it applies unless SPF fails or the From header
+    names another organisation than an unauthenticated envelope sender (a forger's own From domain)."""
     details = authentication or {}
     dmarc = details.get("dmarc") or {}
     if dmarc.get("policy") and dmarc.get("result") != "pass":
@@ -134,7 +199,15 @@ def forged_reason(authentication: Mapping[str, Any] | None) -> str | None:
     spf = details.get("spf") or {}
     if spf.get("result") == "fail":
         return "SPF fails for the envelope sender"
-    return None
+    domain = sender.strip().strip("<>").rpartition("@")[2].lower()
+    from_domain = str(dmarc.get("from_domain") or "").lower()
+    if spf.get("result") == "pass" or not domain or not from_domain:
+        return None
+    organisation = str(dmarc.get("org_domain") or from_domain).lower()
+    if domain in (from_domain, organisation) or domain.endswith("." + organisation):
+        return None
+    return (f"the envelope sender's domain {domain} is not authenticated (SPF {spf.get('result') or 'no result'}) "
+            f"and the message is From another organisation ({from_domain})")
 
 
 def evaluate(global_lists: CompiledLists | None, personal: CompiledLists | None, sender: str,
@@ -152,7 +225,7 @@ def evaluate(global_lists: CompiledLists | None, personal: CompiledLists | None,
         why = lists.allow.match(address, ip) if lists is not None else None
         if why is None or lists is None:
             continue
-        forged = forged if forged is not None else forged_reason(authentication) or ""
+        forged = forged if forged is not None else forged_reason(authentication, sender) or ""
         if forged:
             notes.append(f"sender on {scope} allow list ({why}) but the entry is ignored: {forged}")
             continue
