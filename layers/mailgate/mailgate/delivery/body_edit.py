@@ -36,6 +36,8 @@ _BYTE_ANCHORS = tuple(re.compile(p.encode(), re.IGNORECASE) for p in _ANCHORS)
 _TAG = re.compile(r"<[^>]*>")
 _QUOTE_MARKS = re.compile(r"(?m)^[ \t>]+")
 _UNTOUCHABLE = ("multipart/signed", "multipart/encrypted", "application/pkcs7-mime", "application/x-pkcs7-mime")
+_WIDE_CHARSETS = ("utf-16", "utf-32")  # codecs.lookup names: ASCII text cannot go in byte for byte
+MAX_LINE_BYTES = 998  # SMTP's line limit: an unencoded part with longer lines goes quoted-printable
 
 
 class CannotModifyBody(Exception):
@@ -93,10 +95,14 @@ def body_text(raw: bytes) -> str:
             decoded = _decode(raw, part)
             if decoded is None:
                 continue
-            texts.append(html.unescape(_TAG.sub(" ", decoded)) if part.subtype == "html" else decoded)
+            texts.append(text_of_html(decoded) if part.subtype == "html" else decoded)
         return "\n".join(texts)
     except Exception:  # a check that cannot read the body finds nothing there
         return ""
+
+
+def text_of_html(markup: str) -> str:
+    return html.unescape(_TAG.sub(" ", markup))
 
 
 def normalised(text: str) -> str:
@@ -184,6 +190,9 @@ def _decode(raw: bytes, part: _BodyPart) -> str | None:
 
 def _edited_part(raw: bytes, part: _BodyPart, insertion: Insertion) -> bytes:
     node = part.node
+    if not _ends_with_blank_line(raw[node.start:node.body_start]):
+        # Readers disagree on where such a body starts: text put there may land among the header fields.
+        raise CannotModifyBody("a body part's header block does not end with a blank line")
     newline = _newline(raw[node.start:node.end] or raw)
     content = raw[node.body_start:node.end]
     decoded = _transfer_decoded(raw, part)
@@ -192,7 +201,7 @@ def _edited_part(raw: bytes, part: _BodyPart, insertion: Insertion) -> bytes:
     addition = insertion.html if part.subtype == "html" else insertion.text
     charset = part.charset
     try:
-        if codec is None or codec.startswith(("utf_16", "utf_32")):
+        if codec is None or codec.startswith(_WIDE_CHARSETS):
             raise UnicodeError("not an ASCII-compatible charset we know")
         text = decoded.decode(codec)
         edited = _place(text, addition, insertion.position, part.subtype == "html", inner_newline)
@@ -202,12 +211,12 @@ def _edited_part(raw: bytes, part: _BodyPart, insertion: Insertion) -> bytes:
             new, charset = edited.encode("utf-8"), "utf-8"
     except UnicodeError as exc:
         # The declared charset is wrong or unknown: ASCII text can still go in byte for byte.
-        if not addition.isascii() or (codec is not None and codec.startswith(("utf_16", "utf_32"))):
+        if not addition.isascii() or (codec is not None and codec.startswith(_WIDE_CHARSETS)):
             raise CannotModifyBody(f"a body part's charset {part.charset!r} cannot be read: {exc}") from exc
         new = _place(decoded, addition.encode("ascii"), insertion.position, part.subtype == "html",
                      inner_newline.encode())
     encoding = part.encoding
-    if encoding == "7bit" and not new.isascii():
+    if (encoding == "7bit" and not new.isascii()) or (encoding in ("7bit", "8bit") and _has_long_line(new)):
         encoding = "quoted-printable"
     body = _transfer_encoded(new, encoding, newline)
     if content.endswith((b"\n",)) and not body.endswith(b"\n"):
@@ -219,6 +228,14 @@ def _edited_part(raw: bytes, part: _BodyPart, insertion: Insertion) -> bytes:
         header = _changed_header(header, charset if charset != part.charset else None,
                                  encoding if encoding != part.encoding else None, part.content_type, newline)
     return header + body
+
+
+def _ends_with_blank_line(header: bytes) -> bool:
+    return header in (b"\n", b"\r\n") or header.endswith((b"\n\n", b"\n\r\n"))
+
+
+def _has_long_line(data: bytes) -> bool:
+    return len(data) > MAX_LINE_BYTES and any(len(line.rstrip(b"\r")) > MAX_LINE_BYTES for line in data.split(b"\n"))
 
 
 def _place(text: AnyStr, addition: AnyStr, position: Position, is_html: bool, newline: AnyStr) -> AnyStr:

@@ -4,7 +4,15 @@ an insecure message at the top of the body, and the rule's disclaimer (once per 
 from __future__ import annotations
 
 from mailgate.config import Disclaimer, ModificationSettings
-from mailgate.delivery.body_edit import CannotModifyBody, Insertion, body_text, html_from_text, insert, normalised
+from mailgate.delivery.body_edit import (
+    CannotModifyBody,
+    Insertion,
+    body_text,
+    html_from_text,
+    insert,
+    normalised,
+    text_of_html,
+)
 from mailgate.delivery.subject_tag import tag_subject
 from mailgate.rules.decision import Decision
 
@@ -18,9 +26,11 @@ def disclaimer_insertion(disclaimer: Disclaimer) -> Insertion:
 
 
 def has_disclaimer(raw: bytes, disclaimer: Disclaimer) -> bool:
-    """Once per thread: a reply quoting our disclaimer (in text or HTML) does not get a second one."""
-    wanted = normalised(disclaimer.text)
-    return bool(wanted) and wanted in normalised(body_text(raw))
+    """Once per thread: a reply quoting our disclaimer (in text or HTML) does not get a second one. The
+    administrator's HTML need not say what the text says, so either form found counts."""
+    body = normalised(body_text(raw))
+    forms = (normalised(disclaimer.text), normalised(text_of_html(disclaimer.html)))
+    return any(form and form in body for form in forms)
 
 
 def modify(raw: bytes, decision: Decision, settings: ModificationSettings) -> tuple[bytes, list[str]]:

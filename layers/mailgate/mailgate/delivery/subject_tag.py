@@ -11,6 +11,7 @@ from email.header import Header, decode_header, make_header
 from mailgate.delivery.header_edit import field_name, split_header_block
 
 _FOLDING = email.policy.SMTP.clone(max_line_length=78)
+MAX_LINE = 78  # RFC 5322's recommended line length, which our prefix should not push a subject past
 
 
 def decoded_subject(field: bytes) -> str:
@@ -38,6 +39,15 @@ def _encoded(tags: str, before_encoded_word: bool) -> bytes:
     return Header(tags, "utf-8", maxlinelen=998).encode().encode("ascii") + b" "
 
 
+def _folded(start: bytes, value: bytes, newline: bytes) -> bytes:
+    """The field, with a line break in place of the space after our prefix when the first line would grow
+    past 78 characters (unfolding gives the same value; between encoded words our space is inside ours)."""
+    first_line = start + value.split(b"\n", 1)[0].rstrip(b"\r")
+    if len(first_line) <= MAX_LINE or not start.endswith(b" ") or not value.strip():
+        return start + value
+    return start[:-1] + newline + b" " + value
+
+
 def tag_subject(raw: bytes, tags: Sequence[str]) -> bytes:
     """`raw` with the tags before its subject; a missing Subject is added with the tags alone."""
     tags = [" ".join(t.split()) for t in tags if t.strip()]
@@ -45,7 +55,7 @@ def tag_subject(raw: bytes, tags: Sequence[str]) -> bytes:
         return raw
     block = split_header_block(raw)
     fields = list(block.fields)
-    index = next((i for i, f in enumerate(fields) if field_name(f) == "subject"), None)
+    index = next((i for i, f in enumerate(fields) if field_name(f) == "subject" and b":" in f), None)
     missing = missing_tags(decoded_subject(fields[index]) if index is not None else "", tags)
     if not missing:
         return raw
@@ -60,5 +70,5 @@ def tag_subject(raw: bytes, tags: Sequence[str]) -> bytes:
             prefix = _encoded(" ".join(missing), False).rstrip(b" ")
         else:
             prefix = _encoded(" ".join(missing), value.startswith(b"=?"))
-        fields[index] = name + b": " + prefix + value
+        fields[index] = _folded(name + b": " + prefix, value, block.newline)
     return b"".join(fields) + block.body
