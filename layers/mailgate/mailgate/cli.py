@@ -159,6 +159,26 @@ def explanation(path: Path, config: GatewayConfig, scanners: Sequence[Any], reci
     return "\n".join(lines) + "\n"
 
 
+def explanation_json(path: Path, config: GatewayConfig, scanners: Sequence[Any], recipients: Sequence[str] = (),
+                     table: CompiledTable | None = None) -> dict[str, Any]:
+    """The explanation as one JSON object, shaped like POST /rules/dry-run's answer, for scripts that
+    compare a proposed rule table with the current one over a folder of messages."""
+    message, report, decided = scan_file(path, config, scanners, recipients, table)
+    groups: dict[tuple[Any, ...], tuple[Decision, list[str]]] = {}
+    for recipient, decision in decided:
+        groups.setdefault(decision.signature() + decision.path[1:], (decision, []))[1].append(recipient)
+    return {
+        "file": str(path),
+        "table": "proposed" if table is not None else "current",
+        "message_id": message.message_id,
+        "envelope": report.envelope,
+        "verdicts": {r.scanner: {"verdict": r.verdict, "score": r.score,
+                                 "reasons": [c.to_dict() for c in r.reasons]} for r in report.results},
+        "groups": [{"recipients": [r for r in members if r], "decision": decision.to_dict()}
+                   for decision, members in groups.values()],
+    }
+
+
 def command_explain(args: argparse.Namespace, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
     from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
 
@@ -168,14 +188,23 @@ def command_explain(args: argparse.Namespace, out: TextIO = sys.stdout, err: Tex
         table = _proposed_table(args.rules, config, err)
         if table is None:
             return 2
-        out.write(f"decided by the proposed rule table in {args.rules} (a dry run: nothing is sent or stored)\n")
+        if not args.json:
+            out.write(f"decided by the proposed rule table in {args.rules} (a dry run: nothing is sent or stored)\n")
     scanners = build_scanners(config)
     status = 0
     for path in iter_files(args.paths):
         try:
-            out.write(explanation(path, config, scanners, args.recipient or (), table))
+            if args.json:
+                out.write(json.dumps(explanation_json(path, config, scanners, args.recipient or (), table),
+                                     ensure_ascii=False) + "\n")
+            else:
+                out.write(explanation(path, config, scanners, args.recipient or (), table))
         except (OSError, ValueError) as exc:
-            err.write(f"{path}: {exc}\n")
+            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            if args.json:
+                out.write(json.dumps({"file": str(path), "error": message}) + "\n")
+            else:
+                err.write(f"{path}: {exc}\n")
             status = 1
     return status
 
@@ -234,6 +263,8 @@ def build_parser() -> argparse.ArgumentParser:
                          help="decide for this envelope recipient (repeatable; default: To/Cc)")
     explain.add_argument("--rules", metavar="TABLE.json",
                          help="decide with this proposed rule table instead of the configured one (a dry run)")
+    explain.add_argument("--json", action="store_true", help="one JSON object per file: verdicts and each "
+                         "group of recipients' decision with its path")
     for parser_ in (scan, explain):
         parser_.add_argument("--no-network", action="store_true", help="every DNS lookup is neutral")
         parser_.add_argument("--dns", metavar="HOST:PORT", help="the DNS server to ask")

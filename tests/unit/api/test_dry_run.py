@@ -6,6 +6,7 @@ import base64
 import email.policy
 from email.message import EmailMessage
 
+from mailgate.api.upload import MAX_UPLOAD_BYTES
 from mailgate.aws.clients import client
 from tests.unit.api.resolver import call, local_app
 
@@ -43,7 +44,8 @@ def test_an_upload_against_the_current_and_a_proposed_table(aws) -> None:
     assert decisions[("finance@example.org",)]["action"] == "reject"
     assert decisions[("bob@example.org",)]["action"] == "delete_attachment"
     assert call(app, "GET", "/settings/rules", "Administrator")[1]["settings"]["rules"][0]["name"] == "Default"
-    assert client("dynamodb").scan(TableName="events")["Count"] == 0  # nothing logged
+    for table in ("events", "backup"):  # nothing logged, nothing kept
+        assert client("dynamodb").scan(TableName=table)["Count"] == 0, table
 
 
 def test_bad_requests_are_refused_clearly(aws) -> None:
@@ -62,3 +64,10 @@ def test_bad_requests_are_refused_clearly(aws) -> None:
     assert status == 404
     assert call(app, "POST", "/rules/dry-run", OFFICER, {"message": upload(), "client_ip": "300.1.1.1"})[0] == 422
     assert call(app, "POST", "/rules/dry-run", "Auditor", {"message": upload()})[0] == 403
+
+
+def test_a_message_larger_than_the_api_carries_is_refused_with_413(aws) -> None:
+    app = local_app()
+    just_too_large = base64.b64encode(b"Subject: big\r\n\r\n" + b"x" * MAX_UPLOAD_BYTES).decode()
+    status, body = call(app, "POST", "/rules/dry-run", OFFICER, {"message": just_too_large})
+    assert status == 413 and body["error"] == "message_too_large" and str(MAX_UPLOAD_BYTES) in body["message"]
