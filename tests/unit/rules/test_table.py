@@ -71,7 +71,7 @@ def test_notification_targets_and_header_names_are_checked():
     assert "rules[0].modules.antivirus.infected.notify[1]" not in found
     assert "one line" in found["rules[0].modules.antivirus.infected.set_headers.X-Ok"]
     assert "not a header field name" in found["rules[0].set_headers"]
-    assert "not an address" in found["rules[0].bcc[0]"]
+    assert "not an e-mail address" in found["rules[0].bcc[0]"]
 
 
 def test_thresholds_must_be_ordered_and_positive():

@@ -18,6 +18,7 @@ import msgspec
 import regex
 
 from mailgate.scanners.content_filter.patterns import compile_regex
+from mailgate.syntax import is_address
 
 DEFAULT_RULE = "Default"
 MAX_PATTERN_CHARS = 1024  # an address regular expression longer than this is a mistake, not a rule
@@ -245,8 +246,8 @@ def _parse(document: Any) -> tuple[RuleTable | None, list[Problem]]:
         _check_conditions(rule.recipients, f"{where}.recipients", problems, networks_allowed=False)
         _check_modules(rule.modules, f"{where}.modules", problems)
         for position, address in enumerate(rule.bcc):
-            if "@" not in address:
-                problems.append((f"{where}.bcc[{position}]", f"{address!r} is not an address"))
+            if not is_address(address):
+                problems.append((f"{where}.bcc[{position}]", f"{address!r} is not an e-mail address"))
         _check_headers(rule.set_headers, rule.remove_headers, where, problems)
     return table, problems
 
@@ -308,9 +309,9 @@ def _check_modules(modules: ModuleSettings, where: str, problems: list[Problem])
             if action.action == "delete_attachment" and (module, verdict_class) not in REMOVABLE_CLASSES:
                 problems.append((f"{here}.action", f"{module} {verdict_class} names no attachment to delete"))
             for position, who in enumerate(action.notify):
-                if who not in NOTIFY_ROLES and "@" not in who:
+                if who not in NOTIFY_ROLES and not is_address(who):
                     problems.append((f"{here}.notify[{position}]",
-                                     f"{who!r} is neither {', '.join(sorted(NOTIFY_ROLES))} nor an address"))
+                                     f"{who!r} is neither {', '.join(sorted(NOTIFY_ROLES))} nor an e-mail address"))
             _check_headers(action.set_headers, action.remove_headers, here, problems)
     for name in ("antispam", "antiphishing"):
         settings = getattr(modules, name)

@@ -26,6 +26,7 @@ from mailgate.rules.dictionaries import dictionary_problems
 from mailgate.rules.table import validate_table
 from mailgate.scanners.content_filter.validation import content_filter_problems
 from mailgate.settings.errors import SettingsInvalid
+from mailgate.syntax import is_address, is_domain, is_host, is_selector
 
 _HEADER_PREFIX = re.compile(r"X-[A-Za-z0-9-]{0,37}-")
 _DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$", re.IGNORECASE)
@@ -85,8 +86,13 @@ def _check_domains(value: Any, path: str, problems: list[Problem]) -> None:
             problems.append(problem(where, f"{domain!r} is not a domain name"))
         before = len(problems)
         _check(route, Route, where, problems)
-        if len(problems) == before and msgspec.convert(route, Route).kind == "smtp" and not route.get("hosts"):
+        if len(problems) > before:
+            continue
+        checked = msgspec.convert(route, Route)
+        if checked.kind == "smtp" and not checked.hosts:
             problems.append(problem(f"{where}.hosts", "an smtp route needs at least one host"))
+        problems += [problem(f"{where}.hosts[{i}].host", f"{h['host']!r} is not a host name or an IP address")
+                     for i, h in enumerate(route.get("hosts") or ()) if not is_host(h["host"])]
 
 
 def _check_signing(value: Any, path: str, problems: list[Problem]) -> None:
@@ -94,7 +100,20 @@ def _check_signing(value: Any, path: str, problems: list[Problem]) -> None:
         problems.append(problem(path, "Expected `array` of signing keys"))
         return
     for index, key in enumerate(value):
-        _check(key, DkimSigningKey, f"{path}[{index}]", problems)
+        _check_key(key, f"{path}[{index}]", problems)
+
+
+def _check_key(value: Any, path: str, problems: list[Problem]) -> None:
+    """A signing or sealing key: its domain and selector become DNS names and header tags."""
+    before = len(problems)
+    _check(value, DkimSigningKey, path, problems)
+    if len(problems) > before:
+        return
+    if not is_domain(value["domain"]):
+        problems.append(problem(f"{path}.domain", f"{value['domain']!r} is not a domain name"))
+    if not is_selector(value["selector"]):
+        problems.append(problem(f"{path}.selector", f"{value['selector']!r} is not a DKIM selector: one or more "
+                                                    "DNS labels of letters, digits and dashes (e.g. 's2026')"))
 
 
 def _check_content_filter(value: Any, path: str, problems: list[Problem]) -> None:
@@ -129,6 +148,16 @@ def _disclaimer_problems(config: GatewayConfig, base: str) -> list[Problem]:
             for i, rule in enumerate(config.rules.rules) if rule.disclaimer and rule.disclaimer not in known]
 
 
+def _expression_problems(config: GatewayConfig, base: str) -> list[Problem]:
+    """A rule may name only expressions that exist: deleting one a rule names would silently apply nothing."""
+    known = {e.name.lower() for e in config.content_filter.expressions}
+    return [problem(f"{base}.rules.rules[{i}].modules.content_filter.expressions[{j}]",
+                    f"no Content Filtering expression is named {name!r} (the rule {rule.name!r} applies it: take it "
+                    "out of the rule first, or keep the expression)")
+            for i, rule in enumerate(config.rules.rules)
+            for j, name in enumerate(rule.modules.content_filter.expressions) if name.lower() not in known]
+
+
 def _check_lists(value: Any, path: str, problems: list[Problem]) -> None:
     from mailgate.rules.sender_lists import entry_problems  # noqa: PLC0415 - the matchers load when lists are edited
 
@@ -148,7 +177,7 @@ def _check_arc_sealing(value: Any, path: str, problems: list[Problem]) -> None:
     if value is None:
         return
     before = len(problems)
-    _check(value, DkimSigningKey, path, problems)
+    _check_key(value, path, problems)
     if len(problems) == before and value.get("algorithm", "rsa-sha256") != "rsa-sha256":
         problems.append(problem(f"{path}.algorithm", "ARC seals use rsa-sha256 (RFC 8617)"))
 
@@ -160,8 +189,9 @@ def _check_header_prefix(value: Any, path: str, problems: list[Problem]) -> None
 
 
 def _check_bounce_from(value: Any, path: str, problems: list[Problem]) -> None:
-    if not isinstance(value, str) or "@" not in value:
-        problems.append(problem(path, "Expected an e-mail address"))
+    if not isinstance(value, str) or not is_address(value):
+        problems.append(problem(path, "Expected an e-mail address such as mailer-daemon@example.com (no spaces, "
+                                      "quotes or line breaks): bounces are sent from it"))
 
 
 def _check_authserv_id(value: Any, path: str, problems: list[Problem]) -> None:
@@ -211,6 +241,7 @@ def validate_settings(settings: Any, base: str = "$") -> GatewayConfig:
     problems += [problem(f"{base}.rules.{where}", message)  # rules may name Content Filtering's dictionaries
                  for where, message in dictionary_problems(config.rules, config.content_filter.dictionaries)]
     problems += _disclaimer_problems(config, base)
+    problems += _expression_problems(config, base)
     if problems:
         raise SettingsInvalid(problems)
     return config
