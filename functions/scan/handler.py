@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate import runtime
@@ -13,6 +14,7 @@ from mailgate.ingress import parse_inbound_event
 from mailgate.scan_service import ScanService
 
 logger = Logger(service="mailgate-scan")
+metrics = Metrics(namespace="mailgate", service="mailgate-scan")  # the EngineUnavailable alarm reads this
 
 
 def service() -> ScanService:
@@ -24,9 +26,12 @@ def _scan_all(event: dict[str, Any], attempt: int) -> None:
     settings = runtime.settings()
     for inbound in parse_inbound_event(event, settings.mail_bucket, settings.incoming_prefix):
         handoff = service().handle(inbound, attempt)
+        if down := service().unavailable_engines:
+            metrics.add_metric(name="EngineUnavailable", unit=MetricUnit.Count, value=len(down))
         logger.info("scanned", message_id=inbound.message_id, handed_off=handoff is not None)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if is_sqs_event(event):

@@ -40,6 +40,11 @@ class Monitoring(Construct):
                                   statistic="Maximum", period=Duration.hours(1))
         self._alarm("SignaturesStale", signature_age, 24, "ClamAV signatures older than a day",
                     missing=cw.TreatMissingData.BREACHING)
+        engine_down = cw.Metric(namespace=names.METRICS_NAMESPACE, metric_name=names.ENGINE_UNAVAILABLE_METRIC,
+                                dimensions_map={"service": f"{names.SERVICE_NAME}-scan"},
+                                statistic="Sum", period=Duration.minutes(5))
+        self._alarm("AntivirusEngineUnavailable", engine_down, 0,
+                    "clamd did not answer: messages are held in Backup with the Anti-Virus verdict error")
         self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=None)
         self.dashboard.add_widgets(
             cw.GraphWidget(title="Invocations", left=[f.metric_invocations() for f in functions.values()]),
@@ -48,8 +53,8 @@ class Monitoring(Construct):
                                                        for f in functions.values()]),
             cw.GraphWidget(title="Dead-letter queues",
                            left=[q.metric_approximate_number_of_messages_visible() for q in dlqs.values()]),
-            cw.GraphWidget(title="Delivery failures / signature age", left=[delivery_failed],
-                           right=[signature_age]),
+            cw.GraphWidget(title="Delivery failures, engine unavailable / signature age",
+                           left=[delivery_failed, engine_down], right=[signature_age]),
             cw.AlarmStatusWidget(title="Alarms", alarms=list(self.alarms), width=24))
 
     def _alarm(self, id: str, metric: cw.IMetric, threshold: float, description: str,

@@ -21,6 +21,7 @@ SERVICE_NAME = "mailgate"
 METRICS_NAMESPACE = "mailgate"
 DELIVERY_FAILED_METRIC = "DeliveryFailed"
 SIGNATURE_AGE_METRIC = "SignatureAgeHours"
+ENGINE_UNAVAILABLE_METRIC = "EngineUnavailable"  # messages scanned while clamd did not answer
 USER_GROUPS = ("Administrator", "SecurityOfficer", "Auditor", "PersonalUser")
 EVENTS_TTL = "expires_at"
 BACKUP_TTL = "expires_at"

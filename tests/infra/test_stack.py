@@ -250,7 +250,9 @@ def test_every_dlq_has_an_alarm_to_the_alarm_topic(resources: Resources) -> None
                if d["Name"] == "QueueName"}
     assert watched == dlqs
     metrics = {a["Properties"].get("MetricName") for a in alarms}
-    assert {"DeliveryFailed", "SignatureAgeHours", "Errors", "Throttles"} <= metrics
+    assert {"DeliveryFailed", "SignatureAgeHours", "EngineUnavailable", "Errors", "Throttles"} <= metrics
+    [engine] = [a["Properties"] for a in alarms if a["Properties"].get("MetricName") == "EngineUnavailable"]
+    assert engine["Dimensions"] == [{"Name": "service", "Value": "mailgate-scan"}]  # what the scan handler emits
     assert all(a["Properties"]["AlarmActions"] for a in alarms)
     assert len(of_type(resources, "AWS::CloudWatch::Dashboard")) == 1
 

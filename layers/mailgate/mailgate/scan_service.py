@@ -19,6 +19,7 @@ from mailgate.events.log import EventLog
 from mailgate.ingress import InboundMail, client_from_trusted_received
 from mailgate.message import Message, parse_message
 from mailgate.report import ScanReport
+from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, EngineWatch
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, SignatureWatch
 from mailgate.scanners.base import ScanContext, Scanner
 from mailgate.scanning import scan_message
@@ -96,6 +97,8 @@ class ScanService:
         self.reports_prefix = reports_prefix
         self.status_board = status_board
         self.signature_watch = SignatureWatch()
+        self.engine_watch = EngineWatch()
+        self.unavailable_engines: tuple[str, ...] = ()  # of the last scan: the handler counts them for the alarm
         self.clock = clock
         self.release_hold = release_hold  # a held message that ends in Backup gives back its quarantine place
 
@@ -147,11 +150,25 @@ class ScanService:
                          detail={"result": r.to_dict()}, verdicts=(r.verdict,), **facts) for r in report.results]
         self.events.append(log)
         self._watch_signatures(report)
+        self._watch_engines(report)
         if not accepted:
             return None
         report_key = f"{self.reports_prefix}{mid}.json"
         self.store.put_json(report_key, report.to_dict())
         return HandOff(mid, self.store.bucket, report_key, report.raw_location, envelope.mail_from, accepted)
+
+    def _watch_engines(self, report: ScanReport) -> None:
+        """Publish whether clamd answers, and log an error when it stops; never fails a scan."""
+        outcome = self.engine_watch.observe(report.result("antivirus"), self.clock())
+        self.unavailable_engines = ("antivirus",) if outcome.down else ()
+        try:
+            if outcome.status is not None and self.status_board is not None:
+                self.status_board.publish(ENGINE_COMPONENT, outcome.status)
+            if outcome.error is not None:
+                self.events.append([ev.Event(APPLICATION_ANTIVIRUS, ev.ERROR, outcome.error,
+                                             detail={"engine": outcome.status})])
+        except Exception:
+            logger.exception("could not publish the anti-virus engine's state")
 
     def _watch_signatures(self, report: ScanReport) -> None:
         """Publish the signature age for /health and warn when stale; a failure here never fails a scan."""

@@ -31,6 +31,7 @@ from mailgate.api.routes_notifications import notifications_router
 from mailgate.api.routes_quarantine import quarantine_router
 from mailgate.api.routes_settings import settings_router
 from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, UnknownConnection
+from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, engine_warnings
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, stale_sentence
 from mailgate.settings.errors import SettingsInvalid, VersionConflict
 
@@ -108,6 +109,16 @@ def _signatures(ports: Ports) -> tuple[dict[str, Any] | None, list[str]]:
     return signatures, []
 
 
+def _engines(ports: Ports) -> tuple[dict[str, Any], list[str]]:
+    """Whether each scanner's engine answered when the scan function last used it (clamd for Anti-Virus)."""
+    try:
+        board = ports.status()
+        antivirus = board.read(ENGINE_COMPONENT) if board else None
+    except Exception:  # the health endpoint answers even when the settings table cannot be read
+        return {}, ["antivirus: engine status unavailable"]
+    return ({"antivirus": antivirus} if antivirus else {}), engine_warnings("antivirus", antivirus)
+
+
 def _models(ports: Ports) -> tuple[dict[str, Any] | None, list[str]]:
     """What the organisation's anti-spam model has learned (version, counts, last change)."""
     try:
@@ -128,13 +139,16 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
 
     @endpoint(app, "GET", "/health", PUBLIC, tags=["health"])
     def health() -> dict[str, Any]:
-        """Liveness and versions; no token needed."""
+        """Liveness, versions and each scanner engine as the scan function last saw it; no token needed.
+        `status` is `degraded` while an engine does not answer (mail is then held in Backup)."""
         cfg = ports.config()
         signatures, signature_warnings = _signatures(ports)
         models, model_warnings = _models(ports)
-        return {"status": "ok", "version": __version__, "authserv_id": cfg.authserv_id,
-                "accepted_domains": sorted(cfg.domains), "signatures": signatures, "models": models,
-                "warnings": [*_directory_warnings(ports), *signature_warnings, *model_warnings]}
+        engines, engine_problems = _engines(ports)
+        return {"status": "degraded" if engine_problems else "ok", "version": __version__,
+                "authserv_id": cfg.authserv_id, "accepted_domains": sorted(cfg.domains), "engines": engines,
+                "signatures": signatures, "models": models,
+                "warnings": [*engine_problems, *_directory_warnings(ports), *signature_warnings, *model_warnings]}
 
     @endpoint(app, "GET", "/openapi.json", PUBLIC, include_in_schema=False)
     def openapi() -> dict[str, Any]:
