@@ -26,9 +26,10 @@ def environment() -> SyncEnvironment:
     from mailgate.aws.directory_table import DynamoDirectoryStore  # noqa: PLC0415
     from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
     from mailgate.dns import Resolver  # noqa: PLC0415
+    from mailgate.secret_names import LDAP  # noqa: PLC0415
 
     settings = runtime.settings()
-    return SyncEnvironment(DynamoDirectoryStore(settings.directory_table), SecretStore().get,
+    return SyncEnvironment(DynamoDirectoryStore(settings.directory_table), SecretStore(allowed=(LDAP,)).get,
                            Resolver.from_settings(runtime.config().dns))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, ArnFormat, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_dynamodb as ddb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -12,18 +12,11 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from mailgate.aws.resources import directory_table_spec
+from mailgate.secret_names import LDAP
 from mailgate_infra import nag, names
 from mailgate_infra.functions import FunctionSettings, python_function
-from mailgate_infra.processing import _secrets as secrets_pattern
-from mailgate_infra.processing import secrets_arn
+from mailgate_infra.grants import read_secrets, secrets_arn, secrets_finding
 from mailgate_infra.storage import Storage
-
-
-def _password_secrets_arn(scope: Construct) -> str:
-    """LDAP bind passwords the admin API writes: mailgate/ldap/<connection id>."""
-    return Stack.of(scope).format_arn(service="secretsmanager", resource="secret",
-                                      resource_name=f"{names.SECRETS_PREFIX}ldap/*",
-                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
 
 
 class DirectorySync(Construct):
@@ -51,15 +44,14 @@ class DirectorySync(Construct):
         storage.settings.grant_read_write_data(self.function)
         storage.events.grant_write_data(self.function)  # sync failures, recoveries, new duplicates
         self.table.grant_read_write_data(self.function)
-        self.function.add_to_role_policy(iam.PolicyStatement(
-            sid="ReadMailgateSecrets", actions=["secretsmanager:GetSecretValue"], resources=[secrets_arn(self)]))
+        read_secrets(self.function, self, "ReadLdapPasswords", (LDAP,))  # bind passwords, nothing else
         self.dlq = sqs.Queue(self, "ScheduleDlq", encryption=sqs.QueueEncryption.KMS,
                              encryption_master_key=storage.key, enforce_ssl=True,
                              retention_period=Duration.days(14))
         Validations.of(self.dlq).acknowledge(Acknowledgment(id="AwsSolutions::AwsSolutions-SQS3", reason=(
             "This queue is the schedule target's dead-letter queue (EventBridge Scheduler), a DLQ itself.")))
-        nag.acknowledge_role(self.function, {**nag.common(), f"Resource::{secrets_pattern()}": (
-            "secretsmanager:GetSecretValue only under the mailgate/ prefix (LDAP bind passwords)."),
+        nag.acknowledge_role(self.function, {**nag.common(), secrets_finding(LDAP): (
+            f"secretsmanager:GetSecretValue only under {LDAP} (LDAP bind passwords, one per connection)."),
             nag.table_indexes(storage.events): nag.INDEX_REASON})
         nag.acknowledge(Stack.of(self), {f"Resource::<{nag.logical_id(self.function)}.Arn>:*": (
             "the Scheduler target role may invoke any version/alias of ldap_sync only (aws_scheduler_targets).")})
@@ -86,12 +78,8 @@ class DirectorySync(Construct):
         api.add_to_role_policy(iam.PolicyStatement(
             sid="WriteLdapPasswords",
             actions=["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:DeleteSecret"],
-            resources=[_password_secrets_arn(self)]))
-        nag.acknowledge_role(api, {f"Resource::{_password_secrets_pattern()}": (
-            "write-only LDAP bind passwords under mailgate/ldap/ (one secret per connection, named by its id)."),
+            resources=[secrets_arn(self, LDAP)]))
+        nag.acknowledge_role(api, {secrets_finding(LDAP): (
+            f"write-only LDAP bind passwords under {LDAP} (one secret per connection, named by its id)."),
             f"Resource::<{nag.logical_id(self.function)}.Arn>:*": (
             "lambda:InvokeFunction on ldap_sync's versions/aliases only (grant_invoke), for on-demand syncs.")})
-
-
-def _password_secrets_pattern() -> str:
-    return "arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:mailgate/ldap/*"

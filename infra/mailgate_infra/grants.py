@@ -1,9 +1,12 @@
-"""Exact S3 prefix grants (CDK's grant_read adds s3:List*/GetBucket*, which the functions never use)."""
+"""Exact grants: S3 prefixes (CDK's grant_read adds s3:List*/GetBucket*, which the functions never use) and
+Secrets Manager name prefixes (each function reads only the secrets of its own use, never all of mailgate/)."""
 
 from __future__ import annotations
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
+from constructs import Construct
 
 
 def read_prefix(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: str) -> None:
@@ -25,3 +28,20 @@ def write_prefix(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: str) -> No
     if bucket.encryption_key:
         bucket.encryption_key.grant(grantee, "kms:GenerateDataKey", "kms:Decrypt")
 
+
+
+def secrets_arn(scope: Construct, prefix: str) -> str:
+    """Every secret whose name starts with `prefix` (Secrets Manager appends '-' and 6 characters)."""
+    return Stack.of(scope).format_arn(service="secretsmanager", resource="secret", resource_name=f"{prefix}*",
+                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
+
+
+def secrets_finding(prefix: str) -> str:
+    """How cdk-nag names the wildcard of `secrets_arn` in an IAM5 finding."""
+    return f"Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{prefix}*"
+
+
+def read_secrets(function: iam.IGrantable, scope: Construct, sid: str, prefixes: tuple[str, ...]) -> None:
+    """secretsmanager:GetSecretValue on the secrets under `prefixes` only."""
+    function.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+        sid=sid, actions=["secretsmanager:GetSecretValue"], resources=[secrets_arn(scope, p) for p in prefixes]))

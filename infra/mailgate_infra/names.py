@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mailgate import secret_names
 from mailgate.aws.antispam_store import MODEL_PREFIX
 from mailgate.aws.resources import settings_table_spec, table_specs
 from mailgate.aws.status_board import STATUS_PARTITION  # noqa: F401 - where functions report their state
@@ -16,7 +17,7 @@ REPORTS_PREFIX = "reports/"
 BACKUP_PREFIX = "backup/"
 MODELS_PREFIX = MODEL_PREFIX  # learned anti-spam counts (models/antispam/<organisation>/<version>-<nonce>.json.gz)
 LISTS_PREFIX = "lists/"  # link reputation lists the scan function re-reads (s3://<mail bucket>/lists/...)
-SECRETS_PREFIX = "mailgate/"  # LDAP bind passwords, DKIM keys, SMTP credentials live under this name
+SECRETS_PREFIX = secret_names.ROOT  # every secret lives below; each function reads only its own part
 SERVICE_NAME = "mailgate"
 METRICS_NAMESPACE = "mailgate"
 DELIVERY_FAILED_METRIC = "DeliveryFailed"

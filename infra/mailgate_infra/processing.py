@@ -2,29 +2,23 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
+from mailgate.secret_names import DELIVERY
 from mailgate_infra import nag, names
 from mailgate_infra.functions import ContainerImage, FunctionSettings, python_function
-from mailgate_infra.grants import read_prefix, write_prefix
+from mailgate_infra.grants import read_prefix, read_secrets, secrets_finding, write_prefix
 from mailgate_infra.ingress import Ingress, queue_with_dlq
 from mailgate_infra.storage import Storage
 
 SCAN_TIMEOUT = Duration.seconds(120)
 CLAMAV_SCAN_TIMEOUT = Duration.seconds(300)  # a cold start loads ClamAV's signatures first (docs/antivirus.md)
 RULES_TIMEOUT = Duration.seconds(300)
-
-
-def secrets_arn(scope: Construct) -> str:
-    """Every secret under the mailgate/ name prefix (LDAP bind passwords, DKIM keys, SMTP logins)."""
-    return Stack.of(scope).format_arn(service="secretsmanager", resource="secret",
-                                      resource_name=f"{names.SECRETS_PREFIX}*",
-                                      arn_format=ArnFormat.COLON_RESOURCE_NAME)
 
 
 class Processing(Construct):
@@ -102,8 +96,7 @@ class Processing(Construct):
         self.rules.add_to_role_policy(iam.PolicyStatement(
             sid="SendRawMail", actions=["ses:SendRawEmail"],
             resources=[self.rules.stack.format_arn(service="ses", resource="identity", resource_name="*")]))
-        self.rules.add_to_role_policy(iam.PolicyStatement(
-            sid="ReadMailgateSecrets", actions=["secretsmanager:GetSecretValue"], resources=[secrets_arn(self)]))
+        read_secrets(self.rules, self, "ReadDeliverySecrets", DELIVERY)  # DKIM/ARC keys, relay logins: not LDAP
 
     def _acknowledge(self, storage: Storage) -> None:
         bucket, tables = storage.bucket, (storage.events, storage.backup)
@@ -117,17 +110,14 @@ class Processing(Construct):
             for p in (names.INCOMING_PREFIX, names.REPORTS_PREFIX, names.BACKUP_PREFIX)},
             f"Resource::{_ses_identities()}": "ses:SendRawEmail: the sending identity is chosen at run time "
                                               "(the recipient domain's route), so any identity of this account.",
-            f"Resource::{_secrets()}": "secretsmanager:GetSecretValue only under the mailgate/ name prefix.",
+            **{secrets_finding(p): f"secretsmanager:GetSecretValue only under {p} (signing, sealing, relay "
+                                   "logins: secrets named in the settings, by prefix)" for p in DELIVERY},
             f"Resource::{_rescan_schedules(self)}": "scheduler:CreateSchedule only in the re-scan group: one "
                                                     "schedule per held message, named at run time."})
 
 
 def _ses_identities() -> str:
     return "arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*"
-
-
-def _secrets() -> str:
-    return f"arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:{names.SECRETS_PREFIX}*"
 
 
 def _rescan_schedules(processing: Processing) -> str:

@@ -69,5 +69,6 @@ def secrets(gateway: Any) -> Any:
 def sync_env(directory_store: Any, secrets: Any) -> Any:
     from mailgate.aws.secrets import SecretStore
     from mailgate.directory.runner import SyncEnvironment
+    from mailgate.secret_names import LDAP
 
-    return SyncEnvironment(directory_store, lambda name: SecretStore().get(name))
+    return SyncEnvironment(directory_store, lambda name: SecretStore(allowed=(LDAP,)).get(name))

@@ -234,8 +234,9 @@ def antispam_model() -> OrganisationModel | None:
 def secret_store() -> SecretStore:
     """One per process, so secrets are read once and not on every delivery."""
     from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
+    from mailgate.secret_names import DELIVERY  # noqa: PLC0415
 
-    return SecretStore()
+    return SecretStore(allowed=DELIVERY)  # signing and sealing keys, relay logins: never LDAP passwords
 
 
 def deliverer_for(route: Route) -> Deliverer:

@@ -11,7 +11,7 @@ from mailgate.settings.validation import as_document
 
 CONFIG = parse_config(b"""{"authserv_id": "mx.example.org", "bounce_from": "mailer-daemon@example.org",
   "domains": {"example.org": {"hosts": [{"host": "mail.example.org", "port": 25}],
-                              "username_secret": "mailgate/relay"}},
+                              "username_secret": "mailgate/smtp/relay"}},
   "dkim_signing": [{"domain": "example.org", "selector": "s1", "secret_name": "mailgate/dkim/example.org"}]}""")
 
 

@@ -49,7 +49,7 @@ class ConnectionBody(BaseModel):
     bind_method: Literal["simple", "ntlm"] = "simple"
     password: str | None = Field(default=None, min_length=1, max_length=1024, description="write-only")
     password_secret: str | None = Field(default=None, max_length=512,
-                                        description="instead of password: an existing secret under mailgate/")
+                                        description="instead of password: an existing secret under mailgate/ldap/")
     tls: Literal["ldaps", "starttls"] = "ldaps"
     ca_pem: str | None = Field(default=None, max_length=65536, description="a custom CA (PEM)")
     tls_server_name: str | None = Field(default=None, max_length=253)

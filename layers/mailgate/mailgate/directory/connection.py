@@ -15,6 +15,7 @@ from msgspec import Meta
 
 from mailgate.directory.errors import ConnectionInvalid
 from mailgate.directory.model import normalise
+from mailgate.secret_names import LDAP, is_under
 
 Port = Annotated[int, Meta(ge=1, le=65535)]
 SYNC_TICK_MINUTES = 30  # the EventBridge schedule's rate: a connection's schedule is rounded up to ticks
@@ -24,7 +25,7 @@ _HOST = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$", re.IG
 _DN_PART = re.compile(r"^\s*[a-z][a-z0-9-]*\s*=\s*\S.*$", re.IGNORECASE)
 _NETBIOS = re.compile(r"^[A-Z0-9][A-Z0-9_.-]{0,14}$", re.IGNORECASE)
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\s]+-----END CERTIFICATE-----")
-SECRET_PREFIX = "mailgate/"  # noqa: S105 - a name prefix, not a password
+SECRET_PREFIX = LDAP  # bind passwords live only here: no connection may name another secret (a DKIM key…)
 
 
 class ServerAddress(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -43,7 +44,7 @@ class Connection(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     base_dn: str
     bind_dn: Annotated[str, Meta(min_length=1, max_length=512)]  # DN, UPN, or DOMAIN\\user for NTLM
     bind_method: Literal["simple", "ntlm"] = "simple"
-    password_secret: str  # Secrets Manager name under mailgate/
+    password_secret: str  # Secrets Manager name under mailgate/ldap/
     tls: Literal["ldaps", "starttls"] = "ldaps"
     ca_pem: Annotated[str, Meta(max_length=65536)] | None = None  # custom CA; default: the system's CAs
     tls_server_name: str | None = None  # the name the certificate must carry, when it differs from the host
@@ -86,8 +87,9 @@ def _problems(conn: Connection) -> list[dict[str, str]]:
             bad(f"servers[{index}].host", "must be a host name or an IPv4 address")
     if len(conn.servers) > 10:
         bad("servers", "at most 10 servers")
-    if not conn.password_secret.startswith(SECRET_PREFIX) or len(conn.password_secret) > 512:
-        bad("password_secret", f"must be a Secrets Manager name under {SECRET_PREFIX}")
+    if not is_under(conn.password_secret, (SECRET_PREFIX,)):
+        bad("password_secret", f"must be a Secrets Manager name under {SECRET_PREFIX} (bind passwords live "
+                               "there; a connection may not name any other secret)")
     if conn.ca_pem is not None and not _PEM.search(conn.ca_pem):
         bad("ca_pem", "must be one or more PEM certificates (-----BEGIN CERTIFICATE-----)")
     if conn.tls_server_name is not None and not _HOST.match(conn.tls_server_name):

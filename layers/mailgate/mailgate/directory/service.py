@@ -19,7 +19,7 @@ from mailgate.directory.index import Account, DirectoryIndex, Resolution
 from mailgate.directory.status import SyncRun, SyncStatus, new_sync_id
 from mailgate.directory.store import DirectoryStore
 
-PASSWORD_PREFIX = f"{SECRET_PREFIX}ldap/"
+PASSWORD_PREFIX = SECRET_PREFIX  # mailgate/ldap/
 
 
 class PasswordVault(Protocol):

@@ -25,6 +25,7 @@ from mailgate.notify.templates import NotificationSettings
 from mailgate.rules.dictionaries import dictionary_problems
 from mailgate.rules.table import validate_table
 from mailgate.scanners.content_filter.validation import content_filter_problems
+from mailgate.secret_names import ARC, DKIM, SMTP, is_under
 from mailgate.settings.errors import SettingsInvalid
 from mailgate.syntax import is_address, is_domain, is_host, is_selector
 
@@ -93,6 +94,9 @@ def _check_domains(value: Any, path: str, problems: list[Problem]) -> None:
             problems.append(problem(f"{where}.hosts", "an smtp route needs at least one host"))
         problems += [problem(f"{where}.hosts[{i}].host", f"{h['host']!r} is not a host name or an IP address")
                      for i, h in enumerate(route.get("hosts") or ()) if not is_host(h["host"])]
+        if checked.username_secret is not None and not is_under(checked.username_secret, (SMTP,)):
+            problems.append(problem(f"{where}.username_secret", f"must be a Secrets Manager name under {SMTP} "
+                                                                "(the rules function reads relay logins only there)"))
 
 
 def _check_signing(value: Any, path: str, problems: list[Problem]) -> None:
@@ -100,11 +104,12 @@ def _check_signing(value: Any, path: str, problems: list[Problem]) -> None:
         problems.append(problem(path, "Expected `array` of signing keys"))
         return
     for index, key in enumerate(value):
-        _check_key(key, f"{path}[{index}]", problems)
+        _check_key(key, f"{path}[{index}]", problems, DKIM)
 
 
-def _check_key(value: Any, path: str, problems: list[Problem]) -> None:
-    """A signing or sealing key: its domain and selector become DNS names and header tags."""
+def _check_key(value: Any, path: str, problems: list[Problem], secrets_under: str) -> None:
+    """A signing or sealing key: its domain and selector become DNS names and header tags; its secret is
+    read only under its own prefix."""
     before = len(problems)
     _check(value, DkimSigningKey, path, problems)
     if len(problems) > before:
@@ -114,6 +119,8 @@ def _check_key(value: Any, path: str, problems: list[Problem]) -> None:
     if not is_selector(value["selector"]):
         problems.append(problem(f"{path}.selector", f"{value['selector']!r} is not a DKIM selector: one or more "
                                                     "DNS labels of letters, digits and dashes (e.g. 's2026')"))
+    if not is_under(value["secret_name"], (secrets_under,)):
+        problems.append(problem(f"{path}.secret_name", f"must be a Secrets Manager name under {secrets_under}"))
 
 
 def _check_content_filter(value: Any, path: str, problems: list[Problem]) -> None:
@@ -177,7 +184,7 @@ def _check_arc_sealing(value: Any, path: str, problems: list[Problem]) -> None:
     if value is None:
         return
     before = len(problems)
-    _check_key(value, path, problems)
+    _check_key(value, path, problems, ARC)
     if len(problems) == before and value.get("algorithm", "rsa-sha256") != "rsa-sha256":
         problems.append(problem(f"{path}.algorithm", "ARC seals use rsa-sha256 (RFC 8617)"))
 
