@@ -132,7 +132,8 @@ def bench_sync(users: int = 5_000) -> dict[str, float]:
                 resources.create_directory_table("bench")
                 store = DynamoDirectoryStore("bench")
                 conn = parse_connection({"connection_id": "bench", "name": "bench", "domain": "example.test",
-                                         "kind": "ldap", "base_dn": "ou=bench,dc=example,dc=test", "bind_dn": ROOT_DN,
+                                         "kind": "ldap", "profile": "active_directory",
+                                         "base_dn": "ou=bench,dc=example,dc=test", "bind_dn": ROOT_DN,
                                          "password_secret": "mailgate/ldap/bench", "ca_pem": server.ca_pem,
                                          "servers": [{"host": "127.0.0.1", "port": server.tls_port}]})
                 store.put_connection(conn)

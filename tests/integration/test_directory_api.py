@@ -21,7 +21,9 @@ pytestmark = pytest.mark.integration
 
 
 def body(slapd, base_dn, **fields):
-    return {"name": "Corp LDAP", "domain": "example.test", "kind": "ldap", "base_dn": base_dn, "bind_dn": ROOT_DN,
+    # the session's slapd carries Active Directory's schema (tests/fixtures/ldap/ad-lite.schema)
+    return {"name": "Corp LDAP", "domain": "example.test", "kind": "ldap", "profile": "active_directory",
+            "base_dn": base_dn, "bind_dn": ROOT_DN,
             "password": ROOT_PASSWORD, "servers": [{"host": "127.0.0.1", "port": slapd.tls_port}],
             "ca_pem": slapd.ca_pem, "connect_timeout_seconds": 2, **fields}
 

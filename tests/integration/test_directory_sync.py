@@ -33,6 +33,7 @@ def connection(secrets: Any, base_dn: str, server: SlapdServer | None = None, **
     secrets.put(secret, fields.pop("password", ROOT_PASSWORD))
     data: dict[str, Any] = {
         "connection_id": connection_id, "name": "Corp LDAP", "domain": "example.test", "kind": "ldap",
+        "profile": "active_directory",  # the session's slapd carries AD's schema (tests/fixtures/ldap/ad-lite.schema)
         "base_dn": base_dn, "bind_dn": ROOT_DN, "password_secret": secret, "tls": "ldaps",
         "connect_timeout_seconds": 1, "read_timeout_seconds": 5,
     }

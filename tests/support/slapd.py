@@ -1,10 +1,15 @@
-"""A real OpenLDAP slapd for tests, with the small Active Directory schema of INFRA.md §1.
+"""A real OpenLDAP slapd for tests: with the small Active Directory schema of INFRA.md §1, or stock.
 
 `SlapdServer(workdir).start()` writes the schema, a slapd.conf and a self-signed certificate
 (SAN localhost and 127.0.0.1), starts `timeout 3600 slapd -d 0` in its own process group with
 LDAP (StartTLS) and LDAPS on free loopback ports, and waits until an ldap3 bind + search works.
 `Populator` adds AD-shaped users, groups and contacts under an OU, so each test reads its own
 subtree of one session-wide server.
+
+`SlapdServer(workdir, stock=True)` is OpenLDAP as Debian ships it: only the distribution's schemas (core,
+cosine, inetorgperson, nis, misc), nothing of AD's, suffix dc=stock,dc=test; `StockPopulator` adds the
+ordinary entries such a directory holds (inetOrgPerson/posixAccount people, groupOfNames,
+groupOfUniqueNames and posixGroup groups under ou=people and ou=groups).
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "ldap" / "ad-lite.sc
 SUFFIX = "dc=example,dc=test"
 ROOT_DN = f"cn=admin,{SUFFIX}"
 ROOT_PASSWORD = "secret"
+STOCK_SUFFIX = "dc=stock,dc=test"
+STOCK_ROOT_DN = f"cn=admin,{STOCK_SUFFIX}"
+STOCK_SCHEMAS = ("core", "cosine", "inetorgperson", "nis", "misc")  # /etc/ldap/schema, as Debian ships them
 
 
 def free_port() -> int:
@@ -43,8 +51,10 @@ def self_signed(workdir: Path, name: str = "localhost") -> tuple[Path, Path]:
 
 
 class SlapdServer:
-    def __init__(self, workdir: Path, lifetime: int = 3600) -> None:
+    def __init__(self, workdir: Path, lifetime: int = 3600, stock: bool = False) -> None:
         self.workdir = Path(workdir)
+        self.stock = stock
+        self.suffix, self.root_dn = (STOCK_SUFFIX, STOCK_ROOT_DN) if stock else (SUFFIX, ROOT_DN)
         self.port = free_port()
         self.tls_port = free_port()
         self.lifetime = lifetime
@@ -58,23 +68,26 @@ class SlapdServer:
     def _config(self) -> Path:
         w = self.workdir
         conf = w / "slapd.conf"
-        conf.write_text(f"""include /etc/ldap/schema/core.schema
-include /etc/ldap/schema/cosine.schema
-include /etc/ldap/schema/inetorgperson.schema
-include {w}/ad-lite.schema
-modulepath /usr/lib/ldap
+        if self.stock:
+            schemas = "".join(f"include /etc/ldap/schema/{name}.schema\n" for name in STOCK_SCHEMAS)
+            indexes = "index objectClass,mail,uid,memberUid,member,uniqueMember eq"
+        else:
+            schemas = "".join(f"include /etc/ldap/schema/{name}.schema\n" for name in STOCK_SCHEMAS[:3])
+            schemas += f"include {w}/ad-lite.schema\n"
+            indexes = "index objectClass,mail,proxyAddresses,sAMAccountName,userPrincipalName,member,memberOf eq\n"
+            indexes += "index uSNChanged eq"
+        conf.write_text(f"""{schemas}modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile {w}/slapd.pid
 TLSCertificateFile {w}/tls.crt
 TLSCertificateKeyFile {w}/tls.key
 database mdb
 maxsize 104857600
-suffix "{SUFFIX}"
-rootdn "{ROOT_DN}"
+suffix "{self.suffix}"
+rootdn "{self.root_dn}"
 rootpw {ROOT_PASSWORD}
 directory {w}/db
-index objectClass,mail,proxyAddresses,sAMAccountName,userPrincipalName,member,memberOf eq
-index uSNChanged eq
+{indexes}
 access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
 """)
@@ -85,7 +98,8 @@ access to * by users read by * none
             raise RuntimeError("slapd is not installed (Debian packages slapd ldap-utils)")
         self.workdir.mkdir(parents=True, exist_ok=True)
         (self.workdir / "db").mkdir(exist_ok=True)
-        shutil.copy(SCHEMA, self.workdir / "ad-lite.schema")
+        if not self.stock:
+            shutil.copy(SCHEMA, self.workdir / "ad-lite.schema")
         if not self.cert_path.exists():
             self_signed(self.workdir)
         conf = self._config()
@@ -101,11 +115,11 @@ access to * by users read by * none
                 raise RuntimeError(f"slapd exited with {self.process.returncode}: {err[-2000:]}")
             try:
                 with self.admin() as conn:
-                    conn.search(SUFFIX, "(objectClass=*)", ldap3.BASE)  # a new database has no suffix entry yet
+                    conn.search(self.suffix, "(objectClass=*)", ldap3.BASE)  # a new database has no suffix entry yet
                 return self
             except ldap3.core.exceptions.LDAPNoSuchObjectResult:
                 with self.admin() as conn:
-                    conn.add(SUFFIX, ["top", "domain"], {"dc": "example"})
+                    conn.add(self.suffix, ["top", "domain"], {"dc": self.suffix.split(",")[0].split("=")[1]})
                 return self
             except ldap3.core.exceptions.LDAPException:
                 time.sleep(0.02)
@@ -117,7 +131,7 @@ access to * by users read by * none
         tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=str(self.cert_path))
         server = ldap3.Server("127.0.0.1", port=self.tls_port, use_ssl=True, tls=tls, connect_timeout=1,
                               get_info=ldap3.NONE)
-        return ldap3.Connection(server, ROOT_DN, ROOT_PASSWORD, auto_bind=True, raise_exceptions=True,
+        return ldap3.Connection(server, self.root_dn, ROOT_PASSWORD, auto_bind=True, raise_exceptions=True,
                                 check_names=False)
 
     def stop(self) -> None:
@@ -173,4 +187,62 @@ class Populator:
         self.conn.add(dn, ["top", "person", "organizationalPerson", "contact"],
                       {"cn": cn, "sn": cn.split()[-1], "mail": mail, "displayName": display or cn,
                        "objectGUID": uuid.uuid4().bytes_le, "uSNChanged": self._next_usn()})
+        return dn
+
+
+class StockPopulator:
+    """Ordinary entries of a stock OpenLDAP under one OU: ou=people and ou=groups, as most directories lay out."""
+
+    def __init__(self, conn: ldap3.Connection, parent: str, ou: str) -> None:
+        self.conn = conn
+        self.base = f"ou={ou},{parent}"
+        self.people, self.groups = f"ou=people,{self.base}", f"ou=groups,{self.base}"
+        self._next_id = 10000
+        for dn, name in ((self.base, ou), (self.people, "people"), (self.groups, "groups")):
+            conn.add(dn, ["top", "organizationalUnit"], {"ou": name})
+
+    def _number(self) -> int:
+        self._next_id += 1
+        return self._next_id
+
+    def person(self, uid: str, cn: str, *mail: str, posix: bool = False, display: str | None = None,
+               extra_classes: tuple[str, ...] = (), **attributes: object) -> str:
+        """An inetOrgPerson (with posixAccount when `posix`); `mail` may hold several addresses."""
+        dn = f"uid={uid},{self.people}"
+        attrs: dict[str, object] = {"uid": uid, "cn": cn, "sn": cn.split()[-1], **attributes}
+        if mail:
+            attrs["mail"] = list(mail)
+        if display:
+            attrs["displayName"] = display
+        classes = ["top", "inetOrgPerson", *extra_classes]
+        if posix:
+            classes.append("posixAccount")
+            attrs.update(uidNumber=self._number(), gidNumber=10000, homeDirectory=f"/home/{uid}")
+        self.conn.add(dn, classes, attrs)
+        return dn
+
+    def posix_account(self, uid: str, cn: str) -> str:
+        """A posixAccount only (an account object: no mail, a login name)."""
+        dn = f"uid={uid},{self.people}"
+        self.conn.add(dn, ["top", "account", "posixAccount"],
+                      {"uid": uid, "cn": cn, "uidNumber": self._number(), "gidNumber": 10000,
+                       "homeDirectory": f"/home/{uid}"})
+        return dn
+
+    def group_of_names(self, cn: str, *members: str) -> str:
+        dn = f"cn={cn},{self.groups}"
+        self.conn.add(dn, ["top", "groupOfNames"], {"cn": cn, "member": list(members)})
+        return dn
+
+    def group_of_unique_names(self, cn: str, *members: str) -> str:
+        dn = f"cn={cn},{self.groups}"
+        self.conn.add(dn, ["top", "groupOfUniqueNames"], {"cn": cn, "uniqueMember": list(members)})
+        return dn
+
+    def posix_group(self, cn: str, *member_uids: str) -> str:
+        dn = f"cn={cn},{self.groups}"
+        attrs: dict[str, object] = {"cn": cn, "gidNumber": self._number()}
+        if member_uids:
+            attrs["memberUid"] = list(member_uids)
+        self.conn.add(dn, ["top", "posixGroup"], attrs)
         return dn

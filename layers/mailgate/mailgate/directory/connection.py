@@ -15,6 +15,8 @@ from msgspec import Meta
 
 from mailgate.directory.errors import ConnectionInvalid
 from mailgate.directory.model import normalise
+from mailgate.directory.profiles import Attributes, Filters, Profile, ProfileName, default_profile, resolve
+from mailgate.directory.profiles import problems as schema_problems
 from mailgate.secret_names import LDAP, is_under
 
 Port = Annotated[int, Meta(ge=1, le=65535)]
@@ -40,6 +42,9 @@ class Connection(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     name: Annotated[str, Meta(min_length=1, max_length=100)]
     domain: str  # the mail domain this directory serves (also the SRV domain)
     kind: Literal["active_directory", "ldap"] = "active_directory"
+    profile: ProfileName | None = None  # the directory's schema; default: active_directory for AD, else openldap
+    filters: Filters = Filters()  # instead of the profile's search filters
+    attributes: Attributes = Attributes()  # instead of the profile's attribute names
     servers: tuple[ServerAddress, ...] = ()
     base_dn: str
     bind_dn: Annotated[str, Meta(min_length=1, max_length=512)]  # DN, UPN, or DOMAIN\\user for NTLM
@@ -57,6 +62,12 @@ class Connection(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
 
     def __post_init__(self) -> None:
         msgspec.structs.force_setattr(self, "domain", self.domain.strip().lower().rstrip("."))
+        if self.profile is None:
+            msgspec.structs.force_setattr(self, "profile", default_profile(self.kind))
+
+    def schema(self) -> Profile:
+        """The profile with this connection's own filters and attribute names."""
+        return resolve(self.profile or default_profile(self.kind), self.filters, self.attributes)
 
     @property
     def domain_key(self) -> tuple[str, str]:
@@ -98,6 +109,8 @@ def _problems(conn: Connection) -> list[dict[str, str]]:
         bad("netbios_domain", "must be a NetBIOS domain name of at most 15 characters")
     if conn.bind_method == "ntlm" and "\\" not in conn.bind_dn:
         bad("bind_dn", "an NTLM bind needs DOMAIN\\user")
+    for path, message in schema_problems(conn.filters, conn.attributes):
+        bad(path, message)
     return found
 
 

@@ -69,8 +69,11 @@ class DirectoryIndex:
                     self._origin[entry.key] = (snapshot.connection_id, snapshot.netbios)
         self._by_address: dict[str, list[str]] = {}
         self._by_dn: dict[str, str] = {}
+        self._by_login: dict[tuple[str, str], list[str]] = {}  # (connection, login name) → users: memberUid
         for key, entry in self._entries.items():
             self._by_dn[entry.dn_key] = key
+            if entry.kind == "user" and entry.sam:
+                self._by_login.setdefault((self._origin[key][0], entry.sam.lower()), []).append(key)
             for address in entry.addresses:
                 self._by_address.setdefault(address, []).append(key)
         self._parents = self._direct_groups()
@@ -86,12 +89,16 @@ class DirectoryIndex:
         return len(self._entries)
 
     def _direct_groups(self) -> dict[str, set[str]]:
-        """key → keys of the groups it is a direct member of: from groups' `member` and entries' `memberOf`."""
+        """key → keys of the groups it is a direct member of: from groups' `member` and `memberUid` (a login
+        name of the same directory) and entries' `memberOf`."""
         parents: dict[str, set[str]] = {}
         for key, entry in self._entries.items():
             for member_dn in entry.members:
                 member = self._by_dn.get(member_dn)
                 if member:
+                    parents.setdefault(member, set()).add(key)
+            for uid in entry.member_uids:
+                for member in self._by_login.get((self._origin[key][0], uid), ()):
                     parents.setdefault(member, set()).add(key)
             for group_dn in entry.member_of:
                 group = self._by_dn.get(group_dn)

@@ -26,6 +26,7 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     upn: str = ""  # Kerberos name, userPrincipalName
     sam: str = ""  # sAMAccountName: NTLM name is NETBIOS\\sam
     members: tuple[str, ...] = ()  # groups: member DNs, normalised
+    member_uids: tuple[str, ...] = ()  # posixGroup: members by login name (memberUid), lower case
     member_of: tuple[str, ...] = ()  # direct groups (memberOf), normalised DNs
     usn: int = 0
     disabled: bool = False

@@ -1,17 +1,20 @@
 """Reading a directory with ldap3: one bound session, paged searches, entries as plain `Entry` data.
 
-Values are taken from the raw attributes (bytes), so nothing depends on ldap3 loading the
-server's schema (slow against AD, and absent for rootDSE-only attributes). ldap3 errors become
-`SyncFailed` with the kind the administrator acts on: unreachable, tls, credentials, protocol.
+What is searched and which attributes mean what comes from the connection's schema profile
+(`mailgate.directory.profiles`). Values are taken from the raw attributes (bytes), so nothing depends on
+ldap3 loading the server's schema (slow against AD, and absent for rootDSE-only attributes). ldap3
+errors become `SyncFailed` with the kind the administrator acts on: unreachable, tls, credentials, protocol.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+import re
 import ssl
 import uuid
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,14 +22,12 @@ from mailgate.directory.connection import Connection
 from mailgate.directory.discovery import Endpoint
 from mailgate.directory.errors import SyncFailed
 from mailgate.directory.model import Entry, Kind, normalise
+from mailgate.directory.profiles import PROFILES, Profile
 
-FILTERS: dict[Kind, str] = {"user": "(objectClass=user)", "group": "(objectClass=group)",
-                            "contact": "(objectClass=contact)"}
-# AD's computer accounts are of class user too; objectCategory exists only in AD (elsewhere the filter matches nothing).
-AD_FILTERS: dict[Kind, str] = {**FILTERS, "user": "(&(objectCategory=person)(objectClass=user))"}
-ATTRIBUTES = ["objectGUID", "displayName", "cn", "mail", "proxyAddresses", "userPrincipalName", "sAMAccountName",
-              "memberOf", "uSNChanged", "userAccountControl"]
 ACCOUNT_DISABLED = 0x2  # userAccountControl ACCOUNTDISABLE
+SAMPLE_ENTRIES = 200  # how many entries a sync that found no users looks at, to say what the base DN holds
+_UNIQUE_MEMBER_UID = re.compile(r"#'[01]*'B$")  # uniqueMember: a DN, optionally followed by #'0101'B
+Raw = Mapping[str, list[bytes]]
 
 
 @dataclass(frozen=True)
@@ -37,16 +38,20 @@ class RootInfo:
     config_nc: str
 
 
-def _text(raw: dict[str, list[bytes]], name: str) -> list[str]:
-    return [v.decode("utf-8", "replace") for v in raw.get(name) or []]
+def _text(raw: Raw, name: str) -> list[str]:
+    return [v.decode("utf-8", "replace") for v in raw.get(name) or []] if name else []
 
 
-def _first(raw: dict[str, list[bytes]], name: str) -> str:
+def _texts(raw: Raw, names: tuple[str, ...]) -> list[str]:
+    return [value for name in names for value in _text(raw, name)]
+
+
+def _first(raw: Raw, name: str) -> str:
     values = _text(raw, name)
     return values[0] if values else ""
 
 
-def _integer(raw: dict[str, list[bytes]], name: str) -> int:
+def _integer(raw: Raw, name: str) -> int:
     try:
         return int(_first(raw, name) or 0)
     except ValueError:
@@ -79,20 +84,42 @@ def smtp_addresses(mail: list[str], proxies: list[str]) -> tuple[tuple[str, ...]
     return tuple(unique), primary
 
 
-def entry_from(kind: Kind, dn: str, raw: dict[str, list[bytes]], members: list[str]) -> Entry:
-    guid = (raw.get("objectGUID") or [b""])[0]
-    key = str(uuid.UUID(bytes_le=guid)) if len(guid) == 16 else normalise(dn)
-    addresses, primary = smtp_addresses(_text(raw, "mail"), _text(raw, "proxyAddresses"))
+def _lower_names(raw: Raw) -> dict[str, list[bytes]]:
+    """Attribute names as the server spells them differ from the profile's ('mail' vs 'MAIL'): compare folded."""
+    folded: dict[str, list[bytes]] = {}
+    for name, values in raw.items():
+        folded.setdefault(name.lower(), []).extend(values)
+    return folded
+
+
+def entry_key(raw: Raw, key_attribute: str, dn: str) -> str:
+    """objectGUID (16 bytes, shown as AD shows it), a textual key such as entryUUID, else the DN."""
+    value = (raw.get(key_attribute.lower()) or [b""])[0]
+    if key_attribute.lower() == "objectguid" and len(value) == 16:
+        return str(uuid.UUID(bytes_le=value))
+    text = value.decode("utf-8", "replace").strip().lower()
+    return text or normalise(dn)
+
+
+def entry_from(kind: Kind, dn: str, raw: Raw, profile: Profile = PROFILES["active_directory"]) -> Entry:
+    raw = _lower_names(raw)
+    low = {name: name.lower() for name in profile.attributes("group")}
+    addresses, primary = smtp_addresses(_texts(raw, tuple(low[n] for n in profile.mail)),
+                                        _texts(raw, tuple(low[n] for n in profile.proxy_addresses)))
+    display = next((v for n in profile.display_name if (v := _first(raw, low[n]).strip())), "")
+    members = _member_values(raw, tuple(low[n] for n in profile.member)) if kind == "group" else []
+    uids = _text(raw, low.get(profile.member_uid, "")) if kind == "group" else []
     return Entry(
-        key=key, kind=kind, dn=dn,
-        display_name=(_first(raw, "displayName") or _first(raw, "cn")).strip(),
+        key=entry_key(raw, profile.key, dn), kind=kind, dn=dn,
+        display_name=display,
         addresses=addresses, primary=primary,
-        upn=_first(raw, "userPrincipalName").lower(),
-        sam=_first(raw, "sAMAccountName"),
-        members=tuple(sorted({normalise(m) for m in members})),
-        member_of=tuple(sorted({normalise(g) for g in _text(raw, "memberOf")})),
-        usn=_integer(raw, "uSNChanged"),
-        disabled=bool(_integer(raw, "userAccountControl") & ACCOUNT_DISABLED),
+        upn=_first(raw, low.get(profile.kerberos, "")).lower(),
+        sam=_first(raw, low.get(profile.login, "")),
+        members=tuple(sorted({normalise(_UNIQUE_MEMBER_UID.sub("", m)) for m in members})),
+        member_uids=tuple(sorted({u.strip().lower() for u in uids if u.strip()})),
+        member_of=tuple(sorted({normalise(g) for g in _text(raw, low.get(profile.member_of, ""))})),
+        usn=_integer(raw, low.get(profile.usn, "")),
+        disabled=bool(_integer(raw, low.get(profile.account_control, "")) & ACCOUNT_DISABLED),
     )
 
 
@@ -122,7 +149,7 @@ class LdapSession:
     def __init__(self, conn: Connection, endpoint: Endpoint, password: str) -> None:
         self.conn = conn
         self.endpoint = endpoint
-        self._filters = AD_FILTERS if conn.kind == "active_directory" else FILTERS
+        self.profile = conn.schema()
         self._ldap = self._bind(password)
 
     def _bind(self, password: str) -> Any:
@@ -183,7 +210,7 @@ class LdapSession:
                 return name.upper()
         return ""
 
-    def _search(self, search_filter: str, attributes: list[str]) -> Iterator[tuple[str, dict[str, list[bytes]]]]:
+    def _search(self, search_filter: str, attributes: list[str]) -> Iterator[tuple[str, Raw]]:
         import ldap3  # noqa: PLC0415
 
         pages = self._ldap.extend.standard.paged_search(
@@ -198,29 +225,48 @@ class LdapSession:
 
     def entries(self, kind: Kind, since_usn: int | None = None) -> Iterator[Entry]:
         """Every entry of a kind; with `since_usn`, only those changed after it (AD's uSNChanged)."""
-        search_filter = self._filters[kind]
-        if since_usn is not None:
-            search_filter = f"(&{search_filter}(uSNChanged>={since_usn + 1}))"
-        attributes = [*ATTRIBUTES, "member"] if kind == "group" else ATTRIBUTES
-        for dn, raw in self._search(search_filter, attributes):
-            members = _member_values(raw)
-            yield entry_from(kind, dn, raw, members)
+        search_filter = self.profile.filters[kind]
+        if not search_filter:
+            return  # the profile reads no entries of this kind (OpenLDAP has no contacts)
+        if since_usn is not None and self.profile.usn:
+            search_filter = f"(&{search_filter}({self.profile.usn}>={since_usn + 1}))"
+        for dn, raw in self._search(search_filter, self.profile.attributes(kind)):
+            yield entry_from(kind, dn, raw, self.profile)
 
     def keys(self, kinds: tuple[Kind, ...]) -> set[str]:
         """The key of every entry still there: what an incremental read needs to notice deletions."""
         found: set[str] = set()
         for kind in kinds:
-            for dn, raw in self._search(self._filters[kind], ["objectGUID"]):
-                guid = (raw.get("objectGUID") or [b""])[0]
-                found.add(str(uuid.UUID(bytes_le=guid)) if len(guid) == 16 else normalise(dn))
+            if self.profile.filters[kind]:
+                found.update(entry_key(_lower_names(raw), self.profile.key, dn)
+                             for dn, raw in self._search(self.profile.filters[kind], [self.profile.key]))
+        return found
+
+    def classes_below(self) -> Counter[str]:
+        """The object classes of (up to SAMPLE_ENTRIES) entries below the search base, for a sync that found
+        no users: an empty directory is not a mistake, a full one that matched nothing is."""
+        import ldap3  # noqa: PLC0415
+
+        found: Counter[str] = Counter()
+        try:
+            self._ldap.search(self.conn.base_dn, "(objectClass=*)", ldap3.SUBTREE, attributes=["objectClass"],
+                              size_limit=SAMPLE_ENTRIES + 1)
+        except ldap3.core.exceptions.LDAPSizeLimitExceededResult:
+            pass  # the entries that did come back are enough
+        except Exception as exc:
+            raise classify(exc) from exc
+        for item in self._ldap.response or []:
+            if item.get("type") == "searchResEntry" and normalise(item["dn"]) != normalise(self.conn.base_dn):
+                found.update(c for c in _text(_lower_names(item.get("raw_attributes", {})), "objectclass")
+                             if c.lower() != "top")
         return found
 
 
-def _member_values(raw: dict[str, list[bytes]]) -> list[str]:
-    """`member`, also when AD returns it in ranges (`member;range=0-1499`: ldap3's auto_range merges them)."""
+def _member_values(raw: Raw, names: tuple[str, ...]) -> list[str]:
+    """Member DNs, also when AD returns them in ranges (`member;range=0-1499`: ldap3's auto_range merges them)."""
     values: list[str] = []
     for name, items in raw.items():
-        if name.lower() == "member" or name.lower().startswith("member;range="):
+        if name.lower() in names or any(name.lower().startswith(f"{n};range=") for n in names):
             values += [v.decode("utf-8", "replace") for v in items]
     return values
 

@@ -106,7 +106,10 @@ def _synchronise(connection: Connection, env: SyncEnvironment, run: SyncRun, now
         run.server, run.counts, run.changed = outcome.snapshot.server, counts, outcome.changed
         run.duplicates = duplicates
         run.errors += [f"failed over: {f}" for f in outcome.failovers]
-        status.state, status.error_kind, status.last_error, status.stale_since = "ok", None, None, None
+        run.warnings = list(outcome.warnings)
+        status.state = "warning" if outcome.warnings else "ok"
+        status.error_kind, status.last_error, status.stale_since = None, None, None
+        status.warnings = list(outcome.warnings)
         status.last_success, status.mode, status.server = now.isoformat(), outcome.mode, outcome.snapshot.server
         status.counts, status.duplicates = counts, duplicates
     finally:

@@ -114,12 +114,17 @@ class DirectoryAdmin:
     def warnings(self) -> list[str]:
         """For the health endpoint: duplicates and stale directories, without naming anyone."""
         found: list[str] = []
-        stale = [s for s in (self.store.status(c.connection_id) for c in self.store.list_connections())
-                 if s is not None and s.stale_since]
+        statuses = [s for s in (self.store.status(c.connection_id) for c in self.store.list_connections())
+                    if s is not None]
+        stale = [s for s in statuses if s.stale_since]
         if stale:
             since = min(s.stale_since or "" for s in stale)
             found.append(f"directory: {len(stale)} connection(s) failing to synchronise, cached data stale since "
                          f"{since}")
+        warned = [s for s in statuses if s.state == "warning"]
+        if warned:
+            found.append(f"directory: {len(warned)} connection(s) synchronise but found no users in a search base "
+                         "that holds entries; see each connection's status")
         duplicates = len(self.duplicates())
         if duplicates:
             found.append(f"directory: {duplicates} duplicate name(s) or address(es); see GET /directory/duplicates")

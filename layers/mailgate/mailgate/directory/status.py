@@ -16,15 +16,17 @@ def new_sync_id() -> str:
 
 class SyncStatus(msgspec.Struct, kw_only=True):
     """A connection's standing. `stale_since` is set from the first failed run after the last success
-    until the next success: the cache then still serves the last good data, and says since when."""
+    until the next success: the cache then still serves the last good data, and says since when.
+    `warning`: the last run worked but found something to look at (no users in a full directory)."""
 
     connection_id: str
-    state: Literal["never", "ok", "failed"] = "never"
+    state: Literal["never", "ok", "warning", "failed"] = "never"
     last_success: str | None = None
     last_attempt: str | None = None
     stale_since: str | None = None
     error_kind: str | None = None
     last_error: str | None = None
+    warnings: list[str] = msgspec.field(default_factory=list)  # of the last successful run
     counts: dict[str, int] = msgspec.field(default_factory=dict)
     duplicates: int = 0
     mode: str | None = None  # full or incremental
@@ -53,6 +55,7 @@ class SyncRun(msgspec.Struct, kw_only=True):
     changed: int = 0
     duplicates: int = 0
     errors: list[str] = msgspec.field(default_factory=list)
+    warnings: list[str] = msgspec.field(default_factory=list)  # a run that worked but needs a look
     error_kind: str | None = None
     previous_state: str | None = None  # the connection's state before this run (what changed is news)
     previous_duplicates: int = 0

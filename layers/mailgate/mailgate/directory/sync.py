@@ -11,6 +11,7 @@ entries the delta cannot explain, or a day since the last full read.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,8 @@ class Session(Protocol):
 
     def keys(self, kinds: tuple[Kind, ...]) -> set[str]: ...
 
+    def classes_below(self) -> Counter[str]: ...
+
     def close(self) -> None: ...
 
 
@@ -49,11 +52,12 @@ class ReadOutcome:
     changed: int  # entries read (all of them for a full read)
     full_reason: str  # why the read was full; empty for an incremental read
     failovers: tuple[str, ...]  # servers that failed before one answered, with why
+    warnings: tuple[str, ...] = ()  # what the administrator should look at although the read worked
 
 
 def scope_of(conn: Connection) -> str:
     """What an incremental read must share with the read it builds on."""
-    return f"{conn.base_dn.lower()}|contacts={conn.read_contacts}"
+    return f"{conn.base_dn.lower()}|contacts={conn.read_contacts}|schema={conn.schema().describe()}"
 
 
 def kinds_of(conn: Connection) -> tuple[Kind, ...]:
@@ -140,4 +144,17 @@ def _read(session: Session, conn: Connection, previous: Snapshot | None, now: da
             return ReadOutcome(snapshot(merged, previous.full_read_at), "incremental", len(changed), "", failovers)
         reason = merged
     entries = tuple(sorted((e for kind in kinds for e in session.entries(kind)), key=lambda e: e.key))
-    return ReadOutcome(snapshot(entries, stamp), "full", len(entries), reason, failovers)
+    warnings = () if any(e.kind == "user" for e in entries) else no_users_warning(conn, session.classes_below())
+    return ReadOutcome(snapshot(entries, stamp), "full", len(entries), reason, failovers, warnings)
+
+
+def no_users_warning(conn: Connection, classes: Counter[str]) -> tuple[str, ...]:
+    """A read that found no users where the search base holds entries is a mistake to point out (the wrong
+    profile, filter or base DN), not a success: an empty directory is the only silent case."""
+    if not classes:
+        return ()
+    schema = conn.schema()
+    seen = ", ".join(f"{name} ({count})" for name, count in classes.most_common(8))
+    return (f"no users found although {conn.base_dn} holds entries (object classes seen: {seen}); the "
+            f"{schema.name} profile searches users with {schema.filters['user']}: check the connection's "
+            "profile, user filter and base DN",)

@@ -1,6 +1,7 @@
 """What a directory sync tells the event log: news an administrator must act on, once, not every
-30 minutes: a connection that starts failing (the cache keeps its last good data) or recovers, and
-duplicates that appear or change (they switch protections off for the names concerned)."""
+30 minutes: a connection that starts failing (the cache keeps its last good data) or recovers, a sync
+that worked but found nothing to protect (no users in a search base full of entries), and duplicates
+that appear or change (they switch protections off for the names concerned)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ def sync_events(run: SyncRun, connection_name: str) -> list[ev.Event]:
         events.append(ev.Event(APPLICATION_DIRECTORY, ev.WARNING,
                                f"directory sync of {connection_name!r} works again; the cache is current",
                                detail=detail))
+    if run.state == "succeeded" and run.warnings and run.previous_state != "warning":
+        events.append(ev.Event(APPLICATION_DIRECTORY, ev.WARNING,
+                               f"directory sync of {connection_name!r} needs a look: {run.warnings[0]}",
+                               detail={**detail, "warnings": run.warnings[:5]}))
     if run.state == "succeeded" and run.duplicates != run.previous_duplicates and run.duplicates:
         events.append(ev.Event(APPLICATION_DIRECTORY, ev.WARNING,
                                f"directory {connection_name!r} has {run.duplicates} duplicate name(s) or "
