@@ -64,3 +64,30 @@ def test_a_stored_connection_naming_the_dkim_key_never_gets_it_from_ldap_sync(ga
         assert "mailgate/ldap/" in run["errors"][0]
     finally:
         store.delete_connection(connection_id)
+
+
+def test_a_stored_ldap_password_goes_only_where_it_went(gateway, slapd, ldap_ou):
+    """Nor can an Administrator read another connection's LDAP password: pointing the connection at a server
+    of their own needs the password typed again, and no connection may borrow another one's password."""
+    status, created = api(gateway, "POST", "/directory/connections", body=body(slapd, ldap_ou.base))
+    assert status == 201, created
+    path = f"/directory/connections/{created['connection_id']}"
+    kept = {k: v for k, v in body(slapd, ldap_ou.base).items() if k != "password"}
+    try:
+        for changed in ({"servers": [{"host": "attacker.example", "port": 636}]},
+                        {"servers": [], "domain": "evil.test"}, {"ca_pem": None}, {"tls": "starttls"},
+                        {"bind_dn": "cn=someone else,dc=example,dc=test"}):
+            status, refused = api(gateway, "PUT", path, body={**kept, **changed})
+            assert (status, [p["path"] for p in refused["problems"]]) == (422, ["password"]), (changed, refused)
+            assert "give the bind password again" in refused["problems"][0]["message"]
+        status, borrowed = api(gateway, "POST", "/directory/connections", body={
+            **kept, "base_dn": f"ou=other,{ldap_ou.base}", "servers": [{"host": "attacker.example", "port": 636}],
+            "password_secret": created["password_secret"]})
+        assert (status, borrowed["problems"][0]["path"]) == (422, "password_secret"), borrowed
+        assert "stored password of the connection 'Corp LDAP'" in borrowed["problems"][0]["message"]
+
+        assert api(gateway, "PUT", path, body={**kept, "name": "renamed"})[0] == 200  # same destination: kept
+        moved = {**kept, "servers": [{"host": "localhost", "port": slapd.tls_port}], "password": "typed again"}
+        assert api(gateway, "PUT", path, body=moved)[0] == 200
+    finally:
+        assert api(gateway, "DELETE", path)[0] == 200

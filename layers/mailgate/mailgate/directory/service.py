@@ -50,7 +50,8 @@ class DirectoryAdmin:
             raise UnknownConnection(connection_id)
         return found
 
-    def _save(self, connection_id: str, data: dict[str, Any], password: str | None) -> Connection:
+    def _save(self, connection_id: str, data: dict[str, Any], password: str | None,
+              current: Connection | None = None) -> Connection:
         fields = {**data, "connection_id": connection_id}
         if password:
             fields["password_secret"] = PASSWORD_PREFIX + connection_id
@@ -58,9 +59,11 @@ class DirectoryAdmin:
             raise ConnectionInvalid([{"path": "password", "message": "give the bind password (or password_secret, "
                                                                      "the name of an existing secret)"}])
         connection = parse_connection(fields)
-        for other in self.store.list_connections():
-            if other.connection_id != connection_id and other.domain_key == connection.domain_key:
+        others = [c for c in self.store.list_connections() if c.connection_id != connection_id]
+        for other in others:
+            if other.domain_key == connection.domain_key:
                 raise DuplicateConnection(connection.domain, connection.base_dn, other.name)
+        _check_password_goes_nowhere_new(connection, current, password, others)
         if password:
             self.vault.put(connection.password_secret, password)
         self.store.put_connection(connection)
@@ -73,7 +76,7 @@ class DirectoryAdmin:
         current = self.connection(connection_id)
         if not password and not data.get("password_secret"):
             data = {**data, "password_secret": current.password_secret}  # keep the stored password
-        return self._save(connection_id, data, password)
+        return self._save(connection_id, data, password, current)
 
     def delete(self, connection_id: str) -> None:
         connection = self.connection(connection_id)
@@ -129,3 +132,27 @@ class DirectoryAdmin:
         if duplicates:
             found.append(f"directory: {duplicates} duplicate name(s) or address(es); see GET /directory/duplicates")
         return found
+
+
+def _destination(connection: Connection) -> tuple[object, ...]:
+    """Where a bind sends the password and who checks the server: what a stored password is tied to."""
+    return (connection.servers, connection.domain if not connection.servers else "", connection.tls,
+            connection.ca_pem, connection.tls_server_name, connection.bind_dn.lower(), connection.bind_method)
+
+
+def _check_password_goes_nowhere_new(connection: Connection, current: Connection | None, password: str | None,
+                                     others: list[Connection]) -> None:
+    """A stored password is sent only where it was sent: an administrator who points a connection at a server
+    of their own must type the password (else they would read the one someone else stored), and a connection
+    may not borrow another connection's password."""
+    if password:
+        return
+    owner = next((o for o in others if o.password_secret == connection.password_secret
+                  and o.password_secret == PASSWORD_PREFIX + o.connection_id), None)
+    if owner is not None:
+        raise ConnectionInvalid([{"path": "password_secret", "message": f"is the stored password of the connection "
+                                  f"{owner.name!r}: give this connection its own password"}])
+    if current is not None and _destination(connection) != _destination(current):
+        raise ConnectionInvalid([{"path": "password", "message": "give the bind password again when you change "
+                                  "where it is sent (servers, domain, TLS, CA, bind account): a stored password "
+                                  "goes only where it went"}])
