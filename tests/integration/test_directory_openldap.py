@@ -199,3 +199,19 @@ def test_invalid_filters_and_attribute_names_are_refused_with_their_fields(gatew
     assert status == 422, refused
     assert {p["path"] for p in refused["problems"]} == {"filters.user", "filters.group", "attributes.mail[1]",
                                                         "attributes.key"}
+
+
+def test_the_active_directory_profile_leaves_computer_accounts_out(slapd, ldap_ou, directory_store, secrets,
+                                                                   sync_env):
+    """Computers are of class user in AD; the profile's filter works without AD's computed objectCategory."""
+    ldap_ou.user("Alice Able", "alice", "alice@example.test")
+    ldap_ou.conn.add(f"cn=WS-042,{ldap_ou.base}", ["top", "person", "organizationalPerson", "user", "computer"],
+                     {"cn": "WS-042", "sn": "WS-042", "sAMAccountName": "WS-042$", "mail": "ws-042@example.test",
+                      "objectGUID": uuid.uuid4().bytes_le})
+    conn = connection(secrets, slapd, ldap_ou.base, profile="active_directory")
+    directory_store.put_connection(conn)
+
+    run = run_sync(conn, sync_env)
+
+    assert (run.state, run.counts["users"]) == ("succeeded", 1), run.errors
+    assert DirectoryCache(directory_store).index().resolve("ws-042@example.test") is None
