@@ -82,6 +82,19 @@ def test_a_stock_openldap_gives_its_users_addresses_groups_and_nested_members(st
     assert index.resolve("c.clark@example.test") is None  # mailLocalAddress is not one of the profile's
 
 
+def test_member_of_is_read_where_the_memberof_overlay_computes_it(stock_slapd, stock_ou, directory_store, secrets,
+                                                                  sync_env):
+    dns = organisation(stock_ou)
+    conn = connection(secrets, stock_slapd, stock_ou.people)  # people only: groups are not even read
+    directory_store.put_connection(conn)
+
+    assert run_sync(conn, sync_env).state == "succeeded"
+
+    _generation, snapshot = directory_store.current(conn.connection_id)
+    alice = next(e for e in snapshot.entries if e.primary == "alice@example.test")
+    assert alice.member_of == (dns["staff"].lower(),)  # direct groupOfNames membership, as the overlay says
+
+
 def test_filters_and_attribute_names_can_replace_the_profiles(stock_slapd, stock_ou, directory_store, secrets,
                                                                sync_env):
     organisation(stock_ou)

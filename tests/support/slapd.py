@@ -7,7 +7,8 @@ LDAP (StartTLS) and LDAPS on free loopback ports, and waits until an ldap3 bind 
 subtree of one session-wide server.
 
 `SlapdServer(workdir, stock=True)` is OpenLDAP as Debian ships it: only the distribution's schemas (core,
-cosine, inetorgperson, nis, misc), nothing of AD's, suffix dc=stock,dc=test; `StockPopulator` adds the
+cosine, inetorgperson, nis, misc), nothing of AD's, with the distribution's memberof overlay (memberOf of
+groupOfNames members, computed on write), suffix dc=stock,dc=test; `StockPopulator` adds the
 ordinary entries such a directory holds (inetOrgPerson/posixAccount people, groupOfNames,
 groupOfUniqueNames and posixGroup groups under ou=people and ou=groups).
 """
@@ -70,14 +71,18 @@ class SlapdServer:
         conf = w / "slapd.conf"
         if self.stock:
             schemas = "".join(f"include /etc/ldap/schema/{name}.schema\n" for name in STOCK_SCHEMAS)
-            indexes = "index objectClass,mail,uid,memberUid,member,uniqueMember eq"
+            lines = "index objectClass,mail,uid,memberUid,member,uniqueMember eq\n"
+            # the memberof overlay Debian ships: memberOf computed from groupOfNames' member, as many sites run it
+            lines += "overlay memberof\nmemberof-refint true"
+            modules = "moduleload back_mdb\nmoduleload memberof"
         else:
             schemas = "".join(f"include /etc/ldap/schema/{name}.schema\n" for name in STOCK_SCHEMAS[:3])
             schemas += f"include {w}/ad-lite.schema\n"
-            indexes = "index objectClass,mail,proxyAddresses,sAMAccountName,userPrincipalName,member,memberOf eq\n"
-            indexes += "index uSNChanged eq"
+            lines = "index objectClass,mail,proxyAddresses,sAMAccountName,userPrincipalName,member,memberOf eq\n"
+            lines += "index uSNChanged eq"
+            modules = "moduleload back_mdb"
         conf.write_text(f"""{schemas}modulepath /usr/lib/ldap
-moduleload back_mdb
+{modules}
 pidfile {w}/slapd.pid
 TLSCertificateFile {w}/tls.crt
 TLSCertificateKeyFile {w}/tls.key
@@ -87,7 +92,7 @@ suffix "{self.suffix}"
 rootdn "{self.root_dn}"
 rootpw {ROOT_PASSWORD}
 directory {w}/db
-{indexes}
+{lines}
 access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
 """)
