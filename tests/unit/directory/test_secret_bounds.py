@@ -80,3 +80,20 @@ def test_a_connection_may_name_only_an_ldap_password(name: str) -> None:
                           "bind_dn": "cn=svc", "password_secret": name})
     [problem] = invalid.value.problems
     assert problem["path"] == "password_secret" and "mailgate/ldap/" in problem["message"]
+
+
+def test_settings_name_signing_keys_and_relay_logins_only_under_their_own_prefix() -> None:
+    from mailgate.settings.validation import settings_problems
+
+    settings = {
+        "domains": {"example.org": {"hosts": [{"host": "mail.example.org"}], "username_secret": "mailgate/ldap/c1"}},
+        "dkim_signing": [{"domain": "example.org", "selector": "s1", "secret_name": "mailgate/smtp/relay"},
+                         {"domain": "example.org", "selector": "s2", "secret_name": "mailgate/dkim/example.org"}],
+        "arc_sealing": {"domain": "example.org", "selector": "a1", "secret_name": "mailgate/dkim/example.org"},
+    }
+    found = {p["path"]: p["message"] for p in settings_problems(settings)}
+    assert set(found) == {'$.domains["example.org"].username_secret', "$.dkim_signing[0].secret_name",
+                          "$.arc_sealing.secret_name"}
+    assert "under mailgate/smtp/" in found['$.domains["example.org"].username_secret']
+    assert "under mailgate/dkim/" in found["$.dkim_signing[0].secret_name"]
+    assert "under mailgate/arc/" in found["$.arc_sealing.secret_name"]
