@@ -36,9 +36,11 @@ def environment() -> SyncEnvironment:
 def _report(run: SyncRun) -> None:
     """Each run is an application event in the function's log; duplicates and failures as warnings."""
     fields = {"connection_id": run.connection_id, "sync_id": run.sync_id, "state": run.state, "mode": run.mode,
-              "counts": run.counts, "duplicates": run.duplicates, "errors": run.errors}
+              "counts": run.counts, "duplicates": run.duplicates, "errors": run.errors, "warnings": run.warnings}
     if run.state != "succeeded":
         logger.warning("directory sync did not succeed; the cache keeps its last good data", extra=fields)
+    elif run.warnings:
+        logger.warning("directory synchronised, but it needs a look: see the connection's status", extra=fields)
     elif run.duplicates:
         logger.warning("directory duplicates found: see GET /directory/duplicates", extra=fields)
     else:
