@@ -151,6 +151,7 @@ def main() -> None:
     results = {"sync": bench_sync(), "cache": bench_cache()}
     print(json.dumps(results, indent=2))
     out = ROOT / "bench" / "results" / "directory.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
 
 
