@@ -78,15 +78,23 @@ def test_forged_results_and_verdict_headers_from_outside_are_removed(gateway):
     assert copy.get_all("X-MS-Exchange-Organization-SCL") in (["0"], ["1"])
 
 
-def test_outgoing_mail_is_dkim_signed_for_configured_domains(gateway, dns_zone: DnsTestZone):
-    data = simple_message("alice@sender.test", "bob@example.test", "signed by the gateway")
-    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], data)
+def test_inbound_mail_is_never_signed_with_our_dkim_keys(gateway, dns_zone: DnsTestZone):
+    """The gateway holds a DKIM key for sender.test (settings `dkim_signing`), yet mail that came from outside
+    with that From is delivered without our signature: a forger's copy signed by us could be replayed to the
+    world as genuine. The sender's own signature stays intact, and our ARC seal records our results."""
+    own = dns_zone.key("sender.test", "s1")
+    data = simple_message("alice@sender.test", "bob@example.test", "not signed by the gateway")
+    senders_copy = dkim.sign(data, b"s1", b"mail.sender.test", own.private_pem, include_headers=[b"from", b"subject"])
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], senders_copy + data)
     outcomes(gateway, message_id)
     [(copy, _)] = delivered(gateway, message_id)
     raw = copy.as_bytes(policy=email.policy.compat32)
-    assert b"d=sender.test" in raw
+    signatures = copy.get_all("DKIM-Signature") or []
+    assert len(signatures) == 1 and "d=mail.sender.test" in " ".join(signatures[0].split())
+    assert not any("d=sender.test;" in " ".join(s.split()) for s in signatures)
     resolver = dns_zone.resolver()
-    assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: resolver.dkim_dnsfunc(name, timeout))
+    assert dkim.verify(raw, dnsfunc=lambda name, timeout=5: resolver.dkim_dnsfunc(name, timeout))  # the sender's
+    assert copy.get_all("ARC-Seal")
 
 
 def test_dmarc_reject_forgery_is_refused_and_kept_in_backup(gateway):

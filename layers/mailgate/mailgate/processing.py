@@ -40,7 +40,6 @@ class RulesPorts:
     deliverer_for: Callable[[Route], Deliverer]
     bounce_sender: Deliverer | None
     execute_once: ExecuteOnce
-    sign: Callable[[bytes], bytes] | None = None  # DKIM-signs mail whose From domain has a key
     seal: Callable[[bytes], bytes] | None = None  # ARC-seals every delivered message (after DKIM)
     directory: Callable[[], DirectoryIndex | None] = lambda: None  # users and groups in rule conditions
     personal_lists: PersonalLookup | None = None  # each recipient's own allow/deny lists
@@ -275,7 +274,7 @@ class MessageProcessor:
         data = prepare_for_delivery(raw, self.report, group.decision, self.config.authserv_id,
                                     self.config.header_prefix)
         data = self._modified(data, group.decision, rcpts)
-        data, notes = self._signed(data, rcpts)
+        data, notes = self._sealed(data, rcpts)
         try:
             result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)
         except TemporaryDeliveryError as exc:
@@ -321,21 +320,23 @@ class MessageProcessor:
             self.ports.events.append([self._event(ev.ERROR, text, rcpts)])
         return modified
 
-    def _signed(self, data: bytes, rcpts: str) -> tuple[bytes, list[str]]:
-        """DKIM for our own domains, then the ARC seal; a key or secret problem must not hold mail back (an
-        error event), and a message that cannot carry a seal (no From) is delivered with a note saying so."""
+    def _sealed(self, data: bytes, rcpts: str) -> tuple[bytes, list[str]]:
+        """The ARC seal, our authserv-id vouching for the results we recorded. Never our DKIM signature: this
+        step delivers mail that came from outside, and a signature with our domain on a forged From would be
+        replayable by anyone who received it (DKIM signing is for authenticated outbound mail only). A key or
+        secret problem must not hold mail back (an error event); a message that cannot carry a seal (no
+        From) is delivered with a note saying so."""
         from mailgate.delivery.arc_sealing import MessageNotSealable  # noqa: PLC0415
 
         notes: list[str] = []
-        for name, step in (("DKIM signing", self.ports.sign), ("ARC sealing", self.ports.seal)):
-            if step is None:
-                continue
-            try:
-                data = step(data)
-            except MessageNotSealable as exc:
-                notes.append(f"not ARC-sealed: {exc}")
-            except (ValueError, RuntimeError) as exc:
-                self.ports.events.append([self._event(ev.ERROR, f"{name} skipped: {exc}", rcpts)])
+        if self.ports.seal is None:
+            return data, notes
+        try:
+            data = self.ports.seal(data)
+        except MessageNotSealable as exc:
+            notes.append(f"not ARC-sealed: {exc}")
+        except (ValueError, RuntimeError) as exc:
+            self.ports.events.append([self._event(ev.ERROR, f"ARC sealing skipped: {exc}", rcpts)])
         return data, notes
 
     def _reject(self, recipients: tuple[str, ...], reason: str, status: str,

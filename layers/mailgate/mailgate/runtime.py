@@ -250,15 +250,6 @@ def deliverer_for(route: Route) -> Deliverer:
     return SmtpRelay(route, cfg.delivery, secrets=secret_store())
 
 
-def outbound_signer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
-    """dkimpy is loaded only by gateways that sign."""
-    if not cfg.dkim_signing:
-        return None
-    from mailgate.delivery.signing import OutboundSigner  # noqa: PLC0415
-
-    return OutboundSigner(cfg.dkim_signing, secret_store())
-
-
 def arc_sealer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
     if cfg.arc_sealing is None:
         return None
@@ -282,7 +273,6 @@ def rules_service() -> RulesService:
         deliverer_for=deliverer_for,
         bounce_sender=SesRawSender(),
         execute_once=DynamoExecuteOnce(s.idempotency_table),
-        sign=outbound_signer(cfg),
         seal=arc_sealer(cfg),
         directory=directory_index,
         personal_lists=personal_lists(),

@@ -1,4 +1,9 @@
-"""DKIM-sign outgoing mail for the domains that have a key configured."""
+"""DKIM-sign outgoing mail for the domains that have a key configured.
+
+Only for mail the organisation itself sends through an authenticated path (the outbound ingress of the
+coming Mail Manager mode). Nothing wires it into the inbound delivery path, on purpose: signing mail that
+came from outside with our key would let a forger's `From: ceo@<our domain>` carry our valid signature.
+"""
 
 from __future__ import annotations
 
