@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailgate.config import GatewayConfig
 from mailgate.last_resort import hold_after_failure
+from mailgate.message.line_endings import normalised_line_endings
 from mailgate.processing import RulesPorts, process_report
 from mailgate.report import ScanReport
 
@@ -22,7 +23,7 @@ class RulesService:
     def load(self, handoff: dict[str, Any]) -> tuple[ScanReport, bytes]:
         report = ScanReport.from_dict(self.store.get_json(handoff["report_key"], handoff.get("bucket")))
         raw = self.store.get_bytes(report.raw_location["key"], report.raw_location["bucket"])
-        return report, raw
+        return report, normalised_line_endings(raw)[0]  # what the scan step saw (it notes the change)
 
     def process(self, handoff: dict[str, Any], final_attempt: bool) -> list[dict[str, Any]]:
         report, raw = self.load(handoff)

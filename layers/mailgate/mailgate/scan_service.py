@@ -18,6 +18,7 @@ from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.ingress import InboundMail, client_from_trusted_received
 from mailgate.message import Message, parse_message
+from mailgate.message.line_endings import line_ending_note, normalised_line_endings
 from mailgate.report import ScanReport
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, EngineWatch
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, SignatureWatch
@@ -124,9 +125,11 @@ class ScanService:
         return handoff
 
     def scan(self, inbound: InboundMail) -> HandOff | None:
-        raw = self.store.get_bytes(inbound.key, inbound.bucket)
+        raw, changed_line_endings = normalised_line_endings(self.store.get_bytes(inbound.key, inbound.bucket))
         message = parse_message(raw)
         envelope, notes = complete_envelope(inbound, message)
+        if changed_line_endings:
+            notes = [*notes, line_ending_note(changed_line_endings)]
         accepted = tuple(r for r in envelope.recipients if self.config.accepts(r))
         refused = [r for r in envelope.recipients if not self.config.accepts(r)]
         envelope = replace(envelope, recipients=accepted)

@@ -32,10 +32,12 @@ def scan_raw(raw: bytes, config: GatewayConfig, scanners: Sequence[Any], recipie
     """Parse and scan a message outside the mail path: the envelope comes from its headers (Return-Path,
     the topmost Received with a public address, To/Cc) unless given. ValueError when it is not mail."""
     from mailgate.message import parse_message  # noqa: PLC0415
+    from mailgate.message.line_endings import normalised_line_endings  # noqa: PLC0415
     from mailgate.scanners.authentication.received import infer_envelope_from_headers  # noqa: PLC0415
     from mailgate.scanners.base import ScanContext  # noqa: PLC0415
     from mailgate.scanning import scan_message  # noqa: PLC0415
 
+    raw = normalised_line_endings(raw)[0]
     message = parse_message(raw)
     if not message.headers:
         raise ValueError("not an RFC 5322 message: no header fields found")
