@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MiB = 1024 * 1024
+# Characters of a subject or display name that scanners' heuristic patterns look at. Both are sender-controlled
+# and the parser keeps up to 64 KiB of a field; many useful patterns are only linear on bounded text, and no
+# honest subject or name is longer than a line of mail (998 octets). Content Filtering's expressions, which
+# have their own timeout, see the whole field.
+HEURISTIC_TEXT_LIMIT = 1000
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator, Mapping
 
 from mailgate.directory.names import fold_name
+from mailgate.message.limits import HEURISTIC_TEXT_LIMIT
 from mailgate.scanners.antiphishing.brand import owns
 from mailgate.scanners.antiphishing.data import brands, free_hosting, freemail, organisation_words
 from mailgate.scanners.antiphishing.skeleton import edit_distance, mixed_scripts, skeleton
@@ -48,7 +49,8 @@ def _reply_to(view: MessageView) -> Iterator[Hit]:
 
 def _from_shape(view: MessageView) -> Iterator[Hit]:
     name, address = view.from_name, view.from_address
-    if _HIDDEN.search(name) or _HIDDEN.search(view.message.subject) or mixed_scripts(name + " " + view.subject):
+    if _HIDDEN.search(name) or _HIDDEN.search(view.message.subject[:2 * HEURISTIC_TEXT_LIMIT]) \
+            or mixed_scripts(name + " " + view.subject):
         yield "HIDDEN_CHARACTERS", f"From name {name!r}, Subject {view.message.subject[:80]!r}"
     first = view.message.from_addresses[0][1].lower() if view.message.from_addresses else ""
     if not view.from_valid and first not in view.recipients:

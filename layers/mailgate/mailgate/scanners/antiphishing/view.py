@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
 
+from mailgate.message.limits import HEURISTIC_TEXT_LIMIT
 from mailgate.message.model import Message
 from mailgate.scanners.links.domains import is_ip_literal, registered_domain
 from mailgate.scanners.links.scanner import Link, links_of
@@ -45,7 +46,7 @@ class MessageView:
         if not entries:
             return ""
         name, address = entries[0]
-        return name or ("" if "@" in address else address)
+        return (name or ("" if "@" in address else address))[:HEURISTIC_TEXT_LIMIT]
 
     @cached_property
     def from_address(self) -> str:
@@ -110,7 +111,7 @@ class MessageView:
 
     @cached_property
     def subject(self) -> str:
-        return clean(self.message.subject)
+        return clean(self.message.subject[:2 * HEURISTIC_TEXT_LIMIT])[:HEURISTIC_TEXT_LIMIT]
 
     @cached_property
     def title(self) -> str:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mailgate.message.limits import HEURISTIC_TEXT_LIMIT
 from mailgate.message.model import Message
 from mailgate.scanners.antispam.bulk import ListSignals
 from mailgate.scanners.antispam.tokens import clean_subject, domain_of, registrable
@@ -84,7 +85,7 @@ def _shortener_url(r: RuleInput) -> str | None:
 
 def _address_in_display_name(r: RuleInput) -> str | None:
     for name, address in r.message.from_addresses[:1]:
-        match = _ADDRESS_IN_NAME.search(name)
+        match = _ADDRESS_IN_NAME.search(name[:HEURISTIC_TEXT_LIMIT])
         if match and match.group(0).lower() != address.lower():
             return f"From: {name[:80]} <{address}>"
     return None

@@ -14,6 +14,7 @@ import itertools
 import re
 from functools import cache
 
+from mailgate.message.limits import HEURISTIC_TEXT_LIMIT
 from mailgate.message.model import Message
 
 MAX_BODY_CHARS = 20_000  # the first 20 kB of visible text decide; longer mail costs no more
@@ -65,7 +66,8 @@ def with_pairs(prefix: str, sequence: list[str]) -> list[str]:
 
 
 def clean_subject(subject: str) -> str:
-    return _SUBJECT_TAG.sub("", subject)
+    """The subject without tags, bounded for the patterns that read it (see HEURISTIC_TEXT_LIMIT)."""
+    return _SUBJECT_TAG.sub("", subject[:HEURISTIC_TEXT_LIMIT])
 
 
 @cache
