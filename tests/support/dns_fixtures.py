@@ -18,6 +18,7 @@ Domains (all under `.test`; unknown names there are NXDOMAIN, anything else is R
 - pct.test          DMARC `p=reject; pct=50`, SPF `-all`
 - twice.test        two DMARC records (DMARC is not applied); broken.test: `p=bogus`, no rua
 - forwarder.test    an ARC-sealing forwarder: SPF 127/8, key `arc1` (RSA)
+- attacker.test     an attacker's own domain: SPF `+all` (every client passes), no DMARC
 - limits.test       SPF limit cases: toomany. (11 nested includes), ten. (exactly 10),
                     void. (3 void lookups), twovoid. (2), multi. (two SPF records), syntax.
 - example.test also has `gone` (revoked key, empty p=)
@@ -165,6 +166,7 @@ def build_zone(keys: dict[tuple[str, str], DkimKey]) -> Zone:
     zone.add_txt("_dmarc.broken.test", "v=DMARC1; p=bogus")
 
     zone.add_txt("forwarder.test", "v=spf1 ip4:127.0.0.0/8 -all")
+    zone.add_txt("attacker.test", "v=spf1 +all")
     _add_limit_records(zone)
     return zone
 

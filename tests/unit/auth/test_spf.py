@@ -95,3 +95,10 @@ def test_concurrent_checks_each_use_their_own_resolver(dns_zone: DnsTestZone) ->
 
 def test_pyspf_outside_our_checks_keeps_its_own_lookup() -> None:
     assert spf.DNSLookup.mailgate_original is spf.DNSLookup_dnspython
+
+
+@pytest.mark.parametrize("mail_from", ["@attacker.test", "attacker.test", "<@attacker.test>"])
+def test_a_mail_from_without_local_part_is_postmaster_at_that_domain_not_the_helo(dns_zone: DnsTestZone,
+                                                                                  mail_from: str) -> None:
+    result = check_spf("127.0.0.1", mail_from, "bank.test", dns_zone.resolver())
+    assert (result.result, result.identity, result.domain) == ("pass", "mailfrom", "attacker.test")

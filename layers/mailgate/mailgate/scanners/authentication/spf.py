@@ -64,12 +64,12 @@ spf.DNSLookup = _dispatching_lookup
 
 
 def _identity(mail_from: str, helo: str | None) -> tuple[str, str]:
-    """The identity SPF checks (RFC 7208 §2.4): MAIL FROM's domain, or HELO for a null sender."""
+    """The identity SPF checks (RFC 7208 §2.4): MAIL FROM's domain, or HELO for a null sender. Taken from
+    pyspf's own split, so the domain we report (and DMARC aligns on) is the one pyspf evaluated: a MAIL FROM
+    without a local part (`<@attacker.test>`, `<attacker.test>`) is postmaster@ that domain (§4.3), never
+    the HELO name, which a forger would choose to match the From domain."""
     if mail_from:
-        local, at, domain = mail_from.rpartition("@")
-        if at and local and domain:
-            return "mailfrom", domain.lower().rstrip(".")
-        return "mailfrom", (helo or "").lower().rstrip(".")  # pyspf: postmaster@<helo>
+        return "mailfrom", spf.split_email(mail_from, helo or "")[1].lower().rstrip(".")
     return "helo", (helo or "").lower().rstrip(".")
 
 
