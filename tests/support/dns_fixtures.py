@@ -18,6 +18,7 @@ Domains (all under `.test`; unknown names there are NXDOMAIN, anything else is R
 - pct.test          DMARC `p=reject; pct=50`, SPF `-all`
 - twice.test        two DMARC records (DMARC is not applied); broken.test: `p=bogus`, no rua
 - forwarder.test    an ARC-sealing forwarder: SPF 127/8, key `arc1` (RSA)
+- spbogus.test      DMARC `p=reject; sp=bogus` (an invalid sp=: no policy applies, RFC 7489 §6.6.3)
 - attacker.test     an attacker's own domain: SPF `+all` (every client passes), no DMARC
 - limits.test       SPF limit cases: toomany. (11 nested includes), ten. (exactly 10),
                     void. (3 void lookups), twovoid. (2), multi. (two SPF records), syntax.
@@ -167,6 +168,7 @@ def build_zone(keys: dict[tuple[str, str], DkimKey]) -> Zone:
 
     zone.add_txt("forwarder.test", "v=spf1 ip4:127.0.0.0/8 -all")
     zone.add_txt("attacker.test", "v=spf1 +all")
+    zone.add_txt("_dmarc.spbogus.test", "v=DMARC1; p=reject; sp=bogus")
     _add_limit_records(zone)
     return zone
 

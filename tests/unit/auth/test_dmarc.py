@@ -156,7 +156,7 @@ def test_same_domain_twice_is_one_author(dns_zone: DnsTestZone) -> None:
 @pytest.mark.parametrize(("text", "expected"), [
     ("v=DMARC1; p=reject", ("reject", None, 100, "r", "r")),
     ("v=DMARC1;p=Quarantine;sp=none;pct=25;adkim=s;aspf=s", ("quarantine", "none", 25, "s", "s")),
-    ("v=DMARC1; p=none; pct=200; adkim=x; sp=bogus", ("none", None, 100, "r", "r")),
+    ("v=DMARC1; p=reject; pct=200; adkim=x; sp=bogus; rua=mailto:d@example.test", ("none", None, 100, "r", "r")),
     ("v=DMARC1; p=bogus; rua=mailto:d@example.test", ("none", None, 100, "r", "r")),
 ])
 def test_record_parsing(text: str, expected: tuple[object, ...]) -> None:
@@ -167,3 +167,5 @@ def test_record_parsing(text: str, expected: tuple[object, ...]) -> None:
 def test_record_without_policy_or_rua_is_unusable() -> None:
     with pytest.raises(DmarcRecordError):
         parse_record("v=DMARC1; adkim=s")
+    with pytest.raises(DmarcRecordError):  # an invalid sp= is no policy either (RFC 7489 §6.6.3 step 6)
+        parse_record("v=DMARC1; p=reject; sp=bogus")

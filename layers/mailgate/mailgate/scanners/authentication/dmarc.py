@@ -67,20 +67,22 @@ class DmarcRecord:
 
 
 def parse_record(text: str) -> DmarcRecord:
-    """Parse a `v=DMARC1` record. Invalid p= with a rua= reads as p=none (§6.6.3 step 6)."""
+    """Parse a `v=DMARC1` record. §6.6.3 step 6: a record without a valid p=, or with an sp= that is not
+    valid, reads as p=none when it has a rua= (the owner wants reports), and otherwise applies no policy
+    (DmarcRecordError: permerror). Never p= alone with a broken sp= dropped: that would enforce a policy the
+    owner did not validly publish for subdomains."""
     tags: dict[str, str] = {}
     for part in text.split(";"):
         key, sep, value = part.partition("=")
         if sep and key.strip():
             tags.setdefault(key.strip().lower(), value.strip())
     policy = tags.get("p", "").lower()
-    if policy not in POLICIES:
-        if not tags.get("rua"):
-            raise DmarcRecordError(f"DMARC record has no valid p= tag: {text[:200]!r}")
-        policy = "none"
     subdomain_policy = tags.get("sp", "").lower() or None
-    if subdomain_policy not in POLICIES:
-        subdomain_policy = None  # an invalid sp= is ignored: p= then covers subdomains
+    broken = "p=" if policy not in POLICIES else "sp=" if subdomain_policy not in (None, *POLICIES) else None
+    if broken:
+        if not tags.get("rua"):
+            raise DmarcRecordError(f"DMARC record has no valid {broken} tag: no policy applies ({text[:200]!r})")
+        policy, subdomain_policy = "none", None
     pct_text = tags.get("pct", "100")
     pct = int(pct_text) if pct_text.isdigit() and int(pct_text) <= 100 else 100
     adkim = "s" if tags.get("adkim", "r").lower() == "s" else "r"
@@ -197,7 +199,7 @@ def _evaluate_domain(from_domain: str, spf: SpfResult, dkim: Sequence[DkimResult
 
 
 def _sampled(pct: int, key: bytes) -> bool:
-    """Deterministic pct sampling: the same message always lands on the same side."""
+    """pct sampling by a key the caller makes unpredictable per message (the scanner draws it at random)."""
     if pct >= 100:
         return True
     if pct <= 0:

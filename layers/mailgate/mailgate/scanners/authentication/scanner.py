@@ -6,6 +6,7 @@ author's domain; SPF, DKIM and ARC feed it and add their own named contributions
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import TYPE_CHECKING
 
@@ -41,7 +42,9 @@ class AuthenticationScanner:
         raw = message.raw
         spf = check_spf(envelope.client_ip, envelope.mail_from, envelope.helo, self.resolver)
         dkim = verify_dkim(raw, self.resolver)
-        sampling_key = (message.message_id or "").strip().encode("utf-8", "replace") or raw
+        # pct= sampling is a random draw per message (RFC 7489 §6.6.4): never keyed on anything the sender
+        # chooses, or a forger picks a Message-ID that always lands outside the sample.
+        sampling_key = secrets.token_bytes(16)
         dmarc = evaluate_dmarc(from_domains(message), spf, dkim, self.resolver, sampling_key)
         arc = verify_arc(raw, self.resolver)
         reasons = contributions(spf, dkim, dmarc, arc)
