@@ -103,3 +103,11 @@ def test_result_read_back_from_json_works() -> None:
 ])
 def test_own_authserv_id_is_recognised(value: str, ours: bool) -> None:
     assert is_own_authentication_results(value, AUTHSERV_ID) is ours
+
+
+@pytest.mark.parametrize("found", ["temperror", "permerror"])
+def test_arc_reports_only_results_rfc_8617_defines(found: str) -> None:
+    value = authentication_results_value(AUTHSERV_ID, scanner_result(
+        arc={"result": found, "instances": 1, "reason": "key lookup failed"}))
+    [arc] = parsed(value)["arc"]
+    assert arc.result == "fail" and f"{found}: key lookup failed" in str(arc.reason)

@@ -59,8 +59,25 @@ def edit_headers(
     """Drop fields for which remove(name, value) is true, then prepend (name, value) fields in order."""
     block = split_header_block(raw)
     kept = [f for f in block.fields if not (remove and remove(field_name(f), field_value(f)))]
-    new = [f"{name}: {_fold(value)}".encode() + block.newline for name, value in prepend]
+    new = [folded_field(name, value, block.newline) for name, value in prepend]
     return b"".join(new) + b"".join(kept) + block.body
+
+
+FOLD_AT = 78  # RFC 5322 §2.1.1: lines SHOULD be at most 78 characters
+MAX_LINE = 998  # and MUST be at most 998
+
+
+def folded_field(name: str, value: str, newline: bytes = b"\r\n") -> bytes:
+    """`name: value` with its own line breaks removed (nothing can inject a field), folded at spaces so
+    lines stay within 78 characters where the words allow and never exceed 998 (a longer word is cut)."""
+    piece = max(1, MAX_LINE - len(name) - 2)  # a word cut to this fits even on the first line
+    words = [w[i:i + piece] for w in _fold(value).split(" ") if w for i in range(0, len(w), piece)]
+    lines = [f"{name}:"]
+    for position, word in enumerate(words):
+        if position and len(lines[-1]) + 1 + len(word) > FOLD_AT:  # the first word stays beside the name
+            lines.append("")
+        lines[-1] += " " + word
+    return newline.join(line.encode() for line in lines) + newline
 
 
 def _fold(value: str) -> str:

@@ -85,9 +85,16 @@ def _dmarc_clause(dmarc: dict[str, Any]) -> AuthenticationResult:
     return clause
 
 
+ARC_RESULTS = ("none", "pass", "fail")  # all RFC 8617 §2.2 defines for the `arc` method
+
+
 def _arc_clause(arc: dict[str, Any]) -> AuthenticationResult:
-    result = str(arc.get("result") or "none")
-    reason = None if result in ("pass", "none") else _reason(arc.get("reason"))
+    """Our `temperror` and `permerror` (a key that could not be fetched, a malformed set) are not `arc`
+    results: a chain that could not be validated is `fail` (RFC 8617 §5.2), with the reason saying why."""
+    found = str(arc.get("result") or "none")
+    result = found if found in ARC_RESULTS else "fail"
+    why = _reason(arc.get("reason"))
+    reason = None if result in ("pass", "none") else _reason(f"{found}: {why}" if found != result else why)
     return ARCAuthenticationResult(result=result, reason=reason)
 
 
