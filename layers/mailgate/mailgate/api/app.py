@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 
 from mailgate import __version__
 from mailgate.api.errors import ApiError, Conflict, Invalid, NotFound
-from mailgate.api.guard import PUBLIC, endpoint, principal
+from mailgate.api.guard import PUBLIC, endpoint, guard_before_validation, principal
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ALL_ROLES
 from mailgate.api.routes_antispam import antispam_router
@@ -136,6 +136,7 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
         security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
     )
     _register_errors(app)
+    guard_before_validation(app)
 
     @endpoint(app, "GET", "/health", PUBLIC, tags=["health"])
     def health() -> dict[str, Any]:

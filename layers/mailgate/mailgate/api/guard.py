@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
+from mailgate.api.request_limits import check_body
 from mailgate.api.roles import Principal, Role, authorize, principal_from_claims
 from mailgate.settings.service import Actor
 
@@ -33,6 +34,26 @@ def _guard(allowed: frozenset[Role]) -> Callable[[Any, NextMiddleware], Response
         return next_middleware(app)
 
     return require_role
+
+
+def guard_before_validation(app: Any) -> None:
+    """Authentication and roles before the request is validated, and the body bounded before it is parsed:
+    a caller without a token or the role gets 401/403, never 422 with the schema. Powertools always runs
+    its request validation first in a route's stack, so the check wraps that middleware."""
+    validation = getattr(app, "_request_validation_middleware", None)
+    if validation is None:
+        return
+
+    def guarded(resolver: Any, next_middleware: NextMiddleware) -> Response[Any]:
+        route = resolver.context.get("_route")
+        roles = ROUTE_ROLES.get((route.method, route.path)) if route is not None else None
+        if roles:
+            authorize(principal_from_claims(resolver.current_event.request_context.authorizer.claims), roles)
+        check_body(resolver.current_event.body)
+        response: Response[Any] = validation(resolver, next_middleware)
+        return response
+
+    app._request_validation_middleware = guarded
 
 
 def endpoint(router: BaseRouter, method: str, rule: str, roles: frozenset[Role], **options: Any) -> Callable[[F], F]:
