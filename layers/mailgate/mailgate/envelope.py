@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailgate.safe_text import envelope_text
+
 
 @dataclass(frozen=True)
 class Envelope:
@@ -18,6 +20,13 @@ class Envelope:
     received_at: str | None = None  # ISO 8601, UTC
     # SES's own verdicts (spf, dkim, dmarc, spam, virus): recorded as inputs, never decisive.
     ses_verdicts: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Every envelope string is made safe where mail enters (see mailgate.safe_text)."""
+        object.__setattr__(self, "mail_from", envelope_text(self.mail_from))
+        object.__setattr__(self, "recipients", tuple(envelope_text(r) for r in self.recipients))
+        if self.helo is not None:
+            object.__setattr__(self, "helo", envelope_text(self.helo, 255))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -27,7 +27,7 @@ class DynamoBackupIndex:
 
     def put(self, record: BackupRecord) -> None:
         created = datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))
-        item = {k: v for k, v in record.to_dict().items() if v is not None}
+        item = dynamo.to_dynamo({k: v for k, v in record.to_dict().items() if v is not None})
         item["listing"] = "all"
         item["expires_at"] = int((created + timedelta(days=self.retention_days)).timestamp())
         self.table.put_item(Item=item)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from mailgate.aws.clients import resource
+from mailgate.safe_text import storable
 
 
 def table(name: str) -> Any:
@@ -15,8 +16,10 @@ def table(name: str) -> Any:
 
 
 def to_dynamo(value: Any) -> Any:
-    """The resource layer rejects floats; records carry scores, so map them to Decimal."""
-    return json.loads(json.dumps(value), parse_float=Decimal)
+    """The resource layer rejects floats (records carry scores: Decimal) and strings that are not valid
+    UTF-8 (a sender's bytes as lone surrogates: backslash escapes), so both are mapped here."""
+    text = json.dumps(value)
+    return storable(json.loads(text, parse_float=Decimal), text)
 
 
 def from_dynamo(value: Any) -> Any:

@@ -11,7 +11,8 @@ from mailgate.events.model import utc_now
 
 def backup_id_for(message_id: str, recipients: tuple[str, ...]) -> str:
     """Stable per (message, recipient group): a retried invocation overwrites, never duplicates."""
-    digest = hashlib.sha256("\n".join(sorted(r.lower() for r in recipients)).encode()).hexdigest()[:12]
+    joined = "\n".join(sorted(r.lower() for r in recipients))
+    digest = hashlib.sha256(joined.encode("utf-8", "surrogatepass")).hexdigest()[:12]  # any sender bytes
     return f"{message_id}.{digest}"
 
 
