@@ -51,6 +51,12 @@ def _run_directly(key: str, action: Callable[[], dict[str, Any]]) -> dict[str, A
     return action()
 
 
+# Recipients acted on together: one SMTP transaction (RFC 5321 §4.5.3.1.8: servers take at least 100), one
+# event, one Backup record and one idempotency record each, so a message to 10,000 recipients stays within
+# DynamoDB's 400 KB items and every server's limits.
+MAX_RECIPIENTS_PER_COPY = 100
+
+
 @dataclass(frozen=True)
 class _Group:
     decision: Decision
@@ -72,7 +78,8 @@ def group_recipients(report: ScanReport, config: GatewayConfig, recipients: Sequ
             groups[key] = _Group(group.decision, group.route, (*group.recipients, rcpt))
         else:
             groups[key] = _Group(decision, route, (rcpt,))
-    return list(groups.values())
+    return [_Group(g.decision, g.route, g.recipients[start:start + MAX_RECIPIENTS_PER_COPY])
+            for g in groups.values() for start in range(0, len(g.recipients), MAX_RECIPIENTS_PER_COPY)]
 
 
 class MessageProcessor:

@@ -30,6 +30,16 @@ class RulesService:
         subject = str(report.facts.get("subject") or "")
         return process_report(report, raw, subject, self.config, self.ports, final_attempt)
 
+    def _all_recipients(self, handoff: dict[str, Any]) -> list[str]:
+        """The hand-off names at most 100 recipients; the stored report has them all, when it can be read."""
+        listed = [str(r) for r in handoff.get("recipients") or ()]
+        if int(handoff.get("recipients_count") or 0) > len(listed):
+            try:
+                return [str(r) for r in self.load(handoff)[0].envelope.get("recipients") or listed]
+            except Exception:  # the report is what failed: keep those the hand-off names
+                return listed
+        return listed
+
     def bind_invocation(self, context: Any) -> None:
         register = getattr(self.ports.execute_once, "register_lambda_context", None)
         if register is not None:
@@ -44,6 +54,6 @@ class RulesService:
             if not final:
                 raise
             hold_after_failure(self.ports.backup, self.ports.events, str(handoff.get("message_id")),
-                               dict(handoff.get("raw_location") or {}), handoff.get("recipients") or (),
+                               dict(handoff.get("raw_location") or {}), self._all_recipients(handoff),
                                str(handoff.get("mail_from") or ""), f"{type(exc).__name__}: {exc}")
             return [{"status": "backup", "error": str(exc)}]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the scan path never loads the delivery code
     from mailgate.backup.keeper import BackupKeeper
 
 logger = logging.getLogger(__name__)
+LISTED_RECIPIENTS = 100  # in events and the hand-off; the report in S3 keeps them all
 APPLICATION_ANTIVIRUS = "application:antivirus"  # the event log's "message id" for the engine's own events
 
 
@@ -74,9 +75,19 @@ class HandOff:
     recipients: tuple[str, ...]
 
     def to_dict(self) -> dict[str, Any]:
+        """The rules step reads the recipients from the report; the hand-off names them for the last resort
+        only when it fits a queue message (an SQS body is at most 256 KiB)."""
         return {"message_id": self.message_id, "bucket": self.bucket, "report_key": self.report_key,
                 "raw_location": dict(self.raw_location), "mail_from": self.mail_from,
-                "recipients": list(self.recipients)}
+                "recipients": list(self.recipients[:LISTED_RECIPIENTS]), "recipients_count": len(self.recipients)}
+
+
+def _bounded(envelope: dict[str, Any]) -> dict[str, Any]:
+    """An envelope as an event shows it: the first recipients and how many there are (all are in the report)."""
+    recipients = envelope.get("recipients") or []
+    if len(recipients) <= LISTED_RECIPIENTS:
+        return envelope
+    return {**envelope, "recipients": recipients[:LISTED_RECIPIENTS], "recipients_count": len(recipients)}
 
 
 class HandOffQueue(Protocol):
@@ -139,7 +150,7 @@ class ScanService:
                    f"Quarantine) for {len(accepted)} recipient(s)" if inbound.rescan else
                    f"received from {envelope.mail_from or '<>'} for {len(accepted)} recipient(s)")
         log = [ev.Event(mid, ev.RECEIVED, summary,
-                        detail={"envelope": envelope.to_dict(), "size": len(raw),
+                        detail={"envelope": _bounded(envelope.to_dict()), "size": len(raw),
                                 "subject": message.subject, "notes": notes,
                                 "defects": list(message.defects[:20])}, **facts)]
         log += [ev.Event(mid, ev.REJECTED, "recipient domain is not accepted by this gateway", r, **facts)
