@@ -51,10 +51,10 @@ def _run_directly(key: str, action: Callable[[], dict[str, Any]]) -> dict[str, A
     return action()
 
 
-# Recipients acted on together: one SMTP transaction (RFC 5321 §4.5.3.1.8: servers take at least 100), one
-# event, one Backup record and one idempotency record each, so a message to 10,000 recipients stays within
-# DynamoDB's 400 KB items and every server's limits.
-MAX_RECIPIENTS_PER_COPY = 100
+# Recipients acted on together: one SMTP transaction or SES send (SES sends to at most 50 recipients; SMTP
+# servers take at least 100, RFC 5321 §4.5.3.1.8), one event, one Backup record and one idempotency record
+# each, so a message to 10,000 recipients stays within DynamoDB's 400 KB items and every server's limits.
+MAX_RECIPIENTS_PER_COPY = 50
 
 
 @dataclass(frozen=True)
