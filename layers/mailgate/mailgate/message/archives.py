@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 
 from mailgate.message import compressed, filetype
+from mailgate.message.defects import DefectKind
 from mailgate.message.model import ArchiveMember
 from mailgate.message.state import ParseState
 
@@ -27,7 +28,12 @@ class ArchiveReport:
     encrypted: bool = False
     bomb_reasons: list[str] = field(default_factory=list)
     defects: list[str] = field(default_factory=list)
+    kinds: set[DefectKind] = field(default_factory=set)  # what `defects` describe
     container_type: str | None = None  # what a ZIP really is: .docx, .jar, .apk...
+
+    def defect(self, kind: DefectKind, text: str) -> None:
+        self.kinds.add(kind)
+        self.defects.append(text)
 
 
 def inspect_archive(data: bytes, kind: str, name: str | None, state: ParseState) -> ArchiveReport:
@@ -35,7 +41,7 @@ def inspect_archive(data: bytes, kind: str, name: str | None, state: ParseState)
     try:
         _Inspector(state, report).archive(data, kind, "", 1, name)
     except Exception as exc:  # archive code on hostile bytes: keep what was listed
-        report.defects.append(f"{kind} inspection stopped: {type(exc).__name__}: {exc}"[:300])
+        report.defect(DefectKind.ARCHIVE_DAMAGED, f"{kind} inspection stopped: {type(exc).__name__}: {exc}"[:300])
     return report
 
 
@@ -60,7 +66,7 @@ class _Inspector:
             if kind in ("7z", "rar"):
                 check = compressed.sevenzip_encrypted if kind == "7z" else compressed.rar_encrypted
                 self.report.encrypted |= check(data)
-            self.report.defects.append(f"{kind} contents not listed{_at(prefix)}")
+            self.report.defect(DefectKind.ARCHIVE_NOT_LISTED, f"{kind} contents not listed{_at(prefix)}")
 
     def add(self, member: ArchiveMember) -> bool:
         """Record a member; False once the listing bound is reached (recorded once)."""
@@ -68,7 +74,8 @@ class _Inspector:
         if self.state.archive_members >= self.limits.max_archive_members:
             if not self.full:
                 self.full = True
-                self.state.cut(f"archive member limit {self.limits.max_archive_members} reached: "
+                self.state.cut(DefectKind.ARCHIVE_CUT,
+                               f"archive member limit {self.limits.max_archive_members} reached: "
                                "further members not listed")
             return False
         self.state.archive_members += 1
@@ -80,7 +87,8 @@ class _Inspector:
         if size > self.state.inspect_allowance():
             if not self.exhausted:
                 self.exhausted = True
-                self.state.cut(f"archive inspection budget {self.limits.max_archive_inspect_bytes} bytes "
+                self.state.cut(DefectKind.ARCHIVE_CUT,
+                               f"archive inspection budget {self.limits.max_archive_inspect_bytes} bytes "
                                "reached: further members not examined")
             return False
         self.state.inspect_bytes += size
@@ -102,11 +110,12 @@ class _Inspector:
         if kind is None:
             return False
         if depth >= self.limits.max_archive_depth:
-            self.state.cut(f"archive nesting limit {self.limits.max_archive_depth} reached at {path}: "
+            self.state.cut(DefectKind.ARCHIVE_CUT,
+                           f"archive nesting limit {self.limits.max_archive_depth} reached at {path}: "
                            "not opened")
             return False
         if size is None or size > self.limits.max_nested_archive_bytes:
-            self.report.defects.append(f"nested archive {path} larger than "
+            self.report.defect(DefectKind.ARCHIVE_NOT_LISTED, f"nested archive {path} larger than "
                                        f"{self.limits.max_nested_archive_bytes} bytes: not opened")
             return False
         return True
@@ -114,14 +123,15 @@ class _Inspector:
     def zip(self, data: bytes, prefix: str, depth: int) -> None:
         declared = compressed.zip_declared_entries(data)
         if declared is not None and declared > 10 * self.limits.max_archive_members:
-            self.state.cut(f"zip{_at(prefix)} declares {declared} entries: not listed")
+            self.state.cut(DefectKind.ARCHIVE_CUT, f"zip{_at(prefix)} declares {declared} entries: not listed")
             self.bomb(f"zip{_at(prefix)} declares {declared} entries")
             return
         try:
             archive = zipfile.ZipFile(io.BytesIO(data))
             infos = archive.infolist()
         except Exception as exc:  # zipfile raises many types on hostile input
-            self.report.defects.append(f"unreadable zip{_at(prefix)}: {type(exc).__name__}: {exc}"[:300])
+            self.report.defect(DefectKind.ARCHIVE_DAMAGED,
+                               f"unreadable zip{_at(prefix)}: {type(exc).__name__}: {exc}"[:300])
             return
         self.zip_bomb_checks(infos, len(data), prefix)
         self.report.encrypted |= any(info.flag_bits & 0x1 for info in infos)
@@ -150,7 +160,7 @@ class _Inspector:
             with archive.open(info) as member:
                 return member.read(size)
         except Exception as exc:  # bad CRC, unsupported method, truncated data...
-            self.report.defects.append(f"member {info.filename[:_NAME_MAX]} unreadable: "
+            self.report.defect(DefectKind.ARCHIVE_DAMAGED, f"member {info.filename[:_NAME_MAX]} unreadable: "
                                        f"{type(exc).__name__}"[:300])
             return b""
 
@@ -180,14 +190,14 @@ class _Inspector:
         try:
             archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # noqa: SIM115 - in memory
         except Exception as exc:  # tarfile raises many types on hostile input
-            self.report.defects.append(f"unreadable tar{_at(prefix)}: {type(exc).__name__}")
+            self.report.defect(DefectKind.ARCHIVE_DAMAGED, f"unreadable tar{_at(prefix)}: {type(exc).__name__}")
             return
         entries = 0
         while entries < 4 * self.limits.max_archive_members:
             try:
                 info = archive.next()
             except Exception as exc:  # a damaged header midway: keep what was listed
-                self.report.defects.append(f"tar{_at(prefix)} damaged after {entries} entries: "
+                self.report.defect(DefectKind.ARCHIVE_DAMAGED, f"tar{_at(prefix)} damaged after {entries} entries: "
                                            f"{type(exc).__name__}")
                 return
             if info is None:
@@ -234,13 +244,14 @@ class _Inspector:
         rest = inflater.pull(max(0, min(want, self.state.inspect_allowance()) - len(head)), keep=keep)
         self.state.inspect_bytes += inflater.produced
         if inflater.error:
-            self.report.defects.append(f"{where}: {inflater.error}")
+            self.report.defect(DefectKind.ARCHIVE_DAMAGED, f"{where}: {inflater.error}")
         if inflater.produced >= limits.archive_bomb_floor_bytes and \
                 inflater.produced > limits.max_archive_ratio * max(inflater.consumed, 1):
             self.bomb(f"{where} inflates more than {inflater.produced // max(inflater.consumed, 1)}x")
         if inner_kind == "tar":
             if not inflater.eof and not inflater.error:
-                self.state.cut(f"{where}: tarball larger than the inspection bound, listed in part")
+                self.state.cut(DefectKind.ARCHIVE_CUT,
+                               f"{where}: tarball larger than the inspection bound, listed in part")
             self.tar(head + rest, prefix, depth)
             return
         inner_name = _join(prefix, compressed.gzip_name(data) or _strip_suffix(name, kind))

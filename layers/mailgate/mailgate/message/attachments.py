@@ -6,6 +6,7 @@ import hashlib
 
 from mailgate.message import filetype
 from mailgate.message.archives import inspect_archive
+from mailgate.message.defects import DefectKind
 from mailgate.message.mime import Entity
 from mailgate.message.model import ArchiveMember, Attachment
 from mailgate.message.state import ParseState
@@ -18,6 +19,7 @@ def build_attachment(
     kind = filetype.archive_kind(detected)
     encrypted = filetype.is_encrypted(content, detected)
     defects = list(problems)
+    kinds = {DefectKind.TRANSFER_ENCODING} if problems else set()
     members: tuple[ArchiveMember, ...] = ()
     bomb = False
     if kind is not None:
@@ -27,6 +29,7 @@ def build_attachment(
         bomb = bool(report.bomb_reasons)
         defects += [f"archive bomb: {reason}" for reason in report.bomb_reasons]
         defects += report.defects
+        kinds |= report.kinds | ({DefectKind.ARCHIVE_BOMB} if bomb else set())
         detected = report.container_type or detected
     disposition = entity.disposition
     has_content_id = any(name.lower() == "content-id" for name, _ in entity.fields)
@@ -47,6 +50,7 @@ def build_attachment(
         archive_bomb=bomb,
         truncated=truncated,
         defects=tuple(defects),
+        defect_kinds=frozenset(kinds),
         content=content,
     )
 

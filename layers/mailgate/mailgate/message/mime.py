@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from mailgate.message.decoding import decode_transfer
+from mailgate.message.defects import DefectKind
 from mailgate.message.headers import HeaderBlock, clean, decode_value, split_header_block
 from mailgate.message.state import ParseState
 
@@ -80,7 +81,7 @@ def walk(raw: bytes, state: ParseState) -> Walk:
     while stack:
         item = stack.pop()
         if state.parts >= limits.max_parts:
-            state.cut(f"part limit {limits.max_parts} reached at {label(item.path)}: "
+            state.cut(DefectKind.STRUCTURE_CUT, f"part limit {limits.max_parts} reached at {label(item.path)}: "
                       "remaining parts not parsed")
             break
         state.parts += 1
@@ -108,9 +109,10 @@ def walk(raw: bytes, state: ParseState) -> Walk:
 
 def _describe(item: _Pending, block: HeaderBlock, state: ParseState) -> Entity:
     for problem in block.problems:
-        state.defect(f"{label(item.path)}: {problem}")
-    for cut in block.truncated:
-        state.cut(f"{label(item.path)}: {cut}")
+        kind = DefectKind.NO_HEADERS if item.start == block.body_start else DefectKind.MISSING_HEADER_SEPARATOR
+        state.defect(kind, f"{label(item.path)}: {problem}")
+    for cut in block.truncated:  # a header block not read whole may hide a Content-Type or lose its boundary
+        state.cut(DefectKind.STRUCTURE_CUT, f"{label(item.path)}: {cut}")
     message = email.message.Message()
     message.set_default_type(item.default_type)
     seen: set[str] = set()
@@ -119,7 +121,8 @@ def _describe(item: _Pending, block: HeaderBlock, state: ParseState) -> Entity:
         if lowered not in _PARAM_HEADERS:
             continue
         if lowered in seen:
-            state.defect(f"{label(item.path)}: more than one {name} header (the first is used)")
+            state.defect(DefectKind.DUPLICATE_FIELD,
+                         f"{label(item.path)}: more than one {name} header (the first is used)")
             continue
         seen.add(lowered)
         message[name] = clean(value)  # 8-bit parameters (raw UTF-8 filenames) as text
@@ -135,7 +138,8 @@ def _describe(item: _Pending, block: HeaderBlock, state: ParseState) -> Entity:
                       str(message.get("content-transfer-encoding", "")).strip().lower(), boundary,
                       item.buffer, block.body_start, body_end)
     except Exception as exc:  # stdlib parameter parsing on hostile headers
-        state.defect(f"{label(item.path)}: unparsable MIME parameters ({type(exc).__name__})")
+        state.defect(DefectKind.INVALID_PARAMETERS,
+                     f"{label(item.path)}: unparsable MIME parameters ({type(exc).__name__})")
         return Entity(item.path, item.depth, block.fields, item.default_type, None, None, None, "", None,
                       item.buffer, block.body_start, body_end)
 
@@ -150,17 +154,19 @@ def _children(item: _Pending, entity: Entity, state: ParseState) -> list[_Pendin
     """The parts of a multipart, or None to read it as text (no usable boundary)."""
     limits = state.limits
     if item.depth >= limits.max_depth:
-        state.cut(f"MIME depth limit {limits.max_depth} reached at {label(item.path)}: "
+        state.cut(DefectKind.STRUCTURE_CUT, f"MIME depth limit {limits.max_depth} reached at {label(item.path)}: "
                   "deeper parts not parsed")
         return []
     boundary = entity.boundary
     if boundary is None:
-        state.defect(f"{label(item.path)}: {entity.content_type} without a boundary, read as text")
+        state.defect(DefectKind.NO_BOUNDARY,
+                     f"{label(item.path)}: {entity.content_type} without a boundary, read as text")
         return None
     ranges, problem = split_multipart(entity.buffer, entity.body_start, entity.body_end, boundary,
                                       limits.max_parts + 1)
     if problem:
-        state.defect(f"{label(item.path)}: {problem}")
+        kind = DefectKind.START_BOUNDARY_NOT_FOUND if not ranges else DefectKind.CLOSE_BOUNDARY_NOT_FOUND
+        state.defect(kind, f"{label(item.path)}: {problem}")
     if not ranges:
         return None
     default = "message/rfc822" if entity.content_type == "multipart/digest" else "text/plain"
@@ -237,7 +243,7 @@ def _before_line_break(buffer: bytes, line_start: int, floor: int) -> int:
 def _encapsulated(item: _Pending, entity: Entity, state: ParseState) -> _Pending | None:
     """The message inside a message/rfc822 part, walked as nested parts within the depth bound."""
     if item.depth >= state.limits.max_depth:
-        state.cut(f"MIME depth limit {state.limits.max_depth} reached at {label(item.path)}: "
+        state.cut(DefectKind.STRUCTURE_CUT, f"MIME depth limit {state.limits.max_depth} reached at {label(item.path)}: "
                   "attached message not parsed")
         return None
     buffer, start, end = entity.buffer, entity.body_start, entity.body_end
@@ -246,11 +252,12 @@ def _encapsulated(item: _Pending, entity: Entity, state: ParseState) -> _Pending
         buffer, problem, truncated = decode_transfer(entity.body(), entity.transfer_encoding, allowance)
         state.decoded_bytes += len(buffer)
         if problem:
-            state.defect(f"{label(item.path)}: {problem}")
+            state.defect(DefectKind.TRANSFER_ENCODING, f"{label(item.path)}: {problem}")
         if truncated:
-            state.cut(f"{label(item.path)}: attached message larger than the decoding bound, truncated")
+            state.cut(DefectKind.CONTENT_CUT,
+                      f"{label(item.path)}: attached message larger than the decoding bound, truncated")
         start, end = 0, len(buffer)
     if start >= end:
-        state.defect(f"{label(item.path)}: empty attached message")
+        state.defect(DefectKind.EMPTY_ATTACHED_MESSAGE, f"{label(item.path)}: empty attached message")
         return None
     return _Pending(buffer, start, end, item.path, item.depth + 1, message_root=True)

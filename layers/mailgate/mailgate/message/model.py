@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailgate.message.defects import HIDES_CONTENT, DefectKind
+
 FACTS_MAX_ADDRESSES = 50
 FACTS_MAX_ATTACHMENTS = 50
 FACTS_MAX_MEMBERS = 20
@@ -51,6 +53,7 @@ class Attachment:
     archive_bomb: bool = False  # expansion ratio or declared size of a decompression bomb
     truncated: bool = False
     defects: tuple[str, ...] = ()
+    defect_kinds: frozenset[DefectKind] = frozenset()  # what `defects` describe, as data
     content: bytes = field(default=b"", repr=False, compare=False)
 
     def summary(self) -> dict[str, Any]:
@@ -77,6 +80,7 @@ class Attachment:
                            for m in members[:FACTS_MAX_MEMBERS]],
             } if members or self.archive_kind else None,
             "defects": list(self.defects[:FACTS_MAX_DEFECTS]),
+            "defect_kinds": [str(kind) for kind in sorted(self.defect_kinds)],
         }
 
 
@@ -115,8 +119,18 @@ class Message:
     parts_count: int  # MIME entities walked, containers included
     max_depth_seen: int  # 0: the top level; each multipart or message/rfc822 level adds one
     size: int
-    defects: tuple[str, ...]  # malformations and every cut a bound made, readable
+    defects: tuple[str, ...]  # malformations and every cut a bound made, readable (the first 200)
     incomplete: bool = False
+    # Every defect counted by kind, the ones whose text was not kept included: what scanners decide on.
+    defect_kinds: dict[DefectKind, int] = field(default_factory=dict, compare=False)
+
+    def has_defect(self, *kinds: DefectKind) -> bool:
+        return any(self.defect_kinds.get(kind) for kind in kinds)
+
+    @property
+    def content_hidden(self) -> bool:
+        """A bound cut MIME structure or content: parts or bytes exist that no per-part view holds."""
+        return self.has_defect(*HIDES_CONTENT)
 
     def header(self, name: str) -> str | None:
         """The first value of a header field, by case-insensitive name."""
@@ -147,6 +161,7 @@ class Message:
                       "anchor_text": u.anchor_text[:FACTS_MAX_TEXT] if u.anchor_text else u.anchor_text}
                      for u in self.urls[:FACTS_MAX_URLS]],
             "defects": list(self.defects[:FACTS_MAX_DEFECTS]),
+            "defect_kinds": {str(kind): count for kind, count in sorted(self.defect_kinds.items())},
             "incomplete": self.incomplete,
         }
 

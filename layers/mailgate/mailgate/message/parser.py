@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from mailgate.message import htmltext, mime
 from mailgate.message.attachments import build_attachment, is_html_attachment
 from mailgate.message.decoding import decode_text, decode_transfer, html_meta_charset
+from mailgate.message.defects import DefectKind
 from mailgate.message.headers import decode_value, parse_addresses
 from mailgate.message.limits import DEFAULT_LIMITS, ParseLimits
 from mailgate.message.model import Attachment, Message
@@ -32,7 +33,7 @@ def parse_message(raw: bytes, limits: ParseLimits = DEFAULT_LIMITS) -> Message:
     try:
         return _parse(data, limits)
     except Exception as exc:  # a parser bug must not lose the message
-        return _unparsed(data, f"parser failure: {type(exc).__name__}: {exc}"[:500])
+        return _unparsed(data, DefectKind.PARSER_FAILURE, f"parser failure: {type(exc).__name__}: {exc}"[:500])
 
 
 @dataclass
@@ -45,18 +46,19 @@ class _Bodies:
 
 def _parse(raw: bytes, limits: ParseLimits) -> Message:
     if not raw.strip():
-        return _unparsed(raw, "empty message")
+        return _unparsed(raw, DefectKind.EMPTY_MESSAGE, "empty message")
     state = ParseState(limits)
     walk = mime.walk(raw, state)
     if not walk.root_fields:
-        state.defect("no header fields: the input does not look like a mail message")
+        state.defect(DefectKind.NO_HEADERS, "no header fields: the input does not look like a mail message")
     bodies = _Bodies()
     urls = UrlCollector(state)
     for leaf in walk.leaves:
         try:
             _leaf(leaf, bodies, urls, state)
         except Exception as exc:  # one bad part must not cost the rest
-            state.cut(f"{mime.label(leaf.path)}: could not be processed ({type(exc).__name__}: {exc})"[:300])
+            state.cut(DefectKind.PARSER_FAILURE,
+                      f"{mime.label(leaf.path)}: could not be processed ({type(exc).__name__}: {exc})"[:300])
     headers = tuple((name, decode_value(value)) for name, value in walk.root_fields)
     raw_values: dict[str, list[str]] = {}
     for name, value in walk.root_fields:
@@ -84,6 +86,7 @@ def _parse(raw: bytes, limits: ParseLimits) -> Message:
         size=len(raw),
         defects=state.final_defects(),
         incomplete=state.incomplete,
+        defect_kinds=dict(state.kinds),
     )
 
 
@@ -97,13 +100,13 @@ def _leaf(leaf: mime.Entity, bodies: _Bodies, urls: UrlCollector, state: ParseSt
             _html(decode_text(content, leaf.charset)[0], leaf.path, urls, state)
         return
     for problem in problems:
-        state.defect(f"{mime.label(leaf.path)}: {problem}")
+        state.defect(DefectKind.TRANSFER_ENCODING, f"{mime.label(leaf.path)}: {problem}")
     charset = leaf.charset
     if charset is None and leaf.content_type == "text/html":
         charset = html_meta_charset(content)
     text, charset_problem = decode_text(content, charset)
     if charset_problem:
-        state.defect(f"{mime.label(leaf.path)}: {charset_problem}")
+        state.defect(DefectKind.CHARSET, f"{mime.label(leaf.path)}: {charset_problem}")
     if not text:
         return
     if leaf.content_type == "text/plain":
@@ -121,7 +124,7 @@ def _content(leaf: mime.Entity, state: ParseState) -> tuple[bytes, bool, list[st
     content, problem, truncated = decode_transfer(body, leaf.transfer_encoding, allowance)
     state.decoded_bytes += len(content)
     if truncated:
-        state.cut(f"{mime.label(leaf.path)}: decoded content beyond {allowance} bytes not kept "
+        state.cut(DefectKind.CONTENT_CUT, f"{mime.label(leaf.path)}: decoded content beyond {allowance} bytes not kept "
                   "(part or total decoding bound)")
     return content, truncated, [problem] if problem else []
 
@@ -130,7 +133,8 @@ def _html(html: str, path: str, urls: UrlCollector, state: ParseState) -> str:
     """Render HTML to visible text and collect its links; returns the text."""
     bound = state.limits.max_html_bytes_for_text
     if len(html) > bound:
-        state.cut(f"{mime.label(path)}: HTML beyond {bound} characters not rendered nor mined for links")
+        state.cut(DefectKind.HTML_CUT,
+                  f"{mime.label(path)}: HTML beyond {bound} characters not rendered nor mined for links")
         html = html[:bound]
     text, links = htmltext.render(html, urls.candidates_left + 1)
     linked = {urls.add(link.target, link.source, link.anchor_text, path) for link in links}
@@ -142,11 +146,11 @@ def _check_single_fields(raw_values: dict[str, list[str]], state: ParseState) ->
     for name in _SINGLE_FIELDS:
         count = len(raw_values.get(name, ()))
         if count > 1:
-            state.defect(f"{count} {name} header fields where one is allowed")
+            state.defect(DefectKind.DUPLICATE_FIELD, f"{count} {name} header fields where one is allowed")
 
 
-def _unparsed(raw: bytes, defect: str) -> Message:
+def _unparsed(raw: bytes, kind: DefectKind, defect: str) -> Message:
     return Message(raw=raw, headers=(), subject="", message_id=None, date=None, from_addresses=(),
                    reply_to=(), to=(), cc=(), text_body="", html_body="", html_text="", attachments=(),
                    urls=(), parts_count=0, max_depth_seen=0, size=len(raw), defects=(defect,),
-                   incomplete=defect != "empty message")
+                   incomplete=kind is not DefectKind.EMPTY_MESSAGE, defect_kinds={kind: 1})

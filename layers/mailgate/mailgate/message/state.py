@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mailgate.message.defects import CUTS, DefectKind
 from mailgate.message.limits import ParseLimits
 
 MAX_DEFECTS = 200  # hostile input can produce a defect per line; keep the report readable
@@ -16,6 +17,7 @@ MAX_DEFECTS = 200  # hostile input can produce a defect per line; keep the repor
 class ParseState:
     limits: ParseLimits
     defects: list[str] = field(default_factory=list)
+    kinds: dict[DefectKind, int] = field(default_factory=dict)  # every defect counted, kept texts or not
     incomplete: bool = False  # some content was not parsed or inspected because a bound cut it
     parts: int = 0
     decoded_bytes: int = 0
@@ -24,17 +26,19 @@ class ParseState:
     archive_members: int = 0
     _dropped: int = 0
 
-    def defect(self, text: str) -> None:
-        """Malformed input: recorded so scanners and the administrator can see it."""
+    def defect(self, kind: DefectKind, text: str) -> None:
+        """Malformed input: its kind counted for scanners, its text kept (up to MAX_DEFECTS) for people."""
+        self.kinds[kind] = self.kinds.get(kind, 0) + 1
+        if kind in CUTS:
+            self.incomplete = True
         if len(self.defects) < MAX_DEFECTS:
             self.defects.append(text)
         else:
             self._dropped += 1
 
-    def cut(self, text: str) -> None:
+    def cut(self, kind: DefectKind, text: str) -> None:
         """A bound stopped the parser: the message was not fully inspected."""
-        self.incomplete = True
-        self.defect(text)
+        self.defect(kind, text)
 
     def final_defects(self) -> tuple[str, ...]:
         if self._dropped:

@@ -9,6 +9,7 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
+from mailgate.message.defects import DefectKind
 from mailgate.message.model import Url
 from mailgate.message.state import ParseState
 
@@ -183,7 +184,8 @@ class UrlCollector:
             return url
         if len(self._urls) >= self._state.limits.max_urls:
             self._full = True
-            self._state.cut(f"URL limit {self._state.limits.max_urls} reached: further URLs not collected")
+            self._state.cut(DefectKind.URL_CUT,
+                            f"URL limit {self._state.limits.max_urls} reached: further URLs not collected")
             return None
         self._seen.add((url, source))
         self._urls.append(Url(url, host, host_ascii, source, anchor_text, part_path))
@@ -202,7 +204,8 @@ class UrlCollector:
     def _stop(self) -> None:
         if not self._full:
             self._full = True
-            self._state.cut(f"more than {CANDIDATES_PER_URL * self._state.limits.max_urls} URL candidates: "
+            self._state.cut(DefectKind.URL_CUT,
+                            f"more than {CANDIDATES_PER_URL * self._state.limits.max_urls} URL candidates: "
                             "further URLs not examined")
 
     def urls(self) -> tuple[Url, ...]:

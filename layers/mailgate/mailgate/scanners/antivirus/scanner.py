@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mailgate.config import AntivirusSettings
+from mailgate.message.defects import HIDES_CONTENT, DefectKind
 from mailgate.report import Contribution, ScannerResult
 from mailgate.scanners.antivirus.catalog import CLEAN, INFECTED, SKIPPED, SKIPPED_TEST, hit, strongest, verdict_of
 from mailgate.scanners.antivirus.client import ClamdAddress, ClamdClient, StreamAnswer
@@ -26,12 +27,10 @@ if TYPE_CHECKING:
 
 FAILURE_TESTS = {"unreachable": "AV_ERROR_UNREACHABLE", "timeout": "AV_ERROR_TIMEOUT",
                  "size_limit": "AV_ERROR_SIZE_LIMIT", "engine": "AV_ERROR_ENGINE"}
-CORRUPTION_MARKS = ("unreadable", "damaged", "inspection stopped")  # the parser's words for broken containers
-# The parser's cuts that leave MIME content unseen by the per-part streams. Its other cuts (URLs
-# collected, HTML rendered, header lengths, archive listings) do not: clamd unpacks archives itself
-# and names its own limits (AlertExceedsMax).
-CONTENT_CUTS = ("part limit", "MIME depth limit", "decoded content beyond", "attached message larger",
-                "could not be processed")
+# Decided on the parser's defect kinds, never on its sentences (it keeps only the first 200 of those). Its cuts
+# of MIME structure or decoded content (HIDES_CONTENT) leave content no per-part stream saw; its other cuts (URLs
+# collected, HTML rendered, archive listings) do not: clamd unpacks archives itself and names its own limits
+# (AlertExceedsMax).
 MAX_CLEAN_PARTS_LISTED = 50  # every part that is not clean is listed; clean ones up to this many
 SIGNATURE_INFO_TTL_SECONDS = 300.0
 MESSAGE = "message"  # the whole-message stream's name in evidence and details
@@ -128,8 +127,9 @@ class AntivirusScanner:
         budget = _Budget(self.settings.total_timeout_seconds)
         whole = StreamVerdict(MESSAGE, None)
         self._stream(whole, message.raw, budget)
-        if message.incomplete and (cut := next((d for d in message.defects if _hides_content(d)), None)):
-            whole.add("AV_UNSCANNABLE_INCOMPLETE", cut[:300])
+        if message.content_hidden:
+            whole.add("AV_UNSCANNABLE_INCOMPLETE", "the parser's limits left content unseen: " + ", ".join(
+                f"{kind} x{count}" for kind, count in sorted(message.defect_kinds.items()) if kind in HIDES_CONTENT))
         parts = [self._attachment(attachment, budget) for attachment in message.attachments]
         streams = [whole, *parts]
         reasons = _contributions(whole, parts)
@@ -154,8 +154,8 @@ class AntivirusScanner:
             part.add("AV_UNSCANNABLE_ARCHIVE_BOMB", bomb[:300])
         if attachment.truncated:
             part.add("AV_UNSCANNABLE_TRUNCATED", f"{attachment.size} bytes kept")
-        if broken := next((d for d in attachment.defects if any(m in d for m in CORRUPTION_MARKS)), None):
-            part.add("AV_UNSCANNABLE_CORRUPTED", broken[:300])
+        if DefectKind.ARCHIVE_DAMAGED in attachment.defect_kinds:
+            part.add("AV_UNSCANNABLE_CORRUPTED", "; ".join(attachment.defects)[:300])
         return part
 
     def _stream(self, stream: StreamVerdict, data: bytes, budget: _Budget) -> None:
@@ -228,7 +228,3 @@ def _listed(parts: list[StreamVerdict]) -> list[dict[str, Any]]:
                 continue
         listed.append(part.to_dict())
     return listed
-
-
-def _hides_content(defect: str) -> bool:
-    return any(cut in defect for cut in CONTENT_CUTS)
