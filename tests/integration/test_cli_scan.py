@@ -46,7 +46,8 @@ def test_every_edge_case_gets_an_action_and_a_stable_json_line(edge_corpus):
         assert line["action"] != "reject", line
         if line["action"] != "deliver":
             verdicts = {name: v["verdict"] for name, v in line["verdicts"].items()}
-            stopped = (verdicts["content_filter"] == "violation" or verdicts["antispam"] == "spam"
+            stopped = (verdicts["content_filter"] in ("violation", "unscannable", "error")
+                       or verdicts["antispam"] == "spam"
                        or verdicts["antiphishing"] == "phishing" or verdicts["links"] != "clean")
             assert stopped and line["backup"], line
             if line["action"] == "delete_attachment":

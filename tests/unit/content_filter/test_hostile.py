@@ -29,7 +29,7 @@ def test_a_catastrophic_regex_on_a_long_body_times_out_and_is_reported() -> None
 def test_once_the_regex_budget_is_spent_further_regexes_are_reported_not_run() -> None:
     expressions = [expression(f"Slow {n}", condition("body", "regex", CATASTROPHIC)) for n in range(12)]
     result = scan(mail(text=HOSTILE_BODY), scanner(*expressions))
-    assert result.verdict == "clean"
+    assert result.verdict == "error"  # undecided, never clean
     errors = result.details["errors"]
     assert len(errors) == 12
     assert any("budget is spent" in e["error"] for e in errors)
@@ -38,7 +38,7 @@ def test_once_the_regex_budget_is_spent_further_regexes_are_reported_not_run() -
 def test_a_timed_out_condition_never_counts_as_matched_even_when_negated() -> None:
     rule = scanner(expression("Negated", condition("body", "regex", CATASTROPHIC, negate=True)))
     result = scan(mail(text=HOSTILE_BODY), rule)
-    assert result.verdict == "clean"
+    assert result.verdict == "error"
     assert result.details["errors"]
 
 
@@ -46,7 +46,7 @@ def test_a_hostile_dictionary_regex_is_bounded_too() -> None:
     words = ContentDictionary(name="Words", type="text", regexes=(r"(x|x)*y", r"^(\w+\s?)*$"))
     rule = scanner(expression("Dict", condition("body", "dictionary", dictionary="Words")), dictionaries=(words,))
     result = scan(mail(text="x" * 40_000 + " " + "word " * 5000 + "!"), rule)
-    assert result.verdict == "clean"
+    assert result.verdict == "error"
     assert "timed out" in result.details["errors"][0]["error"]
 
 
@@ -57,12 +57,12 @@ def test_a_zip_bomb_is_listed_not_inflated_and_its_program_is_caught() -> None:
     assert result.details["parts"] == ["2"]
 
 
-def test_archives_nested_beyond_the_bound_leave_the_verdict_marked_incomplete() -> None:
+def test_archives_nested_beyond_the_bound_are_unscannable_not_clean() -> None:
     data = zip_of({"deep.exe": PE_EXECUTABLE})
     for level in range(8):
         data = zip_of({f"level{level}.zip": data})
     result = scan(mail(attachments=((data, "nested.zip", "application/zip"),)), default_scanner())
-    assert result.verdict == "clean"
+    assert result.verdict == "unscannable"
     assert result.details["incomplete"] is True
 
 
@@ -71,7 +71,7 @@ def test_thousands_of_parts_are_cut_at_the_parse_bound_and_still_judged() -> Non
     raw = many_parts(5000).replace(b"--x--", program + b"--x--")
     result = scan(raw, default_scanner())
     assert result.details["incomplete"] is True
-    assert result.verdict == "clean"  # the program sits beyond the part bound: incomplete says so
+    assert result.verdict == "unscannable"  # the program sits beyond the part bound: never clean
     early = many_parts(5000).replace(b"--x\r\n", program + b"--x\r\n", 1)
     assert triggered(scan(early, default_scanner())) == ["Executables and scripts"]
 
@@ -100,9 +100,9 @@ def test_an_unnamed_part_that_lies_about_its_type_is_caught_by_its_bytes() -> No
     assert matched(result) == [("executables", "(unnamed text/calendar part 2)")]
 
 
-def test_text_beyond_the_examined_length_is_not_matched() -> None:
+def test_text_beyond_the_examined_length_is_unscannable_not_clean() -> None:
     rule = scanner(expression("Late word", condition("body", "contains", "needle")))
-    assert scan(mail(text="x " * 600_000 + "needle"), rule).verdict == "clean"
+    assert scan(mail(text="x " * 600_000 + "needle"), rule).verdict == "unscannable"
     assert scan(mail(text="x " * 400_000 + "needle"), rule).verdict == "violation"
 
 
@@ -116,7 +116,7 @@ def test_a_broken_compound_file_is_reported_not_raised() -> None:
 def test_a_reference_to_a_missing_dictionary_is_an_error_not_a_match() -> None:
     rule = scanner(expression("Broken", condition("subject", "dictionary", dictionary="Gone"), match="any"))
     result = scan(mail(subject="anything"), rule)
-    assert result.verdict == "clean"
+    assert result.verdict == "error"
     assert result.details["errors"][0]["error"] == "unknown dictionary 'Gone'"
 
 

@@ -383,17 +383,19 @@ def _content_filter(module: ContentFilterModule, result: ScannerResult | None, r
     if _disabled("content_filter", module.enabled, result, path):
         return []
     assert result is not None
-    if result.verdict != "violation":
-        path.append("Content Filtering: no expression triggered")
-        return []
     chosen = {name.lower() for name in module.expressions}
+    undecided = _cf_undecided(module, result, recipient, chosen, path)
+    if result.verdict != "violation":
+        if not undecided:
+            path.append("Content Filtering: no expression triggered")
+        return undecided
     matches = [m for m in result.details.get("matches") or ()
                if not chosen or str(m.get("expression", "")).lower() in chosen]
     outcome = resolve(matches, recipient or None)
     if not outcome.expressions:
         path.append("Content Filtering: the triggered expressions do not apply to this recipient"
                     + (" or are not chosen by this rule" if chosen else ""))
-        return []
+        return undecided
     names = ", ".join(repr(e) for e in outcome.expressions)
     filenames = result.details.get("part_names") or {}
     reasons: dict[str, list[str]] = {}
@@ -408,4 +410,25 @@ def _content_filter(module: ContentFilterModule, result: ScannerResult | None, r
                             remove_headers=outcome.remove_headers)
     plural = "s" if len(outcome.expressions) > 1 else ""
     return [_ask("content_filter", "violation", options, f"Content Filtering expression{plural} {names} triggered",
-                 f"{names} triggered", path, removals)]
+                 f"{names} triggered", path, removals), *undecided]
+
+
+def _cf_undecided(module: ContentFilterModule, result: ScannerResult, recipient: str, chosen: set[str],
+                  path: list[str]) -> list[_Request]:
+    """Expressions Content Filtering could not decide, for this recipient and this rule's choice: the rule's
+    `error` action when a condition could not be evaluated, its `unscannable` action when content was unseen."""
+    wanted = recipient.lower()
+    entries = [u for u in result.details.get("undecided") or ()
+               if (not chosen or str(u.get("expression", "")).lower() in chosen)
+               and (u.get("recipients") is None or not recipient or wanted in (r.lower() for r in u["recipients"]))]
+    requests = []
+    for verdict_class, options, words in (("error", module.error, "could not evaluate"),
+                                          ("unscannable", module.unscannable, "could not see what it tests for")):
+        found = [u for u in entries if (u.get("reason") == "error") == (verdict_class == "error")]
+        if found:
+            names = ", ".join(repr(str(u["expression"])) for u in found)
+            detail = f"{names}: {found[0].get('detail')}"[:500]
+            requests.append(_ask("content_filter", verdict_class, options,
+                                 f"Content Filtering {words} expression{'s' if len(found) > 1 else ''} {names}",
+                                 detail, path))
+    return requests

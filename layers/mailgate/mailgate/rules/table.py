@@ -109,10 +109,15 @@ class AntiphishingModule(_Struct, frozen=True):
 
 
 class ContentFilterModule(_Struct, frozen=True):
-    """Expressions keep their own action, Backup and header changes; a rule chooses which apply."""
+    """Expressions keep their own action, Backup and header changes; a rule chooses which apply. An expression
+    Content Filtering could not decide is `unscannable` (content it tests was not seen: a parser limit, text
+    beyond 1,000,000 characters) or `error` (a condition could not be evaluated: a timed-out regular
+    expression); by default both hold the message in Backup, never delivered as if clean."""
 
     enabled: bool = True
     expressions: tuple[str, ...] = ()  # by name; empty: all of them
+    unscannable: VerdictAction = msgspec.field(default_factory=_hold)
+    error: VerdictAction = msgspec.field(default_factory=_hold)
 
 
 class AuthenticationModule(_Struct, frozen=True):
@@ -151,6 +156,7 @@ VERDICT_CLASSES: dict[str, tuple[str, ...]] = {
     "links": ("malicious_link", "phishing_link"),
     "antiphishing": ("phishing", "probable_phishing"),
     "antispam": ("spam", "probable_spam", "mass_mailing", "blacklisted"),
+    "content_filter": ("unscannable", "error"),  # "violation" takes each expression's own action
 }
 # Only these verdicts name parts that can be taken out; elsewhere "delete attachment" has nothing to remove.
 REMOVABLE_CLASSES = frozenset({("antivirus", "infected")})

@@ -14,6 +14,7 @@ from mailgate.scanners.content_filter.patterns import (
     Equals,
     Regex,
     RegexTimeout,
+    TextCut,
     TextMatcher,
     Wildcard,
     text_dictionary,
@@ -38,7 +39,12 @@ class Hit:
 class Result:
     matched: bool
     hits: Mapping[tuple[str, str] | None, Hit] = field(default_factory=dict)  # file key → hit (None: message)
-    error: str | None = None
+    error: str | None = None  # could not be evaluated (a timed-out regex, a broken reference): undecided
+    unseen: str | None = None  # text it should have examined was not seen: undecided
+
+    @property
+    def decided(self) -> bool:
+        return self.error is None and self.unseen is None
 
 
 @dataclass(frozen=True)
@@ -110,8 +116,10 @@ class CompiledCondition:
             return Result(False, error=self.error)
         try:
             positive = self._positive(values, recipient, budget)
-        except RegexTimeout as exc:
+        except RegexTimeout as exc:  # negated or not: undecided, never "no match"
             return Result(False, error=f"regular expression {self.spec.value!r}: {exc}")
+        except TextCut as exc:
+            return Result(False, unseen=str(exc))
         if self.spec.negate:
             return Result(not positive)
         return Result(bool(positive), positive)

@@ -4,6 +4,10 @@ match says which recipients it applies to: None means all of them).
 
 In an "all" expression the positive attachment conditions must hold for the same file: "name is
 *.pdf" and "type is executable" catch one lying file, not a real PDF beside a real program.
+
+A condition that could not be decided (a timed-out regular expression, text not seen) is unknown, not
+false: "all" with an unknown and no false condition, or "any" with an unknown and no true one, leaves
+the expression undecided, which the scanner reports as its own verdict.
 """
 
 from __future__ import annotations
@@ -38,6 +42,21 @@ class ExpressionMatch:
         }
 
 
+@dataclass(frozen=True)
+class Undecided:
+    """An expression whose outcome is unknown: `reason` "error" (a condition could not be evaluated) or
+    "unseen" (content it tests was not seen); `recipients` as in ExpressionMatch."""
+
+    expression: ContentExpression
+    reason: str
+    detail: str
+    recipients: tuple[str, ...] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"expression": self.expression.name, "reason": self.reason, "detail": self.detail,
+                "recipients": list(self.recipients) if self.recipients is not None else None}
+
+
 class CompiledExpression:
     def __init__(self, spec: ContentExpression, dictionaries: Mapping[str, ContentDictionary]) -> None:
         self.spec = spec
@@ -45,9 +64,16 @@ class CompiledExpression:
         self.per_recipient = any(c.tests_recipient for c in self.conditions)
         self.tests_files = any(c.tests_files for c in self.conditions)
 
-    def evaluate(self, values: MessageValues, budget: Budget, errors: list[dict[str, str]]) -> ExpressionMatch | None:
+    @property
+    def attributes(self) -> frozenset[str]:
+        return frozenset(c.spec.attribute for c in self.conditions)
+
+    def evaluate(self, values: MessageValues, budget: Budget, errors: list[dict[str, str]],
+                 undecided: list[Undecided] | None = None) -> ExpressionMatch | None:
+        """The match, or None; an expression whose outcome is unknown is added to `undecided`."""
         if not self.spec.enabled or not self.conditions:
             return None
+        unknown = undecided if undecided is not None else []
         shared: dict[int, Result] = {}  # conditions that do not test the recipient run once
 
         def run(recipient: str | None) -> dict[int, Result]:
@@ -58,25 +84,52 @@ class CompiledExpression:
                 else:
                     results[index] = shared.get(index) or shared.setdefault(
                         index, condition.evaluate(values, None, budget))
-                if self.spec.match == "all" and not results[index].matched:
+                if self.spec.match == "all" and results[index].decided and not results[index].matched:
                     break  # "all" has failed: later conditions (a costly regex) need not run
             self._record_errors(results, errors)
             return results
 
         if not self.per_recipient:
-            return self._combine(run(None), values)
+            results = run(None)
+            if (why := self._unknown(results)) is not None:
+                unknown.append(Undecided(self.spec, *why))
+                return None
+            return self._combine(results, values)
         first: ExpressionMatch | None = None
         matched: list[str] = []
         parts: dict[str, None] = {}
+        unknown_for: list[str] = []
+        reason: tuple[str, str] | None = None
         for recipient in values.recipients:
-            found = self._combine(run(recipient), values)
+            results = run(recipient)
+            if (why := self._unknown(results)) is not None:
+                unknown_for.append(recipient)
+                reason = reason or why
+                continue
+            found = self._combine(results, values)
             if found is not None:
                 matched.append(recipient)
                 parts.update(dict.fromkeys(found.parts))
                 first = first or found
+        if reason is not None:
+            unknown.append(Undecided(self.spec, *reason, tuple(unknown_for)))
         if first is None:
             return None
         return ExpressionMatch(self.spec, first.conditions, tuple(parts), tuple(matched))
+
+    def _unknown(self, results: Mapping[int, Result]) -> tuple[str, str] | None:
+        """(reason, detail) when the decided conditions leave the expression's outcome open, else None."""
+        open_ = [(index, r) for index, r in sorted(results.items()) if not r.decided]
+        if not open_:
+            return None
+        decided = [r for r in results.values() if r.decided]
+        if self.spec.match == "all" and any(not r.matched for r in decided):
+            return None  # a false condition decides "all"
+        if self.spec.match != "all" and any(r.matched for r in decided):
+            return None  # a true condition decides "any"
+        index, result = next(((i, r) for i, r in open_ if r.error is not None), open_[0])
+        reason = "error" if result.error is not None else "unseen"
+        return reason, f"{self.conditions[index].summary()}: {result.error or result.unseen}"
 
     def _combine(self, results: Mapping[int, Result], values: MessageValues) -> ExpressionMatch | None:
         ordered = [(self.conditions[index], results[index]) for index in sorted(results)]

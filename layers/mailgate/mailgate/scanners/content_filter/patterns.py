@@ -3,8 +3,10 @@
 Every comparison is case-insensitive. A *string* matches a value that contains it; `equals` the
 whole value. A *wildcard* is the whole value with `*` (any run of characters) and `?` (one
 character). A *regular expression* is searched (not anchored; `(?-i)` turns case back on) with the
-`regex` module's timeout, on at most MAX_VALUE_CHARS characters of a value, and within a per-message
-time budget: a hostile pattern or input ends as a reported timeout, never a hang.
+`regex` module's timeout, and within a per-message time budget: a hostile pattern or input ends as a
+reported timeout, never a hang. Every matcher examines at most MAX_VALUE_CHARS characters of a value;
+when nothing matched there and a value was longer, the condition is undecided (`TextCut`), never "no
+match": the message is `unscannable` for Content Filtering, as oversized content is in mature filters.
 """
 
 from __future__ import annotations
@@ -17,15 +19,30 @@ from typing import Protocol
 
 import regex
 
-MAX_VALUE_CHARS = 1_000_000  # characters of one value examined (a body beyond this is not)
+MAX_VALUE_CHARS = 1_000_000  # characters of one value examined; a longer value unmatched is undecided
 MAX_PATTERN_CHARS = 4096
 REGEX_TIMEOUT_SECONDS = 0.05  # one search
 REGEX_BUDGET_SECONDS = 0.25  # every regular expression of one message together
 EVIDENCE_CHARS = 200
 
 
-class RegexTimeout(Exception):
+class Undecided(Exception):
+    """A condition that could not be decided: neither a match nor a non-match, negated or not."""
+
+
+class RegexTimeout(Undecided):
     """A regular expression ran out of time (its own or the message's budget)."""
+
+
+class TextCut(Undecided):
+    """Nothing matched in the first MAX_VALUE_CHARS characters and a value goes on: the rest was not seen."""
+
+
+def _cut(values: Iterable[str], first: str | None) -> str | None:
+    """`first` when a match was found; else raises TextCut when a value was longer than what was examined."""
+    if first is None and any(len(value) > MAX_VALUE_CHARS for value in values):
+        raise TextCut(f"text beyond {MAX_VALUE_CHARS} characters not examined")
+    return first
 
 
 @dataclass
@@ -76,7 +93,8 @@ class Contains:
 
     def first(self, values: Iterable[str], budget: Budget) -> str | None:
         needle = self.needle.lower()
-        return next((_clip(self.needle) for value in values if needle in _lower(value)), None)
+        values = tuple(values)
+        return _cut(values, next((_clip(self.needle) for value in values if needle in _lower(value)), None))
 
 
 @dataclass(frozen=True)
@@ -84,8 +102,9 @@ class Equals:
     expected: str
 
     def first(self, values: Iterable[str], budget: Budget) -> str | None:
-        expected = self.expected.lower()
-        return next((_clip(value) for value in values if _lower(value) == expected), None)
+        expected = self.expected.lower()  # a value longer than MAX_VALUE_CHARS is decided: it is not equal
+        return next((_clip(value) for value in values
+                     if len(value) <= MAX_VALUE_CHARS and value.lower() == expected), None)
 
 
 class Wildcard:
@@ -99,7 +118,8 @@ class Wildcard:
         self.segments = [_segment(piece) for piece in pieces]
 
     def first(self, values: Iterable[str], budget: Budget) -> str | None:
-        return next((_clip(value) for value in values if self.matches(_lower(value))), None)
+        values = tuple(values)
+        return _cut(values, next((_clip(value) for value in values if self.matches(_lower(value))), None))
 
     def matches(self, text: str) -> bool:
         first, *middle_and_last = self.segments
@@ -154,11 +174,12 @@ class Regex:
         self.compiled = compile_regex(pattern)
 
     def first(self, values: Iterable[str], budget: Budget) -> str | None:
+        values = tuple(values)
         for value in values:
             found = budget.search(self.compiled, value)
             if found is not None:
                 return _clip(found.group(0) or value)
-        return None
+        return _cut(values, None)
 
 
 @dataclass(frozen=True)
@@ -169,10 +190,17 @@ class AnyOf:
 
     def first(self, values: Iterable[str], budget: Budget) -> str | None:
         materialised = list(values)
+        undecided: Undecided | None = None
         for entry in self.entries:
-            found = entry.first(materialised, budget)
+            try:
+                found = entry.first(materialised, budget)
+            except Undecided as exc:  # a later entry may still match, which decides
+                undecided = undecided or exc
+                continue
             if found is not None:
                 return found
+        if undecided is not None:
+            raise undecided
         return None
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
-from mailgate.config import ContentFilterSettings
+from mailgate.config import ContentAttribute, ContentFilterSettings
+from mailgate.message.defects import DefectKind
 from mailgate.report import Contribution, ScannerResult
-from mailgate.scanners.content_filter.expressions import CompiledExpression, ExpressionMatch
+from mailgate.scanners.content_filter.expressions import CompiledExpression, ExpressionMatch, Undecided
 from mailgate.scanners.content_filter.outcome import resolve
 from mailgate.scanners.content_filter.patterns import Budget
 from mailgate.scanners.content_filter.values import MessageValues
@@ -17,14 +18,31 @@ if TYPE_CHECKING:
     from mailgate.scanners.base import ScanContext
 
 
+_EVERYTHING = frozenset(get_args(ContentAttribute)) - {"message_size"}
+_PARTS = frozenset({"body", "attachment_name", "attachment_type", "attachment_size", "attachment_count"})
+# The attributes a parser cut leaves partly unseen: an expression testing one of them, and not triggered,
+# is undecided ("unseen"), never clean. URL cuts hide nothing Content Filtering tests.
+UNSEEN_BY_CUT: dict[DefectKind, frozenset[str]] = {
+    DefectKind.STRUCTURE_CUT: _EVERYTHING,  # parts or header fields not parsed: a Content-Type, a file
+    DefectKind.PARSER_FAILURE: _EVERYTHING,
+    DefectKind.CONTENT_CUT: _PARTS,  # decoded bytes not kept: body text, an attached message's parts
+    DefectKind.ARCHIVE_CUT: frozenset({"attachment_name", "attachment_type", "attachment_size"}),  # members
+    DefectKind.HTML_CUT: frozenset({"body"}),
+}
+
+
 class ContentFilterScanner:
-    """Scanner protocol: verdict `violation` when an expression triggers, else `clean`.
+    """Scanner protocol: verdict `violation` when an expression triggers; else `error` when an expression
+    could not be decided because a condition could not be evaluated (a timed-out regular expression, a
+    broken reference), `unscannable` when one could not be decided because content it tests was not seen
+    (a parsing bound cut the message, text beyond MAX_VALUE_CHARS); else `clean`. Never clean by default.
 
     details: {"action", "backup", "parts", "header_changes"} resolved over every match, "part_names"
     (attachment file names of the parts any match names), "matches"
-    (each expression with its conditions, what they matched, parts and recipients), "errors"
-    (conditions that could not be decided: a timed-out regular expression, a broken reference) and
-    "incomplete" (a parsing bound cut the message: a `clean` then means clean as far as it was seen).
+    (each expression with its conditions, what they matched, parts and recipients), "undecided"
+    (each expression not decided: reason "error" or "unseen", detail, recipients; the rules step applies
+    the rule's `error` / `unscannable` actions to them, also beside a violation), "errors" (every
+    condition that could not be evaluated) and "incomplete" (a parsing bound cut the message).
     """
 
     name = "content_filter"
@@ -40,13 +58,16 @@ class ContentFilterScanner:
         values = MessageValues(message, context.envelope)
         budget = Budget()
         errors: list[dict[str, str]] = []
+        undecided: list[Undecided] = []
         matches = [found for expression in self.expressions
-                   if (found := expression.evaluate(values, budget, errors)) is not None]
+                   if (found := expression.evaluate(values, budget, errors, undecided)) is not None]
+        undecided += _unseen(self.expressions, message, values.recipients, matches, undecided)
         documents = [m.to_dict() for m in matches]
         outcome = resolve(documents)
         details: dict[str, Any] = {
             "action": outcome.action, "backup": outcome.backup, "parts": list(outcome.parts),
-            "header_changes": outcome.header_changes(), "matches": documents, "errors": errors,
+            "header_changes": outcome.header_changes(), "matches": documents,
+            "undecided": [u.to_dict() for u in undecided], "errors": errors,
             "incomplete": message.incomplete,  # a parsing bound cut something: not everything was seen
         }
         named = {part for m in matches for part in m.parts}
@@ -56,15 +77,45 @@ class ContentFilterScanner:
             details["file_problems"] = list(values.file_problems)
         reasons = tuple(_contribution(m) for m in matches) + tuple(
             Contribution("CF_CONDITION_ERROR", 0.0, f"Content Filtering could not decide a condition of "
-                         f"{e['expression']!r}", f"{e['condition']}: {e['error']}") for e in errors)
+                         f"{e['expression']!r}", f"{e['condition']}: {e['error']}") for e in errors) + tuple(
+            Contribution("CF_UNDECIDED_ERROR" if u.reason == "error" else "CF_UNSCANNABLE", 0.0,
+                         f"Content Filtering could not decide {u.expression.name!r}", u.detail[:2000])
+            for u in undecided)
+        verdict = "violation" if matches else "error" if any(u.reason == "error" for u in undecided) \
+            else "unscannable" if undecided else "clean"
         return ScannerResult(
             scanner=self.name,
-            verdict="violation" if matches else "clean",
+            verdict=verdict,
             score=float(len(matches)),
             reasons=reasons,
             details=details,
             elapsed_ms=(time.perf_counter() - started) * 1000,
         )
+
+
+def _unseen(expressions: tuple[CompiledExpression, ...], message: Message, recipients: tuple[str, ...],
+            matches: list[ExpressionMatch], undecided: list[Undecided]) -> list[Undecided]:
+    """Expressions a parser cut leaves undecided: not triggered (for everyone), not already undecided, and
+    testing an attribute the cut hides. Decided on the parser's defect kinds, never on its texts."""
+    cuts = {kind: count for kind, count in message.defect_kinds.items() if kind in UNSEEN_BY_CUT and count}
+    if not cuts:
+        return []
+    hidden = frozenset().union(*(UNSEEN_BY_CUT[kind] for kind in cuts))
+    why = "the parser's limits left content unseen: " + ", ".join(f"{kind} x{count}" for kind, count in
+                                                                  sorted(cuts.items()))
+    matched = {m.expression.name: m for m in matches}
+    already = {u.expression.name for u in undecided}
+    found: list[Undecided] = []
+    for expression in expressions:
+        name = expression.spec.name
+        if name in already or not expression.conditions or not expression.attributes & hidden:
+            continue
+        match = matched.get(name)
+        if match is None:
+            found.append(Undecided(expression.spec, "unseen", why))
+        elif match.recipients is not None and (rest := tuple(r for r in recipients if r not in match.recipients)):
+            found.append(Undecided(expression.spec, "unseen", why, rest))
+    return found
 
 
 def _contribution(match: ExpressionMatch) -> Contribution:

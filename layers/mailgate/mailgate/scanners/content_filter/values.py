@@ -7,7 +7,6 @@ from functools import cached_property
 from mailgate.envelope import Envelope
 from mailgate.message.model import Message
 from mailgate.scanners.content_filter.files import FileView, message_files
-from mailgate.scanners.content_filter.patterns import MAX_VALUE_CHARS
 
 
 class MessageValues:
@@ -39,10 +38,10 @@ class MessageValues:
 
     @cached_property
     def body(self) -> tuple[str, ...]:
-        """Plain text parts and what the HTML parts show, attached messages' included."""
+        """Plain text parts and what the HTML parts show, attached messages' included (whole: a matcher
+        that examines only MAX_VALUE_CHARS of it says so)."""
         message = self.message
-        text = "\n".join(part for part in (message.text_body, message.html_text) if part)
-        return (text[:MAX_VALUE_CHARS],)
+        return ("\n".join(part for part in (message.text_body, message.html_text) if part),)
 
     @cached_property
     def sender(self) -> tuple[str, ...]:
