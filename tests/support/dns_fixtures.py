@@ -16,6 +16,7 @@ Domains (all under `.test`; unknown names there are NXDOMAIN, anything else is R
                     (sender.test's key)
 - shop.test         DMARC `p=reject; sp=none` (news.shop.test: subdomain policy none)
 - pct.test          DMARC `p=reject; pct=50`, SPF `-all`
+- pct0.test, pct100.test  DMARC `p=reject` with `pct=0` / `pct=100` (sampling at its exact ends)
 - twice.test        two DMARC records (DMARC is not applied); broken.test: `p=bogus`, no rua
 - forwarder.test    an ARC-sealing forwarder: SPF 127/8, key `arc1` (RSA)
 - spbogus.test      DMARC `p=reject; sp=bogus` (an invalid sp=: no policy applies, RFC 7489 §6.6.3)
@@ -162,6 +163,8 @@ def build_zone(keys: dict[tuple[str, str], DkimKey]) -> Zone:
     zone.add_txt("news.shop.test", "v=spf1 ip4:198.51.100.0/24 -all")
     zone.add_txt("_dmarc.pct.test", "v=DMARC1; p=reject; pct=50")
     zone.add_txt("pct.test", "v=spf1 -all")
+    zone.add_txt("_dmarc.pct0.test", "v=DMARC1; p=reject; pct=0")
+    zone.add_txt("_dmarc.pct100.test", "v=DMARC1; p=reject; pct=100")
     zone.add_txt("_dmarc.twice.test", "v=DMARC1; p=reject")
     zone.add_txt("_dmarc.twice.test", "v=DMARC1; p=none")
     zone.add_txt("_dmarc.broken.test", "v=DMARC1; p=bogus")

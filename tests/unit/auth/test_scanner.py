@@ -115,3 +115,20 @@ def test_every_contribution_is_a_named_test_from_the_table(dns_zone: DnsTestZone
         assert contribution.evidence
     assert result.score == round(sum(c.score for c in result.reasons), 3)
 
+
+
+def test_pct_sampling_is_drawn_per_scan_not_from_the_message_id(dns_zone: DnsTestZone) -> None:
+    """A forger sends one Message-ID every time: with pct=50 the policy must still apply to about half.
+    pct=0 and pct=100 are exact: never, always (outside the sample, p=reject becomes quarantine)."""
+    scanner = AuthenticationScanner(dns_zone.resolver())
+
+    def applied(domain: str) -> list[str]:
+        raw = plain_message(from_addr=f"Billing <billing@{domain}>", message_id="<always-the-same@forger.test>")
+        return [scanner.scan(load_message(raw), context(mail_from=f"billing@{domain}")).details["dmarc"]
+                ["applied_policy"] for _ in range(60)]
+
+    half = applied("pct.test")
+    assert 10 <= half.count("reject") <= 50, half  # binomial(60, 0.5) leaves this range with p < 1e-7
+    assert set(half) == {"reject", "quarantine"}
+    assert set(applied("pct0.test")) == {"quarantine"}
+    assert set(applied("pct100.test")) == {"reject"}

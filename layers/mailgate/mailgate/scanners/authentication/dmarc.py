@@ -3,8 +3,9 @@ domain owner ask us to do when none does?
 
 The organisational domain comes from the Public Suffix List (publicsuffixlist), whose default
 rule `*` makes an unlisted TLD such as `.test` a public suffix, so `mail.sender.test` belongs to
-`sender.test`. pct sampling is deterministic per message (a hash of its Message-ID) so that a
-retried delivery gets the same disposition. A DMARC `fail` needs positive evidence: when the only
+`sender.test`. pct sampling is a random draw per message (the scanner's key comes from `secrets`),
+never keyed on anything the sender chooses such as the Message-ID; the disposition is decided once, in
+the scan, and a retried delivery reuses that report. A DMARC `fail` needs positive evidence: when the only
 identities that could have aligned hit a DNS temperror, the result is `temperror`, not `fail`.
 """
 
