@@ -155,7 +155,8 @@ class MessageProcessor:
         elif decision.action == DELETE_ATTACHMENT:
             outcome = {**base, **self._deliver_without_parts(group, backup_id)}
         elif decision.action == REJECT:
-            outcome = {**base, **self._reject(group.recipients, decision.reason, "5.7.1")}
+            outcome = {**base, **self._reject(group.recipients, decision.reason, "5.7.1",
+                                              denied=decision.verdict_class == "blacklisted")}
         elif decision.action == HOLD:
             return {**base, **self._hold(group)}  # copies and notifications come with the decision after it
         elif decision.action == DELETE:
@@ -236,6 +237,10 @@ class MessageProcessor:
         rcpts = ", ".join(group.recipients)
         for who, verdict_class in dict.fromkeys(group.decision.notifications):
             if who == SENDER and not should_notify_sender(self.mail_from, self.raw):
+                continue
+            if who == SENDER and (unvouched := self._unvouched(group.decision.verdict_class == "blacklisted")):
+                self.ports.events.append([self._event(ev.NOTIFIED, f"no notification to the sender: {unvouched}",
+                                                      rcpts, sent=False)])
                 continue
             name = template_name_for(who, group.decision.action, verdict_class)
             template = settings.template(name) if name else None
@@ -346,14 +351,19 @@ class MessageProcessor:
             self.ports.events.append([self._event(ev.ERROR, f"ARC sealing skipped: {exc}", rcpts)])
         return data, notes
 
-    def _reject(self, recipients: tuple[str, ...], reason: str, status: str,
-                diagnostics: dict[str, str] | None = None) -> dict[str, Any]:
-        rcpts = ", ".join(recipients)
+    def _unvouched(self, denied: bool = False) -> str | None:
+        """Why the envelope sender must not get a bounce or notification (backscatter), or None."""
+        from mailgate.delivery.backscatter import unvouched_sender  # noqa: PLC0415
+
         auth = self.report.result("authentication")
-        spoofed = auth is not None and (auth.details.get("dmarc") or {}).get("result") == "fail"
-        if spoofed or self.ports.bounce_sender is None or not should_bounce(self.mail_from, self.raw):
-            why = ("the sender failed authentication, so a bounce would go to a forged address"
-                   if spoofed else "no bounce is sent for this sender")
+        return unvouched_sender(auth.details if auth is not None else None, self.mail_from, denied)
+
+    def _reject(self, recipients: tuple[str, ...], reason: str, status: str,
+                diagnostics: dict[str, str] | None = None, denied: bool = False) -> dict[str, Any]:
+        rcpts = ", ".join(recipients)
+        unvouched = self._unvouched(denied)
+        if unvouched or self.ports.bounce_sender is None or not should_bounce(self.mail_from, self.raw):
+            why = (f"no bounce: {unvouched}" if unvouched else "no bounce is sent for this sender")
             self.ports.events.append([
                 self._event(ev.REJECTED, f"rejected: {reason}; {why}", rcpts, bounced=False)
             ])
