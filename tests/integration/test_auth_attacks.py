@@ -10,20 +10,16 @@
 from __future__ import annotations
 
 import base64
-import json
 import re
 import smtplib
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 import authres
 import pytest
 
-from mailgate.aws import clients
-from mailgate.local.gateway import BUCKET, LocalGateway
-from mailgate.local.smtp_ingress import ses_notification, sns_envelope
+from mailgate.local.gateway import LocalGateway
 from tests.support.local_gateway import delivered, delivered_raw, events, outcomes, send
+from tests.support.ses_events import deliver_as_ses
 
 pytestmark = pytest.mark.integration
 
@@ -40,21 +36,6 @@ def authentication_details(gw: LocalGateway, message_id: str) -> dict[str, Any]:
 
 FORGERY = (b"From: Bank Security <security@bank.test>\r\nTo: bob@example.test\r\nSubject: verify your account\r\n"
            b"Message-ID: <forged@attacker.test>\r\n\r\nClick here.\r\n")
-
-
-def deliver_as_ses(gw: LocalGateway, mail_from: str, helo: str, data: bytes) -> str:
-    """What SES's receipt rule does: the message stored with its Received line, then the notification."""
-    message_id = uuid.uuid4().hex
-    received = (f"Received: from {helo} (127.0.0.1 [127.0.0.1])\r\n\tby mailgate.local with ESMTP id {message_id}"
-                f"\r\n\tfor <bob@example.test>; Fri, 04 Dec 2026 10:00:00 +0000\r\n").encode()
-    key = f"incoming/{message_id}"
-    clients.client("s3").put_object(Bucket=BUCKET, Key=key, Body=received + data)
-    sqs = clients.client("sqs")
-    url = sqs.get_queue_url(QueueName="mailgate-scan")["QueueUrl"]
-    timestamp = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    note = sns_envelope(ses_notification(message_id, BUCKET, key, mail_from, ["bob@example.test"], timestamp))
-    sqs.send_message(QueueUrl=url, MessageBody=json.dumps(note))
-    return message_id
 
 
 def assert_spf_pass_for_the_attacker_does_not_align(gw: LocalGateway, message_id: str) -> None:
