@@ -28,6 +28,9 @@ READERS: frozenset[Role] = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER,
 OPERATORS: frozenset[Role] = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER})
 SETTINGS_READERS: frozenset[Role] = frozenset({Role.ADMINISTRATOR, Role.AUDITOR})
 ADMINISTRATORS: frozenset[Role] = frozenset({Role.ADMINISTRATOR})
+# Who may change their own personal lists: everyone but a pure Auditor, whose role changes nothing (an auditor
+# who also has a mailbox holds PersonalUser for it).
+OWN_LIST_WRITERS: frozenset[Role] = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER, Role.PERSONAL_USER})
 
 # Extra addresses of a personal user, comma separated, beside the `email` claim.
 ADDRESSES_CLAIM = "custom:addresses"

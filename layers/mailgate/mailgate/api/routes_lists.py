@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from mailgate.api.errors import BadRequest, Invalid
 from mailgate.api.guard import acting, endpoint, principal
 from mailgate.api.ports import Ports
-from mailgate.api.roles import ALL_ROLES, OPERATORS, READERS
+from mailgate.api.roles import ALL_ROLES, OPERATORS, OWN_LIST_WRITERS, READERS
 from mailgate.api.schemas import PersonalListsUpdate, SectionUpdate
 from mailgate.settings.service import SettingsRecord, replace_section
 from mailgate.settings.validation import as_document
@@ -68,7 +68,7 @@ def lists_router(ports: Ports) -> Router:
         skips only Anti-Spam, a deny entry makes the mail Blacklisted)."""
         return dict(personal_store().get(own_address()).to_dict())
 
-    @endpoint(router, "PUT", "/lists/personal", ALL_ROLES, tags=["lists"])
+    @endpoint(router, "PUT", "/lists/personal", OWN_LIST_WRITERS, tags=["lists"])
     def put_own_lists(update: PersonalListsUpdate) -> dict[str, Any]:
         """Replace your own lists: addresses, masks and domains, at most 500 entries (conditional on `version`)."""
         return save(own_address(), update, "PUT /lists/personal")
