@@ -22,9 +22,14 @@ class AdminApi(Construct):
                  settings: FunctionSettings, domain: ApiDomain | None) -> None:
         super().__init__(scope, id)
         self.user_pool = self._user_pool()
-        self.client = self.user_pool.add_client("AdminClient", auth_flows=cognito.AuthFlow(user_srp=True),
-                                                prevent_user_existence_errors=True,
-                                                generate_secret=False)
+        # Users may read their identity and change their name, nothing that says which mail is theirs: a user who
+        # could write `email` or `custom:addresses` could become any mailbox (administrators set both).
+        self.client = self.user_pool.add_client(
+            "AdminClient", auth_flows=cognito.AuthFlow(user_srp=True), prevent_user_existence_errors=True,
+            generate_secret=False,
+            read_attributes=cognito.ClientAttributes().with_standard_attributes(
+                email=True, email_verified=True, fullname=True).with_custom_attributes("addresses"),
+            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True))
         self.groups = [cognito.CfnUserPoolGroup(self, f"Group{g}", user_pool_id=self.user_pool.user_pool_id,
                                                 group_name=g) for g in names.USER_GROUPS]
         env = {**settings.environment, "SETTINGS_TABLE": storage.settings.table_name}
@@ -42,6 +47,8 @@ class AdminApi(Construct):
                                                    require_uppercase=True, require_symbols=True,
                                                    temp_password_validity=Duration.days(3)),
             account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            keep_original=cognito.KeepOriginalAttrs(email=True),  # a changed address counts only once verified
+            custom_attributes={"addresses": cognito.StringAttribute(mutable=True, max_len=2048)},
             feature_plan=cognito.FeaturePlan.PLUS,
             standard_threat_protection_mode=cognito.StandardThreatProtectionMode.FULL_FUNCTION,
             removal_policy=RemovalPolicy.RETAIN)

@@ -36,7 +36,7 @@ def call(app: APIGatewayRestResolver, method: str, path: str, groups: str | None
          body: Any = None, email: str = "ann@example.org") -> tuple[int, Any]:
     """API Gateway's event with the authorizer's claims (none: no token) → (status, JSON body)."""
     claims = None if groups is None else {"sub": "s-1", "cognito:username": "ann", "email": email,
-                                          "cognito:groups": groups}
+                                          "email_verified": "true", "cognito:groups": groups}
     event = api_gateway_event(method, path, {"Content-Type": "application/json"},
                               json.dumps(body).encode() if body is not None else b"", claims)
     reply = app.resolve(event, LocalLambdaContext("api"))

@@ -28,13 +28,21 @@ def test_groups_claim_is_read_as_list_or_any_separated_string(claim, groups):
 
 def test_unknown_groups_grant_nothing_and_addresses_are_lowercased():
     who = principal_from_claims({"sub": "s1", "cognito:groups": "Staff,PersonalUser", "email": "Bob@Example.Test",
-                                 "custom:addresses": "bob.alias@example.test, ", "cognito:username": "bob"})
+                                 "email_verified": "true", "custom:addresses": "bob.alias@example.test, ",
+                                 "cognito:username": "bob"})
     assert who.roles == {Role.PERSONAL_USER}
     assert who.addresses == ("bob@example.test", "bob.alias@example.test")
     assert who.is_personal_only
     assert who.owns(["BOB.ALIAS@example.test"])
     assert not who.owns(["carol@example.test"])
     assert who.who == "bob <bob@example.test>"
+
+
+@pytest.mark.parametrize("verified", [None, "false", False])
+def test_an_unverified_email_is_not_the_callers_address(verified):
+    claims = {"sub": "s1", "cognito:groups": "PersonalUser", "email": "carol@example.test",
+              "custom:addresses": "bob@example.test", **({"email_verified": verified} if verified is not None else {})}
+    assert principal_from_claims(claims).addresses == ("bob@example.test",)
 
 
 def test_no_claims_is_unauthenticated():

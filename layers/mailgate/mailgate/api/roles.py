@@ -72,7 +72,10 @@ def principal_from_claims(claims: Mapping[str, Any] | None) -> Principal:
         raise Unauthenticated("a valid bearer token is required")
     known = {r.value for r in Role}
     roles = frozenset(Role(g) for g in groups_from_claim(claims.get("cognito:groups")) if g in known)
-    addresses = [str(claims.get("email") or "")]
+    # An address is the caller's only as the pool vouches for it: `email` once verified (a change waits for
+    # verification), `custom:addresses` as administrators or the directory sync set it (users cannot write it).
+    verified = str(claims.get("email_verified", "")).lower() == "true"
+    addresses = [str(claims.get("email") or "")] if verified else []
     addresses += str(claims.get(ADDRESSES_CLAIM) or "").split(",")
     return Principal(
         subject=str(claims["sub"]),

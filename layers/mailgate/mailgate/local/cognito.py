@@ -2,15 +2,23 @@
 
 `LocalCognito.create` makes a user pool with the four role groups and one user per role (random
 passwords, written to the state folder for `mailgate token`). `TokenVerifier` checks a Bearer ID
-token the way API Gateway's Cognito authorizer does: RS256 signature against the pool's JWKS,
-issuer, audience (the app client), expiry and `token_use`.
+token the way API Gateway's Cognito authorizer does: RS256 signature, issuer, audience (the app client),
+expiry and `token_use`.
+
+What local mode trusts: moto signs every pool's tokens with one private key that ships inside moto (key id
+`dummy`), so anyone could mint an Administrator token with it. Local mode therefore signs the ID tokens it
+hands out (`mailgate token`) with a key of its own, made for each run and kept in the state folder (mode
+0600), and its authorizer accepts only that key. Whoever can read the state folder can make tokens.
+
+moto also does not enforce an app client's write attributes. Cognito does: a user's own access token cannot
+change `email` or `custom:addresses` (the pool's app client may not write them, as the CDK construct says),
+so local mode applies the same rule to moto's UpdateUserAttributes.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +40,11 @@ class InvalidToken(Exception):
     """The token is missing, forged, expired or not an ID token of our pool: 401."""
 
 
+# What the app client may write, as in the CDK construct: never what says which mail is the user's.
+CLIENT_WRITE_ATTRIBUTES = ["name"]
+CLIENT_READ_ATTRIBUTES = ["email", "email_verified", "name", "custom:addresses"]
+
+
 @dataclass
 class LocalCognito:
     endpoint: str  # moto's URL
@@ -39,6 +52,8 @@ class LocalCognito:
     pool_id: str
     client_id: str
     passwords: dict[str, str] = field(default_factory=dict)
+    signing_key: str = ""  # PEM of this run's token key (never moto's bundled one)
+    key_id: str = ""
 
     @property
     def issuer(self) -> str:
@@ -53,14 +68,20 @@ class LocalCognito:
         from mailgate.aws.clients import client  # noqa: PLC0415
 
         idp = client("cognito-idp")
-        pool_id = idp.create_user_pool(PoolName="mailgate-local")["UserPool"]["Id"]
+        pool_id = idp.create_user_pool(
+            PoolName="mailgate-local",
+            Schema=[{"Name": "addresses", "AttributeDataType": "String", "Mutable": True}],
+            UserAttributeUpdateSettings={"AttributesRequireVerificationBeforeUpdate": ["email"]},
+        )["UserPool"]["Id"]
         client_id = idp.create_user_pool_client(
-            UserPoolId=pool_id, ClientName="mailgate-admin-api", ReadAttributes=["email"],
+            UserPoolId=pool_id, ClientName="mailgate-admin-api", ReadAttributes=CLIENT_READ_ATTRIBUTES,
+            WriteAttributes=CLIENT_WRITE_ATTRIBUTES,
             ExplicitAuthFlows=["ALLOW_ADMIN_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
         )["UserPoolClient"]["ClientId"]
         for role in Role:
             idp.create_group(UserPoolId=pool_id, GroupName=role.value)
-        cognito = cls(endpoint, region, pool_id, client_id)
+        enforce_client_write_attributes()
+        cognito = cls(endpoint, region, pool_id, client_id, signing_key=_new_key(), key_id=secrets.token_hex(8))
         for name, (role, address) in (users or LOCAL_USERS).items():
             cognito.add_user(name, address, role)
         return cognito
@@ -79,13 +100,27 @@ class LocalCognito:
         self.passwords[name] = password
 
     def token(self, user: str, password: str | None = None) -> str:
-        """An ID token for the user: what a browser gets from the hosted UI, what API Gateway checks."""
+        """An ID token for the user: what a browser gets from the hosted UI, what API Gateway checks. moto
+        issues it; local mode signs its claims again with this run's key (see the module's docstring)."""
+        return self.sign(self.tokens(user, password)["IdToken"])
+
+    def tokens(self, user: str, password: str | None = None) -> dict[str, str]:
+        """moto's AuthenticationResult for the user (its AccessToken is what a user changes attributes with)."""
         from mailgate.aws.clients import client  # noqa: PLC0415
 
         reply = client("cognito-idp").admin_initiate_auth(
             UserPoolId=self.pool_id, ClientId=self.client_id, AuthFlow="ADMIN_USER_PASSWORD_AUTH",
             AuthParameters={"USERNAME": user, "PASSWORD": password or self.passwords[user]})
-        return str(reply["AuthenticationResult"]["IdToken"])
+        return dict(reply["AuthenticationResult"])
+
+    def sign(self, moto_token: str) -> str:
+        claims = jwt.decode(moto_token, options={"verify_signature": False})  # straight from moto on loopback
+        return jwt.encode(claims, self.signing_key, algorithm="RS256", headers={"kid": self.key_id})
+
+    def jwks(self) -> dict[str, Any]:
+        """This run's public key, as a user pool publishes its keys."""
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(_private(self.signing_key).public_key(), as_dict=True)
+        return {"keys": [{**public, "kid": self.key_id, "alg": "RS256", "use": "sig"}]}
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2))
@@ -104,9 +139,8 @@ class TokenVerifier:
 
     @classmethod
     def for_pool(cls, cognito: LocalCognito) -> TokenVerifier:
-        with urllib.request.urlopen(cognito.jwks_url, timeout=10) as reply:  # noqa: S310 - moto on loopback
-            jwks = json.loads(reply.read())
-        return cls(jwks, cognito.issuer, cognito.client_id)
+        """Trusts this run's key only: a token signed with moto's bundled key is refused."""
+        return cls(cognito.jwks(), cognito.issuer, cognito.client_id)
 
     def claims(self, authorization: str | None) -> dict[str, Any]:
         """The verified claims of `Authorization: Bearer <token>`; InvalidToken otherwise."""
@@ -125,6 +159,44 @@ class TokenVerifier:
         if claims.get("token_use") != "id":
             raise InvalidToken("an ID token is required")
         return claims
+
+
+def _new_key() -> str:
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+    from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def _private(pem: str) -> Any:
+    from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
+
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
+def enforce_client_write_attributes() -> None:
+    """moto's UpdateUserAttributes (a user's own access token) made to honour the app client's WriteAttributes,
+    as Cognito does ("A client attempted to write unauthorized attribute"). Once per process."""
+    from moto.cognitoidp.exceptions import NotAuthorizedError  # noqa: PLC0415
+    from moto.cognitoidp.models import CognitoIdpBackend  # noqa: PLC0415
+
+    original = CognitoIdpBackend.update_user_attributes
+    if getattr(original, "mailgate_enforced", False):
+        return
+
+    def update_user_attributes(self: Any, access_token: str, attributes: list[dict[str, str]]) -> None:
+        for pool in self.user_pools.values():
+            if access_token in pool.access_tokens:
+                client_id, _user = pool.access_tokens[access_token]
+                allowed = pool.clients[client_id].extended_config.get("WriteAttributes")
+                if allowed is not None and any(a["Name"] not in allowed for a in attributes):
+                    raise NotAuthorizedError("A client attempted to write unauthorized attribute")
+        original(self, access_token, attributes)
+
+    update_user_attributes.mailgate_enforced = True  # type: ignore[attr-defined]
+    CognitoIdpBackend.update_user_attributes = update_user_attributes  # type: ignore[method-assign]
 
 
 def authorizer_claims(claims: dict[str, Any]) -> dict[str, str]:
