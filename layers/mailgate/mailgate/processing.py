@@ -285,7 +285,9 @@ class MessageProcessor:
                                 "5.1.2")
         data = prepare_for_delivery(raw, self.report, group.decision, self.config.authserv_id,
                                     self.config.header_prefix)
+        unmodified = data
         data = self._modified(data, group.decision, rcpts)
+        modified = data is not unmodified and data != unmodified  # our tags, warning or disclaimer
         data, notes = self._sealed(data, rcpts)
         try:
             result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)
@@ -296,8 +298,9 @@ class MessageProcessor:
             self.ports.events.append([self._event(ev.DEFERRED, f"delivery deferred: {exc}", rcpts)])
             raise
         except PermanentDeliveryError as exc:
-            return self._reject(group.recipients, f"the destination server refused the message: {exc}",
-                                exc.enhanced_status or "5.0.0")
+            kept = self._keep_refused_original(group.recipients, modified, str(exc))
+            return {**self._reject(group.recipients, f"the destination server refused the message: {exc}",
+                                   exc.enhanced_status or "5.0.0"), **kept}
         delivered = tuple(result.accepted)
         if delivered:
             self.ports.events.append([
@@ -310,6 +313,8 @@ class MessageProcessor:
         outcome: dict[str, Any] = {"status": "delivered" if delivered else "refused",
                                    "delivered": list(delivered)}
         if permanent:
+            outcome.update(self._keep_refused_original(
+                tuple(permanent), modified, "; ".join(f"{r}: {code} {text}" for r, (code, text) in permanent.items())))
             outcome["bounce"] = self._reject(
                 tuple(permanent), "the destination server refused these recipients", "5.0.0",
                 {r: f"{code} {text}" for r, (code, text) in permanent.items()})
@@ -319,6 +324,13 @@ class MessageProcessor:
                 self._event(ev.DEFERRED, "delivery deferred for some recipients", ", ".join(temporary))
             ])
         return outcome
+
+    def _keep_refused_original(self, recipients: tuple[str, ...], modified: bool, refusal: str) -> dict[str, Any]:
+        """A copy we changed (tags, warning, disclaimer) that the server refuses for good may have been refused
+        for our change: the original goes to Backup so the recipient's mail is not lost."""
+        if not modified:
+            return {}
+        return {"backup_id": self._keep(recipients, "the destination server refused the copy we modified", refusal)}
 
     def _modified(self, data: bytes, decision: Decision, rcpts: str) -> bytes:
         """Subject tags, the insecure-message warning and the rule's disclaimer; a body that cannot be changed
