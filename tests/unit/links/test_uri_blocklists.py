@@ -27,6 +27,7 @@ def uribl_dns(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DnsmasqServe
     zone.add_a("bad-login.test.phish.uribl.test", "127.0.1.4")
     zone.add_a("dropper.test.malware.uribl.test", "127.0.1.5")
     zone.add_a("refused.test.phish.uribl.test", "127.255.255.254")  # the zone's error code: not a listing
+    zone.add_a("xn--strae-oqa.test.phish.uribl.test", "127.0.1.4")  # straße.test, as browsers resolve it
     server = DnsmasqServer(zone, tmp_path_factory.mktemp("uribl"), name="uribl").start()
     try:
         yield server
@@ -69,3 +70,13 @@ def test_no_network_asks_nothing(uribl_dns: DnsmasqServer) -> None:
     result = links(uribl_dns, no_network=True).scan(
         mail("A <a@sender.test>", "Hi", text="https://bad-login.test/\n"), context())
     assert result.verdict == "clean" and not result.details["dns_errors"]
+
+
+def test_an_international_host_is_looked_up_as_browsers_resolve_it(uribl_dns: DnsmasqServer) -> None:
+    """UTS #46, non-transitional: straße.test is xn--strae-oqa.test (IDNA 2003 made it strasse.test, a
+    different domain, so the listing was missed)."""
+    message = mail("A <a@sender.test>", "Hi", text="Sign in at http://straße.test/login today.\n")
+    result = links(uribl_dns).scan(message, context())
+    assert result.verdict == "phishing_link", result.details
+    hit = next(c for c in result.reasons if c.test == "LINK_URIBL_PHISHING")
+    assert "xn--strae-oqa.test" in hit.evidence

@@ -111,3 +111,11 @@ def test_links_in_html_attachments_are_collected() -> None:
     assert [(u.source, u.url, u.part_path) for u in parsed.urls] == [
         ("html-form", "https://creds.example/steal", "2")]
     assert parsed.html_body == ""
+
+
+def test_hosts_are_mapped_as_browsers_do_with_uts46_non_transitional() -> None:
+    from mailgate.message.urls import normalise_host
+
+    assert normalise_host("straße.example") == ("straße.example", "xn--strae-oqa.example")
+    assert normalise_host("BÜCHER.de") == ("bücher.de", "xn--bcher-kva.de")
+    assert normalise_host("ex\u200bample.com") == ("example.com", "example.com")  # an invisible character

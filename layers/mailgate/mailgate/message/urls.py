@@ -9,6 +9,8 @@ import re
 from functools import lru_cache
 from urllib.parse import unquote
 
+import idna
+
 from mailgate.message.defects import DefectKind
 from mailgate.message.model import Url
 from mailgate.message.state import ParseState
@@ -120,9 +122,9 @@ def normalise_host(hostname: str) -> tuple[str | None, str | None]:
         return None, None
     if host.isascii():
         return (_to_unicode(host) if "xn--" in host else host), host
-    try:
-        ascii_host = host.encode("idna").decode("ascii")  # nameprep maps look-alike forms
-    except (UnicodeError, ValueError):
+    try:  # IDNA 2008 with UTS #46 mapping, non-transitional: what browsers resolve (straße → xn--strae-oqa)
+        ascii_host = idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
         ascii_host = ".".join(_label_to_ascii(label) for label in host.split("."))
     return _to_unicode(ascii_host), ascii_host.lower()
 
