@@ -19,8 +19,8 @@ pytestmark = pytest.mark.integration
 EVERY_BYTE = bytes(b for b in range(256) if b not in (10, 13))
 
 
-def smtp_send(gw: LocalGateway, mail_from: bytes, data: bytes) -> str | bytes:
-    """The gateway's message id, or the 5xx reply that refused the envelope (as SES refuses it)."""
+def smtp_send(gw: LocalGateway, mail_from: bytes, data: bytes, rcpt: bytes = b"bob@example.test") -> str | bytes:
+    """The gateway's message id, or the 5xx reply that refused the message (as SES refuses it)."""
     with socket.create_connection((gw.options.host, gw.options.smtp_port), timeout=30) as sock:
         reader = sock.makefile("rb")
 
@@ -32,14 +32,16 @@ def smtp_send(gw: LocalGateway, mail_from: bytes, data: bytes) -> str | bytes:
 
         assert reply().startswith(b"220")
         for command in (b"EHLO client.sender.test", b"MAIL FROM:<" + mail_from + b"> SMTPUTF8",
-                        b"RCPT TO:<bob@example.test>", b"DATA"):
+                        b"RCPT TO:<" + rcpt + b">", b"DATA"):
             sock.sendall(command + b"\r\n")
             answer = reply()
-            if answer[:1] == b"5" and command.startswith(b"MAIL"):
+            if answer[:1] == b"5" and command.startswith((b"MAIL", b"RCPT")):
                 return answer
             assert answer[:1] in (b"2", b"3"), (command[:40], answer)
         sock.sendall(data + b"\r\n.\r\n")
         answer = reply()
+        if answer[:1] == b"5":  # refused for good: the sender's server keeps it and says so
+            return answer
         assert answer.startswith(b"250"), answer
         sock.sendall(b"QUIT\r\n")
     return answer.decode("ascii", "replace").split()[-1]
@@ -50,12 +52,15 @@ SENDERS = {
     "encoded-surrogates": b"\xed\xa0\x80\xed\xb0\x80@sender.test",
     "nul-and-controls": b"a\x00b\x01c\x1b[31m@sender.test",
     "very-long": b"a" * 4000 + b"@sender.test",
+    "100-kb": b"\xff\x00" * 50_000 + b"@sender.test",
 }
+# A subject of a megabyte, folded into lines SMTP carries, with every byte but CR and LF.
+HUGE_SUBJECT = b"\r\n ".join([EVERY_BYTE[:900]] * 1200)
 
 
 @pytest.mark.parametrize("sender", SENDERS.values(), ids=SENDERS.keys())
 def test_a_hostile_envelope_and_headers_never_lose_the_message(gateway, sender: bytes) -> None:
-    data = (b"From: \xff\xfe <" + sender + b">\r\nTo: bob@example.test\r\nSubject: " + EVERY_BYTE[:200] +
+    data = (b"From: \xff\xfe <" + sender + b">\r\nTo: bob@example.test\r\nSubject: " + HUGE_SUBJECT +
             b"\r\nX-Every-Byte: " + EVERY_BYTE + b"\r\nMessage-ID: <" + EVERY_BYTE[40:120] + b">\r\n\r\n"
             b"Body " + EVERY_BYTE + b"\r\n")
     message_id = smtp_send(gateway, sender, data)
@@ -68,3 +73,33 @@ def test_a_hostile_envelope_and_headers_never_lose_the_message(gateway, sender: 
     mail_from = received["detail"]["envelope"]["mail_from"]
     assert mail_from.endswith("@sender.test") and len(mail_from) <= 1024
     assert not any(0xD800 <= ord(c) <= 0xDFFF or ord(c) < 0x20 for c in mail_from)
+    assert received["detail"]["envelope"]["problems"], "what was wrong with MAIL FROM is recorded"
+
+
+def test_lone_surrogates_in_the_ses_event_never_lose_the_message(gateway) -> None:
+    """The scan function's input is JSON: a notification can carry \\udcff escapes, which decode to lone
+    surrogates that no DynamoDB write accepts."""
+    message_id = deliver_as_ses(gateway, "\udcff\ud800\x00x@sender.test", "client.sender.test",
+                                b"From: x@sender.test\r\nSubject: \xff\r\n\r\nbody\r\n",
+                                ("bob@example.test", "\udcffbob@example.test", "b" * 100_000 + "@example.test"))
+    finals = outcomes(gateway, message_id, recipients=3)
+    assert {e["kind"] for e in finals} <= {"delivered", "rejected", "backup"}, finals
+    received = next(e for e in events(gateway, message_id) if e["kind"] == "received")
+    envelope = received["detail"]["envelope"]
+    assert envelope["mail_from"] == "\\udcff\\ud800\\x00x@sender.test"
+    assert max(len(r) for r in envelope["recipients"]) <= 1024
+    assert any(p.startswith("RCPT TO: 100013 characters") for p in envelope["problems"]), envelope
+
+
+@pytest.mark.parametrize("rcpt", [b"bo\xffb@example.test", b"bo\x00b@example.test", b"b" * 100_000 + b"@example.test"])
+def test_a_hostile_recipient_never_loses_the_message(gateway, rcpt: bytes) -> None:
+    data = b"From: alice@sender.test\r\nTo: bob@example.test\r\nSubject: odd rcpt\r\n\r\nbody\r\n"
+    message_id = smtp_send(gateway, b"alice@sender.test", data, rcpt)
+    if isinstance(message_id, bytes):  # refused during SMTP, with the reason: nothing was accepted to lose
+        assert len(message_id) > 8, message_id
+        message_id = deliver_as_ses(gateway, "alice@sender.test", "client.sender.test", data,
+                                    (rcpt.decode("utf-8", "surrogateescape"),))
+    finals = outcomes(gateway, message_id)
+    assert {e["kind"] for e in finals} <= {"delivered", "rejected", "backup"}, finals
+    received = next(e for e in events(gateway, message_id) if e["kind"] == "received")
+    assert received["detail"]["envelope"]["problems"]

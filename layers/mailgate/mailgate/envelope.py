@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailgate.safe_text import envelope_text
+from mailgate.safe_text import checked_envelope_text, envelope_text
 
 
 @dataclass(frozen=True)
@@ -20,13 +20,27 @@ class Envelope:
     received_at: str | None = None  # ISO 8601, UTC
     # SES's own verdicts (spf, dkim, dmarc, spam, virus): recorded as inputs, never decisive.
     ses_verdicts: dict[str, str] = field(default_factory=dict)
+    # What was wrong with the strings as they arrived ("MAIL FROM: invalid UTF-8 …"): the received event shows it.
+    problems: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        """Every envelope string is made safe where mail enters (see mailgate.safe_text)."""
-        object.__setattr__(self, "mail_from", envelope_text(self.mail_from))
-        object.__setattr__(self, "recipients", tuple(envelope_text(r) for r in self.recipients))
+        """Every envelope string is made valid, printable and bounded where mail enters (mailgate.safe_text),
+        and what had to change is recorded."""
+        problems = list(self.problems)
+
+        def checked(role: str, text: str, limit: int | None = None) -> str:
+            safe, found = checked_envelope_text(text, limit) if limit else checked_envelope_text(text)
+            problems.extend(f"{role}: {p}" for p in found)
+            return safe
+
+        object.__setattr__(self, "mail_from", checked("MAIL FROM", self.mail_from))
+        object.__setattr__(self, "recipients", tuple(checked("RCPT TO", r) for r in self.recipients))
         if self.helo is not None:
-            object.__setattr__(self, "helo", envelope_text(self.helo, 255))
+            object.__setattr__(self, "helo", checked("HELO", self.helo, 255))
+        for name in ("ses_message_id", "received_at", "client_ip"):
+            if (value := getattr(self, name)) is not None:
+                object.__setattr__(self, name, envelope_text(str(value), 255))
+        object.__setattr__(self, "problems", tuple(dict.fromkeys(problems))[:20])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -37,6 +51,7 @@ class Envelope:
             "ses_message_id": self.ses_message_id,
             "received_at": self.received_at,
             "ses_verdicts": dict(self.ses_verdicts),
+            **({"problems": list(self.problems)} if self.problems else {}),
         }
 
     @classmethod
@@ -49,4 +64,5 @@ class Envelope:
             ses_message_id=data.get("ses_message_id"),
             received_at=data.get("received_at"),
             ses_verdicts={str(k): str(v) for k, v in (data.get("ses_verdicts") or {}).items()},
+            problems=tuple(str(p) for p in data.get("problems") or ()),
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from mailgate.aws import dynamo
 from mailgate.backup.model import BackupRecord
+from mailgate.safe_text import bounded_record
 
 BY_TIME_INDEX = "by_time"
 
@@ -27,7 +28,8 @@ class DynamoBackupIndex:
 
     def put(self, record: BackupRecord) -> None:
         created = datetime.fromisoformat(record.created_at.replace("Z", "+00:00"))
-        item = dynamo.to_dynamo({k: v for k, v in record.to_dict().items() if v is not None})
+        item = dynamo.to_dynamo(bounded_record({k: v for k, v in record.to_dict().items() if v is not None},
+                                               keys=("backup_id", "object_key", "created_at")))
         item["listing"] = "all"
         item["expires_at"] = int((created + timedelta(days=self.retention_days)).timestamp())
         self.table.put_item(Item=item)

@@ -17,6 +17,7 @@ from mailgate.aws import dynamo
 from mailgate.events.log import EventPage
 from mailgate.events.model import Event
 from mailgate.events.query import EventFilter
+from mailgate.safe_text import bounded_record
 
 BY_DAY_INDEX = "by_day"
 FILTERED_PAGE = 200  # items read per query when a filter drops some of them
@@ -44,7 +45,7 @@ class DynamoEventLog:
         at = datetime.fromisoformat(event.at.replace("Z", "+00:00"))
         expires = at.astimezone(UTC) + timedelta(days=self.retention_days)
         sort_key = f"{event.at}#{event.seq:09d}"
-        item: dict[str, Any] = dynamo.to_dynamo({
+        item: dict[str, Any] = dynamo.to_dynamo(bounded_record({
             "message_id": event.message_id,
             "sk": sort_key,
             "day": event.at[:10],
@@ -56,7 +57,7 @@ class DynamoEventLog:
                                                  ("recipient", event.recipient)) if v},
             # each recipient exactly, for a personal user's view (a substring would let xbob@ see bob@'s)
             **({"q_recipients": _addresses(event.recipient)} if event.recipient else {}),
-        })
+        }, keys=_KEYS))  # a sender's text (a 1 MB subject, lone surrogates) never makes the write fail
         return item
 
     def append(self, events: Iterable[Event]) -> None:
