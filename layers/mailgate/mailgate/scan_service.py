@@ -18,7 +18,7 @@ from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.ingress import InboundMail, client_from_trusted_received
 from mailgate.message import Message, parse_message
-from mailgate.message.line_endings import line_ending_note, normalised_line_endings
+from mailgate.message.line_endings import line_ending_note, normalised_line_endings, with_line_ending_defect
 from mailgate.report import ScanReport
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, EngineWatch
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, SignatureWatch
@@ -137,7 +137,7 @@ class ScanService:
 
     def scan(self, inbound: InboundMail) -> HandOff | None:
         raw, changed_line_endings = normalised_line_endings(self.store.get_bytes(inbound.key, inbound.bucket))
-        message = parse_message(raw)
+        message = with_line_ending_defect(parse_message(raw), changed_line_endings)
         envelope, notes = complete_envelope(inbound, message)
         if changed_line_endings:
             notes = [*notes, line_ending_note(changed_line_endings)]

@@ -94,5 +94,6 @@ def test_message_id_and_date_are_exposed() -> None:
 
 
 def test_control_characters_never_reach_header_values() -> None:
-    message = parse_message(b"Subject: a\rb\x00c\x1bd\r\n\r\n")
+    message = parse_message(b"Subject: a\x0bb\x00c\x1bd\r\n\r\n")
     assert message.subject == "a b c d"
+    assert parse_message(b"Subject: a\rb\x00c\r\n\r\n").subject == "a"  # a bare CR ends the field

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from mailgate.message.line_endings import LINE as _LINE
+
 
 @dataclass(frozen=True)
 class HeaderBlock:
@@ -21,23 +23,24 @@ class HeaderBlock:
 
 
 def split_header_block(raw: bytes) -> HeaderBlock:
+    """Fields and body. A bare CR ends a line like LF and CRLF do, as the SMTP client that delivers the
+    message will make it end one: `X-Note: a<CR>Authentication-Results: ...` is two fields here too."""
     newline = b"\r\n" if b"\r\n" in raw[:4096] else b"\n"
     fields: list[bytes] = []
     position = 0
-    while position < len(raw):
-        end = raw.find(b"\n", position)
-        line = raw[position:] if end < 0 else raw[position : end + 1]
-        if line in (b"\r\n", b"\n"):
+    for match in _LINE.finditer(raw):
+        line, content = match[0], match[1]
+        if not content:  # the empty line before the body, or the end of the message
             break
         if line[:1] in (b" ", b"\t") and fields:
             fields[-1] += line
-        elif b":" in line.split(b"\n", 1)[0] or not fields:
+        elif b":" in content or not fields:
             fields.append(line)
         else:  # a line that is neither a field nor a continuation: the body starts here (malformed)
             break
-        position += len(line)
+        position = match.end()
     body = raw[position:]
-    if fields and not fields[-1].endswith(b"\n"):
+    if fields and not fields[-1].endswith((b"\n", b"\r")):
         fields[-1] += newline
     return HeaderBlock(tuple(fields), body, newline)
 

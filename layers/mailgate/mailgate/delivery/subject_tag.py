@@ -42,7 +42,7 @@ def _encoded(tags: str, before_encoded_word: bool) -> bytes:
 def _folded(start: bytes, value: bytes, newline: bytes) -> bytes:
     """The field, with a line break in place of the space after our prefix when the first line would grow
     past 78 characters (unfolding gives the same value; between encoded words our space is inside ours)."""
-    first_line = start + value.split(b"\n", 1)[0].rstrip(b"\r")
+    first_line = start + (value.splitlines() or [b""])[0]  # bytes.splitlines: CR, LF and CRLF alike
     if len(first_line) <= MAX_LINE or not start.endswith(b" ") or not value.strip():
         return start + value
     return start[:-1] + newline + b" " + value

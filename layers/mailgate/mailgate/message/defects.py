@@ -26,6 +26,7 @@ class DefectKind(StrEnum):
     ARCHIVE_DAMAGED = "archive_damaged"  # an archive or a member that cannot be read
     ARCHIVE_NOT_LISTED = "archive_not_listed"  # a format not listed (7z, rar) or a nested archive too large
     ARCHIVE_BOMB = "archive_bomb"
+    LINE_ENDINGS_NORMALISED = "line_endings_normalised"  # a bare CR, or LF among CRLF, made the message's own
     # Bounds that cut something: the message was not fully parsed or inspected
     STRUCTURE_CUT = "structure_cut"  # MIME parts, depth or a header block (fields, size, a value) not read whole
     CONTENT_CUT = "content_cut"  # decoded content beyond the part or total bound not kept

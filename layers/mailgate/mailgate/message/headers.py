@@ -21,7 +21,9 @@ _FIELD_LINE = rb"(?:[\x21-\x39\x3b-\x7e]*[ \t]*:|[ \t]|From )"
 _HEADER_LINE = re.compile(_FIELD_LINE)
 # Patterns start with a literal newline so the regex engine can skip ahead with a fast search.
 _NOT_HEADER_LINE = re.compile(rb"\n(?!" + _FIELD_LINE + rb")")
-_FIELD_BREAK = re.compile(rb"\n(?![ \t])")
+# A bare CR breaks a field too (the delivering SMTP client makes it CRLF): input from the mail path is normalised
+# already (message.line_endings), this keeps a field smuggled behind a CR visible to any other caller.
+_FIELD_BREAK = re.compile(rb"\n(?![ \t])|\r(?![\n \t])")
 _BLANK_LINE = re.compile(rb"\n\r?\n")
 _ENCODED_WORD = re.compile(r"=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=")
 _ADDR_SPEC = r"[^\s<>(),;:\"@\[\]\\]+@[^\s<>(),;:\"@\[\]\\]+"

@@ -10,8 +10,15 @@ written with LF only), before anything parses, strips or adds header fields.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+
+from mailgate.message.defects import DefectKind
+from mailgate.message.model import Message
 
 _ANY_LINE_END = re.compile(rb"\r\n|\r|\n")
+LINE = re.compile(rb"([^\r\n]*)(?:\r\n|\r|\n)?")
+"""One line with its ending (group 1: without it); a bare CR ends a line like LF and CRLF. For code that splits
+lines of bytes that may not have been normalised (the delivery step's header editing, a last line of defence)."""
 
 
 def normalised_line_endings(raw: bytes) -> tuple[bytes, int]:
@@ -28,3 +35,13 @@ def normalised_line_endings(raw: bytes) -> tuple[bytes, int]:
 def line_ending_note(changed: int) -> str:
     return (f"{changed} line ending(s) were a bare CR or did not match the rest of the message: every line "
             "ending was made the same before scanning, as the delivering SMTP client would make them")
+
+
+def with_line_ending_defect(message: Message, changed: int) -> Message:
+    """The parsed message of a normalised original, with the normalisation recorded as its defect (first, so
+    it is never among the texts a long defect list drops)."""
+    if not changed:
+        return message
+    kinds = dict(message.defect_kinds)
+    kinds[DefectKind.LINE_ENDINGS_NORMALISED] = kinds.get(DefectKind.LINE_ENDINGS_NORMALISED, 0) + 1
+    return replace(message, defects=(line_ending_note(changed), *message.defects), defect_kinds=kinds)
