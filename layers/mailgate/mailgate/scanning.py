@@ -6,6 +6,7 @@ import dataclasses
 import time
 from collections.abc import Sequence
 
+from mailgate.dns.resolver import message_budget
 from mailgate.envelope import Envelope
 from mailgate.message import Message, parse_message
 from mailgate.report import Contribution, ScannerResult, ScanReport
@@ -44,8 +45,9 @@ def scan_message(
         message = parse_message(raw)
     parsed = time.perf_counter()
     done: list[ScannerResult] = []
-    for scanner in scanners:
-        done.append(run_scanner(scanner, message, dataclasses.replace(context, earlier=tuple(done))))
+    with message_budget():  # every DNS lookup of this message together: a dead server cannot stall a batch
+        for scanner in scanners:
+            done.append(run_scanner(scanner, message, dataclasses.replace(context, earlier=tuple(done))))
     results = tuple(done)
     return ScanReport(
         message_id=message_id,

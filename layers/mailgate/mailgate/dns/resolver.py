@@ -5,12 +5,20 @@ through one object gives one place for the configured servers, the timeout, the 
 the `no_network` switch. A lookup that cannot be answered *now* (timeout, SERVFAIL, REFUSED,
 no network) raises `DnsTempError`, which callers turn into `temperror`: a neutral input, never
 evidence against the sender. A name that does not exist, or cannot exist, is simply empty.
+
+An unreachable DNS server must not cost the full timeout on every lookup of every message (4.5 s a
+message, 0.2 messages a second): after a timeout or a network error the servers count as down for
+`DOWN_SECONDS` and lookups fail at once; a name whose lookup failed fails at once for `FAILED_SECONDS`;
+and `message_budget` bounds the time all lookups of one message may take together.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 import dns.exception
@@ -27,6 +35,21 @@ SpfAnswer = list[tuple[tuple[str, str], Any]]
 
 _CACHE_SIZE = 2048  # answers; a warm Lambda reuses the resolver across messages
 _EDNS_PAYLOAD = 1232  # fits 2048-bit DKIM keys without a TCP retry on most paths
+DOWN_SECONDS = 30.0  # after a timeout or network error, the servers are not asked again for this long
+FAILED_SECONDS = 30.0  # a (name, type) that failed fails at once for this long
+MESSAGE_BUDGET_SECONDS = 8.0  # all lookups of one message together
+PROBE_SECONDS = 0.5  # a resolver that is up answers the root's NS from its cache
+_deadline: ContextVar[float | None] = ContextVar("mailgate_dns_deadline", default=None)
+
+
+@contextmanager
+def message_budget(seconds: float = MESSAGE_BUDGET_SECONDS) -> Iterator[None]:
+    """Lookups inside the block share `seconds`; once spent, each fails at once (temperror, never 'clean')."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
 
 
 class DnsTempError(Exception):
@@ -58,6 +81,8 @@ class Resolver:
         self.timeout = timeout
         self.no_network = no_network
         self._unavailable: str | None = None
+        self._down: tuple[float, str] | None = None  # (until, why): the servers did not answer
+        self._failed: dict[tuple[str, str], tuple[float, str]] = {}  # (name, type) → (until, why)
         self._dns: dns.resolver.Resolver | None = None
         if not no_network:
             self._dns = self._build()
@@ -165,12 +190,58 @@ class Resolver:
             rdtype = dns.rdatatype.from_text(qtype)
         except (ValueError, dns.exception.DNSException):
             return ()  # not a valid DNS name (too long, empty label, bad IDN): it cannot exist
-        lifetime = self.timeout if timeout is None else max(0.05, min(self.timeout, timeout))
+        lifetime = self._lifetime(name, qtype, timeout)
         try:
             answer = self._dns.resolve(qname, rdtype, lifetime=lifetime, raise_on_no_answer=False)
         except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer, dns.resolver.YXDOMAIN):
             return ()
-        except (dns.exception.DNSException, OSError) as exc:
-            # Timeout, NoNameservers (SERVFAIL/REFUSED from every server), network errors.
+        except (dns.exception.Timeout, OSError) as exc:
+            # The servers are down, or only the domain's own servers are slow (which a sender controls: that
+            # must not switch DNS off for everyone's mail). A question any resolver answers at once tells.
+            if isinstance(exc, OSError) or not self._servers_answer():
+                self._down = (time.monotonic() + DOWN_SECONDS, f"{type(exc).__name__}: {exc}"[:200])
+            else:
+                self._remember_failure(name, qtype, str(exc))
+            raise DnsTempError(f"{qtype} {name}: {exc}") from exc
+        except dns.exception.DNSException as exc:  # SERVFAIL/REFUSED from every server: this name, for a while
+            self._remember_failure(name, qtype, str(exc))
             raise DnsTempError(f"{qtype} {name}: {exc}") from exc
         return tuple(answer)
+
+    def _remember_failure(self, name: str, qtype: str, why: str) -> None:
+        self._failed[(name, qtype)] = (time.monotonic() + FAILED_SECONDS, why[:200])
+        if len(self._failed) > _CACHE_SIZE:
+            self._failed.pop(next(iter(self._failed)))
+
+    def _servers_answer(self) -> bool:
+        """Whether the servers answer at all: any reply to the root's NS (even REFUSED) counts."""
+        assert self._dns is not None
+        try:
+            self._dns.resolve(dns.name.root, "NS", lifetime=PROBE_SECONDS, raise_on_no_answer=False)
+        except (dns.exception.Timeout, OSError):
+            return False
+        except dns.resolver.NoNameservers as exc:  # every server replied with an error, or none replied
+            return not any(isinstance(e[3], dns.exception.Timeout | OSError) for e in exc.kwargs.get("errors", ()))
+        except dns.exception.DNSException:
+            return True
+        return True
+
+    def _lifetime(self, name: str, qtype: str, timeout: float | None) -> float:
+        """How long this lookup may take, or DnsTempError at once (servers down, name failed, budget spent)."""
+        now = time.monotonic()
+        if self._down is not None:
+            if now < self._down[0]:
+                raise DnsTempError(f"{qtype} {name}: the DNS servers did not answer moments ago ({self._down[1]})")
+            self._down = None
+        failed = self._failed.get((name, qtype))
+        if failed is not None:
+            if now < failed[0]:
+                raise DnsTempError(f"{qtype} {name}: failed moments ago ({failed[1]})")
+            del self._failed[(name, qtype)]
+        lifetime = self.timeout if timeout is None else max(0.05, min(self.timeout, timeout))
+        deadline = _deadline.get()
+        if deadline is not None:
+            if deadline - now <= 0.01:
+                raise DnsTempError(f"{qtype} {name}: this message's DNS time budget is spent")
+            lifetime = min(lifetime, deadline - now)
+        return lifetime
