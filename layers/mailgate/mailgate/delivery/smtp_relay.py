@@ -22,11 +22,11 @@ from typing import Protocol
 from mailgate.config import DeliverySettings, Route, SmtpHost
 from mailgate.delivery.base import DeliveryResult, settle
 from mailgate.delivery.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
+from mailgate.message.line_endings import crlf_line_endings
 
 log = logging.getLogger(__name__)
 
 IMPLICIT_TLS_PORT = 465  # "submissions" (RFC 8314): TLS from the first byte, no STARTTLS
-_LINE_END = re.compile(rb"\r\n|\r|\n")
 _QUEUED_AS = re.compile(r"queued as (\S+)", re.IGNORECASE)
 
 
@@ -40,7 +40,7 @@ def wire_format(message: bytes) -> bytes:
     A bare CR or LF is how SMTP smuggling slips a second message past a gateway (a server that
     ends DATA on "\\n.\\n" sees two messages where we saw one), so none leaves us.
     """
-    data = _LINE_END.sub(b"\r\n", message)
+    data = crlf_line_endings(message)
     return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 

@@ -32,6 +32,11 @@ def normalised_line_endings(raw: bytes) -> tuple[bytes, int]:
     return _ANY_LINE_END.sub(newline, raw), changed
 
 
+def crlf_line_endings(raw: bytes) -> bytes:
+    """Every CR, LF and CRLF as CRLF: the form SMTP carries (what the delivering client sends)."""
+    return _ANY_LINE_END.sub(b"\r\n", raw)
+
+
 def line_ending_note(changed: int) -> str:
     return (f"{changed} line ending(s) were a bare CR or did not match the rest of the message: every line "
             "ending was made the same before scanning, as the delivering SMTP client would make them")
