@@ -15,12 +15,13 @@ import pytest
 from mailgate import runtime
 from mailgate.scanners.antivirus.database import EICAR
 from tests.support.cognito import api
-from tests.support.local_gateway import events, outcomes, send, simple_message
+from tests.support.local_gateway import events, outcomes, send, simple_message, wait_for
 from tests.support.settings_api import put_section
 
 pytestmark = pytest.mark.integration
 AUTHENTICATED = "alice@sender.test"  # SPF ip4:127.0.0.0/8: the tests send from 127.0.0.1
 UNAUTHENTICATED = "someone@nodmarc-nospf.test"  # no SPF, no DMARC, no signature
+TEMPERROR = "someone@unresolvable.example"  # the test DNS refuses names outside .test: SPF temperror
 
 
 def sent_to(gateway: Any, address: str, marker: str) -> list[str]:
@@ -43,15 +44,17 @@ def refusing_rule(gateway, restore_settings) -> None:
     put_section(gateway, "rules", change)
 
 
-@pytest.mark.parametrize(("sender", "bounced"), [(AUTHENTICATED, True), (UNAUTHENTICATED, False)])
+@pytest.mark.parametrize(("sender", "bounced"), [(AUTHENTICATED, True), (UNAUTHENTICATED, False), (TEMPERROR, False)])
 def test_a_rejection_is_bounced_only_to_an_authenticated_sender(gateway, refusing_rule, sender, bounced) -> None:
-    marker = f"refused-{sender.partition('@')[0]}"
+    marker = f"refused-{sender.replace('@', '-at-')}"
     message_id = send(gateway, sender, ["refused@example.test"], simple_message(sender, "refused@example.test", marker))
     [final] = outcomes(gateway, message_id)
     assert final["kind"] == "rejected" and final["detail"]["bounced"] is bounced, final
     assert bool(sent_to(gateway, sender, marker)) is bounced
     if not bounced:
         assert "is not authenticated" in final["summary"]
+    if sender == TEMPERROR:
+        assert "SPF temperror" in final["summary"], final
 
 
 def test_a_sender_on_the_deny_list_never_gets_a_bounce(gateway, refusing_rule) -> None:
@@ -76,7 +79,8 @@ def test_the_sender_is_notified_only_when_authenticated(gateway, refusing_rule, 
     msg.add_attachment(EICAR, maintype="text", subtype="plain", filename="eicar.txt")
     message_id = send(gateway, sender, ["bob@example.test"], msg.as_bytes(policy=email.policy.SMTP))
     outcomes(gateway, message_id)
-    notes = [e for e in events(gateway, message_id) if e["kind"] == "notified"]
+    # the notification follows the outcome's event: wait for it rather than read too soon
+    notes = wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "notified"] or None)
     assert notes, "the decision asks to notify the sender: the log says what became of it"
     assert (notes[0]["detail"].get("sent") is not False) is notified, notes
     assert bool(sent_to(gateway, sender, marker)) is notified
