@@ -238,7 +238,7 @@ def command_serve(args: argparse.Namespace) -> int:
         api_port=args.api_port, moto_port=args.moto_port, state_dir=Path(args.state_dir),
         config_file=Path(args.config) if args.config else None,
         domains=tuple(args.domain or ("example.test",)), dns=args.dns, no_network=args.no_network,
-        clamd=False if args.no_clamd else None,
+        clamd=False if args.no_clamd else None, workers=args.workers,
     )
     gateway = LocalGateway(options).start()
     print(gateway.describe(), flush=True)
@@ -282,6 +282,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--dns", metavar="HOST:PORT", help="the DNS server for SPF/DKIM/DMARC")
     serve.add_argument("--no-network", action="store_true", help="no DNS lookups at all")
     serve.add_argument("--no-clamd", action="store_true", help="do not start clamd (Anti-Virus is skipped)")
+    serve.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2),
+                       help="scan and rules workers each, as Lambda runs several instances (default: the core count)")
     from mailgate.local import token_cli  # noqa: PLC0415
 
     token_cli.add_parser(sub)

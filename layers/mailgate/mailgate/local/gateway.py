@@ -46,6 +46,11 @@ class LocalOptions:
     overrides: dict[str, Any] = field(default_factory=dict)  # merged into the generated config
     secrets: dict[str, str] = field(default_factory=dict)  # created in Secrets Manager (e.g. DKIM keys)
     clamd: bool | None = None  # a real clamd with the project's test signatures; None: when it is installed
+    workers: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))  # pollers per queue, as Lambda scales
+
+
+INGRESS_LIMIT = 40 * 2**20  # SES accepts messages up to 40 MB
+DOWNSTREAM_LIMIT = INGRESS_LIMIT + 2**20  # the organisation's server takes what we accepted, with our headers
 
 
 def default_config(options: LocalOptions, clamd: str | None = None) -> dict[str, Any]:
@@ -150,15 +155,17 @@ class LocalGateway:
         scan, rules, api = (load_function(n) for n in ("scan", "rules", "api"))
 
         downstream = Controller(MailFolder(self.delivered_dir), hostname=self.options.host,
-                                port=self.options.downstream_port, server_hostname="mail.corp.local")
+                                port=self.options.downstream_port, server_hostname="mail.corp.local",
+                                data_size_limit=DOWNSTREAM_LIMIT)
         downstream.start()
         self._stoppers.append(downstream.stop)
 
         for url, arn, module, name in ((scan_url, scan_arn, scan, "scan"), (rules_url, rules_arn, rules, "rules")):
-            poller = QueuePoller(url, arn, module.handler, LocalLambdaContext(f"mailgate-{name}"), REGION)
-            poller.start()
-            self.pollers.append(poller)
-            self._stoppers.append(poller.stop)
+            for _ in range(max(1, self.options.workers)):  # several at once, as Lambda runs several instances
+                poller = QueuePoller(url, arn, module.handler, LocalLambdaContext(f"mailgate-{name}"), REGION)
+                poller.start()
+                self.pollers.append(poller)
+                self._stoppers.append(poller.stop)
 
         s3, sqs = clients.client("s3"), clients.client("sqs")
         self._start_rescans(lambda body: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(body)))
@@ -167,7 +174,7 @@ class LocalGateway:
                            store=lambda key, raw: s3.put_object(Bucket=BUCKET, Key=key, Body=raw),
                            notify=lambda note: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(note)),
                            bucket=BUCKET, prefix="incoming/"),
-            hostname=self.options.host, port=self.options.smtp_port, data_size_limit=40 * 2**20,
+            hostname=self.options.host, port=self.options.smtp_port, data_size_limit=INGRESS_LIMIT,
             enable_SMTPUTF8=True, server_hostname="mailgate.local")
         ingress.start()
         self._stoppers.append(ingress.stop)

@@ -1,0 +1,33 @@
+"""Local mode plays SES's limits and the organisation's server takes what the gateway accepted: a 33 MiB
+message (over aiosmtpd's default 32 MiB, under SES's 40 MB) was accepted by the ingress and then refused by
+the built-in downstream server, so the sender got a bounce for mail the gateway had taken."""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+
+import pytest
+
+from tests.support.local_gateway import outcomes, send
+from tests.support.settings_api import put_section
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.timeout(180)
+def test_a_33_mib_message_is_delivered(gateway, restore_settings) -> None:
+    def unscanned(table: dict[str, Any]) -> dict[str, Any]:  # delivery is what is tested, not the scanners
+        table["rules"].insert(0, {"name": "Large mail", "mode": "skip",
+                                  "recipients": {"addresses": ["big@example.test"]}})
+        return table
+
+    put_section(gateway, "rules", unscanned)
+    payload = base64.encodebytes(os.urandom(25 * 2**20)).replace(b"\n", b"\r\n")
+    data = (b"From: alice@sender.test\r\nTo: big@example.test\r\nSubject: the design files\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: application/octet-stream; name=designs.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + payload)
+    assert 33 * 2**20 < len(data) < 40 * 10**6
+    message_id = send(gateway, "alice@sender.test", ["big@example.test"], data)
+    assert [e["kind"] for e in outcomes(gateway, message_id, recipients=1)] == ["delivered"]
