@@ -31,3 +31,21 @@ def test_a_33_mib_message_is_delivered(gateway, restore_settings) -> None:
     assert 33 * 2**20 < len(data) < 40 * 10**6
     message_id = send(gateway, "alice@sender.test", ["big@example.test"], data)
     assert [e["kind"] for e in outcomes(gateway, message_id, recipients=1)] == ["delivered"]
+
+
+def test_the_ingress_refuses_what_is_no_smtp_path_as_ses_does(gateway) -> None:
+    import smtplib
+
+    with smtplib.SMTP(gateway.options.host, gateway.options.smtp_port, timeout=30) as smtp:
+        smtp.ehlo("client.sender.test")
+        code, reply = smtp.mail("attacker.test")
+        assert code == 501 and b"no local part and domain" in reply, reply
+        smtp.rset()
+        assert smtp.mail("@attacker.test")[0] in (501, 553)  # aiosmtpd's own parser refuses this one
+        smtp.rset()
+        assert smtp.mail("alice@sender.test")[0] == 250
+        code, reply = smtp.rcpt("b" * 300 + "@example.test")
+        assert code == 501 and b"longer than 256 octets" in reply
+        assert smtp.rcpt("bob@example.test")[0] == 250
+        smtp.rset()
+        assert smtp.mail("")[0] == 250  # the null sender of a bounce is a path

@@ -37,6 +37,20 @@ def sns_envelope(message: dict[str, Any]) -> dict[str, Any]:
             "Timestamp": message["receipt"]["timestamp"]}
 
 
+MAX_PATH = 256  # RFC 5321 §4.5.3.1.3: octets of a reverse- or forward-path
+
+
+def _path_problem(address: str) -> str | None:
+    """Why an address cannot be an SMTP path, or None: it needs a local part and a domain, and a length a
+    server keeps (a 100,000-character recipient would be copied into the Received line)."""
+    local, at, domain = address.rpartition("@")
+    if not at or not local or not domain:
+        return f"{address[:80]!r} has no local part and domain"
+    if len(address.encode("utf-8", "surrogateescape")) > MAX_PATH:
+        return f"longer than {MAX_PATH} octets"
+    return None
+
+
 class IngressHandler:
     """aiosmtpd hooks: refuse recipients of domains we don't accept, store, then notify."""
 
@@ -50,8 +64,21 @@ class IngressHandler:
         self.prefix = prefix
         self.hostname = hostname
 
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: list[str]) -> str:
+        """A reverse-path is empty (a bounce) or an address with a local part and a domain, as SES requires:
+        `<attacker.test>` and `<@attacker.test>` are refused here, never handed to the scanners."""
+        problem = _path_problem(address) if address.strip("<>") else None  # "<>": the null sender
+        if problem:
+            return f"501 5.1.7 Bad sender address syntax: {problem}"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
                           rcpt_options: list[str]) -> str:
+        if problem := _path_problem(address):
+            return f"501 5.1.3 Bad recipient address syntax: {problem}"
         if not self.config.accepts(address):
             domain = address.rpartition("@")[2] or address
             return f"550 5.7.1 Relaying denied: the domain {domain} is not accepted by this gateway"
@@ -65,7 +92,7 @@ class IngressHandler:
         helo = session.host_name or "unknown"
         received = (f"Received: from {helo} ({peer_ip} [{peer_ip}])\r\n\tby {self.hostname} with "
                     f"{'ESMTPS' if session.ssl else 'ESMTP'} id {message_id}\r\n\tfor "
-                    f"<{envelope.rcpt_tos[0]}>; {format_datetime(now)}\r\n").encode()
+                    f"<{envelope.rcpt_tos[0]}>; {format_datetime(now)}\r\n").encode("utf-8", "surrogateescape")
         content = envelope.original_content or envelope.content
         raw = received + (content if isinstance(content, bytes) else content.encode())
         key = f"{self.prefix}{message_id}"
