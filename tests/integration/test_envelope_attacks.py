@@ -6,13 +6,12 @@ message went to the dead-letter queue with no trace."""
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from mailgate.aws import clients
 from mailgate.local.gateway import LocalGateway
 from tests.support.local_gateway import events, outcomes
+from tests.support.raw_smtp import raw_smtp_send
 from tests.support.ses_events import deliver_as_ses
 
 pytestmark = pytest.mark.integration
@@ -22,30 +21,7 @@ EVERY_BYTE = bytes(b for b in range(256) if b not in (10, 13))
 
 def smtp_send(gw: LocalGateway, mail_from: bytes, data: bytes, rcpt: bytes = b"bob@example.test") -> str | bytes:
     """The gateway's message id, or the 5xx reply that refused the message (as SES refuses it)."""
-    with socket.create_connection((gw.options.host, gw.options.smtp_port), timeout=30) as sock:
-        reader = sock.makefile("rb")
-
-        def reply() -> bytes:
-            lines = [reader.readline()]
-            while lines[-1][3:4] == b"-":
-                lines.append(reader.readline())
-            return b"".join(lines)
-
-        assert reply().startswith(b"220")
-        for command in (b"EHLO client.sender.test", b"MAIL FROM:<" + mail_from + b"> SMTPUTF8",
-                        b"RCPT TO:<" + rcpt + b">", b"DATA"):
-            sock.sendall(command + b"\r\n")
-            answer = reply()
-            if answer[:1] == b"5" and command.startswith((b"MAIL", b"RCPT")):
-                return answer
-            assert answer[:1] in (b"2", b"3"), (command[:40], answer)
-        sock.sendall(data + b"\r\n.\r\n")
-        answer = reply()
-        if answer[:1] == b"5":  # refused for good: the sender's server keeps it and says so
-            return answer
-        assert answer.startswith(b"250"), answer
-        sock.sendall(b"QUIT\r\n")
-    return answer.decode("ascii", "replace").split()[-1]
+    return raw_smtp_send(gw, data, mail_from, rcpt, utf8=True)
 
 
 def in_dead_letter_queues(message_id: str) -> list[str]:

@@ -6,12 +6,12 @@ like any other forgery. Sent over a raw SMTP socket, because smtplib would fix t
 from __future__ import annotations
 
 import re
-import socket
 
 import pytest
 
 from mailgate.local.gateway import LocalGateway
 from tests.support.local_gateway import delivered_raw, events, outcomes
+from tests.support.raw_smtp import raw_smtp_send
 
 pytestmark = pytest.mark.integration
 
@@ -29,27 +29,9 @@ def message(line_end: bytes, smuggle: bytes) -> bytes:
 
 
 def smtp_send(gw: LocalGateway, data: bytes) -> str:
-    """One SMTP transaction on a plain socket, DATA sent byte for byte (dot-stuffing needs no care here)."""
-    with socket.create_connection((gw.options.host, gw.options.smtp_port), timeout=30) as sock:
-        reader = sock.makefile("rb")
-
-        def reply() -> bytes:
-            lines = [reader.readline()]
-            while lines[-1][3:4] == b"-":
-                lines.append(reader.readline())
-            return b"".join(lines)
-
-        assert reply().startswith(b"220")
-        for command in (b"EHLO client.sender.test", b"MAIL FROM:<alice@sender.test>", b"RCPT TO:<bob@example.test>",
-                        b"DATA"):
-            sock.sendall(command + b"\r\n")
-            answer = reply()
-            assert answer[:1] in (b"2", b"3"), answer
-        sock.sendall(data + b"\r\n.\r\n")
-        answer = reply()
-        assert answer.startswith(b"250"), answer
-        sock.sendall(b"QUIT\r\n")
-    return answer.decode().split()[-1]
+    sent = raw_smtp_send(gw, data)
+    assert isinstance(sent, str), sent
+    return sent
 
 
 def header_fields(raw: bytes) -> list[str]:
