@@ -139,6 +139,19 @@ def test_scan_runs_clamd_from_its_image_with_room_for_the_signatures(resources: 
     assert scan_queue["VisibilityTimeout"] >= 6 * 300
 
 
+def test_a_crashed_rules_invocation_is_retried_after_its_delivery_record_expired(resources: Resources) -> None:
+    """The idempotency record of a delivery in progress lasts the invocation's remaining time at most: the
+    rules queue must hand the message to another instance only after that, or the retry finds it in progress."""
+    rules = next(f["Properties"] for k, f in of_type(resources, "AWS::Lambda::Function").items()
+                 if "ProcessingRules" in k)
+    rules_queue = next(q["Properties"] for k, q in of_type(resources, "AWS::SQS::Queue").items()
+                       if "RulesQueue" in k and "Dlq" not in k)
+    assert rules_queue["VisibilityTimeout"] >= 6 * rules["Timeout"]  # AWS's advice for SQS event sources
+    mapping = next(m["Properties"] for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
+                   if "ProcessingRules" in json.dumps(m["Properties"]["FunctionName"]))
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
 def _table(resources: Resources, part: str) -> dict[str, Any]:
     return next(t["Properties"] for k, t in of_type(resources, "AWS::DynamoDB::Table").items() if part in k)
 

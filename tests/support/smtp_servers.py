@@ -112,6 +112,7 @@ class RecordingHandler:
         self._lock = threading.Condition()
         self._messages: list[ReceivedMessage] = []
         self._mail_attempts: list[tuple[str, bool]] = []  # (MAIL FROM address, over TLS?)
+        self._data_received = 0  # messages whose DATA ended, whatever the answer
         self.script = _Script()
 
     @staticmethod
@@ -142,7 +143,10 @@ class RecordingHandler:
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.script.data_delay:
+        with self._lock:
+            self._data_received += 1
+            self._lock.notify_all()
+        if self.script.data_delay:  # a client that goes away meanwhile cancels this: nothing is kept
             await asyncio.sleep(self.script.data_delay)
         with self._lock:
             reply = self.script.data_reply
@@ -184,8 +188,15 @@ class RecordingHandler:
                 raise TimeoutError(f"{len(self._messages)} message(s) arrived, expected {count}")
             return list(self._messages)
 
+    def wait_for_data(self, count: int, timeout: float = 30.0) -> None:
+        """Block until the end of DATA was received `count` times (e.g. a stalled one is in progress)."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self._data_received >= count, timeout):
+                raise TimeoutError(f"DATA ended {self._data_received} time(s), expected {count}")
+
     def reset(self) -> None:
         with self._lock:
+            self._data_received = 0
             self._messages.clear()
             self._mail_attempts.clear()
             self.script = _Script()
@@ -261,6 +272,9 @@ class RecordingServer:
     def stall_data(self, seconds: float) -> None:
         """Wait this long before answering the end of DATA (use a server of the test's own)."""
         self.handler.script.data_delay = seconds
+
+    def wait_for_data(self, count: int, timeout: float = 30.0) -> None:
+        self.handler.wait_for_data(count, timeout)
 
     @property
     def messages(self) -> list[ReceivedMessage]:

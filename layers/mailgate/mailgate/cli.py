@@ -238,7 +238,7 @@ def command_serve(args: argparse.Namespace) -> int:
         api_port=args.api_port, moto_port=args.moto_port, state_dir=Path(args.state_dir),
         config_file=Path(args.config) if args.config else None,
         domains=tuple(args.domain or ("example.test",)), dns=args.dns, no_network=args.no_network,
-        clamd=False if args.no_clamd else None, workers=args.workers,
+        clamd=False if args.no_clamd else None, workers=args.workers, rules_workers=args.rules_workers,
     )
     gateway = LocalGateway(options).start()
     print(gateway.describe(), flush=True)
@@ -284,6 +284,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-clamd", action="store_true", help="do not start clamd (Anti-Virus is skipped)")
     serve.add_argument("--workers", type=int, default=max(2, os.cpu_count() or 2),
                        help="scan and rules workers each, as Lambda runs several instances (default: the core count)")
+    serve.add_argument("--rules-workers", type=int, metavar="N",
+                       help="rules workers in this process (default: --workers; 0: only `mailgate worker rules`)")
+    worker = sub.add_parser("worker", help="a scan or rules worker in a process of its own, beside `serve`")
+    worker.add_argument("step", choices=("scan", "rules"))
+    worker.add_argument("--state-dir", default=".mailgate", help="the state directory `serve` runs with")
+    worker.add_argument("--count", type=int, default=1, help="pollers in this process (default: 1)")
     from mailgate.local import token_cli  # noqa: PLC0415
 
     token_cli.add_parser(sub)
@@ -296,6 +302,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return command_scan(args)
     if args.command == "explain":
         return command_explain(args)
+    if args.command == "worker":
+        from mailgate.local.worker import run_worker  # noqa: PLC0415
+
+        try:
+            return run_worker(Path(args.state_dir).resolve(), args.step, max(1, args.count))
+        except FileNotFoundError as exc:
+            sys.stderr.write(f"mailgate worker: {exc}\n")
+            return 2
     if args.command == "token":
         return int(args.func(args))
     return command_serve(args)

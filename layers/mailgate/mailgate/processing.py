@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 from mailgate.backup.keeper import BackupKeeper
 from mailgate.config import GatewayConfig, Route
-from mailgate.delivery.base import Deliverer
+from mailgate.delivery.base import Deliverer, DeliveryResult
 from mailgate.delivery.dsn import build_bounce, should_bounce
 from mailgate.delivery.errors import PermanentDeliveryError, TemporaryDeliveryError
 from mailgate.delivery.outbound import prepare_for_delivery
@@ -126,9 +126,7 @@ class MessageProcessor:
         self._lookups = (directory, personal)
         rescan = self.report.facts.get("rescan") or {}
         for group in group_recipients(self.report, self.config, recipients, directory, personal):
-            key = f"{self.message_id}|{','.join(sorted(r.lower() for r in group.recipients))}"
-            key += "|rescan" if rescan else ""  # the decision after a hold is a new one, not the hold again
-            outcome = self.ports.execute_once(key, lambda g=group: self._act(g))  # type: ignore[misc]
+            outcome = self.ports.execute_once(self._key(group), lambda g=group: self._act(g))  # type: ignore[misc]
             outcomes.append(outcome)
             pending = tuple(outcome.get("retry_recipients") or ())
             if pending:  # delivered to some, 4xx for others: try those again as a group of their own
@@ -139,6 +137,11 @@ class MessageProcessor:
             size = rescan.get("size")
             self.ports.quarantine.release(str(rescan.get("hold_key") or ""), int(size) if size else None)
         return outcomes
+
+    def _key(self, group: _Group) -> str:
+        key = f"{self.message_id}|{','.join(sorted(r.lower() for r in group.recipients))}"
+        # the decision after a hold is a new one, not the hold again
+        return key + "|rescan" if self.report.facts.get("rescan") else key
 
     def _act(self, group: _Group) -> dict[str, Any]:
         decision = group.decision
@@ -290,7 +293,7 @@ class MessageProcessor:
         modified = data is not unmodified and data != unmodified  # our tags, warning or disclaimer
         data, notes = self._sealed(data, rcpts)
         try:
-            result = self.ports.deliverer_for(group.route).deliver(self.mail_from, group.recipients, data)
+            result = self._handed_over(group, group.route, data, notes)
         except TemporaryDeliveryError as exc:
             if self.final_attempt:
                 backup_id = self._keep(group.recipients, "undeliverable after retries", str(exc))
@@ -302,12 +305,6 @@ class MessageProcessor:
             return {**self._reject(group.recipients, f"the destination server refused the message: {exc}",
                                    exc.enhanced_status or "5.0.0"), **kept}
         delivered = tuple(result.accepted)
-        if delivered:
-            self.ports.events.append([
-                self._event(ev.DELIVERED, f"delivered to {result.host}:{result.port}: {result.reply}",
-                            ", ".join(delivered), host=result.host, tls=result.tls,
-                            **({"notes": notes} if notes else {}))
-            ])
         permanent = {r: f for r, f in result.refused.items() if f[0] >= 500}
         temporary = tuple(r for r, f in result.refused.items() if f[0] < 500)
         outcome: dict[str, Any] = {"status": "delivered" if delivered else "refused",
@@ -324,6 +321,22 @@ class MessageProcessor:
                 self._event(ev.DEFERRED, "delivery deferred for some recipients", ", ".join(temporary))
             ])
         return outcome
+
+    def _handed_over(self, group: _Group, route: Route, data: bytes, notes: list[str]) -> DeliveryResult:
+        """Deliver and log the delivery as a step of its own, recorded as soon as the server took the copy:
+        a worker that dies after it (copies, notifications, bounces) is retried without a second copy."""
+
+        def hand_over() -> dict[str, Any]:
+            result = self.ports.deliverer_for(route).deliver(self.mail_from, group.recipients, data)
+            if result.accepted:
+                self.ports.events.append([
+                    self._event(ev.DELIVERED, f"delivered to {result.host}:{result.port}: {result.reply}",
+                                ", ".join(result.accepted), host=result.host, tls=result.tls,
+                                **({"notes": notes} if notes else {}))
+                ])
+            return result.to_dict()
+
+        return DeliveryResult.from_dict(self.ports.execute_once(f"{self._key(group)}|handed-over", hand_over))
 
     def _keep_refused_original(self, recipients: tuple[str, ...], modified: bool, refusal: str) -> dict[str, Any]:
         """A copy we changed (tags, warning, disclaimer) that the server refuses for good may have been refused

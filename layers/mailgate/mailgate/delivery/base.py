@@ -45,6 +45,15 @@ class DeliveryResult:
             "reply": self.reply, "queue_id": self.queue_id,
         }
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> DeliveryResult:
+        """Back from `to_dict`, e.g. a delivery recorded before the worker that made it died."""
+        refused = {str(r): (int(f[0]), str(f[1])) for r, f in dict(data.get("refused") or {}).items()}
+        queue_id = data.get("queue_id")
+        return cls(host=str(data["host"]), port=int(data["port"]), tls=bool(data["tls"]),
+                   accepted=tuple(str(r) for r in data.get("accepted") or ()), refused=refused,
+                   reply=str(data.get("reply") or ""), queue_id=str(queue_id) if queue_id else None)
+
 
 class Deliverer(Protocol):
     def deliver(self, mail_from: str, recipients: Sequence[str], message: bytes) -> DeliveryResult:
