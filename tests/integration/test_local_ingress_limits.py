@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.local_gateway import outcomes, send
+from tests.support.local_gateway import delivered_raw, outcomes, send
 from tests.support.settings_api import put_section
 
 pytestmark = pytest.mark.integration
@@ -49,3 +49,26 @@ def test_the_ingress_refuses_what_is_no_smtp_path_as_ses_does(gateway) -> None:
         assert smtp.rcpt("bob@example.test")[0] == 250
         smtp.rset()
         assert smtp.mail("")[0] == 250  # the null sender of a bounce is a path
+
+
+@pytest.mark.parametrize("length", [5_000, 2 * 2**20])
+def test_a_message_with_a_long_line_is_accepted_and_delivered_as_sent(gateway, length: int) -> None:
+    """SES documents no line-length limit for the mail it receives; aiosmtpd's default refused any line over
+    1,000 octets with "500 Line too long", and so did the built-in downstream server."""
+    line = b"<p>" + b"x" * (length - 7) + b"</p>"
+    data = (b"From: alice@sender.test\r\nTo: bob@example.test\r\nSubject: one long line of HTML\r\n"
+            b"MIME-Version: 1.0\r\nContent-Type: text/html; charset=us-ascii\r\n\r\n" + line + b"\r\n")
+    message_id = send(gateway, "alice@sender.test", ["bob@example.test"], data)
+    assert [e["kind"] for e in outcomes(gateway, message_id, recipients=1)] == ["delivered"]
+    [copy] = delivered_raw(gateway, message_id)
+    assert line + b"\r\n" in copy.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+
+
+def test_a_command_line_keeps_its_limit(gateway) -> None:
+    import smtplib
+
+    with smtplib.SMTP(gateway.options.host, gateway.options.smtp_port, timeout=30) as smtp:
+        smtp.ehlo("client.sender.test")
+        code, reply = smtp.docmd("NOOP", "x" * 5_000)
+        assert code == 500 and b"too long" in reply
+        assert smtp.noop()[0] == 250  # the session goes on

@@ -47,10 +47,10 @@ class LocalOptions:
     secrets: dict[str, str] = field(default_factory=dict)  # created in Secrets Manager (e.g. DKIM keys)
     clamd: bool | None = None  # a real clamd with the project's test signatures; None: when it is installed
     workers: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))  # pollers per queue, as Lambda scales
+    # rules pollers in this process (None: `workers`); more can run in processes of their own (`mailgate worker`)
+    rules_workers: int | None = None
 
 
-INGRESS_LIMIT = 40 * 2**20  # SES accepts messages up to 40 MB
-DOWNSTREAM_LIMIT = INGRESS_LIMIT + 2**20  # the organisation's server takes what we accepted, with our headers
 
 
 def default_config(options: LocalOptions, clamd: str | None = None) -> dict[str, Any]:
@@ -95,8 +95,9 @@ class LocalGateway:
     def api_url(self) -> str:
         return f"http://{self.options.host}:{self.options.api_port}"
 
-    def _environment(self, config_path: Path, rules_queue_url: str | None = None) -> None:
-        os.environ.update({
+    def _environment(self, config_path: Path, rules_queue_url: str | None = None) -> dict[str, str]:
+        """What the functions read from their environment, set here and written for worker processes."""
+        environment = {
             "AWS_ENDPOINT_URL": self.moto_url,
             "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
@@ -105,23 +106,26 @@ class LocalGateway:
             "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE, "MAILGATE_CONFIG_FILE": str(config_path),
             "SETTINGS_TABLE": SETTINGS_TABLE, "DIRECTORY_TABLE": DIRECTORY_TABLE,
             "ANTISPAM_REFRESH_SECONDS": "0",  # feedback given through the API counts from the next message
-        })
-        os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-        os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no CloudWatch here: keep stdout quiet
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            # no CloudWatch here: keep stdout quiet
+            "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+        }
         if rules_queue_url:
-            os.environ["RULES_QUEUE_URL"] = rules_queue_url
+            environment["RULES_QUEUE_URL"] = rules_queue_url
+        os.environ.update(environment)
+        return environment
 
     def start(self) -> LocalGateway:
-        from aiosmtpd.controller import Controller  # noqa: PLC0415
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
         from mailgate import runtime  # noqa: PLC0415
         from mailgate.aws import clients, resources  # noqa: PLC0415
         from mailgate.local.api_server import ApiServer  # noqa: PLC0415
         from mailgate.local.downstream import MailFolder  # noqa: PLC0415
-        from mailgate.local.event_source import QueuePoller  # noqa: PLC0415
-        from mailgate.local.functions import LocalLambdaContext, load_function  # noqa: PLC0415
+        from mailgate.local.functions import load_function  # noqa: PLC0415
         from mailgate.local.smtp_ingress import IngressHandler  # noqa: PLC0415
+        from mailgate.local.smtp_server import DOWNSTREAM_LIMIT, INGRESS_LIMIT, MailServer  # noqa: PLC0415
+        from mailgate.local.worker import WORKER_PLAN, WorkerPlan, start_pollers  # noqa: PLC0415
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -149,27 +153,29 @@ class LocalGateway:
         clients.client("ses").verify_domain_identity(Domain=config.authserv_id)
         for name, value in self.options.secrets.items():
             clients.client("secretsmanager").create_secret(Name=name, SecretString=value)
-        self._environment(config_path, rules_url)
+        environment = self._environment(config_path, rules_url)
         runtime.settings.cache_clear()
+        plan = WorkerPlan(environment=environment, region=REGION, visibility_seconds=visibility,
+                          queues={"scan": (scan_url, scan_arn), "rules": (rules_url, rules_arn)})
+        plan.write(self.state_dir / WORKER_PLAN)
 
         scan, rules, api = (load_function(n) for n in ("scan", "rules", "api"))
 
-        downstream = Controller(MailFolder(self.delivered_dir), hostname=self.options.host,
+        downstream = MailServer(MailFolder(self.delivered_dir), hostname=self.options.host,
                                 port=self.options.downstream_port, server_hostname="mail.corp.local",
                                 data_size_limit=DOWNSTREAM_LIMIT)
         downstream.start()
         self._stoppers.append(downstream.stop)
 
-        for url, arn, module, name in ((scan_url, scan_arn, scan, "scan"), (rules_url, rules_arn, rules, "rules")):
-            for _ in range(max(1, self.options.workers)):  # several at once, as Lambda runs several instances
-                poller = QueuePoller(url, arn, module.handler, LocalLambdaContext(f"mailgate-{name}"), REGION)
-                poller.start()
+        rules_workers = self.options.workers if self.options.rules_workers is None else self.options.rules_workers
+        for step, module, count in (("scan", scan, max(1, self.options.workers)), ("rules", rules, rules_workers)):
+            for poller in start_pollers(plan, step, module.handler, count):  # as Lambda runs several instances
                 self.pollers.append(poller)
                 self._stoppers.append(poller.stop)
 
         s3, sqs = clients.client("s3"), clients.client("sqs")
         self._start_rescans(lambda body: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(body)))
-        ingress = Controller(
+        ingress = MailServer(
             IngressHandler(config,
                            store=lambda key, raw: s3.put_object(Bucket=BUCKET, Key=key, Body=raw),
                            notify=lambda note: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(note)),
