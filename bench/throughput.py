@@ -1,6 +1,8 @@
 """End-to-end throughput of local mode: messages sent over SMTP by 12 clients at once, from the ingress's
-`250` to the copy in the delivered folder, with one worker per queue and with the default (the core count).
-Figures, not a test. Run: `.venv/bin/python bench/throughput.py` → bench/results/throughput.json.
+`250` to the copy in the delivered folder, with one worker per queue, with the default (the core count), and
+with one worker per queue in the gateway plus one scan and one rules worker process (`mailgate worker`), which
+the interpreter's lock does not share with the gateway. Figures, not a test.
+Run: `.venv/bin/python bench/throughput.py` → bench/results/throughput.json.
 """
 
 from __future__ import annotations
@@ -24,16 +26,28 @@ MESSAGES = 240
 CLIENTS = 12
 
 
-def run(workers: int) -> dict[str, float]:
+def run(workers: int, processes: int = 0) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as state:
         options = LocalOptions(smtp_port=free_port(), downstream_port=free_port(), api_port=free_port(),
                                moto_port=free_port(), state_dir=Path(state), no_network=True, clamd=False,
                                workers=workers, queue_visibility_seconds=30)
         gateway = LocalGateway(options).start()
+        children = [_worker(state, step) for step in ("scan", "rules") for _ in range(processes)]
         try:
             return _measure(gateway)
         finally:
+            for child in children:
+                child.terminate()
+                child.wait(timeout=30)
             gateway.stop()
+
+
+def _worker(state: str, step: str) -> subprocess.Popen[str]:
+    child = subprocess.Popen([str(Path(sys.executable).with_name("mailgate")), "worker", step, "--state-dir", state],
+                             stdout=subprocess.PIPE, text=True)
+    assert child.stdout is not None
+    assert "poller(s) on" in child.stdout.readline()
+    return child
 
 
 def _send(gateway: LocalGateway, number: int) -> tuple[str, float]:
@@ -69,14 +83,16 @@ def _measure(gateway: LocalGateway) -> dict[str, float]:
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--workers":  # one gateway per process: the functions cache settings
-        print(json.dumps(run(int(sys.argv[2]))))
+    if len(sys.argv) == 4 and sys.argv[1] == "--workers":  # one gateway per process: the functions cache settings
+        print(json.dumps(run(int(sys.argv[2]), int(sys.argv[3]))))
         return
     results = {}
-    for workers in (1, LocalOptions().workers):
-        child = subprocess.run([sys.executable, __file__, "--workers", str(workers)], capture_output=True, text=True,
-                               check=True, timeout=900)
-        results[f"{workers}_workers"] = json.loads(child.stdout.strip().splitlines()[-1])
+    default = LocalOptions().workers
+    for name, workers, processes in (("1_worker", 1, 0), (f"{default}_workers", default, 0),
+                                     ("1_worker_and_1_process_per_step", 1, 1)):
+        child = subprocess.run([sys.executable, __file__, "--workers", str(workers), str(processes)],
+                               capture_output=True, text=True, check=True, timeout=900)
+        results[name] = json.loads(child.stdout.strip().splitlines()[-1])
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     (out / "throughput.json").write_text(json.dumps(results, indent=2) + "\n")
