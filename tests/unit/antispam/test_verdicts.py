@@ -66,3 +66,21 @@ def test_scl_rises_with_confidence_and_probable_spam_is_five() -> None:
     assert scl("spam", 100.0, settings) == 9
     assert scl("not_spam", -4.0, settings) == 0
     assert scl("mass_mailing", 1.0, settings) == 1
+
+
+def test_mime_defects_are_counted_by_kind_and_a_bound_of_ours_is_no_defect_of_the_sender() -> None:
+    from mailgate.message import parse_message
+
+    def evidence(raw: bytes) -> str | None:
+        result = scanner().scan(parse_message(raw), context())
+        return next((c.evidence for c in result.reasons if c.test == "MIME_DEFECTS"), None)
+
+    head = (b"From: a@partner.test\r\nTo: anna@example.test\r\nSubject: x\r\nSubject: y\r\n"
+            b"Message-ID: <1@partner.test>\r\nMessage-ID: <2@partner.test>\r\n")
+    found = evidence(head + b"\r\nhello\r\n")
+    assert found is not None
+    assert "duplicate_field x2" in found
+    parts = b"".join(b"--b\r\nContent-Type: text/plain\r\n\r\npart\r\n" for _ in range(600))
+    one_and_a_cut = (b"From: a@partner.test\r\nTo: anna@example.test\r\nSubject: x\r\nSubject: y\r\n"
+                     b"Content-Type: multipart/mixed; boundary=b\r\n\r\n" + parts + b"--b--\r\n")
+    assert evidence(one_and_a_cut) is None  # one duplicate; the part limit is ours, not the sender's

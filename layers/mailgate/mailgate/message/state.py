@@ -11,6 +11,7 @@ from mailgate.message.defects import CUTS, DefectKind
 from mailgate.message.limits import ParseLimits
 
 MAX_DEFECTS = 200  # hostile input can produce a defect per line; keep the report readable
+MAX_CUT_TEXTS = 50  # what a bound cut is said whatever came before it (there are few kinds of cut)
 
 
 @dataclass
@@ -25,13 +26,17 @@ class ParseState:
     magic_lookups: int = 0
     archive_members: int = 0
     _dropped: int = 0
+    _cut_texts: int = 0
 
     def defect(self, kind: DefectKind, text: str) -> None:
         """Malformed input: its kind counted for scanners, its text kept (up to MAX_DEFECTS) for people."""
         self.kinds[kind] = self.kinds.get(kind, 0) + 1
         if kind in CUTS:
             self.incomplete = True
-        if len(self.defects) < MAX_DEFECTS:
+        if kind in CUTS and self._cut_texts < MAX_CUT_TEXTS:  # never crowded out by ordinary defects
+            self._cut_texts += 1
+            self.defects.append(text)
+        elif kind not in CUTS and len(self.defects) - self._cut_texts < MAX_DEFECTS:
             self.defects.append(text)
         else:
             self._dropped += 1

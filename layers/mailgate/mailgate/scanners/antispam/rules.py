@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from mailgate.message.defects import CUTS
 from mailgate.message.limits import HEURISTIC_TEXT_LIMIT
 from mailgate.message.model import Message
 from mailgate.scanners.antispam.bulk import ListSignals
@@ -133,8 +134,12 @@ def _from_envelope_mismatch(r: RuleInput) -> str | None:
 
 
 def _mime_defects(r: RuleInput) -> str | None:
-    defects = [d for d in r.message.defects if "truncated" not in d.lower()]
-    return f"{len(defects)} defect(s): {defects[0][:120]}" if len(defects) >= 2 else None
+    """Malformed structure, by kind; a bound the parser enforced is not the sender's defect."""
+    malformed = {kind: count for kind, count in r.message.defect_kinds.items() if kind not in CUTS}
+    total = sum(malformed.values())
+    if total < 2:
+        return None
+    return f"{total} defect(s): " + ", ".join(f"{kind} x{count}" for kind, count in sorted(malformed.items()))[:120]
 
 
 # Order matters only for reading: list recognition comes before the mismatch test it guards.
