@@ -1,42 +1,91 @@
-"""The admin API over plain HTTP: each request wrapped in an API Gateway REST event.
+"""The admin API over plain HTTP, as the deployed stack's API Gateway REST API puts it in front of `api`.
 
-It also plays API Gateway's Cognito authorizer: a request with an `Authorization` header is
-answered 401 here unless the Bearer token verifies, and the verified claims travel in
-`requestContext.authorizer.claims` as API Gateway puts them. A request without the header reaches
-the handler without claims, and the handler answers 401 for every route that needs a role.
+The stack (`infra/mailgate_infra/api.py`) gives the REST API two resources, `/` and `/{proxy+}`, each with
+method `ANY` and a Lambda proxy integration, behind a Cognito user pool authorizer. This server plays that
+part with werkzeug's threaded WSGI server, and each request reaches the same handler as this event:
+
+- `path`: the request path as the client sent it, still percent-encoded (API Gateway REST APIs do not
+  decode it; HTTP APIs do); `resource` is `/` or `/{proxy+}`, and `pathParameters` is `{"proxy": ...}`
+  with the path after the first `/` percent-decoded (null for `/`), as API Gateway decodes path variables;
+- `queryStringParameters` and `multiValueQueryStringParameters`: the query decoded (`%XX`, and `+` as a
+  space), blank values kept, the last value of a repeated name in the single-value map;
+- `headers` (the last value of a repeated header) and `multiValueHeaders`;
+- `requestContext`: `resourcePath`, `httpMethod`, `path` with the stage, `stage`, a fresh `requestId`,
+  `identity.sourceIp`, and the verified claims in `authorizer.claims` (strings, as API Gateway puts them);
+- `body` as text and `isBase64Encoded` false: the stack configures no binary media types, so API Gateway
+  passes every body as text (uploads travel in base64 inside JSON).
+
+What the handler answers goes back as it is, also for a method no route has and for HEAD and OPTIONS:
+`ANY` sends every method to the function, so the handler's JSON answer is the answer in the cloud too (for
+HEAD without its body, as HTTP says). This server never answers with an HTML page of its own.
+
+The authorizer: a request with an `Authorization` header is answered 401 here unless the Bearer token
+verifies (moto's Cognito). A request without the header reaches the handler without claims, and the
+handler answers 401 for every route that needs a role. A body over API Gateway's 10 MB payload quota is
+answered 413 here; the handler bounds what Lambda carries (6 MB) itself.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
+import uuid
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.serving import WSGIRequestHandler, make_server
+from werkzeug.wrappers import Request, Response
 
 from mailgate.local.functions import Handler, LocalLambdaContext
 
 if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
     from mailgate.local.cognito import TokenVerifier
 
+STAGE = "local"
+MAX_PAYLOAD_BYTES = 10 * 2**20  # API Gateway's payload quota for REST APIs
+ROOT, PROXY = "/", "/{proxy+}"  # the stack's two resources, each with method ANY
 
-def api_gateway_event(method: str, target: str, headers: dict[str, str], body: bytes,
-                      claims: dict[str, str] | None = None) -> dict[str, Any]:
+
+def _multi(pairs: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for name, value in pairs:
+        found.setdefault(name, []).append(value)
+    return found
+
+
+def api_gateway_event(method: str, target: str, headers: Mapping[str, str] | Iterable[tuple[str, str]],
+                      body: bytes, claims: dict[str, str] | None = None,
+                      source_ip: str = "127.0.0.1") -> dict[str, Any]:
+    """API Gateway's REST proxy event for a request target (path and query as the client sent them)."""
     parts = urlsplit(target)
-    query = parse_qs(parts.query, keep_blank_values=True)
-    context: dict[str, Any] = {"httpMethod": method, "path": parts.path, "stage": "local",
-                               "requestId": "local", "identity": {"sourceIp": "127.0.0.1"}}
+    path = parts.path or "/"
+    query = _multi(parse_qsl(parts.query, keep_blank_values=True))
+    multi_headers = _multi(headers.items() if isinstance(headers, Mapping) else headers)
+    resource, path_parameters = (ROOT, None) if path == "/" else (PROXY, {"proxy": unquote(path[1:])})
+    context: dict[str, Any] = {
+        "resourcePath": resource, "httpMethod": method, "path": f"/{STAGE}{path}", "stage": STAGE,
+        "requestId": str(uuid.uuid4()), "requestTimeEpoch": int(time.time() * 1000), "protocol": "HTTP/1.1",
+        "accountId": "123456789012", "apiId": "local", "identity": {"sourceIp": source_ip},
+    }
     if claims is not None:
         context["authorizer"] = {"claims": claims}
     return {
-        "resource": parts.path,
-        "path": parts.path,
+        "resource": resource,
+        "path": path,
         "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()},
-        "queryStringParameters": {k: v[-1] for k, v in query.items()} or None,
+        "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {name: values[-1] for name, values in query.items()} or None,
         "multiValueQueryStringParameters": query or None,
-        "pathParameters": None,
+        "pathParameters": path_parameters,
         "stageVariables": None,
         "requestContext": context,
         "body": body.decode("utf-8", "replace") if body else None,
@@ -44,52 +93,102 @@ def api_gateway_event(method: str, target: str, headers: dict[str, str], body: b
     }
 
 
-def _unauthorized(message: str) -> dict[str, Any]:
-    return {"statusCode": 401, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"error": "unauthorized", "message": message})}
+def _error(status: int, code: str, message: str) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"error": code, "message": message})}
+
+
+class _Reply(Response):
+    default_mimetype = None  # the handler's Content-Type, or none
+
+
+def _response(reply: Mapping[str, Any]) -> Response:
+    """The Lambda proxy reply as HTTP."""
+    import base64  # noqa: PLC0415
+
+    raw = reply.get("body") or ""
+    payload = base64.b64decode(raw) if reply.get("isBase64Encoded") else str(raw).encode()
+    headers = Headers()
+    for name, value in (reply.get("headers") or {}).items():
+        headers.set(name, str(value))
+    for name, values in (reply.get("multiValueHeaders") or {}).items():
+        headers.remove(name)
+        for value in values:
+            headers.add(name, str(value))
+    return _Reply(payload, status=int(reply.get("statusCode", 500)), headers=headers)
+
+
+def _request_target(environ: WSGIEnvironment) -> str:
+    """The path and query as the client sent them: werkzeug's PATH_INFO is already decoded."""
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        return str(raw).encode("latin-1").decode("utf-8", "replace")  # undo WSGI's latin-1 dance
+    query = environ.get("QUERY_STRING", "")
+    return quote(environ.get("PATH_INFO", "/")) + (f"?{query}" if query else "")
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log; and what http.server refuses before any handler runs (a malformed request line, an
+    over-long header) is answered in the API's JSON error shape, not with its HTML page."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        status = HTTPStatus(code)
+        payload = json.dumps({"error": status.phrase.lower().replace(" ", "_"),
+                              "message": message or status.description}).encode()
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(payload)
 
 
 class ApiServer:
     def __init__(self, handler: Handler, host: str, port: int, verifier: TokenVerifier | None = None) -> None:
-        api = handler
-
-        def authorize_and_call(method: str, target: str, headers: dict[str, str], body: bytes) -> Any:
-            claims = None
-            authorization = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
-            if authorization is not None and verifier is not None:
-                from mailgate.local.cognito import InvalidToken, authorizer_claims  # noqa: PLC0415
-
-                try:
-                    claims = authorizer_claims(verifier.claims(authorization))
-                except InvalidToken as exc:
-                    return _unauthorized(str(exc))
-            event = api_gateway_event(method, target, headers, body, claims)
-            return api(event, LocalLambdaContext("mailgate-api"))
-
-        class RequestHandler(BaseHTTPRequestHandler):
-            def _serve(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                reply = authorize_and_call(self.command, self.path, dict(self.headers.items()), body)
-                payload = (reply.get("body") or "").encode()
-                self.send_response(int(reply.get("statusCode", 500)))
-                for name, value in (reply.get("headers") or {}).items():
-                    self.send_header(name, str(value))
-                for name, values in (reply.get("multiValueHeaders") or {}).items():
-                    for value in values:
-                        self.send_header(name, str(value))
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-        self.server = ThreadingHTTPServer((host, port), RequestHandler)
-        self.port = self.server.server_address[1]
+        self._handler = handler
+        self._verifier = verifier
+        self.server = make_server(host, port, self._wsgi, threaded=True, request_handler=_QuietHandler)
+        self.port = self.server.server_port
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True, name="api")
+
+    def _claims(self, headers: Headers) -> dict[str, str] | None:
+        """The authorizer's part: the verified token's claims; InvalidToken for a bad one."""
+        authorization = headers.get("Authorization")
+        if authorization is None or self._verifier is None:
+            return None
+        from mailgate.local.cognito import authorizer_claims  # noqa: PLC0415
+
+        return authorizer_claims(self._verifier.claims(authorization))
+
+    def _answer(self, request: Request) -> dict[str, Any]:
+        from mailgate.local.cognito import InvalidToken  # noqa: PLC0415
+
+        request.max_content_length = MAX_PAYLOAD_BYTES
+        try:
+            body = request.get_data(cache=False)
+        except RequestEntityTooLarge:
+            return _error(413, "body_too_large", f"the request is larger than API Gateway's {MAX_PAYLOAD_BYTES} "
+                                                 "bytes: send less per request")
+        try:
+            claims = self._claims(request.headers)
+        except InvalidToken as exc:
+            return _error(401, "unauthorized", str(exc))
+        event = api_gateway_event(request.method, _request_target(request.environ), request.headers.items(),
+                                  body, claims, source_ip=request.remote_addr or "127.0.0.1")
+        reply: dict[str, Any] = self._handler(event, LocalLambdaContext("mailgate-api"))
+        return reply
+
+    def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            reply = self._answer(Request(environ))
+        except Exception:  # a function that crashes: API Gateway answers 502, werkzeug would send HTML
+            logging.getLogger(__name__).exception("the api function raised")
+            reply = _error(502, "internal_error", "the api function failed; its log says why")
+        return _response(reply)(environ, start_response)
 
     def start(self) -> None:
         self._thread.start()
