@@ -1,6 +1,8 @@
 """Benchmarks (figures, not tests): scan speed and memory over the corpus, handler cold-start imports.
 
 Run: `scripts/bench.sh` (README). Prints a table and writes bench/results/latest.json.
+`scripts/bench.sh --compare-cold-start REF` measures the handlers' cold start of commit REF and of this
+checkout in one run (bench/results/cold_start_compare.json).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("MAILGATE_CORPUS", ROOT.parent / "shared" / "corpus"))
@@ -47,31 +51,65 @@ def bench_scan(folders: list[Path]) -> dict[str, float]:
     }
 
 
-def bench_import(handler: str, repeats: int = 7) -> dict[str, float]:
+def bench_import(handler: str, root: Path = ROOT, repeats: int = 7) -> dict[str, float]:
     """Median wall times in a fresh interpreter: importing the handler module, and importing it plus
     building its service (clients, resolver, scanners; no network), which is the init a cold start pays.
+    `root` is a checkout: this one, or another commit's worktree measured in the same run.
     """
     code = (
         "import importlib.util, time; t = time.perf_counter();"
-        f"s = importlib.util.spec_from_file_location('h', r'{ROOT / 'functions' / handler / 'handler.py'}');"
+        f"s = importlib.util.spec_from_file_location('h', r'{root / 'functions' / handler / 'handler.py'}');"
         "m = importlib.util.module_from_spec(s); s.loader.exec_module(m); t1 = time.perf_counter();"
         "getattr(m, 'service', lambda: None)(); t2 = time.perf_counter();"
         "print((t1 - t) * 1000, (t2 - t) * 1000)"
     )
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_LOG_LEVEL": "WARNING",
-           "MAIL_BUCKET": "bench", "RULES_QUEUE_URL": "http://127.0.0.1:1/queue"}
+           "MAIL_BUCKET": "bench", "RULES_QUEUE_URL": "http://127.0.0.1:1/queue",
+           "PYTHONPATH": str(root / "layers" / "mailgate")}
     runs = [subprocess.run(["taskset", "-c", "0", PYTHON, "-c", code], capture_output=True, text=True,
                            env=env, check=True).stdout.split() for _ in range(repeats)]
     return {"import_ms": round(statistics.median(float(r[0]) for r in runs), 1),
             "with_service_ms": round(statistics.median(float(r[1]) for r in runs), 1)}
 
 
+def compare_imports(ref: str) -> dict[str, dict[str, dict[str, float]]]:
+    """Cold starts of another commit and of this checkout, alternated in one run so that both see the
+    same machine load."""
+    with tempfile.TemporaryDirectory() as folder:
+        other = Path(folder) / "other"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(other), ref],
+                       check=True, capture_output=True)
+        try:
+            results: dict[str, dict[str, dict[str, float]]] = {ref: {}, "this checkout": {}}
+            for handler in HANDLERS:
+                results[ref][handler] = bench_import(handler, other)
+                results["this checkout"][handler] = bench_import(handler)
+            return results
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(other)], check=False)
+
+
+def main_compare(ref: str) -> int:
+    results = compare_imports(ref)
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "cold_start_compare.json").write_text(json.dumps(results, indent=2))
+    print("handler cold start, median of 7 (import / import + building its service):")
+    for handler in HANDLERS:
+        before, after = results[ref][handler], results["this checkout"][handler]
+        print(f"  {handler:10s} {ref}: {before['import_ms']} / {before['with_service_ms']} ms   "
+              f"this checkout: {after['import_ms']} / {after['with_service_ms']} ms")
+    return 0
+
+
 def main() -> int:
+    if len(sys.argv) == 3 and sys.argv[1] == "--compare-cold-start":  # e.g. --compare-cold-start main~5
+        return main_compare(sys.argv[2])
     if not CORPUS.is_dir():
         print(f"bench: corpus not found at {CORPUS} (set MAILGATE_CORPUS)", file=sys.stderr)
         return 1
     folders = [CORPUS / name for name in ("ham", "spam", "phish", "edge") if (CORPUS / name).is_dir()]
-    results = {"scan_no_network": bench_scan(folders),
+    results: dict[str, Any] = {"scan_no_network": bench_scan(folders),
                "handler_import_ms": {h: bench_import(h) for h in HANDLERS}}
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
