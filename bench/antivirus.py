@@ -37,7 +37,7 @@ CHILD = """
 import json, sys, time
 from pathlib import Path
 from mailgate.config import AntivirusSettings
-from mailgate.envelope import Envelope
+from mailgate.scan.envelope import Envelope
 from mailgate.message import parse_message
 from mailgate.scanners.antivirus import AntivirusScanner
 from mailgate.scanners.base import ScanContext

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "mailgate"))
 
 from mailgate.config import ContentCondition, ContentExpression, ContentFilterSettings  # noqa: E402
-from mailgate.envelope import Envelope  # noqa: E402
 from mailgate.message import parse_message  # noqa: E402
+from mailgate.scan.envelope import Envelope  # noqa: E402
 from mailgate.scanners.authentication.received import infer_envelope_from_headers  # noqa: E402
 from mailgate.scanners.base import ScanContext  # noqa: E402
 from mailgate.scanners.content_filter.scanner import ContentFilterScanner  # noqa: E402

@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT / "layers" / "mailgate"))
 
 from mailgate.directory.index import DirectoryIndex  # noqa: E402
 from mailgate.directory.model import Entry, Snapshot, normalise  # noqa: E402
-from mailgate.report import Contribution, ScannerResult, ScanReport  # noqa: E402
 from mailgate.rules.engine import decide  # noqa: E402
 from mailgate.rules.matching import CompiledTable, compile_table  # noqa: E402
 from mailgate.rules.personal_source import PersonalListSource  # noqa: E402
 from mailgate.rules.sender_lists import CompiledLists, PersonalLists, evaluate  # noqa: E402
+from mailgate.scan.report import Contribution, ScannerResult, ScanReport  # noqa: E402
 
 RULES = 200
 ENTRIES = 10_000

@@ -13,7 +13,7 @@ from mailgate.api.app import create_app
 from mailgate.api.ports import Ports
 from mailgate.aws.backup_table import DynamoBackupIndex
 from mailgate.aws.event_table import DynamoEventLog
-from mailgate.report import ScanReport
+from mailgate.scan.report import ScanReport
 from mailgate.settings.service import SettingsService
 
 if TYPE_CHECKING:

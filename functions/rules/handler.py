@@ -10,9 +10,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate import runtime
+from mailgate.actions.processor import delivery_failures
+from mailgate.actions.service import RulesService
 from mailgate.handlers import is_sqs_event, process_sqs_batch
-from mailgate.processing import delivery_failures
-from mailgate.rules_service import RulesService
 
 logger = Logger(service="mailgate-rules")
 metrics = Metrics(namespace="mailgate", service="mailgate-rules")  # the DeliveryFailed alarm reads this

@@ -10,8 +10,8 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate import runtime
 from mailgate.handlers import is_sqs_event, process_sqs_batch
-from mailgate.ingress import parse_inbound_event
-from mailgate.scan_service import ScanService
+from mailgate.scan.inbound import parse_inbound_event
+from mailgate.scan.service import ScanService
 
 logger = Logger(service="mailgate-scan")
 metrics = Metrics(namespace="mailgate", service="mailgate-scan")  # the EngineUnavailable alarm reads this

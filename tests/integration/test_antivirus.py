@@ -22,11 +22,11 @@ from pathlib import Path
 import pytest
 
 from mailgate.config import AntivirusSettings
-from mailgate.envelope import Envelope
 from mailgate.local.api_server import get_json
 from mailgate.local.gateway import free_port
 from mailgate.message import parse_message
-from mailgate.report import ScannerResult
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.antivirus import AntivirusScanner
 from mailgate.scanners.antivirus.daemon import ClamdProcess
 from mailgate.scanners.antivirus.database import EICAR, PUA_TEST_BYTES, TESTFILES_DIR, write_test_database

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mailgate.config import AntivirusSettings, ConfigError, parse_config
-from mailgate.envelope import Envelope
 from mailgate.message import parse_message
+from mailgate.scan.envelope import Envelope
 from mailgate.scanners.antivirus import AntivirusScanner
 from mailgate.scanners.antivirus.catalog import strongest
 from mailgate.scanners.antivirus.client import ClamdAddress

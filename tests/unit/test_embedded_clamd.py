@@ -12,8 +12,8 @@ import pytest
 
 from mailgate.aws.signature_store import S3SignatureStore
 from mailgate.config import AntivirusSettings
-from mailgate.envelope import Envelope
 from mailgate.message import parse_message
+from mailgate.scan.envelope import Envelope
 from mailgate.scanners.antivirus import AntivirusScanner
 from mailgate.scanners.antivirus.daemon import clamd_binary
 from mailgate.scanners.antivirus.database import EICAR, write_test_database

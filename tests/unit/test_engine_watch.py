@@ -3,7 +3,7 @@ stops answering (again hourly while it stays down), nothing logged while it answ
 
 from __future__ import annotations
 
-from mailgate.report import Contribution, ScannerResult
+from mailgate.scan.report import Contribution, ScannerResult
 from mailgate.scanners.antivirus.engine_watch import EngineWatch, engine_warnings
 
 ADDRESS = "127.0.0.1:3310"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.antivirus.signature_watch import SignatureWatch
 
 DAY = 86_400.0

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, TextIO
 import msgspec
 
 from mailgate.config import AntivirusSettings, DnsSettings, GatewayConfig, load_config
-from mailgate.report import ScanReport
 from mailgate.rules.current import decide
 from mailgate.rules.decision import STRICTNESS, Decision
+from mailgate.scan.report import ScanReport
 
 if TYPE_CHECKING:
     from mailgate.rules.matching import CompiledTable

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mailgate.config import GatewayConfig, Route, load_config
 
 if TYPE_CHECKING:  # each handler imports only what its own path needs: that is its cold start
+    from mailgate.actions.service import RulesService
     from mailgate.aws.event_table import DynamoEventLog
     from mailgate.aws.mail_store import S3MailStore
     from mailgate.aws.secrets import SecretStore
@@ -27,8 +28,7 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.directory.index import DirectoryIndex
     from mailgate.quarantine.rescan import QuarantineLedger, RescanScheduler
     from mailgate.rules.current import PersonalLookup
-    from mailgate.rules_service import RulesService
-    from mailgate.scan_service import ScanService
+    from mailgate.scan.service import ScanService
     from mailgate.scanners.antispam.learning import OrganisationModel
     from mailgate.scanners.antivirus.embedded import EmbeddedClamd
     from mailgate.status_board import StatusBoard
@@ -137,7 +137,7 @@ def backup_keeper(s: Settings, cfg: GatewayConfig, store: S3MailStore) -> Backup
 def scan_service() -> ScanService:
     from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
     from mailgate.aws.queue import SqsQueue  # noqa: PLC0415
-    from mailgate.scan_service import ScanService  # noqa: PLC0415
+    from mailgate.scan.service import ScanService  # noqa: PLC0415
     from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
 
     s, cfg = settings(), config()
@@ -259,11 +259,11 @@ def arc_sealer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
 
 
 def rules_service() -> RulesService:
+    from mailgate.actions.processor import RulesPorts  # noqa: PLC0415
+    from mailgate.actions.service import RulesService  # noqa: PLC0415
     from mailgate.aws.idempotency import DynamoExecuteOnce  # noqa: PLC0415
     from mailgate.aws.mail_store import S3MailStore  # noqa: PLC0415
     from mailgate.aws.ses_sender import SesRawSender  # noqa: PLC0415
-    from mailgate.processing import RulesPorts  # noqa: PLC0415
-    from mailgate.rules_service import RulesService  # noqa: PLC0415
 
     s, cfg = settings(), config()
     store = S3MailStore(s.mail_bucket)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from mailgate.config import AntiphishingSettings
-from mailgate.envelope import Envelope
 from mailgate.message import parse_message
 from mailgate.message.model import Message
-from mailgate.report import ScannerResult
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.antiphishing import AntiphishingScanner
 from mailgate.scanners.base import ScanContext
 

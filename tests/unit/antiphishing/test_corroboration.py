@@ -4,10 +4,10 @@ legitimate; strong evidence still decides. Run through the real scan pipeline an
 from __future__ import annotations
 
 from mailgate.config import DnsSettings, GatewayConfig
-from mailgate.envelope import Envelope
-from mailgate.report import Contribution, ScannerResult
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.report import Contribution, ScannerResult
+from mailgate.scan.run import scan_message
 from mailgate.scanners.registry import build_scanners
-from mailgate.scanning import scan_message
 
 from .helpers import context, fired, mail
 

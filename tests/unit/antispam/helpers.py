@@ -8,9 +8,9 @@ from email.utils import format_datetime
 
 from mailgate.config import AntispamSettings
 from mailgate.dns import Resolver
-from mailgate.envelope import Envelope
 from mailgate.message import Message, parse_message
-from mailgate.report import ScannerResult
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.antispam import AntispamScanner
 from mailgate.scanners.antispam.learning import OrganisationModel
 from mailgate.scanners.base import ScanContext

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailgate.config import AntispamSettings
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.antispam.rules import GTUBE
 from mailgate.scanners.antispam.verdict import SCL_HEADER, spam_headers
 from tests.unit.antispam.helpers import SPAM_TEXT, build, context, names_fired, scanner

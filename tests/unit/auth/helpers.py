@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mailgate.envelope import Envelope
 from mailgate.message import Message, parse_message
+from mailgate.scan.envelope import Envelope
 from mailgate.scanners.base import ScanContext
 
 AUTHSERV_ID = "mx.mailgate.test"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import authres
 import pytest
 
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.authentication.headers import (
     authentication_results_value,
     is_own_authentication_results,

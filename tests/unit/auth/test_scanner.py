@@ -7,7 +7,7 @@ from typing import Any
 
 from mailgate.delivery.dkim_signing import sign_message
 from mailgate.dns import Resolver
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.authentication.headers import authentication_results_value
 from mailgate.scanners.authentication.scanner import AuthenticationScanner
 from mailgate.scanners.authentication.scoring import TESTS

@@ -5,9 +5,9 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from mailgate.config import ContentCondition, ContentDictionary, ContentExpression, ContentFilterSettings
-from mailgate.envelope import Envelope
 from mailgate.message import parse_message
-from mailgate.report import ScannerResult
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.base import ScanContext
 from mailgate.scanners.content_filter.scanner import ContentFilterScanner
 

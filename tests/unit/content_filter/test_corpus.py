@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mailgate.envelope import Envelope
 from mailgate.message import parse_message
+from mailgate.scan.envelope import Envelope
 from mailgate.scanners.base import ScanContext
 from mailgate.scanners.content_filter.scanner import ContentFilterScanner
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 
 from mailgate.config import ContentDictionary
-from mailgate.report import ScannerResult
 from mailgate.rules.decision import DELETE, DELIVER, REJECT
 from mailgate.rules.engine import decide
+from mailgate.scan.report import ScannerResult
 from tests.unit.message.build import PE_EXECUTABLE, many_parts, zip_of
 from tests.unit.rules.build import report, table
 

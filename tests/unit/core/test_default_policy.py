@@ -4,14 +4,14 @@ from email.message import EmailMessage
 
 import msgspec
 
+from mailgate.actions.processor import group_recipients
 from mailgate.config import ContentFilterSettings, GatewayConfig, parse_config
-from mailgate.envelope import Envelope
 from mailgate.message import parse_message
 from mailgate.message.model import Message
-from mailgate.processing import group_recipients
-from mailgate.report import ScannerResult, ScanReport
 from mailgate.rules import current
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.report import ScannerResult, ScanReport
 from mailgate.scanners.base import ScanContext
 from mailgate.scanners.content_filter.scanner import ContentFilterScanner
 
@@ -56,7 +56,7 @@ def test_recipients_split_by_destination_and_share_a_copy_within_one():
 
 
 def test_only_groups_held_after_failed_delivery_count_as_delivery_failures():
-    from mailgate.processing import delivery_failures
+    from mailgate.actions.processor import delivery_failures
 
     outcomes = [{"status": "delivered"}, {"status": "backup", "backup_id": "x"},
                 {"status": "backup", "error": "451 later"}, {"status": "rejected"}]

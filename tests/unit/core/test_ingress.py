@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mailgate.ingress import IngressError, client_from_trusted_received, parse_inbound_event
+from mailgate.scan.inbound import IngressError, client_from_trusted_received, parse_inbound_event
 
 MAIL = {"timestamp": "2026-11-28T10:00:00.000Z", "source": "alice@sender.test", "messageId": "abc123",
         "destination": ["bob@example.test"], "headersTruncated": True}

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import json
 
+from mailgate.actions.last_resort import hold_after_failure
 from mailgate.aws import resources
 from mailgate.aws.backup_table import DynamoBackupIndex
 from mailgate.aws.clients import client
 from mailgate.aws.event_table import DynamoEventLog
 from mailgate.aws.mail_store import S3MailStore
 from mailgate.backup.keeper import BackupKeeper
-from mailgate.envelope import Envelope
 from mailgate.events.model import Event
-from mailgate.last_resort import hold_after_failure
 from mailgate.safe_text import MAX_ENVELOPE_TEXT, RECORD_BUDGET, bounded_record
+from mailgate.scan.envelope import Envelope
 
 WORST = "\udcff\ud800a\x00b\x1b[31m" + "c" * 5000 + "@sender.test"
 

@@ -6,8 +6,8 @@ import email
 import email.policy
 
 from mailgate.delivery.outbound import prepare_for_delivery
-from mailgate.report import ScannerResult, ScanReport
 from mailgate.rules.decision import DELIVER, Decision
+from mailgate.scan.report import ScannerResult, ScanReport
 
 RAW = (b"X-Mailgate-Spam-Flag: NO\r\nX-Corp-Scan-Action: deliver\r\nX-MS-Exchange-Organization-SCL: -1\r\n"
        b"From: a@sender.test\r\nTo: b@example.test\r\nSubject: hi\r\n\r\nbody\r\n")

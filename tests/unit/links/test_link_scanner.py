@@ -6,7 +6,7 @@ from pathlib import Path
 
 from mailgate.config import AntiphishingSettings, LinkListFile, LinkVerdict
 from mailgate.message.model import Message
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.links import LinkScanner
 from mailgate.scanners.links.reputation import LinkList
 from mailgate.scanners.links.unwrap import unwrap

@@ -7,9 +7,9 @@ from __future__ import annotations
 import base64
 
 from mailgate.config import AntivirusSettings
-from mailgate.envelope import Envelope
 from mailgate.message import DefectKind, parse_message
 from mailgate.message.state import MAX_DEFECTS
+from mailgate.scan.envelope import Envelope
 from mailgate.scanners.antivirus import AntivirusScanner
 from mailgate.scanners.antivirus.client import StreamAnswer
 from mailgate.scanners.base import ScanContext

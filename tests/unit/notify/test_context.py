@@ -2,10 +2,10 @@
 
 from email.message import EmailMessage
 
-from mailgate.envelope import Envelope
 from mailgate.message import parse_message
 from mailgate.notify.context import PartInfo, context_from
-from mailgate.report import ScannerResult, ScanReport
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.report import ScannerResult, ScanReport
 from mailgate.scanners.base import ScanContext
 from mailgate.scanners.content_filter.scanner import ContentFilterScanner
 from tests.unit.core.test_default_policy import decide

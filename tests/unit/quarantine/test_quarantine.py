@@ -11,11 +11,11 @@ from mailgate.aws import resources
 from mailgate.aws.clients import client
 from mailgate.aws.quarantine_ledger import DynamoQuarantineLedger
 from mailgate.aws.rescan_scheduler import EventBridgeRescanScheduler
-from mailgate.ingress import parse_inbound_event
 from mailgate.local.rescan_scheduler import LocalRescanScheduler
 from mailgate.quarantine.rescan import RescanRequest
-from mailgate.report import ScannerResult
 from mailgate.rules.engine import decide
+from mailgate.scan.inbound import parse_inbound_event
+from mailgate.scan.report import ScannerResult
 from tests.unit.rules.build import authentication, report, spam, table
 
 VIRUS = ScannerResult("antivirus", "infected", 10.0, details={"threats": ["Eicar-Signature"]})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailgate.report import Contribution, ScannerResult, ScanReport
 from mailgate.rules.matching import CompiledTable, compile_table
+from mailgate.scan.report import Contribution, ScannerResult, ScanReport
 
 
 def report(*results: ScannerResult, sender: str = "alice@partner.test", client_ip: str | None = "198.51.100.7",

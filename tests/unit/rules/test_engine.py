@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from mailgate.directory.index import DirectoryIndex
-from mailgate.report import ScannerResult
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, REJECT
 from mailgate.rules.engine import decide
+from mailgate.scan.report import ScannerResult
 
 from ..core.test_default_policy import antivirus, content_filter_result, expression, infected_part, settings
 from ..directory.build import dn, entry, snapshot

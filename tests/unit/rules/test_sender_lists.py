@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from mailgate.config import GatewayConfig, ListEntry, SenderLists
-from mailgate.report import ScannerResult
 from mailgate.rules.current import decide
 from mailgate.rules.sender_lists import (
     MAX_PERSONAL_ENTRIES,
@@ -16,6 +15,7 @@ from mailgate.rules.sender_lists import (
     merged_entries,
     personal_problems,
 )
+from mailgate.scan.report import ScannerResult
 from mailgate.settings.errors import SettingsInvalid
 from mailgate.settings.validation import as_document, validate_settings
 from tests.unit.rules.build import authentication, phishing, report, spam

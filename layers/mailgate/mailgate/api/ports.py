@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mailgate.backup.model import BackupIndex
 from mailgate.config import GatewayConfig
 from mailgate.events.log import EventLog
-from mailgate.report import ScanReport
+from mailgate.scan.report import ScanReport
 from mailgate.settings.service import SettingsService
 from mailgate.status_board import StatusBoard
 

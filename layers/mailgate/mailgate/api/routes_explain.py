@@ -20,7 +20,7 @@ def explain_router(ports: Ports) -> Router:
     def explanation(message_id: str) -> dict[str, Any]:
         """The scanners' findings and, per group of recipients, the rule's decision path in plain words,
         decided again from the stored scan report with the current settings."""
-        from mailgate.processing import group_recipients  # noqa: PLC0415 - only this endpoint needs them
+        from mailgate.actions.processor import group_recipients  # noqa: PLC0415 - only this endpoint needs them
         from mailgate.rules.current import needs_directory  # noqa: PLC0415
         from mailgate.rules.personal_source import PersonalListSource  # noqa: PLC0415
 

@@ -9,8 +9,8 @@ field from outside is removed and only our SCL is added.
 from __future__ import annotations
 
 from mailgate.delivery.header_edit import edit_headers
-from mailgate.report import ScanReport
 from mailgate.rules.decision import Decision
+from mailgate.scan.report import ScanReport
 from mailgate.scanners.antispam.verdict import spam_headers
 from mailgate.scanners.authentication.headers import (
     authentication_results_value,

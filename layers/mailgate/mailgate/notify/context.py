@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from mailgate.report import ScannerResult, ScanReport
+from mailgate.scan.report import ScannerResult, ScanReport
 
 # How %MESSAGE_ACTION% names the decision's action (the action codes of mailgate.rules.decision).
 ACTION_WORDS = {

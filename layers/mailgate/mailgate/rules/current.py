@@ -8,13 +8,13 @@ from collections.abc import Callable
 
 from mailgate.config import ContentDictionary, GatewayConfig, SenderLists
 from mailgate.directory.index import DirectoryIndex
-from mailgate.report import ScanReport
 from mailgate.rules import engine
 from mailgate.rules.decision import Decision
 from mailgate.rules.dictionaries import expand_dictionaries
 from mailgate.rules.matching import CompiledTable, compile_table
 from mailgate.rules.sender_lists import CompiledLists, ListOutcome, evaluate
 from mailgate.rules.table import RuleTable
+from mailgate.scan.report import ScanReport
 
 _lock = threading.Lock()
 _compiled: tuple[tuple[RuleTable, tuple[ContentDictionary, ...]], CompiledTable] | None = None

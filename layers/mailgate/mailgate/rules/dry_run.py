@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from mailgate.config import GatewayConfig
-from mailgate.report import ScanReport
 from mailgate.rules.dictionaries import expand_dictionaries
 from mailgate.rules.matching import CompiledTable, compile_table
+from mailgate.scan.report import ScanReport
 
 
 def with_proposed_rules(config: GatewayConfig, rules: Any) -> GatewayConfig:
@@ -33,9 +33,9 @@ def scan_raw(raw: bytes, config: GatewayConfig, scanners: Sequence[Any], recipie
     the topmost Received with a public address, To/Cc) unless given. ValueError when it is not mail."""
     from mailgate.message import parse_message  # noqa: PLC0415
     from mailgate.message.line_endings import normalised_line_endings  # noqa: PLC0415
+    from mailgate.scan.run import scan_message  # noqa: PLC0415
     from mailgate.scanners.authentication.received import infer_envelope_from_headers  # noqa: PLC0415
     from mailgate.scanners.base import ScanContext  # noqa: PLC0415
-    from mailgate.scanning import scan_message  # noqa: PLC0415
 
     raw = normalised_line_endings(raw)[0]
     message = parse_message(raw)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailgate.directory.index import DirectoryIndex
-from mailgate.report import ScannerResult, ScanReport
 from mailgate.rules.decision import (
     DELETE,
     DELETE_ATTACHMENT,
@@ -36,6 +35,7 @@ from mailgate.rules.table import (
     Rule,
     VerdictAction,
 )
+from mailgate.scan.report import ScannerResult, ScanReport
 from mailgate.scanners.content_filter.outcome import resolve
 
 ACTIONS = {"skip": DELIVER, "reject": REJECT, "delete_message": DELETE, "delete_attachment": DELETE_ATTACHMENT}

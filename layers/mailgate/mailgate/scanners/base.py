@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from mailgate.envelope import Envelope
     from mailgate.message.model import Message
-    from mailgate.report import ScannerResult
+    from mailgate.scan.envelope import Envelope
+    from mailgate.scan.report import ScannerResult
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ AntiphishingSettings). Negative weights are evidence of ordinary mail.
 
 from __future__ import annotations
 
-from mailgate.report import Contribution
+from mailgate.scan.report import Contribution
 
 PHISHING, PROBABLE, NOT_PHISHING = "phishing", "probable_phishing", "not_phishing"
 

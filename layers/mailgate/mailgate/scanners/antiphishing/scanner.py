@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from mailgate.config import AntiphishingSettings
 from mailgate.directory.names import fold_name
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.antiphishing.brand import brand_hits
 from mailgate.scanners.antiphishing.catalog import hit, verdict_for
 from mailgate.scanners.antiphishing.content import attachment_hits, form_hits, lure_hits, shape_hits

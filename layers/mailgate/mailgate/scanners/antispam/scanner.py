@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from mailgate.config import AntispamSettings
-from mailgate.report import Contribution, ScannerResult
+from mailgate.scan.report import Contribution, ScannerResult
 from mailgate.scanners.antispam.blocklists import BlocklistOutcome, check_blocklists
 from mailgate.scanners.antispam.bulk import list_signals
 from mailgate.scanners.antispam.model import EVIDENCE_TOKENS, BaseModel, Classification, base_model, classify

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Final
 
 from mailgate.config import AntispamSettings
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 
 SPAM: Final = "spam"
 PROBABLE_SPAM: Final = "probable_spam"

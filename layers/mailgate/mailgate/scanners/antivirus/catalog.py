@@ -7,7 +7,7 @@ either leads to (Backup by default).
 
 from __future__ import annotations
 
-from mailgate.report import Contribution
+from mailgate.scan.report import Contribution
 
 INFECTED, ERROR, UNSCANNABLE, CLEAN, SKIPPED = "infected", "error", "unscannable", "clean", "skipped"
 PRECEDENCE = (INFECTED, ERROR, UNSCANNABLE, CLEAN)  # strongest first: the message takes its strongest part

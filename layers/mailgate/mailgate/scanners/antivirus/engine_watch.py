@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 
 ENGINE_COMPONENT = "antivirus_engine"  # the status board's document for this engine
 ENGINE = "clamd"

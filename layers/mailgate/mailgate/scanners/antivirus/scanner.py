@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from mailgate.config import AntivirusSettings
 from mailgate.message.defects import HIDES_CONTENT, DefectKind
-from mailgate.report import Contribution, ScannerResult
+from mailgate.scan.report import Contribution, ScannerResult
 from mailgate.scanners.antivirus.catalog import CLEAN, INFECTED, SKIPPED, SKIPPED_TEST, hit, strongest, verdict_of
 from mailgate.scanners.antivirus.client import ClamdAddress, ClamdClient, StreamAnswer
 from mailgate.scanners.antivirus.freshness import SignatureInfo, parse_version

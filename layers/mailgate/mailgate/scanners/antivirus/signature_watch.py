@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 
 STATUS_COMPONENT = "antivirus"
 PUBLISH_EVERY_SECONDS = 600.0  # a warm function refreshes the published age this often

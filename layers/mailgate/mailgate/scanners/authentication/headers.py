@@ -17,7 +17,7 @@ from authres.core import AuthenticationResult, SPFAuthenticationResult
 from authres.dkim_b import DKIMAuthenticationResult
 from authres.dmarc import DMARCAuthenticationResult
 
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 
 MAX_DKIM_CLAUSES = 10
 MAX_REASON = 100

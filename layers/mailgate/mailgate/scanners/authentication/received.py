@@ -16,7 +16,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 
-from mailgate.envelope import Envelope
+from mailgate.scan.envelope import Envelope
 from mailgate.scanners.authentication.inputs import AuthMessage
 
 _DOCUMENTATION = tuple(ipaddress.ip_network(n) for n in

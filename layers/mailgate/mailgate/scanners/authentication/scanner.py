@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from mailgate.dns import Resolver
-from mailgate.report import ScannerResult
+from mailgate.scan.report import ScannerResult
 from mailgate.scanners.authentication.arc import verify_arc
 from mailgate.scanners.authentication.dkim_check import verify_dkim
 from mailgate.scanners.authentication.dmarc import evaluate_dmarc

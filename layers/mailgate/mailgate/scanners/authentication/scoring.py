@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mailgate.report import Contribution
+from mailgate.scan.report import Contribution
 from mailgate.scanners.authentication.arc import ArcResult
 from mailgate.scanners.authentication.dkim_check import DkimResult
 from mailgate.scanners.authentication.dmarc import DmarcResult, aligned

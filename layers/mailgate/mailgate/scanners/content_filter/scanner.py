@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, get_args
 
 from mailgate.config import ContentAttribute, ContentFilterSettings
 from mailgate.message.defects import DefectKind
-from mailgate.report import Contribution, ScannerResult
+from mailgate.scan.report import Contribution, ScannerResult
 from mailgate.scanners.content_filter.expressions import CompiledExpression, ExpressionMatch, Undecided
 from mailgate.scanners.content_filter.outcome import resolve
 from mailgate.scanners.content_filter.patterns import Budget

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from mailgate.envelope import Envelope
 from mailgate.message.model import Message
+from mailgate.scan.envelope import Envelope
 from mailgate.scanners.content_filter.files import FileView, message_files
 
 

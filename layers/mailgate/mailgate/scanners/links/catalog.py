@@ -7,7 +7,7 @@ program: software sites link to installers every day, from hosts that hide nothi
 
 from __future__ import annotations
 
-from mailgate.report import Contribution
+from mailgate.scan.report import Contribution
 
 CLEAN, PHISHING, MALICIOUS = "clean", "phishing_link", "malicious_link"
 STRUCTURE_THRESHOLD = 5.0

@@ -10,7 +10,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from mailgate.config import AntiphishingSettings
-from mailgate.report import Contribution, ScannerResult
+from mailgate.scan.report import Contribution, ScannerResult
 from mailgate.scanners.links.catalog import CLEAN, MALICIOUS, PHISHING, STRUCTURE_THRESHOLD, hit, verdict_of
 from mailgate.scanners.links.domains import in_hosts, is_ip_literal, registered_domain
 from mailgate.scanners.links.reputation import ListHit, UriBlocklists

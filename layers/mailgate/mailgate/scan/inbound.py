@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote_plus
 
-from mailgate.envelope import Envelope
+from mailgate.scan.envelope import Envelope
 
 VERDICTS = ("spf", "dkim", "dmarc", "spam", "virus")
 RESCAN_KEY = "mailgate_rescan"  # mailgate.quarantine.rescan.BODY_KEY

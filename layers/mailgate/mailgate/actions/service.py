@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mailgate.actions.last_resort import hold_after_failure
+from mailgate.actions.processor import RulesPorts, process_report
 from mailgate.config import GatewayConfig
-from mailgate.last_resort import hold_after_failure
 from mailgate.message.line_endings import normalised_line_endings
-from mailgate.processing import RulesPorts, process_report
-from mailgate.report import ScanReport
+from mailgate.scan.report import ScanReport
 
 if TYPE_CHECKING:
-    from mailgate.scan_service import MailStore
+    from mailgate.scan.service import MailStore
 
 
 class RulesService:

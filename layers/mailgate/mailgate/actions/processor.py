@@ -23,10 +23,10 @@ from mailgate.directory.index import DirectoryIndex
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.quarantine.rescan import QuarantineLedger, RescanRequest, RescanScheduler
-from mailgate.report import ScanReport
 from mailgate.rules.current import PersonalLookup, decide, needs_directory
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, HOLD, REJECT, Decision
 from mailgate.rules.matching import CompiledTable
+from mailgate.scan.report import ScanReport
 
 
 class ExecuteOnce(Protocol):

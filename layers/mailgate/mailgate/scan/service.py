@@ -13,17 +13,17 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mailgate.config import GatewayConfig
-from mailgate.envelope import Envelope
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
-from mailgate.ingress import InboundMail, client_from_trusted_received
 from mailgate.message import Message, parse_message
 from mailgate.message.line_endings import line_ending_note, normalised_line_endings, with_line_ending_defect
-from mailgate.report import ScanReport
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.inbound import InboundMail, client_from_trusted_received
+from mailgate.scan.report import ScanReport
+from mailgate.scan.run import scan_message
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, EngineWatch
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, SignatureWatch
 from mailgate.scanners.base import ScanContext, Scanner
-from mailgate.scanning import scan_message
 from mailgate.status_board import StatusBoard
 
 if TYPE_CHECKING:  # the scan path never loads the delivery code
@@ -122,7 +122,7 @@ class ScanService:
             if attempt < self.config.delivery.max_attempts:
                 raise
             envelope = inbound.envelope
-            from mailgate.last_resort import hold_after_failure  # noqa: PLC0415
+            from mailgate.actions.last_resort import hold_after_failure  # noqa: PLC0415
 
             hold_after_failure(self.backup, self.events, inbound.message_id,
                                {"bucket": inbound.bucket, "key": inbound.key},

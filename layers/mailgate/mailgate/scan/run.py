@@ -7,9 +7,9 @@ import time
 from collections.abc import Sequence
 
 from mailgate.dns.resolver import message_budget
-from mailgate.envelope import Envelope
 from mailgate.message import Message, parse_message
-from mailgate.report import Contribution, ScannerResult, ScanReport
+from mailgate.scan.envelope import Envelope
+from mailgate.scan.report import Contribution, ScannerResult, ScanReport
 from mailgate.scanners.base import ScanContext, Scanner
 
 
