@@ -64,7 +64,7 @@ def bench_import(handler: str, root: Path = ROOT, repeats: int = 7) -> dict[str,
         "print((t1 - t) * 1000, (t2 - t) * 1000)"
     )
     env = {**os.environ, "AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_LOG_LEVEL": "WARNING",
-           "MAIL_BUCKET": "bench", "RULES_QUEUE_URL": "http://127.0.0.1:1/queue",
+           "MAIL_BUCKET": "bench", "RULES_QUEUE_URL": "http://127.0.0.1:1/queue", "DIRECTORY_TABLE": "bench",
            "PYTHONPATH": str(root / "layers" / "mailgate")}
     runs = [subprocess.run(["taskset", "-c", "0", PYTHON, "-c", code], capture_output=True, text=True,
                            env=env, check=True).stdout.split() for _ in range(repeats)]

@@ -13,6 +13,7 @@ from mailgate.api.app import create_app
 from mailgate.api.ports import Ports
 from mailgate.aws.backup_table import DynamoBackupIndex
 from mailgate.aws.event_table import DynamoEventLog
+from mailgate.environment import require
 from mailgate.scan.report import ScanReport
 from mailgate.settings.service import SettingsService
 
@@ -23,6 +24,8 @@ if TYPE_CHECKING:
     from mailgate.config import GatewayConfig
     from mailgate.directory.service import DirectoryAdmin, SyncTrigger
     from mailgate.scanners.antispam.feedback import FeedbackService
+
+require("api")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-api")
 

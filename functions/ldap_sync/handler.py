@@ -17,6 +17,9 @@ from mailgate import runtime
 from mailgate.directory.runner import SyncEnvironment, new_sync_id, run_due, run_sync, utc_now
 from mailgate.directory.status import SyncRun
 from mailgate.directory.sync_events import sync_events
+from mailgate.environment import require
+
+require("ldap_sync")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-ldap-sync")
 

@@ -12,10 +12,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from mailgate import runtime
 from mailgate.actions.processor import delivery_failures
 from mailgate.actions.service import RulesService
+from mailgate.environment import METRICS_NAMESPACE, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 
+require("rules")  # a missing variable stops the cold start, not the first call
+
 logger = Logger(service="mailgate-rules")
-metrics = Metrics(namespace="mailgate", service="mailgate-rules")  # the DeliveryFailed alarm reads this
+# the DeliveryFailed alarm reads this
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-rules")
 
 
 def service() -> RulesService:
@@ -24,7 +28,7 @@ def service() -> RulesService:
 
 def _count(outcomes: list[dict[str, Any]]) -> None:
     if failed := delivery_failures(outcomes):
-        metrics.add_metric(name="DeliveryFailed", unit=MetricUnit.Count, value=failed)
+        metrics.add_metric(name=Metric.DELIVERY_FAILED, unit=MetricUnit.Count, value=failed)
 
 
 @metrics.log_metrics

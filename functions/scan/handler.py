@@ -9,12 +9,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate import runtime
+from mailgate.environment import METRICS_NAMESPACE, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.scan.inbound import parse_inbound_event
 from mailgate.scan.service import ScanService
 
+require("scan")  # a missing variable stops the cold start, not the first call
+
 logger = Logger(service="mailgate-scan")
-metrics = Metrics(namespace="mailgate", service="mailgate-scan")  # the EngineUnavailable alarm reads this
+# the EngineUnavailable alarm reads this
+metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-scan")
 
 
 def service() -> ScanService:
@@ -27,7 +31,7 @@ def _scan_all(event: dict[str, Any], attempt: int) -> None:
     for inbound in parse_inbound_event(event, settings.mail_bucket, settings.incoming_prefix):
         handoff = service().handle(inbound, attempt)
         if down := service().unavailable_engines:
-            metrics.add_metric(name="EngineUnavailable", unit=MetricUnit.Count, value=len(down))
+            metrics.add_metric(name=Metric.ENGINE_UNAVAILABLE, unit=MetricUnit.Count, value=len(down))
         logger.info("scanned", message_id=inbound.message_id, handed_off=handoff is not None)
 
 

@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from mailgate.environment import Env
 from mailgate_infra import nag, names
 from mailgate_infra.functions import FunctionSettings, log_retention, python_function
 from mailgate_infra.grants import delete_prefix, read_prefix, write_prefix
@@ -32,7 +33,7 @@ class AdminApi(Construct):
             write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True))
         self.groups = [cognito.CfnUserPoolGroup(self, f"Group{g}", user_pool_id=self.user_pool.user_pool_id,
                                                 group_name=g) for g in names.USER_GROUPS]
-        env = {**settings.environment, "SETTINGS_TABLE": storage.settings.table_name}
+        env = {**settings.environment, Env.SETTINGS_TABLE: storage.settings.table_name}
         self.function = python_function(
             self, "Api", code_dir="api", layer=layer, timeout=Duration.seconds(29), service="api",
             settings=FunctionSettings(settings.memory_mb, settings.log_retention_days, env, settings.vpc))

@@ -12,6 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from mailgate.aws.resources import directory_table_spec
+from mailgate.environment import Env
 from mailgate.secret_names import LDAP
 from mailgate_infra import nag, names
 from mailgate_infra.functions import FunctionSettings, python_function
@@ -35,7 +36,7 @@ class DirectorySync(Construct):
                 point_in_time_recovery_enabled=True),
             encryption=ddb.TableEncryption.CUSTOMER_MANAGED, encryption_key=storage.key,
             time_to_live_attribute="expires_at", removal_policy=RemovalPolicy.RETAIN)
-        env = {**settings.environment, "DIRECTORY_TABLE": self.table.table_name}
+        env = {**settings.environment, Env.DIRECTORY_TABLE: self.table.table_name}
         self.function = python_function(self, "LdapSync", code_dir="ldap_sync", layer=layer,
                                         settings=FunctionSettings(settings.memory_mb, settings.log_retention_days,
                                                                   env, settings.vpc),
@@ -66,13 +67,13 @@ class DirectorySync(Construct):
         """Functions that read the cache (scan: the names anti-phishing protects; rules: users and groups
         in rule conditions)."""
         for fn in functions:
-            fn.add_environment("DIRECTORY_TABLE", self.table.table_name)
+            fn.add_environment(Env.DIRECTORY_TABLE, self.table.table_name)
             self.table.grant_read_data(fn)
 
     def serve_admin_api(self, api: lambda_.Function) -> None:
         """The admin API: manages connections and their passwords, starts syncs, searches the cache."""
-        api.add_environment("DIRECTORY_TABLE", self.table.table_name)
-        api.add_environment("LDAP_SYNC_FUNCTION", self.function.function_name)
+        api.add_environment(Env.DIRECTORY_TABLE, self.table.table_name)
+        api.add_environment(Env.LDAP_SYNC_FUNCTION, self.function.function_name)
         self.table.grant_read_write_data(api)
         self.function.grant_invoke(api)
         api.add_to_role_policy(iam.PolicyStatement(

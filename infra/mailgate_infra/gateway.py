@@ -6,6 +6,7 @@ from aws_cdk import CfnOutput
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from mailgate.environment import Env
 from mailgate_infra import names
 from mailgate_infra.api import AdminApi
 from mailgate_infra.directory import DirectorySync
@@ -67,9 +68,9 @@ class MailGateway(Construct):
 
     def _environment(self, props: MailGatewayProps) -> dict[str, str]:
         s = self.storage
-        return {"MAIL_BUCKET": s.bucket.bucket_name, "INCOMING_PREFIX": names.INCOMING_PREFIX,
-                "REPORTS_PREFIX": names.REPORTS_PREFIX, "BACKUP_PREFIX": names.BACKUP_PREFIX,
-                "EVENTS_TABLE": s.events.table_name, "BACKUP_TABLE": s.backup.table_name,
-                "IDEMPOTENCY_TABLE": s.idempotency.table_name, "SETTINGS_TABLE": s.settings.table_name,
-                "MAILGATE_CONFIG": props.config_json(), "SECRETS_PREFIX": names.SECRETS_PREFIX,
+        return {Env.MAIL_BUCKET: s.bucket.bucket_name, Env.INCOMING_PREFIX: names.INCOMING_PREFIX,
+                Env.REPORTS_PREFIX: names.REPORTS_PREFIX, Env.BACKUP_PREFIX: names.BACKUP_PREFIX,
+                Env.EVENTS_TABLE: s.events.table_name, Env.BACKUP_TABLE: s.backup.table_name,
+                Env.IDEMPOTENCY_TABLE: s.idempotency.table_name, Env.SETTINGS_TABLE: s.settings.table_name,
+                Env.CONFIG: props.config_json(), Env.SECRETS_PREFIX: names.SECRETS_PREFIX,
                 **props.extra_env}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailgate import secret_names
+from mailgate import environment, secret_names
 from mailgate.aws.antispam_store import MODEL_PREFIX
 from mailgate.aws.resources import settings_table_spec, table_specs
 from mailgate.aws.status_board import STATUS_PARTITION  # noqa: F401 - where functions report their state
@@ -19,10 +19,10 @@ MODELS_PREFIX = MODEL_PREFIX  # learned anti-spam counts (models/antispam/<organ
 LISTS_PREFIX = "lists/"  # link reputation lists the scan function re-reads (s3://<mail bucket>/lists/...)
 SECRETS_PREFIX = secret_names.ROOT  # every secret lives below; each function reads only its own part
 SERVICE_NAME = "mailgate"
-METRICS_NAMESPACE = "mailgate"
-DELIVERY_FAILED_METRIC = "DeliveryFailed"
-SIGNATURE_AGE_METRIC = "SignatureAgeHours"
-ENGINE_UNAVAILABLE_METRIC = "EngineUnavailable"  # messages scanned while clamd did not answer
+METRICS_NAMESPACE = environment.METRICS_NAMESPACE
+DELIVERY_FAILED_METRIC = environment.Metric.DELIVERY_FAILED.value
+SIGNATURE_AGE_METRIC = environment.Metric.SIGNATURE_AGE.value
+ENGINE_UNAVAILABLE_METRIC = environment.Metric.ENGINE_UNAVAILABLE.value  # messages scanned while clamd did not answer
 USER_GROUPS = ("Administrator", "SecurityOfficer", "Auditor", "PersonalUser")
 EVENTS_TTL = "expires_at"
 BACKUP_TTL = "expires_at"

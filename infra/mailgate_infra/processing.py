@@ -9,6 +9,7 @@ from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
 from constructs import Construct
 
+from mailgate.environment import Env
 from mailgate.secret_names import DELIVERY
 from mailgate_infra import nag, names
 from mailgate_infra.functions import ContainerImage, FunctionSettings, python_function
@@ -29,9 +30,9 @@ class Processing(Construct):
         self.rules_queue, self.rules_dlq = queue_with_dlq(
             self, "RulesQueue", storage.key, Duration.seconds(RULES_TIMEOUT.to_seconds() * 6), max_receive_count)
         self._rescans(ingress)
-        env = {**settings.environment, "RULES_QUEUE_URL": self.rules_queue.queue_url,
-               "RESCAN_SCHEDULE_GROUP": self.rescan_group.ref, "RESCAN_TARGET_ARN": ingress.scan_queue.queue_arn,
-               "RESCAN_ROLE_ARN": self.rescan_role.role_arn}
+        env = {**settings.environment, Env.RULES_QUEUE_URL: self.rules_queue.queue_url,
+               Env.RESCAN_SCHEDULE_GROUP: self.rescan_group.ref, Env.RESCAN_TARGET_ARN: ingress.scan_queue.queue_arn,
+               Env.RESCAN_ROLE_ARN: self.rescan_role.role_arn}
         settings = FunctionSettings(settings.memory_mb, settings.log_retention_days, env, settings.vpc)
         self.scan = python_function(self, "Scan", code_dir="scan", settings=settings, layer=layer,
                                     timeout=CLAMAV_SCAN_TIMEOUT if scan_image else SCAN_TIMEOUT, service="scan",

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from mailgate.environment import Env
 from mailgate.notify.templates import NotificationSettings
 from mailgate.rules.table import RuleTable
 
@@ -365,11 +366,11 @@ def parse_config(text: str | bytes) -> GatewayConfig:
 
 def load_config(environ: dict[str, str] | None = None) -> GatewayConfig:
     env = os.environ if environ is None else environ
-    if path := env.get("MAILGATE_CONFIG_FILE"):
+    if path := env.get(Env.CONFIG_FILE):
         try:
             return parse_config(Path(path).read_bytes())
         except OSError as exc:
             raise ConfigError(f"cannot read configuration file {path}: {exc}") from exc
-    if text := env.get("MAILGATE_CONFIG"):
+    if text := env.get(Env.CONFIG):
         return parse_config(text)
     return GatewayConfig()

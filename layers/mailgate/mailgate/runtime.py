@@ -10,12 +10,12 @@ import logging
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mailgate.config import GatewayConfig, Route, load_config
+from mailgate.environment import Env, Settings
 
 if TYPE_CHECKING:  # each handler imports only what its own path needs: that is its cold start
     from mailgate.actions.service import RulesService
@@ -35,44 +35,6 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
 
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Settings:
-    mail_bucket: str
-    incoming_prefix: str
-    reports_prefix: str
-    backup_prefix: str
-    events_table: str
-    backup_table: str
-    idempotency_table: str
-    rules_queue_url: str
-    settings_table: str = ""  # when set, the GatewayConfig is read from this table (the admin API edits it)
-    directory_table: str = ""  # the LDAP/AD directory cache; empty: no directory
-    ldap_sync_function: str = ""  # invoked asynchronously for on-demand syncs
-    rescan_group: str = ""  # EventBridge Scheduler group of the Anti-Spam Quarantine's re-scans
-    rescan_target_arn: str = ""  # the scan queue, where a re-scan request goes when a hold ends
-    rescan_role_arn: str = ""  # the role EventBridge Scheduler sends with
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        e = dict(os.environ if env is None else env)
-        return cls(
-            mail_bucket=e.get("MAIL_BUCKET", ""),
-            incoming_prefix=e.get("INCOMING_PREFIX", "incoming/"),
-            reports_prefix=e.get("REPORTS_PREFIX", "reports/"),
-            backup_prefix=e.get("BACKUP_PREFIX", "backup/"),
-            events_table=e.get("EVENTS_TABLE", "mailgate-events"),
-            backup_table=e.get("BACKUP_TABLE", "mailgate-backup"),
-            idempotency_table=e.get("IDEMPOTENCY_TABLE", "mailgate-idempotency"),
-            rules_queue_url=e.get("RULES_QUEUE_URL", ""),
-            settings_table=e.get("SETTINGS_TABLE", ""),
-            directory_table=e.get("DIRECTORY_TABLE", ""),
-            ldap_sync_function=e.get("LDAP_SYNC_FUNCTION", ""),
-            rescan_group=e.get("RESCAN_SCHEDULE_GROUP", ""),
-            rescan_target_arn=e.get("RESCAN_TARGET_ARN", ""),
-            rescan_role_arn=e.get("RESCAN_ROLE_ARN", ""),
-        )
 
 
 @cache
@@ -157,7 +119,7 @@ CLAMD_WORKDIR = Path("/tmp/mailgate-clamav")  # noqa: S108 - Lambda's only writa
 def embedded_clamd() -> EmbeddedClamd | None:
     """The scan function's own clamd when it runs from the container image (CLAMAV_SIGNATURES names
     the signatures in S3); None elsewhere (local mode and tests start clamd themselves)."""
-    location = os.environ.get("CLAMAV_SIGNATURES", "")
+    location = os.environ.get(Env.CLAMAV_SIGNATURES, "")
     if not location:
         return None
     from mailgate.aws.signature_store import S3SignatureStore  # noqa: PLC0415
@@ -225,7 +187,7 @@ def antispam_model() -> OrganisationModel | None:
     from mailgate.scanners.antispam.feedback import DEFAULT_ORGANISATION  # noqa: PLC0415
     from mailgate.scanners.antispam.learning import OrganisationModel  # noqa: PLC0415
 
-    refresh = float(os.environ.get("ANTISPAM_REFRESH_SECONDS", ANTISPAM_REFRESH_SECONDS))
+    refresh = float(os.environ.get(Env.ANTISPAM_REFRESH_SECONDS, ANTISPAM_REFRESH_SECONDS))
     return OrganisationModel(DEFAULT_ORGANISATION, DynamoS3OrganisationStore(s.settings_table, s.mail_bucket),
                              refresh_seconds=refresh)
 

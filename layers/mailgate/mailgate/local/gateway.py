@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 
 from mailgate.config import GatewayConfig, load_config
+from mailgate.environment import Env
 
 REGION = "us-east-1"
 BUCKET = "mailgate-local-mail"
@@ -101,17 +102,17 @@ class LocalGateway:
             "AWS_ENDPOINT_URL": self.moto_url,
             "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
             "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
-            "MAIL_BUCKET": BUCKET, "INCOMING_PREFIX": "incoming/",
-            "EVENTS_TABLE": EVENTS_TABLE, "BACKUP_TABLE": BACKUP_TABLE,
-            "IDEMPOTENCY_TABLE": IDEMPOTENCY_TABLE, "MAILGATE_CONFIG_FILE": str(config_path),
-            "SETTINGS_TABLE": SETTINGS_TABLE, "DIRECTORY_TABLE": DIRECTORY_TABLE,
-            "ANTISPAM_REFRESH_SECONDS": "0",  # feedback given through the API counts from the next message
+            Env.MAIL_BUCKET: BUCKET, Env.INCOMING_PREFIX: "incoming/",
+            Env.EVENTS_TABLE: EVENTS_TABLE, Env.BACKUP_TABLE: BACKUP_TABLE,
+            Env.IDEMPOTENCY_TABLE: IDEMPOTENCY_TABLE, Env.CONFIG_FILE: str(config_path),
+            Env.SETTINGS_TABLE: SETTINGS_TABLE, Env.DIRECTORY_TABLE: DIRECTORY_TABLE,
+            Env.ANTISPAM_REFRESH_SECONDS: "0",  # feedback given through the API counts from the next message
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             # no CloudWatch here: keep stdout quiet
             "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
         }
         if rules_queue_url:
-            environment["RULES_QUEUE_URL"] = rules_queue_url
+            environment[Env.RULES_QUEUE_URL] = rules_queue_url
         os.environ.update(environment)
         return environment
 

@@ -1,0 +1,105 @@
+"""The functions' environment in one table: every variable's name, what each function cannot start without,
+and the metric names the alarms read. The CDK construct and local mode import the same names, so a
+variable renamed here is renamed everywhere, and a missing one stops the cold start with a clear error
+instead of failing at the first S3 call.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Env(StrEnum):
+    MAIL_BUCKET = "MAIL_BUCKET"
+    INCOMING_PREFIX = "INCOMING_PREFIX"
+    REPORTS_PREFIX = "REPORTS_PREFIX"
+    BACKUP_PREFIX = "BACKUP_PREFIX"
+    EVENTS_TABLE = "EVENTS_TABLE"
+    BACKUP_TABLE = "BACKUP_TABLE"
+    IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
+    RULES_QUEUE_URL = "RULES_QUEUE_URL"
+    SETTINGS_TABLE = "SETTINGS_TABLE"
+    DIRECTORY_TABLE = "DIRECTORY_TABLE"
+    LDAP_SYNC_FUNCTION = "LDAP_SYNC_FUNCTION"
+    RESCAN_SCHEDULE_GROUP = "RESCAN_SCHEDULE_GROUP"
+    RESCAN_TARGET_ARN = "RESCAN_TARGET_ARN"
+    RESCAN_ROLE_ARN = "RESCAN_ROLE_ARN"
+    CONFIG = "MAILGATE_CONFIG"  # the configuration's JSON text
+    CONFIG_FILE = "MAILGATE_CONFIG_FILE"  # or a file holding it
+    SECRETS_PREFIX = "SECRETS_PREFIX"
+    CLAMAV_SIGNATURES = "CLAMAV_SIGNATURES"  # s3://bucket/prefix/ of the refreshed ClamAV databases
+    ANTISPAM_REFRESH_SECONDS = "ANTISPAM_REFRESH_SECONDS"
+
+
+class Metric(StrEnum):
+    """CloudWatch metrics in the `mailgate` namespace that alarms are set on."""
+
+    DELIVERY_FAILED = "DeliveryFailed"  # recipient groups not delivered after every attempt
+    ENGINE_UNAVAILABLE = "EngineUnavailable"  # scanner engines (clamd) that did not answer for a message
+    SIGNATURE_AGE = "SignatureAgeHours"
+
+
+METRICS_NAMESPACE = "mailgate"
+
+# What each function cannot start without (the others have defaults or are optional).
+REQUIRED: Mapping[str, tuple[Env, ...]] = {
+    "scan": (Env.MAIL_BUCKET, Env.RULES_QUEUE_URL),
+    "rules": (Env.MAIL_BUCKET,),
+    "api": (Env.MAIL_BUCKET,),
+    "ldap_sync": (Env.DIRECTORY_TABLE,),
+}
+
+
+class MissingEnvironment(RuntimeError):
+    """A deployment defect: the function was started without a variable it needs."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    mail_bucket: str
+    incoming_prefix: str
+    reports_prefix: str
+    backup_prefix: str
+    events_table: str
+    backup_table: str
+    idempotency_table: str
+    rules_queue_url: str
+    settings_table: str = ""  # when set, the GatewayConfig is read from this table (the admin API edits it)
+    directory_table: str = ""  # the LDAP/AD directory cache; empty: no directory
+    ldap_sync_function: str = ""  # invoked asynchronously for on-demand syncs
+    rescan_group: str = ""  # EventBridge Scheduler group of the Anti-Spam Quarantine's re-scans
+    rescan_target_arn: str = ""  # the scan queue, where a re-scan request goes when a hold ends
+    rescan_role_arn: str = ""  # the role EventBridge Scheduler sends with
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        e = dict(os.environ if env is None else env)
+        return cls(
+            mail_bucket=e.get(Env.MAIL_BUCKET, ""),
+            incoming_prefix=e.get(Env.INCOMING_PREFIX, "incoming/"),
+            reports_prefix=e.get(Env.REPORTS_PREFIX, "reports/"),
+            backup_prefix=e.get(Env.BACKUP_PREFIX, "backup/"),
+            events_table=e.get(Env.EVENTS_TABLE, "mailgate-events"),
+            backup_table=e.get(Env.BACKUP_TABLE, "mailgate-backup"),
+            idempotency_table=e.get(Env.IDEMPOTENCY_TABLE, "mailgate-idempotency"),
+            rules_queue_url=e.get(Env.RULES_QUEUE_URL, ""),
+            settings_table=e.get(Env.SETTINGS_TABLE, ""),
+            directory_table=e.get(Env.DIRECTORY_TABLE, ""),
+            ldap_sync_function=e.get(Env.LDAP_SYNC_FUNCTION, ""),
+            rescan_group=e.get(Env.RESCAN_SCHEDULE_GROUP, ""),
+            rescan_target_arn=e.get(Env.RESCAN_TARGET_ARN, ""),
+            rescan_role_arn=e.get(Env.RESCAN_ROLE_ARN, ""),
+        )
+
+
+def require(function: str, env: Mapping[str, str] | None = None) -> None:
+    """Stop the cold start of `function` when its environment lacks what it needs."""
+    e = os.environ if env is None else env
+    missing = [str(name) for name in REQUIRED[function] if not e.get(name)]
+    if missing:
+        raise MissingEnvironment(f"the {function} function was started without {', '.join(missing)}: "
+                                 "deploy it with the MailGateway construct, or set the variable(s) "
+                                 "(local mode sets them for you)")
