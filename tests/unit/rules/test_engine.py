@@ -205,3 +205,22 @@ def test_recipients_under_different_rules_get_different_decisions():
                            "(recipient in group 'Sales')")
     assert (bob.rule, bob.action) == ("Default", DELETE)
     assert sam.signature() != bob.signature()
+
+
+def test_every_field_that_changes_the_copy_separates_recipients_and_explanations_do_not() -> None:
+    import dataclasses
+
+    from mailgate.rules.decision import Decision, PartRemoval
+
+    base = Decision(action="deliver", backup=False, rule="Default", reason="clean")
+    changed = {"action": "reject", "backup": True, "rule": "Other", "reason": "spam",
+               "removals": (PartRemoval("2", "a.exe", "executable"),), "remove_headers": ("x-a",),
+               "set_headers": (("X-A", "1"),), "subject_tags": ("[Spam]",), "insecure_warning": True,
+               "notifications": (("administrator", "spam"),), "bcc": ("archive@example.test",),
+               "disclaimer": "legal", "hold_minutes": 30,
+               "module": "antispam", "verdict_class": "spam", "path": ("a step",)}
+    explanations = {"module", "verdict_class", "path"}
+    assert set(changed) == {f.name for f in dataclasses.fields(Decision)}  # a new field needs a line here
+    for name, value in changed.items():
+        other = dataclasses.replace(base, **{name: value})
+        assert (other.signature() == base.signature()) == (name in explanations), name

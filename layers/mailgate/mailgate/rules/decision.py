@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 DELIVER = "deliver"  # "Skip" in the rule table: deliver as is (with our headers)
@@ -33,9 +33,11 @@ class Decision:
     backup: bool  # keep a copy of the original in Backup, whatever the action
     rule: str
     reason: str  # the deciding fact in one sentence
-    module: str | None = None  # the scanner whose verdict decided, if any
-    verdict_class: str | None = None
-    path: tuple[str, ...] = ()  # every step taken, in plain words, for `mailgate explain`
+    # Why, not what: these explain the decision and do not change the copy, so recipients whose decisions
+    # differ only here still share one copy. Every other field is part of `signature()`.
+    module: str | None = field(default=None, metadata={"explains": True})  # the scanner whose verdict decided
+    verdict_class: str | None = field(default=None, metadata={"explains": True})
+    path: tuple[str, ...] = field(default=(), metadata={"explains": True})  # every step, for `mailgate explain`
     removals: tuple[PartRemoval, ...] = ()  # with DELETE_ATTACHMENT: the parts that go
     remove_headers: tuple[str, ...] = ()  # header fields removed from the delivered copy (lower case)
     set_headers: tuple[tuple[str, str], ...] = ()  # fields (name, value) set on the delivered copy
@@ -47,10 +49,9 @@ class Decision:
     hold_minutes: int = 0  # with HOLD: how long until the re-scan
 
     def signature(self) -> tuple[Any, ...]:
-        """Recipients whose decisions share this share one delivered copy."""
-        return (self.action, self.backup, self.rule, self.reason, self.removals, self.remove_headers,
-                self.set_headers, self.subject_tags, self.insecure_warning, self.notifications, self.bcc,
-                self.disclaimer, self.hold_minutes)
+        """Recipients whose decisions share this share one delivered copy: every field that is not only an
+        explanation, so a field added later cannot be forgotten here."""
+        return tuple(getattr(self, f.name) for f in fields(self) if not f.metadata.get("explains"))
 
     def to_dict(self) -> dict[str, Any]:
         return {
