@@ -10,7 +10,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate import runtime
-from mailgate.actions.processor import delivery_failures
+from mailgate.actions.outcome import delivery_failures
 from mailgate.actions.service import RulesService
 from mailgate.environment import METRICS_NAMESPACE, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch

@@ -56,7 +56,7 @@ def test_recipients_split_by_destination_and_share_a_copy_within_one():
 
 
 def test_only_groups_held_after_failed_delivery_count_as_delivery_failures():
-    from mailgate.actions.processor import delivery_failures
+    from mailgate.actions.outcome import delivery_failures
 
     outcomes = [{"status": "delivered"}, {"status": "backup", "backup_id": "x"},
                 {"status": "backup", "error": "451 later"}, {"status": "rejected"}]

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from mailgate.actions.outcome import OutcomeStatus
 from mailgate.backup.keeper import BackupKeeper
 from mailgate.config import GatewayConfig, Route
 from mailgate.delivery.base import Deliverer, DeliveryResult
@@ -166,7 +167,7 @@ class MessageProcessor:
             summary = ("not delivered: the original is held in Backup" if backup_id
                        else "message deleted, sender not notified")
             self.ports.events.append([self._event(ev.DELETED, summary, rcpts)])
-            outcome = {**base, "status": "deleted"}
+            outcome = {**base, "status": OutcomeStatus.DELETED}
         else:
             raise ValueError(f"unknown action {decision.action!r}")
         self._send_copies(group)
@@ -185,12 +186,12 @@ class MessageProcessor:
             outcomes = [self._act(g) for g in group_recipients(self.report, self.config, group.recipients,
                                                                directory, personal, hold_refused=refused)]
             retry = [r for outcome in outcomes for r in outcome.get("retry_recipients") or ()]
-            return {"status": "decided", "not_held": refused, "outcomes": outcomes,
+            return {"status": OutcomeStatus.DECIDED, "not_held": refused, "outcomes": outcomes,
                     **({"retry_recipients": retry} if retry else {})}
         self.ports.events.append([self._event(ev.HELD, f"held by the Anti-Spam Quarantine for "
                                               f"{decision.hold_minutes} minutes; re-scan due {request.due_at}",
                                               rcpts, hold_key=request.hold_key, due_at=request.due_at)])
-        return {"status": "held", "due_at": request.due_at, "hold_key": request.hold_key}
+        return {"status": OutcomeStatus.HELD, "due_at": request.due_at, "hold_key": request.hold_key}
 
     def _admit(self, request: RescanRequest) -> str | None:
         """None when the message is held and its re-scan scheduled; else why it cannot be held."""
@@ -273,7 +274,7 @@ class MessageProcessor:
                 backup_id = self._keep(group.recipients, "attachments could not be removed", str(exc))
             self.ports.events.append([self._event(ev.DELETED, "not delivered: the original is held in Backup",
                                                   rcpts)])
-            return {"status": "deleted", "backup_id": backup_id, "error": str(exc)}
+            return {"status": OutcomeStatus.DELETED, "backup_id": backup_id, "error": str(exc)}
         self.ports.events.append([
             self._event(ev.PARTS_REMOVED, f"removed {len(removals)} attachment(s): "
                         + ", ".join(r.filename or f"part {r.part_path}" for r in removals),
@@ -297,7 +298,7 @@ class MessageProcessor:
         except TemporaryDeliveryError as exc:
             if self.final_attempt:
                 backup_id = self._keep(group.recipients, "undeliverable after retries", str(exc))
-                return {"status": "backup", "error": str(exc), "backup_id": backup_id}
+                return {"status": OutcomeStatus.BACKUP, "error": str(exc), "backup_id": backup_id}
             self.ports.events.append([self._event(ev.DEFERRED, f"delivery deferred: {exc}", rcpts)])
             raise
         except PermanentDeliveryError as exc:
@@ -307,7 +308,7 @@ class MessageProcessor:
         delivered = tuple(result.accepted)
         permanent = {r: f for r, f in result.refused.items() if f[0] >= 500}
         temporary = tuple(r for r, f in result.refused.items() if f[0] < 500)
-        outcome: dict[str, Any] = {"status": "delivered" if delivered else "refused",
+        outcome: dict[str, Any] = {"status": OutcomeStatus.DELIVERED if delivered else OutcomeStatus.REFUSED,
                                    "delivered": list(delivered)}
         if permanent:
             outcome.update(self._keep_refused_original(
@@ -392,7 +393,7 @@ class MessageProcessor:
             self.ports.events.append([
                 self._event(ev.REJECTED, f"rejected: {reason}; {why}", rcpts, bounced=False)
             ])
-            return {"status": "rejected", "bounced": False, "reason": reason}
+            return {"status": OutcomeStatus.REJECTED, "bounced": False, "reason": reason}
         failed = {r: (status, (diagnostics or {}).get(r, reason)) for r in recipients}
         bounce = build_bounce(self.raw, self.mail_from, failed, self.config.authserv_id,
                               self.config.bounce_from, reason)
@@ -403,12 +404,12 @@ class MessageProcessor:
                 self._event(ev.REJECTED, f"rejected: {reason}; the bounce could not be sent: {exc}", rcpts,
                             bounced=False)
             ])
-            return {"status": "rejected", "bounced": False, "reason": reason, "bounce_error": str(exc)}
+            return {"status": OutcomeStatus.REJECTED, "bounced": False, "reason": reason, "bounce_error": str(exc)}
         self.ports.events.append([
             self._event(ev.REJECTED, f"rejected: {reason}; bounce sent to {self.mail_from}", rcpts,
                         bounced=True)
         ])
-        return {"status": "rejected", "bounced": True, "reason": reason}
+        return {"status": OutcomeStatus.REJECTED, "bounced": True, "reason": reason}
 
 
 def process_report(report: ScanReport, raw: bytes, subject: str, config: GatewayConfig, ports: RulesPorts,
@@ -419,8 +420,3 @@ def process_report(report: ScanReport, raw: bytes, subject: str, config: Gateway
 def run_directly() -> ExecuteOnce:
     """For the CLI and dry runs: no idempotency store."""
     return _run_directly
-
-
-def delivery_failures(outcomes: Sequence[dict[str, Any]]) -> int:
-    """Groups that could not be delivered after every attempt (held in Backup with the error)."""
-    return sum(1 for o in outcomes if o.get("status") == "backup" and o.get("error"))

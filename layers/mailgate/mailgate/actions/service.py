@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mailgate.actions.last_resort import hold_after_failure
+from mailgate.actions.outcome import OutcomeStatus
 from mailgate.actions.processor import RulesPorts, process_report
 from mailgate.config import GatewayConfig
 from mailgate.message.line_endings import normalised_line_endings
@@ -56,4 +57,4 @@ class RulesService:
             hold_after_failure(self.ports.backup, self.ports.events, str(handoff.get("message_id")),
                                dict(handoff.get("raw_location") or {}), self._all_recipients(handoff),
                                str(handoff.get("mail_from") or ""), f"{type(exc).__name__}: {exc}")
-            return [{"status": "backup", "error": str(exc)}]
+            return [{"status": OutcomeStatus.BACKUP, "error": str(exc)}]
