@@ -31,6 +31,7 @@ from mailgate.rules.engine import decide  # noqa: E402
 from mailgate.rules.matching import CompiledTable, compile_table  # noqa: E402
 from mailgate.rules.personal_source import PersonalListSource  # noqa: E402
 from mailgate.rules.sender_lists import CompiledLists, PersonalLists, evaluate  # noqa: E402
+from mailgate.scan.envelope import Envelope  # noqa: E402
 from mailgate.scan.report import Contribution, ScannerResult, ScanReport  # noqa: E402
 
 RULES = 200
@@ -102,7 +103,7 @@ def scan_report(sender: str, recipients: list[str]) -> ScanReport:
         ScannerResult("content_filter", "clean"),
     )
     return ScanReport("bench", {"bucket": "b", "key": "k"},
-                      {"mail_from": sender, "recipients": recipients, "client_ip": "192.0.2.10"}, {}, results)
+                      Envelope(sender, tuple(recipients), "192.0.2.10"), {}, results)
 
 
 def sender_lists() -> tuple[CompiledLists, PersonalListSource]:

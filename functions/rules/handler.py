@@ -14,6 +14,7 @@ from mailgate.actions.outcome import delivery_failures
 from mailgate.actions.service import RulesService
 from mailgate.environment import METRICS_NAMESPACE, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
+from mailgate.scan.handoff import HandOff
 
 require("rules")  # a missing variable stops the cold start, not the first call
 
@@ -37,13 +38,13 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     service().bind_invocation(context)
     if is_sqs_event(event):
         def work(record: SQSRecord, attempt: int) -> None:
-            outcomes = service().handle(json.loads(record.body), attempt)
+            handoff = HandOff.from_dict(json.loads(record.body))
+            outcomes = service().handle(handoff, attempt)
             _count(outcomes)
-            logger.info("processed", message_id=json.loads(record.body).get("message_id"),
-                        outcomes=[o.get("status") for o in outcomes])
+            logger.info("processed", message_id=handoff.message_id, outcomes=[o.get("status") for o in outcomes])
 
         return process_sqs_batch(event, context, work, runtime.config().delivery.retry_delay)
     # A direct invocation (Lambda destination) carries the hand-off itself.
-    outcomes = service().handle(event, runtime.config().delivery.max_attempts)
+    outcomes = service().handle(HandOff.from_dict(event), runtime.config().delivery.max_attempts)
     _count(outcomes)
     return {"outcomes": outcomes}

@@ -70,7 +70,7 @@ def scan_file(path: Path, config: GatewayConfig, scanners: Sequence[Any], recipi
 
     message, report = scan_raw(path.read_bytes(), config, scanners, recipients, origin={"file": str(path)},
                                fallback_id=path.name)
-    envelope_recipients = report.envelope.get("recipients") or ()
+    envelope_recipients = report.envelope.recipients
     decisions = [(r, decide(report, r, config, table=table)) for r in envelope_recipients] \
         or [("", decide(report, "", config, table=table))]
     return message, report, decisions
@@ -140,9 +140,9 @@ def explanation(path: Path, config: GatewayConfig, scanners: Sequence[Any], reci
     """The whole decision path in plain words: what each scanner found and why, then per recipient
     the rule, each module's request and the final action (`table`: a proposed rule table instead)."""
     message, report, decided = scan_file(path, config, scanners, recipients, table)
-    sender = report.envelope.get("mail_from") or "<>"
+    sender = report.envelope.mail_from or "<>"
     lines = [f"{path}", f"  Message-ID {message.message_id or '(none)'}, subject {message.subject!r}, "
-             f"from {sender}, client {report.envelope.get('client_ip') or 'unknown'}", "  verdicts:"]
+             f"from {sender}, client {report.envelope.client_ip or 'unknown'}", "  verdicts:"]
     for result in report.results:
         lines.append(f"    {result.scanner}: {result.verdict} (score {result.score:g})")
         lines += [f"      {c.test} {c.score:+g}: {c.description}" + (f" — {c.evidence}" if c.evidence else "")
@@ -171,7 +171,7 @@ def explanation_json(path: Path, config: GatewayConfig, scanners: Sequence[Any],
         "file": str(path),
         "table": "proposed" if table is not None else "current",
         "message_id": message.message_id,
-        "envelope": report.envelope,
+        "envelope": report.envelope.to_dict(),
         "verdicts": {r.scanner: {"verdict": r.verdict, "score": r.score,
                                  "reasons": [c.to_dict() for c in r.reasons]} for r in report.results},
         "groups": [{"recipients": [r for r in members if r], "decision": decision.to_dict()}

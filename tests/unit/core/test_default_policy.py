@@ -21,7 +21,7 @@ def decide(report: ScanReport, recipient: str):
 
 def report(verdict: str, dmarc: dict | None = None, recipients=("bob@example.test",)) -> ScanReport:
     auth = ScannerResult("authentication", verdict, details={"dmarc": dmarc or {}})
-    return ScanReport("m1", {"bucket": "b", "key": "k"}, {"recipients": list(recipients)}, {}, (auth,))
+    return ScanReport("m1", {"bucket": "b", "key": "k"}, Envelope("", tuple(recipients)), {}, (auth,))
 
 
 def test_dmarc_fail_with_reject_policy_is_rejected_and_kept():
@@ -69,7 +69,7 @@ EICAR_NAME = "Eicar-Signature"
 
 
 def with_results(*results: ScannerResult, recipients=("bob@example.test",)) -> ScanReport:
-    return ScanReport("m1", {"bucket": "b", "key": "k"}, {"recipients": list(recipients)}, {}, results)
+    return ScanReport("m1", {"bucket": "b", "key": "k"}, Envelope("", tuple(recipients)), {}, results)
 
 
 def antivirus(verdict: str, parts=(), on_infected="backup", removable=False, message_reason=None) -> ScannerResult:

@@ -7,6 +7,7 @@ import email.policy
 
 from mailgate.delivery.outbound import prepare_for_delivery
 from mailgate.rules.decision import DELIVER, Decision
+from mailgate.scan.envelope import Envelope
 from mailgate.scan.report import ScannerResult, ScanReport
 
 RAW = (b"X-Mailgate-Spam-Flag: NO\r\nX-Corp-Scan-Action: deliver\r\nX-MS-Exchange-Organization-SCL: -1\r\n"
@@ -15,7 +16,7 @@ RAW = (b"X-Mailgate-Spam-Flag: NO\r\nX-Corp-Scan-Action: deliver\r\nX-MS-Exchang
 
 def report() -> ScanReport:
     spam = ScannerResult("antispam", "probable_spam", 4.2, details={"scl": 6})
-    return ScanReport("m-1", {"bucket": "b", "key": "k"}, {"mail_from": "a@sender.test"}, {}, (spam,))
+    return ScanReport("m-1", {"bucket": "b", "key": "k"}, Envelope("a@sender.test", ()), {}, (spam,))
 
 
 def fields(raw: bytes) -> dict[str, list[str]]:

@@ -1,5 +1,6 @@
 """What a notification says about a message comes from the ScanReport and the rules step's decision."""
 
+import dataclasses
 from email.message import EmailMessage
 
 from mailgate.message import parse_message
@@ -36,7 +37,7 @@ def antivirus_infected(part_path: str, filename: str, threat: str) -> ScannerRes
 
 
 def report_for(raw: bytes, *results: ScannerResult) -> ScanReport:
-    return ScanReport("gw-123", {"bucket": "b", "key": "k"}, ENVELOPE.to_dict(), parse_message(raw).facts(), results)
+    return ScanReport("gw-123", {"bucket": "b", "key": "k"}, ENVELOPE, parse_message(raw).facts(), results)
 
 
 def test_an_infected_attachment_is_listed_with_its_threat_size_and_the_action():
@@ -74,7 +75,7 @@ def test_an_attachment_content_filtering_removed_says_which_expression():
 def test_a_message_held_whole_lists_the_infected_part_and_the_null_sender_reads_as_such():
     raw = message_with(("a.zip", b"PK" + bytes(30)))
     report = report_for(raw, antivirus_infected("2", "a.zip", "Win.Trojan.Agent"))
-    report = ScanReport(report.message_id, report.raw_location, {**report.envelope, "mail_from": ""},
+    report = ScanReport(report.message_id, report.raw_location, dataclasses.replace(report.envelope, mail_from=""),
                         report.facts, report.results)
     outcome = {"recipients": ["bob@example.test"], "decision": {"action": "delete", "backup": True,
                                                                 "rule": "Default"}, "backup_id": "bk-2"}

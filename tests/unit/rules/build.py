@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from mailgate.rules.matching import CompiledTable, compile_table
+from mailgate.scan.envelope import Envelope
 from mailgate.scan.report import Contribution, ScannerResult, ScanReport
 
 
 def report(*results: ScannerResult, sender: str = "alice@partner.test", client_ip: str | None = "198.51.100.7",
            recipients: tuple[str, ...] = ("bob@example.test",)) -> ScanReport:
     return ScanReport("m1", {"bucket": "b", "key": "k"},
-                      {"mail_from": sender, "recipients": list(recipients), "client_ip": client_ip}, {}, results)
+                      Envelope(sender, tuple(recipients), client_ip), {}, results)
 
 
 def spam(verdict: str, score: float, bulk: tuple[str, ...] = ()) -> ScannerResult:

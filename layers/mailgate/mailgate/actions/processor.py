@@ -70,7 +70,7 @@ def group_recipients(report: ScanReport, config: GatewayConfig, recipients: Sequ
                      table: CompiledTable | None = None, hold_refused: str | None = None) -> list[_Group]:
     """Recipients share a copy when their decision and their destination are the same."""
     groups: dict[tuple[Any, ...], _Group] = {}
-    for rcpt in recipients if recipients is not None else report.envelope.get("recipients", ()):
+    for rcpt in recipients if recipients is not None else report.envelope.recipients:
         decision = decide(report, rcpt, config, directory, personal_lists, table, hold_refused)
         route = config.route_for(rcpt)
         key = (decision.signature(), route.key() if route else None)
@@ -94,7 +94,7 @@ class MessageProcessor:
         self.config = config
         self.ports = ports
         self.final_attempt = final_attempt
-        self.mail_from = str(report.envelope.get("mail_from") or "")
+        self.mail_from = report.envelope.mail_from
         self._action: str | None = None  # the action of the decision being carried out, for its events
         self._lookups: tuple[DirectoryIndex | None, PersonalLookup | None] = (None, None)
 
@@ -178,7 +178,7 @@ class MessageProcessor:
         """The Anti-Spam Quarantine: count the message in, schedule its re-scan; when it is full or the
         re-scan cannot be scheduled, decide these recipients at once as if there were no quarantine."""
         decision, rcpts = group.decision, ", ".join(group.recipients)
-        request = RescanRequest.create(self.message_id, self.report.raw_location, self.report.envelope,
+        request = RescanRequest.create(self.message_id, self.report.raw_location, self.report.envelope.to_dict(),
                                        group.recipients, decision.hold_minutes, decision.rule, len(self.raw))
         refused = self._admit(request)
         if refused is not None:

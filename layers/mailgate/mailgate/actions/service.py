@@ -9,6 +9,7 @@ from mailgate.actions.outcome import OutcomeStatus
 from mailgate.actions.processor import RulesPorts, process_report
 from mailgate.config import GatewayConfig
 from mailgate.message.line_endings import normalised_line_endings
+from mailgate.scan.handoff import HandOff
 from mailgate.scan.report import ScanReport
 
 if TYPE_CHECKING:
@@ -21,22 +22,24 @@ class RulesService:
         self.store = store
         self.ports = ports
 
-    def load(self, handoff: dict[str, Any]) -> tuple[ScanReport, bytes]:
-        report = ScanReport.from_dict(self.store.get_json(handoff["report_key"], handoff.get("bucket")))
+    def load(self, handoff: HandOff) -> tuple[ScanReport, bytes]:
+        if not handoff.report_key:
+            raise ValueError("the hand-off names no scan report")
+        report = ScanReport.from_dict(self.store.get_json(handoff.report_key, handoff.bucket or None))
         raw = self.store.get_bytes(report.raw_location["key"], report.raw_location["bucket"])
         return report, normalised_line_endings(raw)[0]  # what the scan step saw (it notes the change)
 
-    def process(self, handoff: dict[str, Any], final_attempt: bool) -> list[dict[str, Any]]:
+    def process(self, handoff: HandOff, final_attempt: bool) -> list[dict[str, Any]]:
         report, raw = self.load(handoff)
         subject = str(report.facts.get("subject") or "")
         return process_report(report, raw, subject, self.config, self.ports, final_attempt)
 
-    def _all_recipients(self, handoff: dict[str, Any]) -> list[str]:
+    def _all_recipients(self, handoff: HandOff) -> list[str]:
         """The hand-off names at most 100 recipients; the stored report has them all, when it can be read."""
-        listed = [str(r) for r in handoff.get("recipients") or ()]
-        if int(handoff.get("recipients_count") or 0) > len(listed):
+        listed = list(handoff.recipients)
+        if not handoff.all_listed:
             try:
-                return [str(r) for r in self.load(handoff)[0].envelope.get("recipients") or listed]
+                return list(self.load(handoff)[0].envelope.recipients) or listed
             except Exception:  # the report is what failed: keep those the hand-off names
                 return listed
         return listed
@@ -46,7 +49,7 @@ class RulesService:
         if register is not None:
             register(context)
 
-    def handle(self, handoff: dict[str, Any], attempt: int) -> list[dict[str, Any]]:
+    def handle(self, handoff: HandOff, attempt: int) -> list[dict[str, Any]]:
         """Process a hand-off; on the last attempt, failures end in Backup instead of raising."""
         final = attempt >= self.config.delivery.max_attempts
         try:
@@ -54,7 +57,6 @@ class RulesService:
         except Exception as exc:
             if not final:
                 raise
-            hold_after_failure(self.ports.backup, self.ports.events, str(handoff.get("message_id")),
-                               dict(handoff.get("raw_location") or {}), self._all_recipients(handoff),
-                               str(handoff.get("mail_from") or ""), f"{type(exc).__name__}: {exc}")
+            hold_after_failure(self.ports.backup, self.ports.events, handoff.message_id, dict(handoff.raw_location),
+                               self._all_recipients(handoff), handoff.mail_from, f"{type(exc).__name__}: {exc}")
             return [{"status": OutcomeStatus.BACKUP, "error": str(exc)}]

@@ -94,7 +94,7 @@ def dry_run_router(ports: Ports) -> Router:
         return {
             "table": "proposed" if table is not None else "current",
             "message_id": report.message_id,
-            "envelope": report.envelope,
+            "envelope": report.envelope.to_dict(),
             "verdicts": {r.scanner: {"verdict": r.verdict, "score": r.score,
                                      "reasons": [c.to_dict() for c in r.reasons]} for r in report.results},
             "groups": [{"recipients": list(g.recipients), "decision": g.decision.to_dict()} for g in groups],

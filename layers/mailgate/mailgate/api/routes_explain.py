@@ -34,7 +34,7 @@ def explain_router(ports: Ports) -> Router:
                                   PersonalListSource(store.lists) if store else None)
         return {
             "message_id": message_id,
-            "envelope": report.envelope,
+            "envelope": report.envelope.to_dict(),
             "verdicts": {r.scanner: {"verdict": r.verdict, "score": r.score,
                                      "reasons": [c.to_dict() for c in r.reasons]} for r in report.results},
             "groups": [{"recipients": list(g.recipients), "decision": g.decision.to_dict()} for g in groups],

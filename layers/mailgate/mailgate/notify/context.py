@@ -54,18 +54,18 @@ def context_from(report: ScanReport, decision_like: Mapping[str, Any], subject: 
     ({"recipients", "decision": Decision.to_dict(), "backup_id"}) or a bare Decision.to_dict()."""
     decision: Mapping[str, Any] = decision_like.get("decision") or decision_like
     envelope = report.envelope
-    recipients = tuple(str(r) for r in envelope.get("recipients") or ())
+    recipients = envelope.recipients
     affected = tuple(str(r) for r in decision_like.get("recipients") or ()) or recipients
     rules = decision_like.get("rules") or ([decision["rule"]] if decision.get("rule") else [])
     backup_id = str(decision_like.get("backup_id") or "")
     return NotificationContext(
-        sender=str(envelope.get("mail_from") or "").strip().strip("<>") or "<>",
-        sender_ip=str(envelope.get("client_ip") or ""),
+        sender=envelope.mail_from.strip().strip("<>") or "<>",
+        sender_ip=envelope.client_ip or "",
         all_recipients=recipients,
         affected_recipients=affected,
         affected_rules=tuple(str(r) for r in rules),
         subject=subject or str(report.facts.get("subject") or ""),
-        date=_received(envelope.get("received_at"), report.facts.get("date")),
+        date=_received(envelope.received_at, report.facts.get("date")),
         message_id=report.message_id,
         smtp_message_id=smtp_message_id or str(report.facts.get("message_id") or ""),
         action=_action_words(str(decision.get("action") or ""), bool(decision.get("backup") or backup_id)),

@@ -56,8 +56,8 @@ def decide(report: ScanReport, recipient: str, config: GatewayConfig,
     allow/deny lists applied."""
     own, note = personal(recipient, directory) if personal is not None else (None, None)
     auth = report.result("authentication")
-    client_ip = report.envelope.get("client_ip")
-    outcome = evaluate(compiled_lists(config), own, str(report.envelope.get("mail_from") or ""),
+    client_ip = report.envelope.client_ip
+    outcome = evaluate(compiled_lists(config), own, report.envelope.mail_from,
                        str(client_ip) if client_ip else None, auth.details if auth is not None else None)
     if note:
         outcome = ListOutcome(outcome.blacklisted, outcome.skip_antispam, outcome.skip_antiphishing,

@@ -65,8 +65,8 @@ def decide(report: ScanReport, recipient: str, table: CompiledTable,
            hold_refused: str | None = None) -> Decision:
     """`lists`: what the allow/deny lists say for this sender and recipient (mailgate.rules.sender_lists).
     `hold_refused`: why the Anti-Spam Quarantine cannot hold this message (its limits), if it cannot."""
-    sender = str(report.envelope.get("mail_from") or "")
-    client_ip = report.envelope.get("client_ip")
+    sender = report.envelope.mail_from
+    client_ip = report.envelope.client_ip
     rule, why, position = table.first_match(sender, recipient, str(client_ip) if client_ip else None, directory)
     skipped = table.enabled_before[position]
     path = [f"recipient {recipient} matched rule {rule.name!r} ({why})"

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailgate.scan.envelope import Envelope
+
 REPORT_VERSION = 1
 
 
@@ -69,7 +71,7 @@ class ScanReport:
 
     message_id: str  # the gateway's id for this message (SES messageId or the local ingress's)
     raw_location: dict[str, str]  # {"bucket": ..., "key": ...}
-    envelope: dict[str, Any]
+    envelope: Envelope
     facts: dict[str, Any]
     results: tuple[ScannerResult, ...]
     parse_ms: float = 0.0
@@ -84,7 +86,7 @@ class ScanReport:
             "version": self.version,
             "message_id": self.message_id,
             "raw_location": dict(self.raw_location),
-            "envelope": self.envelope,
+            "envelope": self.envelope.to_dict(),
             "facts": self.facts,
             "results": [r.to_dict() for r in self.results],
             "parse_ms": round(self.parse_ms, 3),
@@ -96,7 +98,7 @@ class ScanReport:
         return cls(
             message_id=str(data["message_id"]),
             raw_location={str(k): str(v) for k, v in (data.get("raw_location") or {}).items()},
-            envelope=dict(data.get("envelope") or {}),
+            envelope=Envelope.from_dict(dict(data.get("envelope") or {})),
             facts=dict(data.get("facts") or {}),
             results=tuple(ScannerResult.from_dict(r) for r in data.get("results", ())),
             parse_ms=float(data.get("parse_ms", 0.0)),

@@ -52,7 +52,7 @@ def scan_message(
     return ScanReport(
         message_id=message_id,
         raw_location=dict(raw_location or {}),
-        envelope=envelope.to_dict(),
+        envelope=envelope,
         facts=message.facts(),
         results=results,
         parse_ms=(parsed - started) * 1000,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from mailgate.config import GatewayConfig
@@ -18,6 +18,7 @@ from mailgate.events.log import EventLog
 from mailgate.message import Message, parse_message
 from mailgate.message.line_endings import line_ending_note, normalised_line_endings, with_line_ending_defect
 from mailgate.scan.envelope import Envelope
+from mailgate.scan.handoff import LISTED_RECIPIENTS, HandOff
 from mailgate.scan.inbound import InboundMail, client_from_trusted_received
 from mailgate.scan.report import ScanReport
 from mailgate.scan.run import scan_message
@@ -30,7 +31,6 @@ if TYPE_CHECKING:  # the scan path never loads the delivery code
     from mailgate.backup.keeper import BackupKeeper
 
 logger = logging.getLogger(__name__)
-LISTED_RECIPIENTS = 100  # in events and the hand-off; the report in S3 keeps them all
 APPLICATION_ANTIVIRUS = "application:antivirus"  # the event log's "message id" for the engine's own events
 
 
@@ -61,25 +61,6 @@ def complete_envelope(inbound: InboundMail, message: Message) -> tuple[Envelope,
         ip, helo = client_from_trusted_received(received[0] if received else None)
         envelope = replace(envelope, client_ip=ip, helo=envelope.helo or helo)
     return envelope, notes
-
-
-@dataclass(frozen=True)
-class HandOff:
-    """What `scan` passes to `rules` through the queue (the report itself is in S3: it can be large)."""
-
-    message_id: str
-    bucket: str
-    report_key: str
-    raw_location: dict[str, str]
-    mail_from: str
-    recipients: tuple[str, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        """The rules step reads the recipients from the report; the hand-off names them for the last resort
-        only when it fits a queue message (an SQS body is at most 256 KiB)."""
-        return {"message_id": self.message_id, "bucket": self.bucket, "report_key": self.report_key,
-                "raw_location": dict(self.raw_location), "mail_from": self.mail_from,
-                "recipients": list(self.recipients[:LISTED_RECIPIENTS]), "recipients_count": len(self.recipients)}
 
 
 def _bounded(envelope: dict[str, Any]) -> dict[str, Any]:
