@@ -1,7 +1,4 @@
-"""freshclam refresh: download ClamAV signatures, upload them to the signature bucket, publish the age.
-
-Minimal until issue 5 (the ClamAV scanner) lands: it does what the schedule needs and nothing more.
-"""
+"""freshclam refresh: download ClamAV signatures, upload them to the signature bucket, publish the age."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ DELETE = "delete"  # nothing delivered, no notice
 DELETE_ATTACHMENT = "delete_attachment"  # offending parts removed, the rest delivered
 HOLD = "hold"  # the Anti-Spam Quarantine: kept back, scanned again later, decided then
 
-# The strictest action wins when several modules decide (the rule table issue combines them).
+# The strictest action wins when several modules decide.
 STRICTNESS = {DELIVER: 0, HOLD: 0, DELETE_ATTACHMENT: 1, REJECT: 2, DELETE: 3}
 
 

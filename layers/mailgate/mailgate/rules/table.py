@@ -2,8 +2,7 @@
 
 A (sender, recipient) pair is handled by the first enabled rule, top to bottom, whose conditions both
 match; the Default rule is always last, matches everyone and cannot be deleted. The defaults of every
-struct reproduce what the gateway did before the table existed (the former `rules/default_policy.py`) and add
-what a mail administrator expects from Anti-Spam, Anti-Phishing and link scanning.
+struct are what a mail administrator expects from each module (see the README's Default rule).
 
 This module imports nothing from `mailgate.config`, so the configuration may embed a `RuleTable`.
 """
