@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 
 from mailgate import runtime
 from mailgate.directory.runner import SyncEnvironment, new_sync_id, run_due, run_sync, utc_now
@@ -22,6 +22,7 @@ from mailgate.environment import require
 require("ldap_sync")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-ldap-sync")
+tracer = Tracer(service="mailgate-ldap-sync")
 
 
 def environment() -> SyncEnvironment:
@@ -62,7 +63,8 @@ def _log_events(env: SyncEnvironment, runs: list[SyncRun]) -> None:
         logger.exception("could not write the directory events to the event log")
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path="sync_id")
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     if not runtime.settings().directory_table:
         logger.info("no DIRECTORY_TABLE configured; nothing to synchronise")

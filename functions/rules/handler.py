@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -19,6 +19,7 @@ from mailgate.scan.handoff import HandOff
 require("rules")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-rules")
+tracer = Tracer(service="mailgate-rules")
 # the DeliveryFailed alarm reads this
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-rules")
 
@@ -34,11 +35,14 @@ def _count(outcomes: list[dict[str, Any]]) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     service().bind_invocation(context)
     if is_sqs_event(event):
         def work(record: SQSRecord, attempt: int) -> None:
             handoff = HandOff.from_dict(json.loads(record.body))
+            logger.set_correlation_id(handoff.message_id)  # the gateway's message id on every log line
+            tracer.put_annotation(key="message_id", value=handoff.message_id)
             outcomes = service().handle(handoff, attempt)
             _count(outcomes)
             logger.info("processed", message_id=handoff.message_id, outcomes=[o.get("status") for o in outcomes])

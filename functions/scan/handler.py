@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -17,6 +17,7 @@ from mailgate.scan.service import ScanService
 require("scan")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-scan")
+tracer = Tracer(service="mailgate-scan")
 # the EngineUnavailable alarm reads this
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-scan")
 
@@ -29,6 +30,8 @@ def _scan_all(event: dict[str, Any], attempt: int) -> None:
     runtime.refresh_antivirus()
     settings = runtime.settings()
     for inbound in parse_inbound_event(event, settings.mail_bucket, settings.incoming_prefix):
+        logger.set_correlation_id(inbound.message_id)  # the gateway's message id on every log line
+        tracer.put_annotation(key="message_id", value=inbound.message_id)
         handoff = service().handle(inbound, attempt)
         if down := service().unavailable_engines:
             metrics.add_metric(name=Metric.ENGINE_UNAVAILABLE, unit=MetricUnit.Count, value=len(down))
@@ -37,6 +40,7 @@ def _scan_all(event: dict[str, Any], attempt: int) -> None:
 
 @metrics.log_metrics
 @logger.inject_lambda_context
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if is_sqs_event(event):
         def work(record: SQSRecord, attempt: int) -> None:
