@@ -26,12 +26,12 @@ if TYPE_CHECKING:  # each handler imports only what its own path needs: that is 
     from mailgate.delivery.base import Deliverer
     from mailgate.directory.cache import DirectoryCache
     from mailgate.directory.index import DirectoryIndex
+    from mailgate.ports import StatusBoard
     from mailgate.quarantine.rescan import QuarantineLedger, RescanScheduler
     from mailgate.rules.current import PersonalLookup
     from mailgate.scan.service import ScanService
     from mailgate.scanners.antispam.learning import OrganisationModel
     from mailgate.scanners.antivirus.embedded import EmbeddedClamd
-    from mailgate.status_board import StatusBoard
 
 
 T = TypeVar("T")

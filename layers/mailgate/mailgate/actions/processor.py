@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from mailgate.actions.outcome import OutcomeStatus
 from mailgate.backup.keeper import BackupKeeper
@@ -23,15 +23,12 @@ from mailgate.delivery.part_removal import CannotRemoveParts, removal_notice, re
 from mailgate.directory.index import DirectoryIndex
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
+from mailgate.ports import ExecuteOnce
 from mailgate.quarantine.rescan import QuarantineLedger, RescanRequest, RescanScheduler
 from mailgate.rules.current import PersonalLookup, decide, needs_directory
 from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, HOLD, REJECT, Decision
 from mailgate.rules.matching import CompiledTable
 from mailgate.scan.report import ScanReport
-
-
-class ExecuteOnce(Protocol):
-    def __call__(self, key: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

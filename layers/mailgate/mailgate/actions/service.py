@@ -13,7 +13,7 @@ from mailgate.scan.handoff import HandOff
 from mailgate.scan.report import ScanReport
 
 if TYPE_CHECKING:
-    from mailgate.scan.service import MailStore
+    from mailgate.ports import MailStore
 
 
 class RulesService:

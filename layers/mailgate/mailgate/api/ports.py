@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from mailgate.backup.model import BackupIndex
 from mailgate.config import GatewayConfig
 from mailgate.events.log import EventLog
+from mailgate.ports import StatusBoard
 from mailgate.scan.report import ScanReport
 from mailgate.settings.service import SettingsService
-from mailgate.status_board import StatusBoard
 
 if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, not at cold start
     from mailgate.aws.personal_lists import PersonalListRecord

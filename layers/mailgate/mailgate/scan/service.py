@@ -10,13 +10,14 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from mailgate.config import GatewayConfig
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.message import Message, parse_message
 from mailgate.message.line_endings import line_ending_note, normalised_line_endings, with_line_ending_defect
+from mailgate.ports import HandOffQueue, MailStore, StatusBoard
 from mailgate.scan.envelope import Envelope
 from mailgate.scan.handoff import LISTED_RECIPIENTS, HandOff
 from mailgate.scan.inbound import InboundMail, client_from_trusted_received
@@ -25,23 +26,12 @@ from mailgate.scan.run import scan_message
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, EngineWatch
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, SignatureWatch
 from mailgate.scanners.base import ScanContext, Scanner
-from mailgate.status_board import StatusBoard
 
 if TYPE_CHECKING:  # the scan path never loads the delivery code
     from mailgate.backup.keeper import BackupKeeper
 
 logger = logging.getLogger(__name__)
 APPLICATION_ANTIVIRUS = "application:antivirus"  # the event log's "message id" for the engine's own events
-
-
-class MailStore(Protocol):
-    bucket: str
-
-    def get_bytes(self, key: str, bucket: str | None = None) -> bytes: ...
-
-    def put_json(self, key: str, document: dict[str, Any]) -> None: ...
-
-    def get_json(self, key: str, bucket: str | None = None) -> dict[str, Any]: ...
 
 
 def _header_recipients(message: Message) -> tuple[str, ...]:
@@ -69,10 +59,6 @@ def _bounded(envelope: dict[str, Any]) -> dict[str, Any]:
     if len(recipients) <= LISTED_RECIPIENTS:
         return envelope
     return {**envelope, "recipients": recipients[:LISTED_RECIPIENTS], "recipients_count": len(recipients)}
-
-
-class HandOffQueue(Protocol):
-    def send(self, body: dict[str, Any]) -> None: ...
 
 
 class ScanService:
