@@ -18,10 +18,7 @@ from tests.support.settings_api import put_section
 
 pytestmark = pytest.mark.integration
 # The server sends `path` percent-encoded and every method to the function, as API Gateway does; decoding route
-# parameters and answering 405 are the api function's part (mailgate/api/app.py), in the cloud as here. Strict:
-# once the function does it, these pass and the marker must go.
-NEEDS_API_FUNCTION = pytest.mark.xfail(strict=True, reason="the api function must decode route parameters and "
-                                                           "answer 405 with Allow (issue 13, mailgate/api/app.py)")
+# parameters and answering 405 are the api function's part (mailgate/api/app.py), in the cloud as here.
 
 PARTNER = "Partner skip"
 PARTNER_PATH = f"/settings/rules/{urllib.parse.quote(PARTNER)}/import"  # /settings/rules/Partner%20skip/import
@@ -31,7 +28,6 @@ def _rule(table: dict[str, Any], name: str) -> dict[str, Any] | None:
     return next((r for r in table["rules"] if r["name"] == name), None)
 
 
-@NEEDS_API_FUNCTION
 def test_a_rule_named_with_a_space_is_read_and_changed_through_its_percent_encoded_path(
         gateway, restore_settings) -> None:
     def with_partner(table: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +57,6 @@ def test_a_rule_named_with_a_space_is_read_and_changed_through_its_percent_encod
     assert PARTNER in gone["message"]  # the decoded name, not Partner%20skip
 
 
-@NEEDS_API_FUNCTION
 def test_an_address_with_plus_and_at_reaches_its_personal_lists_percent_encoded(gateway) -> None:
     address = "partner+sales@example.test"
     path = f"/lists/personal/{urllib.parse.quote(address, safe='')}"  # partner%2Bsales%40example.test
@@ -82,7 +77,6 @@ def test_query_parameters_arrive_decoded(gateway) -> None:
     assert reply["message"] == f"{asked} is not in the directory"
 
 
-@NEEDS_API_FUNCTION
 def test_a_wrong_method_on_a_known_path_is_405_with_allow_in_the_error_shape(gateway) -> None:
     for method, path, allowed in (("DELETE", "/settings/rules", "GET, PUT"),
                                   ("POST", "/lists/personal/ann%40example.test", "GET, PUT"),

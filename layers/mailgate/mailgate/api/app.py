@@ -8,7 +8,10 @@ role not allowed (403), not found (404), a stale settings version (409).
 from __future__ import annotations
 
 import json
+import re
+from re import Match
 from typing import Any
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -16,7 +19,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Serve
 
 from mailgate import __version__
 from mailgate.api.errors import ApiError, Conflict, Invalid, NotFound
-from mailgate.api.guard import PUBLIC, endpoint, guard_before_validation, principal
+from mailgate.api.guard import PUBLIC, ROUTE_ROLES, endpoint, guard_before_validation, principal
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ALL_ROLES
 from mailgate.api.routes_antispam import antispam_router
@@ -34,6 +37,20 @@ from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, Un
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, engine_warnings
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, stale_sentence
 from mailgate.settings.errors import SettingsInvalid, VersionConflict
+
+
+class _Resolver(APIGatewayRestResolver):
+    """A REST API passes `path` percent-encoded as the client sent it and Powertools takes route parameters
+    from it: each is decoded here, so a rule named "Partner skip" is `rule_name="Partner skip"`."""
+
+    def _convert_matches_into_route_keys(self, match: Match[str]) -> dict[str, str]:
+        return {name: unquote(value) for name, value in match.groupdict().items()}
+
+
+def _methods_for(path: str) -> list[str]:
+    """The methods some route has for this path (the stack sends every method to the function)."""
+    return sorted({method for method, rule in ROUTE_ROLES
+                   if re.fullmatch(re.sub(r"<\w+>", "[^/]+", re.escape(rule)), path)})
 
 
 def _json(status: int, body: dict[str, Any]) -> Response[dict[str, Any]]:
@@ -85,7 +102,14 @@ def _register_errors(app: APIGatewayRestResolver) -> None:
 
     @app.not_found
     def not_found(_error: Exception) -> Response[dict[str, Any]]:
-        return _json(404, {"error": "not_found", "message": "no such endpoint"})
+        method, path = app.current_event.http_method, app.current_event.path
+        allowed = _methods_for(path)
+        if not allowed:
+            return _json(404, {"error": "not_found", "message": "no such endpoint"})
+        return Response(status_code=405, content_type=content_types.APPLICATION_JSON,
+                        headers={"Allow": ", ".join(allowed)},
+                        body={"error": "method_not_allowed",
+                              "message": f"{method} is not allowed on {path}: use {', '.join(allowed)}"})
 
 
 def _directory_warnings(ports: Ports) -> list[str]:
@@ -129,7 +153,7 @@ def _models(ports: Ports) -> tuple[dict[str, Any] | None, list[str]]:
 
 
 def create_app(ports: Ports) -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    app = _Resolver(enable_validation=True)
     app.configure_openapi(
         title="mailgate admin API", version=__version__, servers=[Server(url="/")],
         description="Roles come from Cognito groups; send `Authorization: Bearer <ID token>`.",
