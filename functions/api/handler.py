@@ -7,6 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging import correlation_paths
 
 from mailgate import runtime
 from mailgate.api.app import create_app
@@ -16,6 +17,7 @@ from mailgate.aws.event_table import DynamoEventLog
 from mailgate.environment import require
 from mailgate.scan.report import ScanReport
 from mailgate.settings.service import SettingsService
+from mailgate.tracing import function_tracer
 
 if TYPE_CHECKING:
     from mailgate.aws.mail_store import S3MailStore
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 require("api")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-api")
+tracer = function_tracer("mailgate-api")
 
 
 @cache
@@ -129,6 +132,7 @@ app = create_app(Ports(events=events, backup=backup_index, settings=settings_ser
                        dry_run_scanners=dry_run_scanners, quarantine=quarantine))
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return app.resolve(event, context)

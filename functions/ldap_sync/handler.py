@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 
 from mailgate import runtime
 from mailgate.directory.runner import SyncEnvironment, new_sync_id, run_due, run_sync, utc_now
 from mailgate.directory.status import SyncRun
 from mailgate.directory.sync_events import sync_events
 from mailgate.environment import require
+from mailgate.tracing import function_tracer
 
 require("ldap_sync")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-ldap-sync")
-tracer = Tracer(service="mailgate-ldap-sync")
+tracer = function_tracer("mailgate-ldap-sync")
 
 
 def environment() -> SyncEnvironment:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -15,11 +15,12 @@ from mailgate.actions.service import RulesService
 from mailgate.environment import METRICS_NAMESPACE, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.scan.handoff import HandOff
+from mailgate.tracing import function_tracer
 
 require("rules")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-rules")
-tracer = Tracer(service="mailgate-rules")
+tracer = function_tracer("mailgate-rules")
 # the DeliveryFailed alarm reads this
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-rules")
 

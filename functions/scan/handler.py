@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
@@ -13,11 +13,12 @@ from mailgate.environment import METRICS_NAMESPACE, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.scan.inbound import parse_inbound_event
 from mailgate.scan.service import ScanService
+from mailgate.tracing import function_tracer
 
 require("scan")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-scan")
-tracer = Tracer(service="mailgate-scan")
+tracer = function_tracer("mailgate-scan")
 # the EngineUnavailable alarm reads this
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-scan")
 
