@@ -1,24 +1,36 @@
 #!/usr/bin/env bash
-# Installs everything mailgate needs on Debian 12, idempotently: Debian packages, then the venv.
+# Installs what mailgate needs on Debian 12, idempotently: Debian packages, then the venv.
+#   scripts/setup.sh serve   what running the gateway locally needs (scripts/serve.sh)
+#   scripts/setup.sh         everything: also the real servers the tests start, the CDK and the dev tools
 # Fast when already done: it checks before it installs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+profile=${1:-test}
+case "$profile" in serve|test) ;; *) echo "setup: unknown profile '$profile' (serve or test)" >&2; exit 2;; esac
 
 APT_PACKAGES=(
   python3 python3-venv python3-dev gcc   # the venv (pyenv or the system's Python 3.11+)
-  openssl ca-certificates iproute2 util-linux   # test certificates; the private network namespace
-  dnsmasq-base                           # real DNS server for SPF/DKIM/DMARC in tests and local mode
-  opendkim-tools                         # DKIM interop checks (opendkim-testmsg)
-  swaks                                  # a real SMTP client for the end-to-end tests and the README
-  slapd ldap-utils                       # OpenLDAP for the directory sync tests
-  samba samba-ad-dc samba-ad-provision krb5-user winbind   # Samba as an Active Directory DC in tests
-  clamav-daemon clamav-testfiles p7zip-full   # real clamd + test files (and 7z nestings) for Anti-Virus
+  ca-certificates
+  swaks                                  # a real SMTP client for the README's examples and the tests
+  clamav-daemon                          # real clamd for Anti-Virus (local mode starts it when installed)
 )
+if [ "$profile" = test ]; then
+  APT_PACKAGES+=(
+    openssl iproute2 util-linux          # test certificates; the private network namespace
+    dnsmasq-base                         # real DNS server for SPF/DKIM/DMARC in tests
+    opendkim-tools                       # DKIM interop checks (opendkim-testmsg)
+    slapd ldap-utils                     # OpenLDAP for the directory sync tests
+    samba samba-ad-dc samba-ad-provision krb5-user winbind   # Samba as an Active Directory DC in tests
+    clamav-testfiles p7zip-full          # test files (and 7z nestings) for Anti-Virus
+  )
+fi
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Node.js runs the CDK CLI and the jsii runtime behind aws-cdk-lib; use the machine's if it has one.
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+# Node.js runs the CDK CLI and the jsii runtime behind aws-cdk-lib (tests synthesise the app); use the machine's.
+if [ "$profile" = test ]; then
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
+fi
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -44,16 +56,21 @@ pick_python() {
   echo "setup: no Python 3.11 or newer found" >&2; exit 1
 }
 
+# The stamp says which pyproject.toml and which profile the venv was made for; `test` includes `serve`.
 stamp=.venv/.mailgate-installed
 want=$(sha256sum pyproject.toml | cut -d' ' -f1)
-if [ ! -x .venv/bin/python ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+have=$(cat "$stamp" 2>/dev/null || true)
+extras=dev; [ "$profile" = serve ] && extras=local
+if [ ! -x .venv/bin/python ] || { [ "$have" != "$want test" ] && [ "$have" != "$want $profile" ]; }; then
   python=${MAILGATE_PYTHON:-$(pick_python)}
   echo "setup: creating .venv with $($python --version)"
   [ -x .venv/bin/python ] || "$python" -m venv .venv
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip==25.3"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
-  echo "$want" > "$stamp"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+  echo "$want $profile" > "$stamp"
 fi
+
+[ "$profile" = serve ] && exit 0
 
 lock_stamp=node_modules/.mailgate-installed
 want_lock=$(sha256sum package-lock.json | cut -d' ' -f1)
