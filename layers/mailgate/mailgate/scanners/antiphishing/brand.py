@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from mailgate.message.urls import normalise_host
-from mailgate.scanners.antiphishing.data import Brand, brands, freemail
+from mailgate.reference import freemail
+from mailgate.scanners.antiphishing.data import Brand, brands
 from mailgate.scanners.antiphishing.skeleton import skeleton
 from mailgate.scanners.antiphishing.view import MessageView, clean
 from mailgate.scanners.links.domains import registered_domain

@@ -7,8 +7,8 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from mailgate.reference.tables import rows, words
 from mailgate.scanners.antiphishing.skeleton import skeleton
-from mailgate.scanners.links.tables import rows, words
 
 PACKAGE = "mailgate.scanners.antiphishing"
 
@@ -80,11 +80,6 @@ def lures() -> LureTable:
 
 
 @cache
-def freemail() -> frozenset[str]:
-    return words(PACKAGE, "freemail.txt")
-
-
-@cache
 def suspicious_tlds() -> frozenset[str]:
     return words(PACKAGE, "suspicious_tlds.txt")
 
@@ -94,12 +89,3 @@ def organisation_words() -> re.Pattern[str]:
     entries = sorted(words(PACKAGE, "organisation_words.txt"), key=len, reverse=True)
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(e) for e in entries) + r")(?!\w)", re.IGNORECASE)
 
-
-@cache
-def free_hosting() -> frozenset[str]:
-    return words("mailgate.scanners.links", "free_hosting.txt")
-
-
-@cache
-def shorteners() -> frozenset[str]:
-    return words("mailgate.scanners.links", "shorteners.txt")

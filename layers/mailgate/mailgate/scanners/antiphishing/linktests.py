@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from mailgate.reference import free_hosting, shorteners
 from mailgate.scanners.antiphishing.brand import host_imitates, owns
-from mailgate.scanners.antiphishing.data import brands, free_hosting, shorteners, suspicious_tlds
+from mailgate.scanners.antiphishing.data import brands, suspicious_tlds
 from mailgate.scanners.antiphishing.view import MessageView
 from mailgate.scanners.links.domains import in_hosts, is_ip_literal, registered_domain
 from mailgate.scanners.links.unwrap import unwrap

@@ -9,8 +9,9 @@ from collections.abc import Iterator, Mapping
 
 from mailgate.directory.names import fold_name
 from mailgate.message.limits import HEURISTIC_TEXT_LIMIT
+from mailgate.reference import free_hosting, freemail
 from mailgate.scanners.antiphishing.brand import owns
-from mailgate.scanners.antiphishing.data import brands, free_hosting, freemail, organisation_words
+from mailgate.scanners.antiphishing.data import brands, organisation_words
 from mailgate.scanners.antiphishing.skeleton import edit_distance, mixed_scripts, skeleton
 from mailgate.scanners.antiphishing.view import MessageView, clean
 from mailgate.scanners.links.domains import in_hosts, registered_domain

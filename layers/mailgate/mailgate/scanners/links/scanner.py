@@ -6,17 +6,16 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from mailgate.config import AntiphishingSettings
+from mailgate.reference import shorteners
 from mailgate.scan.report import Contribution, ScannerResult
 from mailgate.scanners.links.catalog import CLEAN, MALICIOUS, PHISHING, STRUCTURE_THRESHOLD, hit, verdict_of
 from mailgate.scanners.links.domains import in_hosts, is_ip_literal, registered_domain
 from mailgate.scanners.links.reputation import ListHit, UriBlocklists
 from mailgate.scanners.links.sources import Reader, RefreshingList, read_file
 from mailgate.scanners.links.structure import data_uri_signals, url_signals
-from mailgate.scanners.links.tables import words
 from mailgate.scanners.links.unwrap import unwrap
 
 if TYPE_CHECKING:
@@ -26,11 +25,6 @@ if TYPE_CHECKING:
 
 CLICKABLE = frozenset({"text", "html-text", "html-href", "html-form", "html-refresh"})
 MAX_EVIDENCE = 3  # URLs named per test
-
-
-@cache
-def shorteners() -> frozenset[str]:
-    return words("mailgate.scanners.links", "shorteners.txt")
 
 
 @dataclass(frozen=True, slots=True)

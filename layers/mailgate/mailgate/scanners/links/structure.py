@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
+from mailgate.reference.tables import words
 from mailgate.scanners.links.domains import is_ip_literal, split_url
-from mailgate.scanners.links.tables import words
 
 _PACKAGE = "mailgate.scanners.links"
 LONG_URL = 1000  # characters: tracking links run to a few hundred

@@ -9,8 +9,8 @@ from functools import cache
 from urllib.parse import parse_qsl, unquote
 
 from mailgate.message.urls import normalise
+from mailgate.reference.tables import rows
 from mailgate.scanners.links.domains import registered_domain, split_url
-from mailgate.scanners.links.tables import rows
 
 _PACKAGE = "mailgate.scanners.links"
 MAX_LEVELS = 3
