@@ -80,11 +80,20 @@ def group_recipients(report: ScanReport, config: GatewayConfig, recipients: Sequ
             for g in groups.values() for start in range(0, len(g.recipients), MAX_RECIPIENTS_PER_COPY)]
 
 
+Lookups = tuple[DirectoryIndex | None, PersonalLookup | None]
+
+
 class MessageProcessor:
-    """Carries one message's report and raw bytes through its decisions."""
+    """Carries one message's report and raw bytes through its decisions.
+
+    `run` groups the recipients; each group is carried out by a processor of its own, made for that group's
+    decision (`_carrying`), so every event it writes names that decision's action and nothing is left over
+    from the group before.
+    """
 
     def __init__(self, report: ScanReport, raw: bytes, subject: str, config: GatewayConfig,
-                 ports: RulesPorts, final_attempt: bool) -> None:
+                 ports: RulesPorts, final_attempt: bool, action: str | None = None,
+                 lookups: Lookups = (None, None)) -> None:
         self.report = report
         self.raw = raw
         self.subject = subject
@@ -92,8 +101,12 @@ class MessageProcessor:
         self.ports = ports
         self.final_attempt = final_attempt
         self.mail_from = report.envelope.mail_from
-        self._action: str | None = None  # the action of the decision being carried out, for its events
-        self._lookups: tuple[DirectoryIndex | None, PersonalLookup | None] = (None, None)
+        self.action = action  # the action of the decision this processor carries out; None before grouping
+        self.lookups = lookups  # the directory and personal lists the decisions were made with
+
+    def _carrying(self, decision: Decision, lookups: Lookups) -> MessageProcessor:
+        return MessageProcessor(self.report, self.raw, self.subject, self.config, self.ports, self.final_attempt,
+                                decision.action, lookups)
 
     @property
     def message_id(self) -> str:
@@ -101,7 +114,7 @@ class MessageProcessor:
 
     def _event(self, kind: str, summary: str, recipient: str | None = None, **detail: Any) -> ev.Event:
         return ev.Event(self.message_id, kind, summary, recipient, detail, sender=self.mail_from,
-                        subject=self.subject, action=self._action,
+                        subject=self.subject, action=self.action,
                         verdicts=tuple(sorted(set(self._verdicts().values()))))
 
     def _verdicts(self) -> dict[str, str]:
@@ -121,10 +134,11 @@ class MessageProcessor:
         retry: list[str] = []
         personal = self.ports.personal_lists
         directory = self.ports.directory() if personal is not None or needs_directory(self.config.rules) else None
-        self._lookups = (directory, personal)
+        lookups: Lookups = (directory, personal)
         rescan = self.report.facts.get("rescan") or {}
         for group in group_recipients(self.report, self.config, recipients, directory, personal):
-            outcome = self.ports.execute_once(self._key(group), lambda g=group: self._act(g))  # type: ignore[misc]
+            carry = self._carrying(group.decision, lookups)
+            outcome = self.ports.execute_once(self._key(group), lambda g=group, c=carry: c._act(g))  # type: ignore[misc]
             outcomes.append(outcome)
             pending = tuple(outcome.get("retry_recipients") or ())
             if pending:  # delivered to some, 4xx for others: try those again as a group of their own
@@ -143,7 +157,6 @@ class MessageProcessor:
 
     def _act(self, group: _Group) -> dict[str, Any]:
         decision = group.decision
-        self._action = decision.action
         rcpts = ", ".join(group.recipients)
         self.ports.events.append([
             self._event(ev.DECISION, f"rule {decision.rule}: {decision.action} ({decision.reason})",
@@ -179,9 +192,10 @@ class MessageProcessor:
                                        group.recipients, decision.hold_minutes, decision.rule, len(self.raw))
         refused = self._admit(request)
         if refused is not None:
-            directory, personal = self._lookups
-            outcomes = [self._act(g) for g in group_recipients(self.report, self.config, group.recipients,
-                                                               directory, personal, hold_refused=refused)]
+            directory, personal = self.lookups
+            outcomes = [self._carrying(g.decision, self.lookups)._act(g)
+                        for g in group_recipients(self.report, self.config, group.recipients, directory, personal,
+                                                  hold_refused=refused)]
             retry = [r for outcome in outcomes for r in outcome.get("retry_recipients") or ()]
             return {"status": OutcomeStatus.DECIDED, "not_held": refused, "outcomes": outcomes,
                     **({"retry_recipients": retry} if retry else {})}
