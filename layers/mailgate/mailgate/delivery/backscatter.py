@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mailgate.scanners.authentication.details import AuthenticationDetails
+
 
 def unvouched_sender(authentication: Mapping[str, Any] | None, mail_from: str, denied: bool = False) -> str | None:
     """None when a bounce or notification may go to `mail_from`; otherwise why not, in plain words."""
@@ -19,15 +21,15 @@ def unvouched_sender(authentication: Mapping[str, Any] | None, mail_from: str, d
     domain = mail_from.strip().strip("<>").rpartition("@")[2].lower().rstrip(".")
     if not domain:
         return "there is no envelope sender to write to"
-    details = authentication or {}
-    spf = details.get("spf") or {}
-    if spf.get("result") == "pass" and spf.get("identity") == "mailfrom" and str(spf.get("domain")).lower() == domain:
+    details = AuthenticationDetails.of(authentication)
+    spf = details.spf
+    if spf.result == "pass" and spf.identity == "mailfrom" and str(spf.domain).lower() == domain:
         return None
     from mailgate.scanners.authentication.dmarc import organizational_domain  # noqa: PLC0415 - the PSL, when needed
 
     organisation = organizational_domain(domain)
-    signed = [str(s.get("domain") or "").lower() for s in details.get("dkim") or () if s.get("result") == "pass"]
+    signed = [(s.domain or "").lower() for s in details.dkim if s.result == "pass"]
     if any(d and organizational_domain(d) == organisation for d in signed):
         return None
-    return (f"the envelope sender's domain {domain} is not authenticated (SPF {spf.get('result') or 'none'}, no "
+    return (f"the envelope sender's domain {domain} is not authenticated (SPF {spf.result or 'none'}, no "
             "DKIM signature of its organisation), so it may be forged")

@@ -36,6 +36,7 @@ from mailgate.rules.table import (
     VerdictAction,
 )
 from mailgate.scan.report import ScannerResult, ScanReport
+from mailgate.scanners.authentication.details import AuthenticationDetails
 from mailgate.scanners.content_filter.outcome import resolve
 
 ACTIONS = {"skip": DELIVER, "reject": REJECT, "delete_message": DELETE, "delete_attachment": DELETE_ATTACHMENT}
@@ -215,27 +216,27 @@ def _authentication(module: AuthenticationModule, result: ScannerResult | None,
         return outcome == "fail" or (outcome == "temperror" and module.temperror_is_violation) \
             or (outcome == "permerror" and module.permerror_is_violation)
 
-    details = result.details
+    details = AuthenticationDetails.of(result.details)
     requests: list[_Request] = []
-    dmarc = details.get("dmarc") or {}
-    dmarc_result = dmarc.get("result")
-    if module.dmarc and dmarc:
-        domain, applied = dmarc.get("from_domain") or "?", dmarc.get("applied_policy")
-        path.append(f"DMARC for {domain}: result {dmarc_result}, policy {dmarc.get('policy')}, applied {applied}")
+    dmarc = details.dmarc
+    dmarc_result = dmarc.result
+    if module.dmarc and dmarc_result is not None:
+        domain, applied = dmarc.from_domain or "?", dmarc.applied_policy
+        path.append(f"DMARC for {domain}: result {dmarc_result}, policy {dmarc.policy}, applied {applied}")
         if violation(dmarc_result):
             requests.append(_dmarc_request(module, domain, str(dmarc_result), applied, path))
         if module.dmarc_primary and dmarc_result in ("pass", "fail"):
             path.append("DMARC result is primary: SPF and DKIM are not judged on their own")
             return requests
-    spf = details.get("spf") or {}
-    if module.spf and violation(spf.get("result")):
-        what = f"SPF {spf.get('result')} for {spf.get('domain') or '?'}"
+    spf = details.spf
+    if module.spf and violation(spf.result):
+        what = f"SPF {spf.result} for {spf.domain or '?'}"
         requests.append(_ask("authentication", "spf_fail", module.spf_fail, what, what, path))
-    signatures = [s for s in details.get("dkim") or () if isinstance(s, Mapping)]
-    if module.dkim and signatures and not any(s.get("result") == "pass" for s in signatures):
-        failed = [s for s in signatures if violation(s.get("result"))]
+    signatures = details.dkim
+    if module.dkim and signatures and not any(s.result == "pass" for s in signatures):
+        failed = [s for s in signatures if violation(s.result)]
         if failed:
-            what = "DKIM " + ", ".join(f"{s.get('result')} for {s.get('domain') or '?'}" for s in failed)
+            what = "DKIM " + ", ".join(f"{s.result} for {s.domain or '?'}" for s in failed)
             requests.append(_ask("authentication", "dkim_fail", module.dkim_fail, what, what, path))
     return requests
 

@@ -29,6 +29,7 @@ import msgspec
 from mailgate.config import ListEntry
 from mailgate.rules.matching import Address, CompiledConditions, Lookup, compile_conditions, parse_ip
 from mailgate.rules.table import Conditions
+from mailgate.scanners.authentication.details import AuthenticationDetails
 
 MAX_PERSONAL_ENTRIES = 500  # allow and deny together, per recipient
 MAX_GLOBAL_ENTRIES = 50_000  # per list
@@ -192,21 +193,20 @@ def forged_reason(authentication: Mapping[str, Any] | None, sender: str = "") ->
     The entry applies when SPF passes for the envelope sender, or when DMARC passes for a From domain of the
     envelope sender's organisation; with no DMARC published it applies unless SPF fails or the From header
     names another organisation than an unauthenticated envelope sender (a forger's own From domain)."""
-    details = authentication or {}
-    dmarc = details.get("dmarc") or {}
-    if dmarc.get("policy") and dmarc.get("result") != "pass":
-        return f"the sender's domain publishes DMARC and the message did not pass it ({dmarc.get('result')})"
-    spf = details.get("spf") or {}
-    if spf.get("result") == "fail":
+    details = AuthenticationDetails.of(authentication)
+    dmarc, spf = details.dmarc, details.spf
+    if dmarc.policy and dmarc.result != "pass":
+        return f"the sender's domain publishes DMARC and the message did not pass it ({dmarc.result})"
+    if spf.result == "fail":
         return "SPF fails for the envelope sender"
     domain = sender.strip().strip("<>").rpartition("@")[2].lower()
-    from_domain = str(dmarc.get("from_domain") or "").lower()
-    if spf.get("result") == "pass" or not domain or not from_domain:
+    from_domain = (dmarc.from_domain or "").lower()
+    if spf.result == "pass" or not domain or not from_domain:
         return None
-    organisation = str(dmarc.get("org_domain") or from_domain).lower()
+    organisation = (dmarc.org_domain or from_domain).lower()
     if domain in (from_domain, organisation) or domain.endswith("." + organisation):
         return None
-    return (f"the envelope sender's domain {domain} is not authenticated (SPF {spf.get('result') or 'no result'}) "
+    return (f"the envelope sender's domain {domain} is not authenticated (SPF {spf.result or 'no result'}) "
             f"and the message is From another organisation ({from_domain})")
 
 

@@ -1,0 +1,40 @@
+"""The rules read the authentication scanner's facts through one declared structure: what it wrote reads back
+as typed fields, and a malformed or older report reads as "no result", never as a crash or a pass."""
+
+from __future__ import annotations
+
+from mailgate.delivery.backscatter import unvouched_sender
+from mailgate.rules.sender_lists import forged_reason
+from mailgate.scanners.authentication.details import AuthenticationDetails
+
+WRITTEN = {"spf": {"result": "pass", "domain": "partner.test", "identity": "mailfrom", "client_ip": "192.0.2.1"},
+           "dkim": [{"result": "fail", "domain": "other.test", "selector": "s1"},
+                    {"result": "pass", "domain": "partner.test", "selector": "s2"}],
+           "dmarc": {"result": "pass", "from_domain": "partner.test", "org_domain": "partner.test",
+                     "policy": "reject", "applied_policy": "none", "alignment": {"spf": True, "dkim": True}},
+           "arc": {"result": "none"}}
+
+
+def test_what_the_scanner_writes_reads_back_as_fields() -> None:
+    details = AuthenticationDetails.of(WRITTEN)
+    assert (details.spf.result, details.spf.domain, details.spf.identity) == ("pass", "partner.test", "mailfrom")
+    assert [(s.result, s.domain) for s in details.dkim] == [("fail", "other.test"), ("pass", "partner.test")]
+    assert (details.dmarc.result, details.dmarc.policy, details.dmarc.applied_policy) == ("pass", "reject", "none")
+
+
+def test_malformed_parts_read_as_no_result_and_the_others_still_count() -> None:
+    hostile = {"spf": "pass", "dkim": [7, {"result": ["pass"]}, {"result": "pass", "domain": "partner.test"}],
+               "dmarc": {"result": 1}}
+    details = AuthenticationDetails.of(hostile)
+    assert details.spf.result is None
+    assert [(s.result, s.domain) for s in details.dkim] == [("pass", "partner.test")]
+    assert details.dmarc.result is None
+    assert AuthenticationDetails.of(None) == AuthenticationDetails.of({}) == AuthenticationDetails()
+
+
+def test_the_readers_decide_on_the_typed_facts() -> None:
+    assert unvouched_sender(WRITTEN, "billing@partner.test") is None  # SPF passes for the envelope sender
+    assert "not authenticated" in str(unvouched_sender({"spf": "pass"}, "billing@partner.test"))
+    assert forged_reason(WRITTEN, "billing@partner.test") is None
+    failing = {**WRITTEN, "dmarc": {**WRITTEN["dmarc"], "result": "fail"}}
+    assert "did not pass it (fail)" in str(forged_reason(failing, "billing@partner.test"))
