@@ -38,3 +38,17 @@ def test_the_readers_decide_on_the_typed_facts() -> None:
     assert forged_reason(WRITTEN, "billing@partner.test") is None
     failing = {**WRITTEN, "dmarc": {**WRITTEN["dmarc"], "result": "fail"}}
     assert "did not pass it (fail)" in str(forged_reason(failing, "billing@partner.test"))
+
+
+def test_anti_spam_details_read_back_typed_and_leniently() -> None:
+    from mailgate.scanners.antispam.details import AntispamDetails
+
+    written = {"probability": 0.93, "scl": 6, "bulk": ["List-Unsubscribe"], "mailing_list": False,
+               "blocklists": {"queried": 2, "hits": ["zen.example: 198.51.100.7"], "unanswered": []},
+               "thresholds": {"probable_spam": 2.5, "spam": 5.0}}
+    details = AntispamDetails.of(written)
+    assert details.bulk == ("List-Unsubscribe",)
+    assert (details.thresholds.probable_spam, details.thresholds.spam) == (2.5, 5.0)
+    assert details.blocklists.hits == ("zen.example: 198.51.100.7",)
+    hostile = AntispamDetails.of({"thresholds": "high", "blocklists": {"hits": 3}, "bulk": None})
+    assert hostile == AntispamDetails()  # the scanner's defaults, never a crash

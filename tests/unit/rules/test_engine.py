@@ -224,3 +224,9 @@ def test_every_field_that_changes_the_copy_separates_recipients_and_explanations
     for name, value in changed.items():
         other = dataclasses.replace(base, **{name: value})
         assert (other.signature() == base.signature()) == (name in explanations), name
+
+
+def test_a_blocklisted_verdict_without_its_hits_is_decided_not_a_crash():
+    listed = ScannerResult("antispam", "blacklisted", 9.0, (), {"blocklists": "unexpected"})
+    decision = decide(report(listed, authentication()), BOB, DEFAULT)
+    assert decision.module == "antispam" and decision.verdict_class == "blacklisted"

@@ -36,6 +36,7 @@ from mailgate.rules.table import (
     VerdictAction,
 )
 from mailgate.scan.report import ScannerResult, ScanReport
+from mailgate.scanners.antispam.details import AntispamDetails
 from mailgate.scanners.authentication.details import AuthenticationDetails
 from mailgate.scanners.content_filter.outcome import resolve
 
@@ -345,11 +346,11 @@ def _spam_class(module: AntispamModule, result: ScannerResult, path: list[str]) 
     A blocklist hit stays blacklisted; a newsletter below the spam threshold stays mass mailing."""
     if (module.spam_threshold is None and module.probable_threshold is None) or result.verdict == "blacklisted":
         return result.verdict
-    scanner = result.details.get("thresholds") or {}
-    high = module.spam_threshold if module.spam_threshold is not None else float(scanner.get("spam", 6.0))
+    details = AntispamDetails.of(result.details)
+    high = module.spam_threshold if module.spam_threshold is not None else details.thresholds.spam
     probable = module.probable_threshold if module.probable_threshold is not None \
-        else float(scanner.get("probable_spam", 3.0))
-    newsletter = result.verdict == "mass_mailing" or bool(result.details.get("bulk"))
+        else details.thresholds.probable_spam
+    newsletter = result.verdict == "mass_mailing" or bool(details.bulk)
     verdict = "spam" if result.score >= high else "mass_mailing" if newsletter \
         else "probable_spam" if result.score >= probable else "not_spam"
     path.append(f"Anti-Spam: the rule's thresholds {probable:g}/{high:g} read score {result.score:g} as {verdict} "
@@ -373,8 +374,8 @@ def _antispam(module: AntispamModule, result: ScannerResult | None, path: list[s
         path.append(f"Anti-Spam: {verdict} (score {result.score:g})")
         return []
     words = verdict.replace("_", " ")
-    hits = "; " + "; ".join(result.details["blocklists"]["hits"][:3]) \
-        if verdict == "blacklisted" and (result.details.get("blocklists") or {}).get("hits") else _tests(result)
+    listed = AntispamDetails.of(result.details).blocklists.hits
+    hits = "; " + "; ".join(listed[:3]) if verdict == "blacklisted" and listed else _tests(result)
     return [_ask("antispam", verdict, options, f"{words} (score {result.score:g}{hits})",
                  f"score {result.score:g}{hits}", path)]
 
