@@ -8,9 +8,8 @@ to `Decision.path` as it is taken, so the explanation is the decision, never a r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from mailgate.directory.index import DirectoryIndex
 from mailgate.rules.decision import (
@@ -37,6 +36,7 @@ from mailgate.rules.table import (
 )
 from mailgate.scan.report import ScannerResult, ScanReport
 from mailgate.scanners.antispam.details import AntispamDetails
+from mailgate.scanners.antivirus.details import AntivirusDetails
 from mailgate.scanners.authentication.details import AuthenticationDetails
 from mailgate.scanners.content_filter.outcome import resolve
 
@@ -264,7 +264,7 @@ def _antivirus(module: AntivirusModule, result: ScannerResult | None, path: list
     if result.verdict == "clean":
         path.append("Anti-Virus: clean")
         return []
-    details = result.details
+    details = AntivirusDetails.of(result.details)
     if result.verdict == "infected":
         return [_infected(module.infected, details, path)]
     why = _first_reason(details) or result.verdict
@@ -274,18 +274,17 @@ def _antivirus(module: AntivirusModule, result: ScannerResult | None, path: list
     return [_ask("antivirus", "error", module.error, f"the anti-virus scan failed ({why})", why, path)]
 
 
-def _infected(options: VerdictAction, details: Mapping[str, Any], path: list[str]) -> _Request:
+def _infected(options: VerdictAction, details: AntivirusDetails, path: list[str]) -> _Request:
     """Removing parts needs every threat to sit in a removable attachment; otherwise the whole message goes.
     The scanner's `on_infected: remove_parts` turns the default delete_message into removing the parts."""
-    threats = ", ".join(details.get("threats") or ()) or "a threat"
-    infected = [p for p in details.get("parts") or () if p.get("verdict") == "infected"]
+    threats = ", ".join(details.threats) or "a threat"
+    infected = [p for p in details.parts if p.verdict == "infected" and p.part_path]
     wants_removal = options.action == "delete_attachment" or (
-        options.action == "delete_message" and details.get("on_infected") == "remove_parts")
-    if wants_removal and details.get("removable") and infected:
-        removals = tuple(PartRemoval(str(p["part_path"]), p.get("filename"),
-                                     f"infected: {', '.join(p.get('threats') or ()) or 'a threat'}")
+        options.action == "delete_message" and details.on_infected == "remove_parts")
+    if wants_removal and details.removable and infected:
+        removals = tuple(PartRemoval(str(p.part_path), p.filename, f"infected: {', '.join(p.threats) or 'a threat'}")
                          for p in infected)
-        names = ", ".join(p.get("filename") or f"part {p['part_path']}" for p in infected)
+        names = ", ".join(p.filename or f"part {p.part_path}" for p in infected)
         return _ask("antivirus", "infected", options, f"infected attachments removed ({threats})",
                     f"{threats} in {names} only: those attachments are removed", path, removals, DELETE_ATTACHMENT)
     reason = f"the message contains a virus or malware ({threats})"
@@ -295,10 +294,10 @@ def _infected(options: VerdictAction, details: Mapping[str, Any], path: list[str
     return _ask("antivirus", "infected", options, reason, threats, path)
 
 
-def _first_reason(details: Mapping[str, Any]) -> str | None:
-    for stream in (details.get("message"), *(details.get("parts") or ())):
-        if isinstance(stream, Mapping) and stream.get("verdict") != "clean" and stream.get("reason"):
-            return str(stream["reason"])
+def _first_reason(details: AntivirusDetails) -> str | None:
+    for stream in (details.message, *details.parts):
+        if stream.verdict != "clean" and stream.reason:
+            return stream.reason
     return None
 
 

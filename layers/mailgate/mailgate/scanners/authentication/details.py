@@ -10,25 +10,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
+from mailgate.scan.details import ScannerDetails, read_details
 
 
-class _Details(msgspec.Struct, frozen=True, forbid_unknown_fields=False):
-    pass
-
-
-class SpfDetails(_Details, frozen=True):
+class SpfDetails(ScannerDetails, frozen=True):
     result: str | None = None  # pass, fail, softfail, neutral, none, temperror, permerror
     domain: str | None = None  # the domain SPF was checked for
     identity: str | None = None  # "mailfrom" or "helo"
 
 
-class DkimSignatureDetails(_Details, frozen=True):
+class DkimSignatureDetails(ScannerDetails, frozen=True):
     result: str | None = None
     domain: str | None = None  # d=
 
 
-class DmarcDetails(_Details, frozen=True):
+class DmarcDetails(ScannerDetails, frozen=True):
     result: str | None = None
     from_domain: str | None = None
     org_domain: str | None = None
@@ -36,23 +32,11 @@ class DmarcDetails(_Details, frozen=True):
     applied_policy: str | None = None  # what the policy asks for this message, after pct=
 
 
-class AuthenticationDetails(_Details, frozen=True):
+class AuthenticationDetails(ScannerDetails, frozen=True):
     spf: SpfDetails = SpfDetails()
     dkim: tuple[DkimSignatureDetails, ...] = ()
     dmarc: DmarcDetails = DmarcDetails()
 
     @classmethod
     def of(cls, details: Mapping[str, Any] | None) -> AuthenticationDetails:
-        """Each part read on its own, so one malformed part does not hide the others."""
-        data = dict(details or {})
-
-        def part(kind: type[Any], value: Any, empty: Any) -> Any:
-            try:
-                return msgspec.convert(value, kind) if isinstance(value, Mapping) else empty
-            except msgspec.ValidationError:
-                return empty
-
-        signatures = tuple(s for s in (part(DkimSignatureDetails, d, None) for d in data.get("dkim") or ()
-                                       if isinstance(data.get("dkim"), list | tuple)) if s is not None)
-        return cls(spf=part(SpfDetails, data.get("spf"), SpfDetails()), dkim=signatures,
-                   dmarc=part(DmarcDetails, data.get("dmarc"), DmarcDetails()))
+        return read_details(cls, details)

@@ -1,4 +1,4 @@
-"""The rules read the authentication scanner's facts through one declared structure: what it wrote reads back
+"""The rules read each scanner's facts through a declared structure: what the scanner wrote reads back
 as typed fields, and a malformed or older report reads as "no result", never as a crash or a pass."""
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def test_malformed_parts_read_as_no_result_and_the_others_still_count() -> None:
                "dmarc": {"result": 1}}
     details = AuthenticationDetails.of(hostile)
     assert details.spf.result is None
-    assert [(s.result, s.domain) for s in details.dkim] == [("pass", "partner.test")]
+    assert [(s.result, s.domain) for s in details.dkim] == [(None, None), ("pass", "partner.test")]  # 7 is no signature
     assert details.dmarc.result is None
     assert AuthenticationDetails.of(None) == AuthenticationDetails.of({}) == AuthenticationDetails()
 
@@ -52,3 +52,19 @@ def test_anti_spam_details_read_back_typed_and_leniently() -> None:
     assert details.blocklists.hits == ("zen.example: 198.51.100.7",)
     hostile = AntispamDetails.of({"thresholds": "high", "blocklists": {"hits": 3}, "bulk": None})
     assert hostile == AntispamDetails()  # the scanner's defaults, never a crash
+
+
+def test_anti_virus_details_read_back_typed_and_a_bad_part_does_not_hide_the_others() -> None:
+    from mailgate.scanners.antivirus.details import AntivirusDetails
+
+    written = {"clamd": "127.0.0.1:3310", "threats": ["Eicar-Test-Signature"], "pua": [],
+               "message": {"part_path": None, "filename": None, "verdict": "infected", "threats": [], "reason": None},
+               "parts": [{"part_path": "2", "filename": "eicar.com", "verdict": "infected",
+                          "threats": ["Eicar-Test-Signature"], "reason": "AV_INFECTED: Eicar-Test-Signature"},
+                         "garbage", {"part_path": 3, "verdict": ["clean"]}],
+               "parts_count": 3, "removable": True, "on_infected": "remove_parts", "signatures": None}
+    details = AntivirusDetails.of(written)
+    assert details.threats == ("Eicar-Test-Signature",)
+    assert [(p.part_path, p.filename, p.verdict) for p in details.parts] == [("2", "eicar.com", "infected"),
+                                                                             (None, None, None)]
+    assert details.removable and details.on_infected == "remove_parts"
