@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from mailgate.scan.report import ScannerResult, ScanReport
+from mailgate.scanners.antivirus.details import AntivirusDetails
 
 # How %MESSAGE_ACTION% names the decision's action (the action codes of mailgate.rules.decision).
 ACTION_WORDS = {
@@ -113,13 +114,12 @@ def _antivirus_parts(result: ScannerResult | None) -> list[tuple[str, str | None
     if result is None:
         return []
     found = []
-    for part in result.details.get("parts") or ():
-        verdict = str(part.get("verdict") or "clean")
+    for part in AntivirusDetails.of(result.details).parts:
+        verdict = part.verdict or "clean"
         if verdict == "clean":
             continue
-        threats = ", ".join(part.get("threats") or ())
-        found.append((str(part.get("part_path")), part.get("filename"),
-                      f"{verdict}: {threats or part.get('reason') or 'no details'}"))
+        threats = ", ".join(part.threats)
+        found.append((str(part.part_path), part.filename, f"{verdict}: {threats or part.reason or 'no details'}"))
     return found
 
 
