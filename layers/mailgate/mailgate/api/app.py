@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from re import Match
 from typing import Any
 from urllib.parse import unquote
 
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
 
 from mailgate import __version__
-from mailgate.api.errors import ApiError, Conflict, Invalid, NotFound
+from mailgate.api.errors import Invalid
 from mailgate.api.guard import PUBLIC, ROUTE_ROLES, endpoint, guard_before_validation, principal
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ALL_ROLES
@@ -33,10 +36,11 @@ from mailgate.api.routes_lists import lists_router
 from mailgate.api.routes_notifications import notifications_router
 from mailgate.api.routes_quarantine import quarantine_router
 from mailgate.api.routes_settings import settings_router
-from mailgate.directory.errors import ConnectionInvalid, DuplicateConnection, UnknownConnection
+from mailgate.errors import MailgateError
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, engine_warnings
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, stale_sentence
-from mailgate.settings.errors import SettingsInvalid, VersionConflict
+
+logger = Logger(service="mailgate-api", child=True)
 
 
 class _Resolver(APIGatewayRestResolver):
@@ -61,44 +65,54 @@ def _field(location: Any) -> str:
     return ".".join(str(part) for part in location) if isinstance(location, list | tuple) else str(location)
 
 
+def correlation_id(app: APIGatewayRestResolver) -> str:
+    """API Gateway's request id: what Powertools Logger logs as the correlation id (API_GATEWAY_REST path),
+    or Lambda's request id when there is none."""
+    try:
+        found = app.current_event.request_context.request_id
+    except (AttributeError, KeyError):
+        found = None
+    if not found:
+        found = getattr(app.lambda_context, "aws_request_id", None) if hasattr(app, "lambda_context") else None
+    return str(found or uuid.uuid4())
+
+
+def _internal_error(app: APIGatewayRestResolver, error: BaseException) -> Response[dict[str, Any]]:
+    """A bug: logged with the correlation id; the client learns only that id, never the exception's text."""
+    found = correlation_id(app)
+    logger.exception("unexpected error in %s %s (correlation id %s)", app.current_event.http_method,
+                     app.current_event.path, found, exc_info=error)
+    return _json(500, {"error": "internal_error",
+                       "message": f"an unexpected error occurred; the administrator can find it in the logs "
+                                  f"by correlation id {found}",
+                       "correlation_id": found})
+
+
 def _register_errors(app: APIGatewayRestResolver) -> None:
-    @app.exception_handler(ApiError)  # type: ignore[untyped-decorator]
-    def api_error(error: ApiError) -> Response[dict[str, Any]]:
-        return _json(error.status, error.body())
+    """One handler for the gateway's whole error hierarchy, one for the framework's request validation, and
+    one for everything else: a bug (a built-in like ValueError included) is a 500, never a 4xx."""
 
-    @app.exception_handler(SettingsInvalid)  # type: ignore[untyped-decorator]
-    def settings_invalid(error: SettingsInvalid) -> Response[dict[str, Any]]:
-        invalid = Invalid(error.problems, "settings")
-        return _json(invalid.status, invalid.body())
-
-    @app.exception_handler(VersionConflict)  # type: ignore[untyped-decorator]
-    def version_conflict(error: VersionConflict) -> Response[dict[str, Any]]:
-        return _json(409, Conflict(str(error), current_version=error.current).body())
+    @app.exception_handler(MailgateError)  # type: ignore[untyped-decorator]
+    def refused(error: MailgateError) -> Response[dict[str, Any]]:
+        if error.http_status is None:  # a delivery or sync failure has no business reaching the API
+            return _internal_error(app, error)
+        return _json(error.http_status, error.body())
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def request_invalid(error: RequestValidationError) -> Response[dict[str, Any]]:
-        problems = [{"path": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))}
-                    for e in error.errors()]
+        errors = error.errors()
+        if any(_field(e.get("loc", ())).startswith("response") for e in errors):
+            return _internal_error(app, error)  # a view answered outside its declared model: our bug
+        problems = [{"path": _field(e.get("loc", ())), "message": str(e.get("msg", "invalid"))} for e in errors]
         invalid = Invalid(problems)
-        return _json(invalid.status, invalid.body())
+        return _json(invalid.http_status or 422, invalid.body())
 
-    @app.exception_handler(ValueError)  # type: ignore[untyped-decorator]
-    def bad_request(error: ValueError) -> Response[dict[str, Any]]:
-        """Malformed input an adapter notices past validation (a forged cursor)."""
-        return _json(400, {"error": "bad_request", "message": str(error)})
-
-    @app.exception_handler(ConnectionInvalid)  # type: ignore[untyped-decorator]
-    def connection_invalid(error: ConnectionInvalid) -> Response[dict[str, Any]]:
-        invalid = Invalid(error.problems, "connection")
-        return _json(invalid.status, invalid.body())
-
-    @app.exception_handler(DuplicateConnection)  # type: ignore[untyped-decorator]
-    def duplicate_connection(error: DuplicateConnection) -> Response[dict[str, Any]]:
-        return _json(409, {"error": "duplicate_connection", "message": str(error), "other": error.other})
-
-    @app.exception_handler(UnknownConnection)  # type: ignore[untyped-decorator]
-    def unknown_connection(error: UnknownConnection) -> Response[dict[str, Any]]:
-        return _json(404, NotFound(str(error)).body())
+    @app.exception_handler(Exception)  # type: ignore[untyped-decorator]
+    def unexpected(error: Exception) -> Response[dict[str, Any]]:
+        if isinstance(error, ServiceError):  # the framework's own deliberate answers (e.g. a body that is no JSON)
+            return _json(error.status_code, {"error": "bad_request" if error.status_code == 400 else "error",
+                                             "message": error.msg})
+        return _internal_error(app, error)
 
     @app.not_found
     def not_found(_error: Exception) -> Response[dict[str, Any]]:

@@ -1,24 +1,15 @@
-"""The API's error hierarchy: each error knows its HTTP status and machine-readable code.
-
-The handler maps every one of them to `{"error": code, "message": sentence, ...extra}` in one place.
+"""The API's own errors: children of the gateway's one hierarchy (mailgate.errors), each with its HTTP status
+and machine-readable code. The resolver answers every MailgateError with `{"error", "message", ...extra}`
+in one handler; see mailgate.api.app.
 """
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from mailgate.errors import RequestError, problems_sentence
 
 
-class ApiError(Exception):
-    status: ClassVar[int] = 400
-    code: ClassVar[str] = "bad_request"
-
-    def __init__(self, message: str, **extra: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.extra = extra
-
-    def body(self) -> dict[str, Any]:
-        return {"error": self.code, "message": self.message, **self.extra}
+class ApiError(RequestError):
+    """A request the API refuses; 400 `bad_request` unless a child says otherwise."""
 
 
 class BadRequest(ApiError):
@@ -26,38 +17,36 @@ class BadRequest(ApiError):
 
 
 class Unauthenticated(ApiError):
-    status = 401
-    code = "unauthorized"
+    http_status = 401
+    error_code = "unauthorized"
 
 
 class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
+    http_status = 403
+    error_code = "forbidden"
 
 
 class NotFound(ApiError):
-    status = 404
-    code = "not_found"
+    http_status = 404
+    error_code = "not_found"
 
 
 class Conflict(ApiError):
-    status = 409
-    code = "version_conflict"
+    http_status = 409
+    error_code = "version_conflict"
 
 
 class Invalid(ApiError):
     """Every problem of a document at once, each with its JSON path."""
 
-    status = 422
-    code = "validation_error"
+    http_status = 422
+    error_code = "validation_error"
 
     def __init__(self, problems: list[dict[str, str]], what: str = "request") -> None:
-        first = f"{problems[0]['path']}: {problems[0]['message']}" if problems else "invalid"
-        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"invalid {what}: {first}{more}", problems=problems)
+        super().__init__(problems_sentence(problems, what), problems=problems)
         self.problems = problems
 
 
 class TooLarge(ApiError):
-    status = 422
-    code = "range_too_large"
+    http_status = 422
+    error_code = "range_too_large"

@@ -11,12 +11,12 @@ MAX_DEPTH = 32  # our deepest document (a rule's module action's headers) is und
 
 
 class BodyTooLarge(ApiError):
-    status = 413
-    code = "body_too_large"
+    http_status = 413
+    error_code = "body_too_large"
 
 
 class BodyTooDeep(ApiError):
-    code = "body_too_deep"
+    error_code = "body_too_deep"
 
 
 def check_body(body: str | bytes | None) -> None:

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from mailgate.scanners.antispam.feedback import FeedbackService
 
 class Unavailable(ApiError):
-    status = 503
-    code = "antispam_unavailable"
+    http_status = 503
+    error_code = "antispam_unavailable"
 
 
 class FeedbackRequest(BaseModel):

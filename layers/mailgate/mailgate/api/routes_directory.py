@@ -25,8 +25,8 @@ SyncId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
 class Unavailable(ApiError):
-    status = 503
-    code = "directory_unavailable"
+    http_status = 503
+    error_code = "directory_unavailable"
 
 
 class ServerBody(BaseModel):

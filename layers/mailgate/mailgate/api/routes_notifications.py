@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 
 class InvalidTemplate(BadRequest):
-    code = "invalid_template"
+    error_code = "invalid_template"
 
 
 class PreviewRequest(BaseModel):

@@ -13,8 +13,8 @@ MAX_UPLOAD_CHARS = 4 * MAX_UPLOAD_BYTES // 3 + 4
 
 
 class MessageTooLarge(ApiError):
-    status = 413
-    code = "message_too_large"
+    http_status = 413
+    error_code = "message_too_large"
 
 
 def decode_upload(message: str, instead: str) -> bytes:

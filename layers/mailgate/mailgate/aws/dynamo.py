@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from mailgate.aws.clients import resource
+from mailgate.errors import InvalidPageToken
 from mailgate.safe_text import storable
 
 
@@ -37,8 +38,8 @@ def encode_token(state: Any) -> str:
 
 
 def decode_token(token: str) -> Any:
-    """Raises ValueError for a token we did not write, so the API can answer 400."""
+    """Raises InvalidPageToken (400 in the API) for a token we did not write."""
     try:
         return json.loads(base64.urlsafe_b64decode(token.encode()))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("invalid page token") from exc
+        raise InvalidPageToken from exc

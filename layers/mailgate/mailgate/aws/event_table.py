@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mailgate.aws import dynamo
+from mailgate.errors import InvalidPageToken
 from mailgate.events.log import EventPage
 from mailgate.events.model import Event
 from mailgate.events.query import EventFilter
@@ -134,12 +135,12 @@ def _resume(token: str | None, partitions: list[str], by_message: bool) -> tuple
         return 0, None
     state = dynamo.decode_token(token)
     if not isinstance(state, dict) or state.get("p") not in partitions:
-        raise ValueError("invalid page token")
+        raise InvalidPageToken
     key = state.get("key")
     wanted = {"message_id", "sk"} if by_message else set(_KEYS)
     if key is not None and (not isinstance(key, dict) or set(key) != wanted
                             or not all(isinstance(v, str) for v in key.values())):
-        raise ValueError("invalid page token")
+        raise InvalidPageToken
     return partitions.index(state["p"]), key
 
 

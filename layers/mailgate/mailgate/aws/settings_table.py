@@ -17,6 +17,7 @@ import msgspec
 
 from mailgate.aws import dynamo
 from mailgate.config import GatewayConfig, parse_config
+from mailgate.errors import InvalidPageToken
 from mailgate.settings.audit import AuditEntry
 from mailgate.settings.errors import VersionConflict
 from mailgate.settings.service import SettingsRecord
@@ -60,13 +61,13 @@ def _resume(cursor: str | None, months: list[str]) -> tuple[int, dict[str, str] 
         return 0, None
     state = dynamo.decode_token(cursor)
     if not isinstance(state, dict) or state.get("month") not in months:
-        raise ValueError("invalid cursor")
+        raise InvalidPageToken("invalid cursor")
     key = state.get("key")
     if key is None:
         return months.index(state["month"]), None
     if (not isinstance(key, dict) or set(key) != {"pk", "sk"} or key["pk"] != f"audit#{state['month']}"
             or not isinstance(key["sk"], str)):
-        raise ValueError("invalid cursor")
+        raise InvalidPageToken("invalid cursor")
     return months.index(state["month"]), key
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from mailgate.errors import DeliveryFailure
+
 _ENHANCED = re.compile(r"^([245])\.(\d{1,3})\.(\d{1,3})(?=\s|$)")
 
 
@@ -18,7 +20,7 @@ def enhanced_status_of(text: str) -> str | None:
     return match.group(0) if match else None
 
 
-class DeliveryError(Exception):
+class DeliveryError(DeliveryFailure):
     """A delivery attempt failed; `str()` is the summary followed by the server's reply, if any."""
 
     default_status = "4.0.0"
