@@ -24,6 +24,7 @@ from mailgate import __version__
 from mailgate.api.errors import Invalid
 from mailgate.api.guard import PUBLIC, ROUTE_ROLES, endpoint, guard_before_validation, principal
 from mailgate.api.ports import Ports
+from mailgate.api.responses import Health, Me
 from mailgate.api.roles import ALL_ROLES
 from mailgate.api.routes_antispam import antispam_router
 from mailgate.api.routes_backup import backup_router
@@ -166,6 +167,28 @@ def _models(ports: Ports) -> tuple[dict[str, Any] | None, list[str]]:
         return None, ["antispam: the learned model cannot be read"]
 
 
+_FRAMEWORK_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
+def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
+    """The OpenAPI document as Powertools generates it, without the framework's validation error model:
+    Powertools lists a 422 `HTTPValidationError` on every route, but our 422 is the one error model, and a
+    route without parameters has no 422 at all (the routes declare theirs; see guard.declared_responses)."""
+    document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
+    framework = {f"#/components/schemas/{name}" for name in _FRAMEWORK_SCHEMAS}
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            for code in [code for code, answer in responses.items()
+                         if answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
+                         in framework]:
+                del responses[code]
+    schemas = document.get("components", {}).get("schemas", {})
+    for name in _FRAMEWORK_SCHEMAS:
+        schemas.pop(name, None)
+    return document
+
+
 def create_app(ports: Ports) -> APIGatewayRestResolver:
     app = _Resolver(enable_validation=True)
     app.configure_openapi(
@@ -177,29 +200,27 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
     guard_before_validation(app)
 
     @endpoint(app, "GET", "/health", PUBLIC, tags=["health"])
-    def health() -> dict[str, Any]:
+    def get_health() -> Health:
         """Liveness, versions and each scanner engine as the scan function last saw it; no token needed.
         `status` is `degraded` while an engine does not answer (mail is then held in Backup)."""
         cfg = ports.config()
         signatures, signature_warnings = _signatures(ports)
         models, model_warnings = _models(ports)
         engines, engine_problems = _engines(ports)
-        return {"status": "degraded" if engine_problems else "ok", "version": __version__,
+        return Health.model_validate({"status": "degraded" if engine_problems else "ok", "version": __version__,
                 "authserv_id": cfg.authserv_id, "accepted_domains": sorted(cfg.domains), "engines": engines,
                 "signatures": signatures, "models": models,
-                "warnings": [*engine_problems, *_directory_warnings(ports), *signature_warnings, *model_warnings]}
+                "warnings": [*engine_problems, *_directory_warnings(ports), *signature_warnings, *model_warnings]})
 
     @endpoint(app, "GET", "/openapi.json", PUBLIC, include_in_schema=False)
     def openapi() -> dict[str, Any]:
-        document: dict[str, Any] = json.loads(app.get_openapi_json_schema())
-        return document
+        return openapi_document(app)
 
     @endpoint(app, "GET", "/me", ALL_ROLES, tags=["health"])
-    def me() -> dict[str, Any]:
+    def get_me() -> Me:
         """Who the token says you are, and your roles."""
         who = principal(app)
-        return {"subject": who.subject, "username": who.username, "addresses": list(who.addresses),
-                "roles": sorted(who.roles)}
+        return Me(subject=who.subject, username=who.username, addresses=list(who.addresses), roles=sorted(who.roles))
 
     for router in (events_router(ports), backup_router(ports), settings_router(ports), directory_router(ports),
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),

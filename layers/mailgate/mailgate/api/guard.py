@@ -8,7 +8,8 @@ routes take no token. `ROUTE_ROLES` is what the role-matrix test walks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import Response
@@ -56,12 +57,64 @@ def guard_before_validation(app: Any) -> None:
     app._request_validation_middleware = guarded
 
 
-def endpoint(router: BaseRouter, method: str, rule: str, roles: frozenset[Role], **options: Any) -> Callable[[F], F]:
+ERROR_DESCRIPTIONS = {
+    400: "bad input past validation (a forged cursor, an impossible date, a body nested too deep)",
+    401: "no valid bearer token",
+    403: "a role this operation does not allow",
+    404: "not found (also what a personal user gets for what is not theirs)",
+    409: "stale `version`: reload and apply again (`current_version` says where it is now)",
+    413: "the request body (or the uploaded message) is too large",
+    422: "the request does not match its schema, or a document has problems: `problems` names each",
+    500: "an unexpected error: `correlation_id` finds it in the logs",
+    503: "this deployment lacks what the operation needs",
+}
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
+def declared_responses(method: str, roles: frozenset[Role], status: int, errors: Iterable[int],
+                       func: Callable[..., Any], success: dict[str, Any] | None = None) -> dict[int, Any]:
+    """The answers a route can give: its success (the view's return model, unless `success` says the
+    content), 401/403 when guarded, 422 when it takes parameters, 400/413 when it takes a body, 500 always,
+    and `errors`; every error in the one error model."""
+    from mailgate.api.responses import ErrorBody  # noqa: PLC0415 - pydantic models, built once per route
+
+    codes = set(errors) | {500}
+    if roles:
+        codes |= {401, 403}
+    if inspect.signature(func).parameters:
+        codes.add(422)
+    if method in _BODY_METHODS:
+        codes |= {400, 413}
+    summary = (inspect.getdoc(func) or "").split("\n")[0] or "OK"
+    answers: dict[int, Any] = {status: {"description": summary, **({"content": success} if success else {})}}
+    for code in sorted(codes):
+        answers[code] = {"description": ERROR_DESCRIPTIONS[code],
+                         "content": {"application/json": {"model": ErrorBody}}}
+    return answers
+
+
+def endpoint(router: BaseRouter, method: str, rule: str, roles: frozenset[Role], *, status: int = 200,
+             errors: Iterable[int] = (), success: dict[str, Any] | None = None,
+             **options: Any) -> Callable[[F], F]:
+    """Register a view with its roles and the answers it declares (see `declared_responses`); its
+    operationId is its name in camelCase (`list_backup` → `listBackup`)."""
     ROUTE_ROLES[(method, rule)] = roles
     if roles:
         options.update(middlewares=[_guard(roles)], security=SECURITY)
-    decorator: Callable[[F], F] = router.route(rule, method, **options)
-    return decorator
+
+    def register(func: F) -> F:
+        if options.get("include_in_schema", True):
+            options.setdefault("operation_id", _camel(func.__name__))
+            options["responses"] = declared_responses(method, roles, status, errors, func, success)
+        registered: F = router.route(rule, method, status_code=status, **options)(func)
+        return registered
+
+    return register
 
 
 def principal(router: BaseRouter) -> Principal:

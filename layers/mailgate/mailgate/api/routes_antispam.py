@@ -7,7 +7,7 @@ and changes nothing; marked with the other label, it moves. Every mark is record
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from mailgate.api.errors import ApiError, Conflict, Invalid, NotFound
 from mailgate.api.guard import endpoint, principal
 from mailgate.api.ports import MailReader, Ports
+from mailgate.api.responses import AntispamModelSummary, FeedbackOutcome
 from mailgate.api.roles import OPERATORS, READERS
 from mailgate.api.upload import MAX_UPLOAD_BYTES, decode_upload
 
@@ -69,8 +70,8 @@ def antispam_router(ports: Ports) -> Router:
             raise Unavailable("anti-spam learning is not configured for this gateway")
         return found
 
-    @endpoint(router, "POST", "/antispam/feedback", OPERATORS, tags=["anti-spam"])
-    def feedback(request: FeedbackRequest) -> dict[str, Any]:
+    @endpoint(router, "POST", "/antispam/feedback", OPERATORS, errors=(404, 409, 503), tags=["anti-spam"])
+    def mark_feedback(request: FeedbackRequest) -> FeedbackOutcome:
         """Learn a message as spam or not spam; `learned: false` when it was already learned so."""
         from mailgate.scanners.antispam.feedback import NotAMessage  # noqa: PLC0415
         from mailgate.scanners.antispam.learning import StaleModel  # noqa: PLC0415
@@ -89,11 +90,11 @@ def antispam_router(ports: Ports) -> Router:
             raise Invalid([{"path": field, "message": str(exc)}]) from None
         except StaleModel as exc:
             raise Conflict(f"{exc}: others are marking mail at the same moment; try again") from None
-        return outcome.to_dict()
+        return FeedbackOutcome.model_validate(outcome.to_dict())
 
-    @endpoint(router, "GET", "/antispam/model", READERS, tags=["anti-spam"])
-    def model() -> dict[str, Any]:
+    @endpoint(router, "GET", "/antispam/model", READERS, errors=(503,), tags=["anti-spam"])
+    def get_antispam_model() -> AntispamModelSummary:
         """What the organisation's model has learned: messages per label, tokens, version, last change."""
-        return service().summary().to_dict()
+        return AntispamModelSummary.model_validate(service().summary().to_dict())
 
     return router

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -11,6 +11,7 @@ from mailgate.api.errors import NotFound
 from mailgate.api.guard import endpoint, principal
 from mailgate.api.pagination import check_cursor, filtered_page, page
 from mailgate.api.ports import Ports
+from mailgate.api.responses import BackupEntry, BackupPage
 from mailgate.api.roles import ALL_ROLES
 from mailgate.backup.model import BackupRecord
 
@@ -20,11 +21,11 @@ BACKUP_CURSOR_KEYS = frozenset({"backup_id", "listing", "created_at"})  # the by
 def backup_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
-    @endpoint(router, "GET", "/backup", ALL_ROLES, tags=["backup"])
-    def backup_list(
+    @endpoint(router, "GET", "/backup", ALL_ROLES, errors=(400,), tags=["backup"])
+    def list_backup(
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Query(max_length=4096)] = None,
-    ) -> dict[str, Any]:
+    ) -> BackupPage:
         """Backup entries, newest first, with why each was kept."""
         who = principal(router)
         cursor = check_cursor(cursor, BACKUP_CURSOR_KEYS)
@@ -33,15 +34,15 @@ def backup_router(ports: Ports) -> Router:
                                                  limit, cursor)
         else:
             records, next_cursor = ports.backup().recent(limit, cursor)
-        return page([r.to_dict() for r in records], next_cursor)
+        return BackupPage.model_validate(page([r.to_dict() for r in records], next_cursor))
 
-    @endpoint(router, "GET", "/backup/<backup_id>", ALL_ROLES, tags=["backup"])
-    def backup_item(backup_id: str) -> dict[str, Any]:
+    @endpoint(router, "GET", "/backup/<backup_id>", ALL_ROLES, errors=(404,), tags=["backup"])
+    def get_backup_entry(backup_id: str) -> BackupEntry:
         """One Backup entry (404 also when it exists but is not yours)."""
         record: BackupRecord | None = ports.backup().get(backup_id)
         who = principal(router)
         if record is None or (who.is_personal_only and not who.owns(record.recipients)):
             raise NotFound(f"no Backup entry {backup_id}")
-        return record.to_dict()
+        return BackupEntry.model_validate(record.to_dict())
 
     return router

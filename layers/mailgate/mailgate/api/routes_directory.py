@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -16,6 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailgate.api.errors import ApiError, NotFound
 from mailgate.api.guard import endpoint
 from mailgate.api.ports import Ports
+from mailgate.api.responses import (
+    Accounts,
+    Connections,
+    ConnectionView,
+    ConnectionWithStatus,
+    Deleted,
+    Duplicates,
+    Resolution,
+    SyncRun,
+    SyncStarted,
+)
 from mailgate.api.roles import ADMINISTRATORS, READERS
 from mailgate.directory.connection import Connection
 from mailgate.directory.service import DirectoryAdmin
@@ -107,73 +117,79 @@ def directory_router(ports: Ports) -> Router:
             raise Unavailable("no directory table is configured for this gateway")
         return found
 
-    @endpoint(router, "GET", "/directory/connections", READERS, tags=["directory"])
-    def list_connections() -> dict[str, Any]:
+    @endpoint(router, "GET", "/directory/connections", READERS, errors=(503,), tags=["directory"])
+    def list_connections() -> Connections:
         """Every LDAP/AD connection with its synchronisation status."""
         service = admin()
-        return {"items": [{**_shown(c), "status": service.status(c.connection_id).to_dict()}
-                          for c in service.connections()]}
+        return Connections.model_validate({"items": [{**_shown(c), "status": service.status(c.connection_id).to_dict()}
+                                                     for c in service.connections()]})
 
-    @endpoint(router, "POST", "/directory/connections", ADMINISTRATORS, tags=["directory"])
-    def create_connection(body: ConnectionBody) -> Response[dict[str, Any]]:
+    @endpoint(router, "POST", "/directory/connections", ADMINISTRATORS, status=201, errors=(409, 503),
+              tags=["directory"])
+    def create_connection(body: ConnectionBody) -> ConnectionView:
         """Add a connection (409 when another one reads the same domain with the same search base)."""
         connection = admin().create(body.fields(), body.password)
-        return Response(201, content_types.APPLICATION_JSON, _shown(connection))
+        return ConnectionView.model_validate(_shown(connection))
 
-    @endpoint(router, "GET", "/directory/connections/<connection_id>", READERS, tags=["directory"])
-    def get_connection(connection_id: ConnectionId) -> dict[str, Any]:
+    @endpoint(router, "GET", "/directory/connections/<connection_id>", READERS, errors=(404, 503), tags=["directory"])
+    def get_connection(connection_id: ConnectionId) -> ConnectionWithStatus:
         """One connection and its synchronisation status (never its password)."""
         service = admin()
-        return {**_shown(service.connection(connection_id)), "status": service.status(connection_id).to_dict()}
+        return ConnectionWithStatus.model_validate({**_shown(service.connection(connection_id)),
+                                                     "status": service.status(connection_id).to_dict()})
 
-    @endpoint(router, "PUT", "/directory/connections/<connection_id>", ADMINISTRATORS, tags=["directory"])
-    def replace_connection(connection_id: ConnectionId, body: ConnectionBody) -> dict[str, Any]:
+    @endpoint(router, "PUT", "/directory/connections/<connection_id>", ADMINISTRATORS, errors=(404, 409, 503),
+              tags=["directory"])
+    def replace_connection(connection_id: ConnectionId, body: ConnectionBody) -> ConnectionView:
         """Replace a connection's settings; without `password` the stored one is kept."""
-        return _shown(admin().replace(connection_id, body.fields(), body.password))
+        return ConnectionView.model_validate(_shown(admin().replace(connection_id, body.fields(), body.password)))
 
-    @endpoint(router, "DELETE", "/directory/connections/<connection_id>", ADMINISTRATORS, tags=["directory"])
-    def delete_connection(connection_id: ConnectionId) -> dict[str, Any]:
+    @endpoint(router, "DELETE", "/directory/connections/<connection_id>", ADMINISTRATORS, errors=(404, 503),
+              tags=["directory"])
+    def delete_connection(connection_id: ConnectionId) -> Deleted:
         """Delete a connection, its stored password and everything cached from it."""
         admin().delete(connection_id)
-        return {"deleted": connection_id}
+        return Deleted(deleted=connection_id)
 
-    @endpoint(router, "POST", "/directory/connections/<connection_id>/sync", ADMINISTRATORS, tags=["directory"])
-    def start_sync(connection_id: ConnectionId) -> Response[dict[str, Any]]:
+    @endpoint(router, "POST", "/directory/connections/<connection_id>/sync", ADMINISTRATORS, status=202,
+              errors=(404, 503), tags=["directory"])
+    def start_sync(connection_id: ConnectionId) -> SyncStarted:
         """Synchronise now, asynchronously: 202 with the sync id whose status to read."""
         run = admin().start_sync(connection_id)
-        return Response(202, content_types.APPLICATION_JSON, {
-            "sync_id": run.sync_id, "state": run.state,
-            "status": f"/directory/connections/{connection_id}/sync/{run.sync_id}"})
+        return SyncStarted(sync_id=run.sync_id, state=run.state,
+                           status=f"/directory/connections/{connection_id}/sync/{run.sync_id}")
 
-    @endpoint(router, "GET", "/directory/connections/<connection_id>/sync/<sync_id>", READERS, tags=["directory"])
-    def sync_status(connection_id: ConnectionId, sync_id: SyncId) -> dict[str, Any]:
+    @endpoint(router, "GET", "/directory/connections/<connection_id>/sync/<sync_id>", READERS, errors=(404, 503),
+              tags=["directory"])
+    def get_sync(connection_id: ConnectionId, sync_id: SyncId) -> SyncRun:
         """One sync: queued, running, succeeded, failed or skipped, with counts and errors."""
         run = admin().run(connection_id, sync_id)
         if run is None:
             raise NotFound(f"no sync {sync_id} for connection {connection_id}")
-        return run.to_dict()
+        return SyncRun.model_validate(run.to_dict())
 
-    @endpoint(router, "GET", "/directory/duplicates", READERS, tags=["directory"])
-    def duplicates() -> dict[str, Any]:
+    @endpoint(router, "GET", "/directory/duplicates", READERS, errors=(503,), tags=["directory"])
+    def list_duplicates() -> Duplicates:
         """Duplicate display names, Kerberos/NTLM names and addresses, each with its consequence."""
-        return {"items": [d.to_dict() for d in admin().duplicates()]}
+        return Duplicates.model_validate({"items": [d.to_dict() for d in admin().duplicates()]})
 
-    @endpoint(router, "GET", "/directory/search", READERS, tags=["directory"])
-    def search(
+    @endpoint(router, "GET", "/directory/search", READERS, errors=(503,), tags=["directory"])
+    def search_directory(
         q: Annotated[str, Query(min_length=1, max_length=256, description="a prefix of a name or address")],
         limit: Annotated[int, Query(ge=1, le=50)] = 20,
-    ) -> dict[str, Any]:
+    ) -> Accounts:
         """Autocomplete senders and recipients: accounts whose name, a word of it, or an address starts so."""
-        return {"items": [a.to_dict() for a in admin().search(q, limit)]}
+        return Accounts.model_validate({"items": [a.to_dict() for a in admin().search(q, limit)]})
 
-    @endpoint(router, "GET", "/directory/resolve", READERS, tags=["directory"])
-    def resolve(address: Annotated[str, Query(min_length=3, max_length=320)]) -> dict[str, Any]:
+    @endpoint(router, "GET", "/directory/resolve", READERS, errors=(404, 503), tags=["directory"])
+    def resolve_address(address: Annotated[str, Query(min_length=3, max_length=320)]) -> Resolution:
         """An address's account and every group it is in (nested groups too)."""
         found = admin().resolve(address)
         if found is None:
             raise NotFound(f"{address} is not in the directory")
-        return {"address": found.address, "account": found.account.to_dict() if found.account else None,
-                "groups": [g.to_dict() for g in found.groups], "personal_allowed": found.personal_allowed,
-                "duplicates": list(found.duplicates)}
+        return Resolution.model_validate({
+            "address": found.address, "account": found.account.to_dict() if found.account else None,
+            "groups": [g.to_dict() for g in found.groups], "personal_allowed": found.personal_allowed,
+            "duplicates": list(found.duplicates)})
 
     return router

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from mailgate.api.errors import Invalid, NotFound
 from mailgate.api.guard import endpoint
 from mailgate.api.ports import Ports
+from mailgate.api.responses import DryRun
 from mailgate.api.roles import OPERATORS
 from mailgate.api.upload import MAX_UPLOAD_BYTES, decode_upload
 
@@ -58,8 +59,8 @@ class DryRunRequest(BaseModel):
 def dry_run_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
-    @endpoint(router, "POST", "/rules/dry-run", OPERATORS, tags=["rules"])
-    def dry_run(request: DryRunRequest) -> dict[str, Any]:
+    @endpoint(router, "POST", "/rules/dry-run", OPERATORS, errors=(404,), tags=["rules"])
+    def dry_run_rules(request: DryRunRequest) -> DryRun:
         """Decide a logged message (its stored scan report) or an uploaded one (scanned here) with the current
         or a proposed rule table, per group of recipients, with each decision's path in plain words."""
         from mailgate.actions.processor import group_recipients  # noqa: PLC0415 - only this endpoint needs them
@@ -91,7 +92,7 @@ def dry_run_router(ports: Ports) -> Router:
         store = ports.personal_lists()
         groups = group_recipients(report, config, request.recipients, admin.index() if admin else None,
                                   PersonalListSource(store.lists) if store else None, table)
-        return {
+        return DryRun.model_validate({
             "table": "proposed" if table is not None else "current",
             "message_id": report.message_id,
             "envelope": report.envelope.to_dict(),
@@ -99,6 +100,6 @@ def dry_run_router(ports: Ports) -> Router:
                                      "reasons": [c.to_dict() for c in r.reasons]} for r in report.results},
             "groups": [{"recipients": list(g.recipients), "decision": g.decision.to_dict()} for g in groups],
             "notes": notes,
-        }
+        })
 
     return router

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -14,6 +14,7 @@ from mailgate.api.errors import Forbidden, NotFound
 from mailgate.api.guard import endpoint, principal
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
+from mailgate.api.responses import EventPage, MessageEvents
 from mailgate.api.roles import ALL_ROLES, READERS, Principal
 from mailgate.api.timerange import time_range
 from mailgate.events.model import Event
@@ -29,6 +30,9 @@ Kind = Literal["received", "scanned", "decision", "delivered", "deferred", "reje
 Text = Annotated[str | None, Query(min_length=1, max_length=256)]
 Cursor = Annotated[str | None, Query(max_length=4096)]
 Verdict = Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")]
+EXPORT_CONTENT = {"text/csv": {"schema": {"type": "string",
+                                          "description": f"a header row: {', '.join(export.CSV_COLUMNS)}"}},
+                  "application/json": {"model": EventPage}}
 
 
 def _scope(who: Principal, where: EventFilter) -> EventFilter:
@@ -49,15 +53,15 @@ def events_router(ports: Ports) -> Router:
         found = ports.events().between(first, last, limit, cursor, _scope(principal(router), where))
         return list(found.events), found.next_token
 
-    @endpoint(router, "GET", "/messages/<message_id>/events", READERS, tags=["event log"])
-    def message_events(message_id: str) -> dict[str, Any]:
+    @endpoint(router, "GET", "/messages/<message_id>/events", READERS, errors=(404,), tags=["event log"])
+    def get_message_events(message_id: str) -> MessageEvents:
         """Every event of one message, oldest first."""
         found = ports.events().for_message(message_id)
         if not found:
             raise NotFound(f"no events for message {message_id}")
-        return {"message_id": message_id, "events": [e.to_dict() for e in found]}
+        return MessageEvents.model_validate({"message_id": message_id, "events": [e.to_dict() for e in found]})
 
-    @endpoint(router, "GET", "/events", ALL_ROLES, tags=["event log"])
+    @endpoint(router, "GET", "/events", ALL_ROLES, errors=(400,), tags=["event log"])
     def list_events(
         start: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40)] = None,
         end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40)] = None,
@@ -66,13 +70,13 @@ def events_router(ports: Ports) -> Router:
         sender: Text = None, recipient: Text = None, subject: Text = None, verdict: Verdict = None,
         action: Annotated[Action | None, Query()] = None, kind: Annotated[Kind | None, Query()] = None,
         message_id: Text = None,
-    ) -> dict[str, Any]:
+    ) -> EventPage:
         """Events in a time range, oldest first, filtered; a personal user sees only their own."""
         where = EventFilter(sender, recipient, subject, verdict, action, kind, message_id)
         events, next_cursor = query(start, end, limit, cursor, where)
-        return page([e.to_dict() for e in events], next_cursor, key="events")
+        return EventPage.model_validate(page([e.to_dict() for e in events], next_cursor, key="events"))
 
-    @endpoint(router, "GET", "/events/export", READERS, tags=["event log"])
+    @endpoint(router, "GET", "/events/export", READERS, errors=(400,), tags=["event log"], success=EXPORT_CONTENT)
     def export_events(
         start: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40)] = None,
         end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40)] = None,

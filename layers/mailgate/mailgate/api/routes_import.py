@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailgate.api.errors import Invalid, NotFound
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.ports import Ports
+from mailgate.api.responses import ListImported, RuleImported
 from mailgate.api.roles import ADMINISTRATORS, OPERATORS
 from mailgate.config import GatewayConfig
 from mailgate.settings.service import replace_section
@@ -52,9 +53,10 @@ def _refused(problems: list[tuple[int, str]]) -> Invalid:
 def import_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
-    @endpoint(router, "POST", "/settings/rules/<rule_name>/import", ADMINISTRATORS, tags=["settings"])
-    def import_conditions(rule_name: Annotated[str, Path(min_length=1, max_length=200)],
-                          request: RuleImport) -> dict[str, Any]:
+    @endpoint(router, "POST", "/settings/rules/<rule_name>/import", ADMINISTRATORS, errors=(404, 409),
+              tags=["settings"])
+    def import_rule_conditions(rule_name: Annotated[str, Path(min_length=1, max_length=200)],
+                               request: RuleImport) -> RuleImported:
         """Add (or with `replace`, set) a rule's sender or recipient conditions from a text list: addresses,
         masks, domains, networks (senders only), `/regex/`, `user:` and `group:` entries. 422 names each bad
         line; the result is validated like PUT /settings/rules."""
@@ -75,11 +77,12 @@ def import_router(ports: Ports) -> Router:
 
         record = ports.settings().change(request.version, change,
                                          acting(router, f"POST /settings/rules/{rule_name}/import"))
-        return {"version": record.version, "imported": found.count,
-                "rule": next(r for r in as_document(record.config)["rules"]["rules"] if r["name"] == rule_name)}
+        return RuleImported.model_validate({
+            "version": record.version, "imported": found.count,
+            "rule": next(r for r in as_document(record.config)["rules"]["rules"] if r["name"] == rule_name)})
 
-    @endpoint(router, "POST", "/lists/import", OPERATORS, tags=["lists"])
-    def import_list(request: ListImport) -> dict[str, Any]:
+    @endpoint(router, "POST", "/lists/import", OPERATORS, errors=(409,), tags=["lists"])
+    def import_list_entries(request: ListImport) -> ListImported:
         """Add (or with `replace`, set) entries of the organisation's allow or deny list from a text list:
         addresses, masks, domains and IP networks. 422 names each bad line."""
         from mailgate.rules.entry_import import parse_entries  # noqa: PLC0415
@@ -96,6 +99,7 @@ def import_router(ports: Ports) -> Router:
             return replace_section(config, "lists", lists)
 
         record = ports.settings().change(request.version, change, acting(router, "POST /lists/import"))
-        return {"version": record.version, "imported": len(entries), "settings": as_document(record.config)["lists"]}
+        return ListImported.model_validate({"version": record.version, "imported": len(entries),
+                                             "settings": as_document(record.config)["lists"]})
 
     return router

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from mailgate.api.errors import BadRequest, Invalid
 from mailgate.api.guard import acting, endpoint, principal
 from mailgate.api.ports import Ports
+from mailgate.api.responses import PersonalListsView, Section
 from mailgate.api.roles import ALL_ROLES, OPERATORS, OWN_LIST_WRITERS, READERS
 from mailgate.api.schemas import PersonalListsUpdate, SectionUpdate
 from mailgate.settings.service import SettingsRecord, replace_section
@@ -19,20 +20,20 @@ from mailgate.settings.validation import as_document
 _ADDRESS = Annotated[str, Path(min_length=3, max_length=320, description="the recipient whose lists these are")]
 
 
-def _lists(record: SettingsRecord) -> dict[str, Any]:
-    return {"version": record.version, "settings": as_document(record.config)["lists"]}
+def _lists(record: SettingsRecord) -> Section:
+    return Section(version=record.version, settings=as_document(record.config)["lists"])
 
 
 def lists_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     @endpoint(router, "GET", "/lists", READERS, tags=["lists"])
-    def get_lists() -> dict[str, Any]:
+    def get_lists() -> Section:
         """The organisation's allow and deny lists (addresses, masks, domains, IP networks) and their options."""
         return _lists(ports.settings().current())
 
-    @endpoint(router, "PUT", "/lists", OPERATORS, tags=["lists"])
-    def put_lists(update: SectionUpdate) -> dict[str, Any]:
+    @endpoint(router, "PUT", "/lists", OPERATORS, errors=(409,), tags=["lists"])
+    def put_lists(update: SectionUpdate) -> Section:
         """Replace the organisation's lists (conditional on `version`; 422 names each bad entry by position)."""
         record = ports.settings().change(update.version, lambda c: replace_section(c, "lists", update.settings),
                                          acting(router, "PUT /lists"))
@@ -44,7 +45,7 @@ def lists_router(ports: Ports) -> Router:
             raise BadRequest("personal lists need the settings table, which this deployment does not have")
         return store
 
-    def save(address: str, update: PersonalListsUpdate, operation: str) -> dict[str, Any]:
+    def save(address: str, update: PersonalListsUpdate, operation: str) -> PersonalListsView:
         from mailgate.rules.sender_lists import PersonalLists, personal_problems  # noqa: PLC0415 - cold start
 
         lists = PersonalLists(allow=tuple(e.strip() for e in update.allow), deny=tuple(e.strip() for e in update.deny))
@@ -54,7 +55,7 @@ def lists_router(ports: Ports) -> Router:
             raise Invalid(problems, "personal lists")
         who = principal(router)
         record = personal_store().save(address, lists, update.version, who.who, who.subject, operation)
-        return dict(record.to_dict())
+        return PersonalListsView.model_validate(record.to_dict())
 
     def own_address() -> str:
         who = principal(router)
@@ -62,24 +63,24 @@ def lists_router(ports: Ports) -> Router:
             raise BadRequest("your token carries no e-mail address, so you have no personal lists")
         return who.addresses[0]
 
-    @endpoint(router, "GET", "/lists/personal", ALL_ROLES, tags=["lists"])
-    def get_own_lists() -> dict[str, Any]:
+    @endpoint(router, "GET", "/lists/personal", ALL_ROLES, errors=(400,), tags=["lists"])
+    def get_own_lists() -> PersonalListsView:
         """Your own allow and deny lists (matched against the envelope sender of mail to you; an allow entry
         skips only Anti-Spam, a deny entry makes the mail Blacklisted)."""
-        return dict(personal_store().get(own_address()).to_dict())
+        return PersonalListsView.model_validate(personal_store().get(own_address()).to_dict())
 
-    @endpoint(router, "PUT", "/lists/personal", OWN_LIST_WRITERS, tags=["lists"])
-    def put_own_lists(update: PersonalListsUpdate) -> dict[str, Any]:
+    @endpoint(router, "PUT", "/lists/personal", OWN_LIST_WRITERS, errors=(409,), tags=["lists"])
+    def put_own_lists(update: PersonalListsUpdate) -> PersonalListsView:
         """Replace your own lists: addresses, masks and domains, at most 500 entries (conditional on `version`)."""
         return save(own_address(), update, "PUT /lists/personal")
 
-    @endpoint(router, "GET", "/lists/personal/<address>", READERS, tags=["lists"])
-    def get_users_lists(address: _ADDRESS) -> dict[str, Any]:
+    @endpoint(router, "GET", "/lists/personal/<address>", READERS, errors=(400,), tags=["lists"])
+    def get_user_lists(address: _ADDRESS) -> PersonalListsView:
         """One user's personal lists."""
-        return dict(personal_store().get(_address(address)).to_dict())
+        return PersonalListsView.model_validate(personal_store().get(_address(address)).to_dict())
 
-    @endpoint(router, "PUT", "/lists/personal/<address>", OPERATORS, tags=["lists"])
-    def put_users_lists(address: _ADDRESS, update: PersonalListsUpdate) -> dict[str, Any]:
+    @endpoint(router, "PUT", "/lists/personal/<address>", OPERATORS, errors=(409,), tags=["lists"])
+    def put_user_lists(address: _ADDRESS, update: PersonalListsUpdate) -> PersonalListsView:
         """Replace one user's personal lists (conditional on `version`)."""
         return save(_address(address), update, "PUT /lists/personal/{address}")
 

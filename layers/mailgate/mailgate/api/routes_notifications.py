@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailgate.api.errors import BadRequest, Invalid, NotFound
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.ports import Ports
+from mailgate.api.responses import NotificationPreview, Section
 from mailgate.api.roles import ADMINISTRATORS, OPERATORS, SETTINGS_READERS
 from mailgate.api.schemas import SectionUpdate
 from mailgate.notify.context import NotificationContext, PartInfo
@@ -78,20 +79,20 @@ def sample_context(now: datetime | None = None) -> NotificationContext:
     )
 
 
-def _view(record: SettingsRecord) -> dict[str, Any]:
-    return {"version": record.version, "settings": msgspec.to_builtins(current_notifications(record))}
+def _view(record: SettingsRecord) -> Section:
+    return Section(version=record.version, settings=msgspec.to_builtins(current_notifications(record)))
 
 
 def notifications_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     @endpoint(router, "GET", "/settings/notifications", SETTINGS_READERS, tags=["settings"])
-    def get_notifications() -> dict[str, Any]:
+    def get_notifications() -> Section:
         """Notification sender, administrators' addresses and the templates, with the settings version."""
         return _view(ports.settings().current())
 
-    @endpoint(router, "PUT", "/settings/notifications", ADMINISTRATORS, tags=["settings"])
-    def put_notifications(update: SectionUpdate) -> dict[str, Any]:
+    @endpoint(router, "PUT", "/settings/notifications", ADMINISTRATORS, errors=(409,), tags=["settings"])
+    def put_notifications(update: SectionUpdate) -> Section:
         """Replace the notification settings (conditional on `version`; 400 names an unknown macro)."""
         settings = _convert(update.settings, NotificationSettings, "settings")
         _refuse([{"path": f"settings{where}", "message": message}
@@ -101,8 +102,8 @@ def notifications_router(ports: Ports) -> Router:
             acting(router, "PUT /settings/notifications"))
         return _view(record)
 
-    @endpoint(router, "POST", "/notifications/preview", OPERATORS, tags=["settings"])
-    def preview(request: PreviewRequest) -> dict[str, Any]:
+    @endpoint(router, "POST", "/notifications/preview", OPERATORS, errors=(404,), tags=["settings"])
+    def preview_notification(request: PreviewRequest) -> NotificationPreview:
         """Render a template (inline, or stored by name) for a sample message: subject, text, html."""
         if (request.name is None) == (request.template is None):
             raise BadRequest("give either `name` (a stored template) or `template` (one given inline)")
@@ -117,6 +118,6 @@ def notifications_router(ports: Ports) -> Router:
                 raise NotFound(f"no notification template is named {request.name!r}")
             template = found
         subject, text, html = render(template, sample_context())
-        return {"name": template.name, "subject": subject, "text": text, "html": html}
+        return NotificationPreview(name=template.name, subject=subject, text=text, html=html)
 
     return router

@@ -12,6 +12,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
+from mailgate.api.responses import AuditPage, Domains, General, Imported, Section, SettingsExport
 from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
 from mailgate.api.schemas import DomainsUpdate, GeneralUpdate, SectionUpdate
 from mailgate.api.timerange import time_range
@@ -31,16 +32,16 @@ AUDIT_DEFAULT_RANGE = timedelta(days=30)
 AUDIT_LONGEST_RANGE = timedelta(days=366)
 
 
-def _domains(record: SettingsRecord) -> dict[str, Any]:
-    return {"version": record.version, "domains": as_document(record.config)["domains"]}
+def _domains(record: SettingsRecord) -> Domains:
+    return Domains(version=record.version, domains=as_document(record.config)["domains"])
 
 
-def _section(record: SettingsRecord, section: str) -> dict[str, Any]:
-    return {"version": record.version, "settings": as_document(record.config)[section]}
+def _section(record: SettingsRecord, section: str) -> Section:
+    return Section(version=record.version, settings=as_document(record.config)[section])
 
 
-def _general(record: SettingsRecord) -> dict[str, Any]:
-    return {"version": record.version, **general_view(record.config)}
+def _general(record: SettingsRecord) -> General:
+    return General.model_validate({"version": record.version, **general_view(record.config)})
 
 
 # Sections replaced whole through GET/PUT /settings/<path>: (path, section, what GET shows, what PUT does).
@@ -68,12 +69,12 @@ def settings_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     @endpoint(router, "GET", "/settings/domains", SETTINGS_READERS, tags=["settings"])
-    def get_domains() -> dict[str, Any]:
+    def get_domains() -> Domains:
         """Accepted domains and where their mail goes, with the settings version."""
         return _domains(ports.settings().current())
 
-    @endpoint(router, "PUT", "/settings/domains", ADMINISTRATORS, tags=["settings"])
-    def put_domains(update: DomainsUpdate) -> dict[str, Any]:
+    @endpoint(router, "PUT", "/settings/domains", ADMINISTRATORS, errors=(409,), tags=["settings"])
+    def put_domains(update: DomainsUpdate) -> Domains:
         """Replace the accepted domains and their routes (conditional on `version`)."""
         record = ports.settings().change(update.version, lambda c: replace_domains(c, update.domains),
                                          acting(router, "PUT /settings/domains"))
@@ -82,10 +83,10 @@ def settings_router(ports: Ports) -> Router:
     def section(path: str, name: str, shows: str, replaces: str) -> None:
         """GET and PUT for one top-level settings section, replaced whole and versioned."""
 
-        def get_section() -> dict[str, Any]:
+        def get_section() -> Section:
             return _section(ports.settings().current(), name)
 
-        def put_section(update: SectionUpdate) -> dict[str, Any]:
+        def put_section(update: SectionUpdate) -> Section:
             record = ports.settings().change(update.version, lambda c: replace_section(c, name, update.settings),
                                              acting(router, f"PUT {path}"))
             return _section(record, name)
@@ -93,63 +94,63 @@ def settings_router(ports: Ports) -> Router:
         get_section.__name__, get_section.__doc__ = f"get_{name}", shows
         put_section.__name__, put_section.__doc__ = f"put_{name}", replaces
         endpoint(router, "GET", path, SETTINGS_READERS, tags=["settings"])(get_section)
-        endpoint(router, "PUT", path, ADMINISTRATORS, tags=["settings"])(put_section)
+        endpoint(router, "PUT", path, ADMINISTRATORS, errors=(409,), tags=["settings"])(put_section)
 
     for path, name, shows, replaces in SECTIONS:
         section(path, name, shows, replaces)
 
     @endpoint(router, "GET", "/settings/signing", SETTINGS_READERS, tags=["settings"])
-    def get_signing() -> dict[str, Any]:
+    def get_signing() -> Section:
         """DKIM signing keys per From domain and the ARC sealing key (secret names only, never the keys)."""
         record = ports.settings().current()
-        return {"version": record.version, "settings": signing_view(record.config)}
+        return Section(version=record.version, settings=signing_view(record.config))
 
-    @endpoint(router, "PUT", "/settings/signing", ADMINISTRATORS, tags=["settings"])
-    def put_signing(update: SectionUpdate) -> dict[str, Any]:
+    @endpoint(router, "PUT", "/settings/signing", ADMINISTRATORS, errors=(409,), tags=["settings"])
+    def put_signing(update: SectionUpdate) -> Section:
         """Replace `dkim_signing` and `arc_sealing` (conditional on `version`; 422 names the bad field)."""
         record = ports.settings().change(update.version, lambda c: replace_signing(c, update.settings),
                                          acting(router, "PUT /settings/signing"))
-        return {"version": record.version, "settings": signing_view(record.config)}
+        return Section(version=record.version, settings=signing_view(record.config))
 
     @endpoint(router, "GET", "/settings/general", SETTINGS_READERS, tags=["settings"])
-    def get_general() -> dict[str, Any]:
+    def get_general() -> General:
         """authserv-id, bounce sender, retention, DNS and delivery settings."""
         return _general(ports.settings().current())
 
-    @endpoint(router, "PATCH", "/settings/general", ADMINISTRATORS, tags=["settings"])
-    def patch_general(update: GeneralUpdate) -> dict[str, Any]:
+    @endpoint(router, "PATCH", "/settings/general", ADMINISTRATORS, errors=(409,), tags=["settings"])
+    def patch_general(update: GeneralUpdate) -> General:
         """Change some general settings; `dns` and `delivery` merge key by key."""
         record = ports.settings().change(update.version, lambda c: merge_general(c, update.changes()),
                                          acting(router, "PATCH /settings/general"))
         return _general(record)
 
     @endpoint(router, "GET", "/settings/export", SETTINGS_READERS, tags=["settings"])
-    def export_settings() -> dict[str, Any]:
+    def export_settings() -> SettingsExport:
         """All settings as one versioned document (secret names only, never secret values)."""
         record = ports.settings().current()
-        return export_document(record.config, record.version)
+        return SettingsExport.model_validate(export_document(record.config, record.version))
 
-    @endpoint(router, "POST", "/settings/import", ADMINISTRATORS, tags=["settings"])
+    @endpoint(router, "POST", "/settings/import", ADMINISTRATORS, errors=(409,), tags=["settings"])
     def import_settings(
         document: Annotated[dict[str, Any], Body(description="a document as /settings/export writes it")],
         version: Annotated[int | None, Query(ge=0, description="apply only if the settings are at this version")]
         = None,
-    ) -> dict[str, Any]:
+    ) -> Imported:
         """Replace all settings at once: every problem reported together (422), or one atomic write."""
         config = parse_document(document)
         record = ports.settings().change(version, lambda _current: config, acting(router, "POST /settings/import"))
-        return {"version": record.version, "imported": True}
+        return Imported(version=record.version, imported=True)
 
-    @endpoint(router, "GET", "/audit", SETTINGS_READERS, tags=["audit"])
-    def audit_trail(
+    @endpoint(router, "GET", "/audit", SETTINGS_READERS, errors=(400,), tags=["audit"])
+    def list_audit(
         start: Annotated[str | None, Query(alias="from", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40)] = None,
         end: Annotated[str | None, Query(alias="to", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40)] = None,
         limit: Annotated[int, Query(ge=1, le=500)] = 50,
         cursor: Annotated[str | None, Query(max_length=4096)] = None,
-    ) -> dict[str, Any]:
+    ) -> AuditPage:
         """Configuration changes, newest first: who, when, which endpoint, each changed value before/after."""
         first, last = time_range(start, end, AUDIT_DEFAULT_RANGE, AUDIT_LONGEST_RANGE)
         entries, next_cursor = ports.settings().store.audit_between(first, last, limit, cursor)
-        return page([e.to_dict() for e in entries], next_cursor)
+        return AuditPage.model_validate(page([e.to_dict() for e in entries], next_cursor))
 
     return router
