@@ -186,7 +186,7 @@ class _Exploding:
 
 def _broken_app() -> Any:
     config = GatewayConfig(authserv_id="mx.example.org")
-    return create_app(Ports(events=lambda: _Exploding(), backup=lambda: None, settings=lambda: None,  # type: ignore
+    return create_app(Ports(events=_Exploding, backup=lambda: None, settings=lambda: None,  # type: ignore
                             config=lambda: config))
 
 
