@@ -13,29 +13,18 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from mailgate import runtime
 from mailgate.directory.runner import SyncEnvironment, new_sync_id, run_due, run_sync, utc_now
 from mailgate.directory.status import SyncRun
 from mailgate.directory.sync_events import sync_events
 from mailgate.environment import require
 from mailgate.tracing import function_tracer
+from mailgate.wiring import ldap_sync as wiring
+from mailgate.wiring.process import settings
 
 require("ldap_sync")  # a missing variable stops the cold start, not the first call
 
 logger = Logger(service="mailgate-ldap-sync")
 tracer = function_tracer("mailgate-ldap-sync")
-
-
-def environment() -> SyncEnvironment:
-    """Built per invocation: a password changed through the API is read afresh by a warm function."""
-    from mailgate.aws.directory_table import DynamoDirectoryStore  # noqa: PLC0415
-    from mailgate.aws.secrets import SecretStore  # noqa: PLC0415
-    from mailgate.dns import Resolver  # noqa: PLC0415
-    from mailgate.secret_names import LDAP  # noqa: PLC0415
-
-    settings = runtime.settings()
-    return SyncEnvironment(DynamoDirectoryStore(settings.directory_table), SecretStore(allowed=(LDAP,)).get,
-                           Resolver.from_settings(runtime.config().dns))
 
 
 def _report(run: SyncRun) -> None:
@@ -59,7 +48,7 @@ def _log_events(env: SyncEnvironment, runs: list[SyncRun]) -> None:
     if not events:
         return
     try:
-        runtime.event_log(runtime.settings(), runtime.config()).append(events)
+        wiring.event_log().append(events)
     except Exception:
         logger.exception("could not write the directory events to the event log")
 
@@ -67,10 +56,10 @@ def _log_events(env: SyncEnvironment, runs: list[SyncRun]) -> None:
 @logger.inject_lambda_context(correlation_id_path="sync_id")
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
-    if not runtime.settings().directory_table:
+    if not settings().directory_table:
         logger.info("no DIRECTORY_TABLE configured; nothing to synchronise")
         return {"runs": [], "synchronised": 0}
-    env = environment()
+    env = wiring.environment()
     connection_id = str((event or {}).get("connection_id") or "")
     if not connection_id:
         runs = run_due(env)

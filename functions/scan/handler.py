@@ -8,12 +8,12 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from mailgate import runtime
 from mailgate.environment import METRICS_NAMESPACE, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.scan.inbound import parse_inbound_event
-from mailgate.scan.service import ScanService
 from mailgate.tracing import function_tracer
+from mailgate.wiring import scan as wiring
+from mailgate.wiring.process import config, settings
 
 require("scan")  # a missing variable stops the cold start, not the first call
 
@@ -22,15 +22,13 @@ tracer = function_tracer("mailgate-scan")
 # the EngineUnavailable alarm reads this
 metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-scan")
 
-
-def service() -> ScanService:
-    return runtime.current_service("scan", runtime.scan_service)
+service = wiring.service  # built once per process and configuration (bench/ measures its cold start)
 
 
 def _scan_all(event: dict[str, Any], attempt: int) -> None:
-    runtime.refresh_antivirus()
-    settings = runtime.settings()
-    for inbound in parse_inbound_event(event, settings.mail_bucket, settings.incoming_prefix):
+    wiring.refresh_antivirus()
+    s = settings()
+    for inbound in parse_inbound_event(event, s.mail_bucket, s.incoming_prefix):
         logger.set_correlation_id(inbound.message_id)  # the gateway's message id on every log line
         tracer.put_annotation(key="message_id", value=inbound.message_id)
         handoff = service().handle(inbound, attempt)
@@ -47,8 +45,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         def work(record: SQSRecord, attempt: int) -> None:
             _scan_all({"Records": [record.raw_event]}, attempt)
 
-        return process_sqs_batch(event, context, work, runtime.config().delivery.retry_delay)
+        return process_sqs_batch(event, context, work, config().delivery.retry_delay)
     # Direct invocations (SNS, S3, SES Lambda action) have no redelivery count: treat as the last try,
     # so a failure still ends in Backup rather than depending on Lambda's own async retries.
-    _scan_all(event, runtime.config().delivery.max_attempts)
+    _scan_all(event, config().delivery.max_attempts)
     return {"status": "ok"}

@@ -10,13 +10,13 @@ import uuid
 
 import pytest
 
-from mailgate import runtime
 from mailgate.api.app import create_app
 from mailgate.api.guard import ROUTE_ROLES
 from mailgate.api.ports import Ports
 from mailgate.api.roles import Role
 from mailgate.backup.model import BackupRecord
 from mailgate.local.api_server import call
+from mailgate.wiring import process
 from tests.support.cognito import api, token
 from tests.support.local_gateway import delivered, events, outcomes, send, simple_message, wait_for
 
@@ -120,7 +120,7 @@ def original_settings(gateway):
     exported.pop("exported_at")
     status, _ = api(gateway, "POST", f"/settings/import?version={current['version']}", body=exported)
     assert status == 200
-    runtime.reset_config()  # the in-process functions must not keep a changed configuration for 30 s
+    process.reset()  # the in-process functions must not keep a changed configuration for 30 s
 
 
 def test_settings_round_trip_with_versions_conflicts_and_audit(gateway, original_settings):
@@ -284,7 +284,7 @@ def test_content_filter_edited_through_the_api_decides_the_next_message(gateway,
                         body={"version": current["version"], "settings": settings})
     assert status == 200 and saved["version"] == current["version"] + 1
     assert saved["settings"]["expressions"][0]["name"] == "No codenames to outsiders"
-    runtime.reset_config()  # the in-process functions read the change at once, not after 30 s
+    process.reset()  # the in-process functions read the change at once, not after 30 s
 
     message_id = send(gateway, "alice@sender.test", ["bob@example.test"],
                       simple_message("alice@sender.test", "bob@example.test", "Bluebird launch plan"))

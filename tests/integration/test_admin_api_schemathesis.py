@@ -13,7 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
-from mailgate import runtime
+from mailgate.wiring import process
 from tests.support.cognito import api
 
 pytestmark = pytest.mark.integration
@@ -51,7 +51,7 @@ def test_no_generated_request_gets_a_server_error(gateway):
         _status, current = api(gateway, "GET", "/settings/general")
         exported.pop("exported_at")
         status, reply = api(gateway, "POST", f"/settings/import?version={current['version']}", body=exported)
-        runtime.reset_config()  # the in-process functions must not keep a changed configuration for 30 s
+        process.reset()  # the in-process functions must not keep a changed configuration for 30 s
         assert status == 200, reply
     assert not failures, "\n".join(failures[:10])
     assert answered[200] and answered[422], answered  # it reached the views, not only the validation

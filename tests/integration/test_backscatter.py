@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from mailgate import runtime
 from mailgate.scanners.antivirus.database import EICAR
+from mailgate.wiring import process
 from tests.support.cognito import api
 from tests.support.local_gateway import events, outcomes, send, simple_message, wait_for
 from tests.support.settings_api import put_section
@@ -62,7 +62,7 @@ def test_a_sender_on_the_deny_list_never_gets_a_bounce(gateway, refusing_rule) -
     status, saved = api(gateway, "PUT", "/lists", body={"version": current["version"],
                                                         "settings": {"deny": ["alice@sender.test"]}})
     assert status == 200, saved
-    runtime.reset_config()
+    process.reset()
     message_id = send(gateway, AUTHENTICATED, ["bob@example.test"],
                       simple_message(AUTHENTICATED, "bob@example.test", "denied-alice"))
     [final] = outcomes(gateway, message_id)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailgate import runtime
+from mailgate.wiring import process
 from tests.support.cognito import api
 from tests.support.local_gateway import events, outcomes, send, simple_message
 
@@ -48,7 +48,7 @@ def test_mail_flows_with_temperror_while_dns_does_not_answer(gateway, restore_se
     status, saved = api(gateway, "PATCH", "/settings/general", body={
         "version": current["version"], "dns": {"servers": ["127.0.0.1"], "port": silent_dns, "timeout_seconds": 2}})
     assert status == 200, saved
-    runtime.reset_config()
+    process.reset()
     sent = [send(gateway, "alice@sender.test", ["bob@example.test"],
                  simple_message("alice@sender.test", "bob@example.test", f"while DNS is down {i}"))
             for i in range(MESSAGES)]

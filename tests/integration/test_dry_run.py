@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mailgate import runtime
 from mailgate.api.roles import Role
+from mailgate.wiring import process
 from tests.support.cli import run_mailgate
 from tests.support.cognito import api
 from tests.support.local_gateway import delivered, events, outcomes, send, simple_message, wait_for
@@ -112,7 +112,7 @@ def test_an_exported_list_of_senders_fills_a_rule_that_then_decides_mail(gateway
     assert change["before"][0]["senders"]["domains"] == [] and change["after"][0]["senders"]["domains"] == [
         "sender.test"]
 
-    runtime.reset_config()  # the in-process functions take the new version at once, not after the 30 s re-read
+    process.reset()  # the in-process functions take the new version at once, not after the 30 s re-read
     message_id = send(gateway, "alice@sender.test", ["bob@example.test"],
                       simple_message("alice@sender.test", "bob@example.test", "still in business?"))
     [outcome] = outcomes(gateway, message_id)

@@ -11,9 +11,9 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailgate import runtime
 from mailgate.api.roles import Role
 from mailgate.scanners.antivirus.database import EICAR
+from mailgate.wiring import process, rules
 from tests.support.cognito import api
 from tests.support.local_gateway import delivered, events, outcomes, send, simple_message, wait_for
 from tests.support.settings_api import put_section
@@ -25,8 +25,8 @@ PITCH = "Limited offer: order now at a 70% discount. Free shipping, act now!\nTo
 
 def lists_changed() -> None:
     """Warm functions see list changes within a minute; the tests do not wait for it."""
-    runtime.personal_lists.cache_clear()
-    runtime.reset_config()
+    rules.personal_lists.cache_clear()
+    process.reset()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from mailgate import runtime
+from mailgate.wiring import stores
 from tests.support.cognito import api
 from tests.support.local_gateway import delivered, events, send, simple_message, wait_for
 from tests.support.settings_api import put_section
@@ -140,7 +140,7 @@ def test_spam_is_held_for_everyone_but_the_sales_group_gets_probable_spam_tagged
     run = wait_for(lambda: r if (r := api(gateway, "GET", started["status"])[1])["state"] != "queued"
                    and r["state"] != "running" else None)
     assert run["state"] == "succeeded", run
-    runtime.directory_cache.cache_clear()  # warm functions see a new sync within a minute; the test does not wait
+    stores.directory_cache.cache_clear()  # warm functions see a new sync within a minute; the test does not wait
     try:
         # Per-rule thresholds (a pitch like this scores about 1.3) place it in the probable band of both rules.
         def sales_rule(table):

@@ -76,8 +76,8 @@ def test_beyond_the_limits_mail_is_decided_at_once(gateway, restore_settings):
 
 def test_a_rescan_that_keeps_failing_ends_in_backup_and_gives_back_its_place(gateway, restore_settings,
                                                                                monkeypatch):
-    from mailgate import runtime
     from mailgate.local.functions import LocalLambdaContext, load_function
+    from mailgate.wiring import scan
     from tests.integration.conftest import MAX_ATTEMPTS
     from tests.support.local_gateway import rules_record
 
@@ -92,7 +92,7 @@ def test_a_rescan_that_keeps_failing_ends_in_backup_and_gives_back_its_place(gat
     def s3_down(key, document):
         raise OSError("S3 is unavailable")  # the re-scanned report cannot be stored, attempt after attempt
 
-    monkeypatch.setattr(runtime.current_service("scan", runtime.scan_service).store, "put_json", s3_down)
+    monkeypatch.setattr(scan.service().store, "put_json", s3_down)
     record = rules_record(request.to_body(), MAX_ATTEMPTS, "rescan")
     reply = load_function("scan").handler({"Records": [record]}, LocalLambdaContext("mailgate-scan"))
     assert reply["batchItemFailures"] == []  # handled on the last attempt, not retried for ever

@@ -6,8 +6,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from mailgate import runtime
 from mailgate.local.gateway import LocalGateway
+from mailgate.wiring import process
 from tests.support.cognito import api
 
 
@@ -19,7 +19,7 @@ def put_section(gateway: LocalGateway, section: str, change: Callable[[Any], Any
     status, saved = api(gateway, "PUT", f"/settings/{section}", body={"version": current["version"],
                                                                      "settings": settings})
     assert status == 200, saved
-    runtime.reset_config()  # not after the 30 s re-read
+    process.reset()  # not after the 30 s re-read
 
 
 def settings_restored(gateway: LocalGateway) -> Iterator[None]:
@@ -30,4 +30,4 @@ def settings_restored(gateway: LocalGateway) -> Iterator[None]:
     _status, current = api(gateway, "GET", "/settings/general")
     exported.pop("exported_at")
     assert api(gateway, "POST", f"/settings/import?version={current['version']}", body=exported)[0] == 200
-    runtime.reset_config()
+    process.reset()

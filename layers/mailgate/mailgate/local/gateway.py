@@ -119,7 +119,6 @@ class LocalGateway:
     def start(self) -> LocalGateway:
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
-        from mailgate import runtime  # noqa: PLC0415
         from mailgate.aws import clients, resources  # noqa: PLC0415
         from mailgate.local.api_server import ApiServer  # noqa: PLC0415
         from mailgate.local.downstream import MailFolder  # noqa: PLC0415
@@ -127,6 +126,7 @@ class LocalGateway:
         from mailgate.local.smtp_ingress import IngressHandler  # noqa: PLC0415
         from mailgate.local.smtp_server import DOWNSTREAM_LIMIT, INGRESS_LIMIT, MailServer  # noqa: PLC0415
         from mailgate.local.worker import WORKER_PLAN, WorkerPlan, start_pollers  # noqa: PLC0415
+        from mailgate.wiring import process  # noqa: PLC0415
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -138,8 +138,7 @@ class LocalGateway:
         moto.start()
         self._stoppers.append(moto.stop)
         clients.reset()
-        runtime.settings.cache_clear()
-        runtime.reset_config()
+        process.reset()
 
         attempts = config.delivery.max_attempts
         resources.create_bucket(BUCKET)
@@ -155,7 +154,7 @@ class LocalGateway:
         for name, value in self.options.secrets.items():
             clients.client("secretsmanager").create_secret(Name=name, SecretString=value)
         environment = self._environment(config_path, rules_url)
-        runtime.settings.cache_clear()
+        process.reset()
         plan = WorkerPlan(environment=environment, region=REGION, visibility_seconds=visibility,
                           queues={"scan": (scan_url, scan_arn), "rules": (rules_url, rules_arn)})
         plan.write(self.state_dir / WORKER_PLAN)
@@ -186,21 +185,28 @@ class LocalGateway:
         ingress.start()
         self._stoppers.append(ingress.stop)
 
+        self._start_directory_sync()
         self._start_api(ApiServer, api.handler)
-        from mailgate.local.directory_sync import LocalSchedule  # noqa: PLC0415
-
-        self._stoppers.append(LocalSchedule().start().stop)  # ldap_sync every 30 minutes, as in the cloud
         return self
+
+    def _start_directory_sync(self) -> None:
+        """ldap_sync on the API's demand, in a thread of this process, and every 30 minutes, as in the cloud."""
+        from mailgate.local.directory_sync import LocalSchedule, LocalSyncTrigger  # noqa: PLC0415
+        from mailgate.wiring import process  # noqa: PLC0415
+
+        process.use_local_sync(LocalSyncTrigger())
+        self._stoppers.append(lambda: process.use_local_sync(None))
+        self._stoppers.append(LocalSchedule().start().stop)
 
     def _start_rescans(self, send: Callable[[dict[str, Any]], Any]) -> None:
         """The Anti-Spam Quarantine's re-scans, as EventBridge Scheduler would send them, to the scan queue."""
-        from mailgate import runtime  # noqa: PLC0415
         from mailgate.local.rescan_scheduler import LocalRescanScheduler  # noqa: PLC0415
+        from mailgate.wiring import process  # noqa: PLC0415
 
         self.rescans = LocalRescanScheduler(send).start()
-        runtime.use_local_rescans(self.rescans)
+        process.use_local_rescans(self.rescans)
         self._stoppers.append(self.rescans.stop)
-        self._stoppers.append(lambda: runtime.use_local_rescans(None))
+        self._stoppers.append(lambda: process.use_local_rescans(None))
 
     def _config_path(self, clamd: str | None) -> Path:
         """The given configuration file, or one generated from the options (and clamd's address)."""

@@ -62,12 +62,11 @@ def run_worker(state_dir: Path, step: str, count: int) -> int:
                                 f"{state_dir}` first, and give the worker the same --state-dir")
     plan = WorkerPlan.read(path)
     os.environ.update(plan.environment)
-    from mailgate import runtime  # noqa: PLC0415
     from mailgate.aws import clients  # noqa: PLC0415
+    from mailgate.wiring import process  # noqa: PLC0415
 
     clients.reset()
-    runtime.settings.cache_clear()
-    runtime.reset_config()
+    process.reset()
     scheduler = None
     if step == "rules":  # the Anti-Spam Quarantine's re-scans are scheduled by whoever holds the message
         from mailgate.local.rescan_scheduler import LocalRescanScheduler  # noqa: PLC0415
@@ -76,7 +75,7 @@ def run_worker(state_dir: Path, step: str, count: int) -> int:
         sqs = clients.client("sqs")
         scheduler = LocalRescanScheduler(
             lambda body: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(body))).start()
-        runtime.use_local_rescans(scheduler)
+        process.use_local_rescans(scheduler)
     pollers = start_pollers(plan, step, load_function(step).handler, count)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,0 +1,88 @@
+"""The `api` function's composition root: the admin API's ports, each adapter built once per process.
+
+The scanners are the one part loaded on first use, not at cold start: only the dry-run routes need them,
+and they would double the import time of every other route's cold start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from mailgate.api.ports import Ports
+from mailgate.aws.directory_table import DynamoDirectoryStore
+from mailgate.aws.mail_store import MailStoreError, S3MailStore
+from mailgate.aws.password_vault import SecretsManagerVault
+from mailgate.aws.personal_lists import DynamoPersonalLists
+from mailgate.aws.settings_table import DynamoSettingsStore
+from mailgate.aws.sync_trigger import LambdaSyncTrigger
+from mailgate.config import GatewayConfig, load_config
+from mailgate.directory.service import DirectoryAdmin, SyncTrigger
+from mailgate.scan.report import ScanReport
+from mailgate.scanners.antispam.feedback import FeedbackService
+from mailgate.settings.service import SettingsService
+from mailgate.wiring import stores
+from mailgate.wiring.learning import antispam_model
+from mailgate.wiring.process import config, local, settings
+
+
+def ports() -> Ports:
+    return Ports(events=cache(stores.event_log), backup=cache(stores.backup_index), settings=settings_service,
+                 config=config, directory=directory_admin, antispam=feedback_service, mail=mail_store,
+                 status=stores.status_board, report=stored_report, personal_lists=personal_lists,
+                 dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger)
+
+
+@cache
+def settings_service() -> SettingsService:
+    return SettingsService(DynamoSettingsStore(settings().settings_table), load_config)
+
+
+@cache
+def directory_admin() -> DirectoryAdmin | None:
+    s = settings()
+    if not s.directory_table:
+        return None
+    trigger: SyncTrigger | None = LambdaSyncTrigger(s.ldap_sync_function) if s.ldap_sync_function \
+        else local.sync_trigger
+    if trigger is None:
+        raise RuntimeError("no LDAP_SYNC_FUNCTION to start a directory sync with: set it to the ldap_sync "
+                           "function's name (the MailGateway construct does)")
+    return DirectoryAdmin(DynamoDirectoryStore(s.directory_table), SecretsManagerVault(), trigger)
+
+
+@cache
+def feedback_service() -> FeedbackService | None:
+    model = antispam_model()
+    return FeedbackService(model, stores.event_log()) if model is not None else None
+
+
+@cache
+def mail_store() -> S3MailStore | None:
+    bucket = settings().mail_bucket
+    return S3MailStore(bucket) if bucket else None
+
+
+@cache
+def personal_lists() -> DynamoPersonalLists | None:
+    table = settings().settings_table
+    return DynamoPersonalLists(table) if table else None
+
+
+def dry_run_scanners(cfg: GatewayConfig) -> Sequence[Any]:
+    """The scanners for uploaded dry runs, with the organisation's learned anti-spam model."""
+    from mailgate.rules.dry_run import dry_run_scanners as build  # noqa: PLC0415 - see the module's docstring
+
+    return build(cfg, antispam_model())
+
+
+def stored_report(message_id: str) -> ScanReport | None:
+    """The ScanReport the scan function stored for the message, if it still exists."""
+    store = mail_store()
+    if store is None or not message_id or "/" in message_id:
+        return None
+    try:
+        return ScanReport.from_dict(store.get_json(f"{settings().reports_prefix}{message_id}.json"))
+    except MailStoreError:
+        return None

@@ -1,0 +1,82 @@
+"""The `rules` function's composition root: a hand-off → per-recipient decisions → delivery, bounce,
+Backup, notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+
+from mailgate.actions.processor import RulesPorts
+from mailgate.actions.service import RulesService
+from mailgate.aws.idempotency import DynamoExecuteOnce
+from mailgate.aws.mail_store import S3MailStore
+from mailgate.aws.personal_lists import DynamoPersonalLists
+from mailgate.aws.rescan_scheduler import EventBridgeRescanScheduler
+from mailgate.aws.secrets import SecretStore
+from mailgate.aws.ses_sender import SesRawSender
+from mailgate.config import GatewayConfig, Route
+from mailgate.delivery.arc_sealing import ArcSealer
+from mailgate.delivery.base import Deliverer
+from mailgate.delivery.smtp_relay import SmtpRelay
+from mailgate.quarantine.rescan import RescanScheduler
+from mailgate.rules.current import PersonalLookup
+from mailgate.rules.personal_source import PersonalListSource
+from mailgate.secret_names import DELIVERY
+from mailgate.wiring import stores
+from mailgate.wiring.process import config, current_service, local, settings
+
+
+def service() -> RulesService:
+    return current_service("rules", build_service)
+
+
+def build_service() -> RulesService:
+    s, cfg = settings(), config()
+    store = S3MailStore(s.mail_bucket)
+    ports = RulesPorts(
+        events=stores.event_log(),
+        backup=stores.backup_keeper(store),
+        deliverer_for=deliverer_for,
+        bounce_sender=SesRawSender(),
+        execute_once=DynamoExecuteOnce(s.idempotency_table),
+        seal=arc_sealer(cfg),
+        directory=stores.directory_index,
+        personal_lists=personal_lists(),
+        quarantine=stores.quarantine_ledger(),
+        schedule_rescan=rescan_scheduler(),
+    )
+    return RulesService(cfg, store, ports)
+
+
+@cache
+def secret_store() -> SecretStore:
+    """One per process, so secrets are read once and not on every delivery: signing and sealing keys and
+    relay logins, never LDAP passwords."""
+    return SecretStore(allowed=DELIVERY)
+
+
+def deliverer_for(route: Route) -> Deliverer:
+    if route.kind == "ses":
+        return SesRawSender()
+    return SmtpRelay(route, config().delivery, secrets=secret_store())
+
+
+def arc_sealer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
+    if cfg.arc_sealing is None:
+        return None
+    return ArcSealer(cfg.arc_sealing, secret_store(), cfg.authserv_id)
+
+
+def rescan_scheduler() -> RescanScheduler | None:
+    """EventBridge Scheduler in AWS, local mode's scheduler there; None: the quarantine holds nothing."""
+    s = settings()
+    if s.rescan_group and s.rescan_target_arn and s.rescan_role_arn:
+        return EventBridgeRescanScheduler(s.rescan_group, s.rescan_target_arn, s.rescan_role_arn)
+    return local.rescans
+
+
+@cache
+def personal_lists() -> PersonalLookup | None:
+    """Each recipient's own allow/deny lists, kept a minute per address; None without a settings table."""
+    table = settings().settings_table
+    return PersonalListSource(DynamoPersonalLists(table).lists) if table else None
