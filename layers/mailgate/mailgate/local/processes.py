@@ -1,27 +1,9 @@
-"""Stopping the servers local mode and the tests start in their own process group (clamd, slapd,
-Samba, dnsmasq): their children must go with them, and a hung one must not hang the caller."""
+"""The servers local mode starts in process groups of their own. Stopping one is production code too
+(the Lambda image stops its clamd the same way), so it lives in `mailgate.processes`; local mode and the
+tests' fixtures import it from here or from there."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
+from mailgate.processes import stop_process_group
 
-
-def stop_process_group(process: subprocess.Popen[bytes] | None, grace_seconds: float = 5.0) -> None:
-    """SIGTERM the group, then SIGKILL it when it has not exited within the grace period."""
-    if process is None:
-        return
-    if process.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=grace_seconds)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=grace_seconds)
-    for stream in (process.stdin, process.stdout, process.stderr):
-        if stream is not None:
-            stream.close()
+__all__ = ["stop_process_group"]

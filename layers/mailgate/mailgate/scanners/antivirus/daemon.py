@@ -1,4 +1,4 @@
-"""A real clamd, started and stopped by us: local mode, tests, and (later) the Lambda container image.
+"""A real clamd, started and stopped by us: local mode, tests, and the Lambda container image.
 
 `ClamdProcess` writes a clamd.conf from the anti-virus settings, starts `clamd --foreground` as the
 invoking user in its own process group (no `User` line, no system paths), waits until it answers
@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from mailgate.config import AntivirusSettings
-from mailgate.local.processes import stop_process_group
+from mailgate.processes import stop_process_group
 from mailgate.scanners.antivirus.client import ClamdAddress, ClamdClient
 
 MiB = 1024 * 1024
