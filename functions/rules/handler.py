@@ -9,7 +9,7 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from mailgate.actions.outcome import delivery_failures
+from mailgate.actions.outcome import Outcome, delivery_failures
 from mailgate.environment import METRICS_NAMESPACE, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.scan.handoff import HandOff
@@ -27,7 +27,7 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-rules")
 service = wiring.service  # built once per process and configuration (bench/ measures its cold start)
 
 
-def _count(outcomes: list[dict[str, Any]]) -> None:
+def _count(outcomes: list[Outcome]) -> None:
     if failed := delivery_failures(outcomes):
         metrics.add_metric(name=Metric.DELIVERY_FAILED, unit=MetricUnit.Count, value=failed)
 
@@ -44,10 +44,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             tracer.put_annotation(key="message_id", value=handoff.message_id)
             outcomes = service().handle(handoff, attempt)
             _count(outcomes)
-            logger.info("processed", message_id=handoff.message_id, outcomes=[o.get("status") for o in outcomes])
+            logger.info("processed", message_id=handoff.message_id, outcomes=[o.status for o in outcomes])
 
         return process_sqs_batch(event, context, work, config().delivery.retry_delay)
     # A direct invocation (Lambda destination) carries the hand-off itself.
     outcomes = service().handle(HandOff.from_dict(event), config().delivery.max_attempts)
     _count(outcomes)
-    return {"outcomes": outcomes}
+    return {"outcomes": [o.to_dict() for o in outcomes]}

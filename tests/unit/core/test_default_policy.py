@@ -4,7 +4,7 @@ from email.message import EmailMessage
 
 import msgspec
 
-from mailgate.actions.processor import group_recipients
+from mailgate.actions.grouping import group_recipients
 from mailgate.config import ContentFilterSettings, GatewayConfig, parse_config
 from mailgate.message import parse_message
 from mailgate.message.model import Message
@@ -56,10 +56,10 @@ def test_recipients_split_by_destination_and_share_a_copy_within_one():
 
 
 def test_only_groups_held_after_failed_delivery_count_as_delivery_failures():
-    from mailgate.actions.outcome import delivery_failures
+    from mailgate.actions.outcome import Outcome, delivery_failures
 
-    outcomes = [{"status": "delivered"}, {"status": "backup", "backup_id": "x"},
-                {"status": "backup", "error": "451 later"}, {"status": "rejected"}]
+    outcomes = [Outcome.from_dict(o) for o in ({"status": "delivered"}, {"status": "backup", "backup_id": "x"},
+                                               {"status": "backup", "error": "451 later"}, {"status": "rejected"})]
     assert delivery_failures(outcomes) == 1
 
 

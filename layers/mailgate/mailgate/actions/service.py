@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from mailgate.actions.context import RulesPorts
 from mailgate.actions.last_resort import hold_after_failure
-from mailgate.actions.outcome import OutcomeStatus
-from mailgate.actions.processor import RulesPorts, process_report
+from mailgate.actions.outcome import Outcome, OutcomeStatus
+from mailgate.actions.processor import process_report
 from mailgate.config import GatewayConfig
 from mailgate.message.line_endings import normalised_line_endings
 from mailgate.scan.handoff import HandOff
@@ -29,7 +30,7 @@ class RulesService:
         raw = self.store.get_bytes(report.raw_location["key"], report.raw_location["bucket"])
         return report, normalised_line_endings(raw)[0]  # what the scan step saw (it notes the change)
 
-    def process(self, handoff: HandOff, final_attempt: bool) -> list[dict[str, Any]]:
+    def process(self, handoff: HandOff, final_attempt: bool) -> list[Outcome]:
         report, raw = self.load(handoff)
         subject = str(report.facts.get("subject") or "")
         return process_report(report, raw, subject, self.config, self.ports, final_attempt)
@@ -49,7 +50,7 @@ class RulesService:
         if register is not None:
             register(context)
 
-    def handle(self, handoff: HandOff, attempt: int) -> list[dict[str, Any]]:
+    def handle(self, handoff: HandOff, attempt: int) -> list[Outcome]:
         """Process a hand-off; on the last attempt, failures end in Backup instead of raising."""
         final = attempt >= self.config.delivery.max_attempts
         try:
@@ -59,4 +60,4 @@ class RulesService:
                 raise
             hold_after_failure(self.ports.backup, self.ports.events, handoff.message_id, dict(handoff.raw_location),
                                self._all_recipients(handoff), handoff.mail_from, f"{type(exc).__name__}: {exc}")
-            return [{"status": OutcomeStatus.BACKUP, "error": str(exc)}]
+            return [Outcome(status=OutcomeStatus.BACKUP, recipients=tuple(handoff.recipients), error=str(exc))]

@@ -63,7 +63,7 @@ def dry_run_router(ports: Ports) -> Router:
     def dry_run_rules(request: DryRunRequest) -> DryRun:
         """Decide a logged message (its stored scan report) or an uploaded one (scanned here) with the current
         or a proposed rule table, per group of recipients, with each decision's path in plain words."""
-        from mailgate.actions.processor import group_recipients  # noqa: PLC0415 - only this endpoint needs them
+        from mailgate.actions.grouping import group_recipients  # noqa: PLC0415 - only this endpoint needs them
         from mailgate.rules.current import needs_directory  # noqa: PLC0415
         from mailgate.rules.dry_run import compiled_rules, scan_raw, with_proposed_rules  # noqa: PLC0415
         from mailgate.rules.personal_source import PersonalListSource  # noqa: PLC0415

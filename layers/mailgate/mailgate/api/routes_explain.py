@@ -19,7 +19,7 @@ def explain_router(ports: Ports) -> Router:
     def explain_message(message_id: str) -> Explanation:
         """The scanners' findings and, per group of recipients, the rule's decision path in plain words,
         decided again from the stored scan report with the current settings."""
-        from mailgate.actions.processor import group_recipients  # noqa: PLC0415 - only this endpoint needs them
+        from mailgate.actions.grouping import group_recipients  # noqa: PLC0415 - only this endpoint needs them
         from mailgate.rules.current import needs_directory  # noqa: PLC0415
         from mailgate.rules.personal_source import PersonalListSource  # noqa: PLC0415
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache
 
-from mailgate.actions.processor import RulesPorts
+from mailgate.actions.context import RulesPorts
 from mailgate.actions.service import RulesService
 from mailgate.aws.idempotency import DynamoExecuteOnce
 from mailgate.aws.mail_store import S3MailStore

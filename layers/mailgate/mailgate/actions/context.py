@@ -1,0 +1,83 @@
+"""What every action needs: the message as the rules step holds it, the adapters it acts through, and the
+one way it writes events and keeps originals in Backup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from mailgate.actions.grouping import RecipientGroup
+from mailgate.backup.keeper import BackupKeeper
+from mailgate.config import GatewayConfig, Route
+from mailgate.delivery.backscatter import unvouched_sender
+from mailgate.delivery.base import Deliverer
+from mailgate.directory.index import DirectoryIndex
+from mailgate.events import model as ev
+from mailgate.events.log import EventLog
+from mailgate.ports import ExecuteOnce
+from mailgate.quarantine.rescan import QuarantineLedger, RescanScheduler
+from mailgate.rules.current import PersonalLookup
+from mailgate.scan.report import ScanReport
+
+
+@dataclass(frozen=True)
+class RulesPorts:
+    events: EventLog
+    backup: BackupKeeper
+    deliverer_for: Callable[[Route], Deliverer]
+    bounce_sender: Deliverer | None
+    execute_once: ExecuteOnce
+    seal: Callable[[bytes], bytes] | None = None  # ARC-seals every delivered message (after DKIM)
+    directory: Callable[[], DirectoryIndex | None] = lambda: None  # users and groups in rule conditions
+    personal_lists: PersonalLookup | None = None  # each recipient's own allow/deny lists
+    quarantine: QuarantineLedger | None = None  # the Anti-Spam Quarantine's count of held mail
+    schedule_rescan: RescanScheduler | None = None  # hands a held message back to scan when its hold ends
+
+
+@dataclass(frozen=True)
+class MessageContext:
+    """One message in the rules step. `directory` and `personal` are what its decisions were made with, so a
+    group decided again (the quarantine could not hold it) is decided with the same."""
+
+    report: ScanReport
+    raw: bytes
+    subject: str
+    config: GatewayConfig
+    ports: RulesPorts
+    final_attempt: bool
+    directory: DirectoryIndex | None = None
+    personal: PersonalLookup | None = None
+
+    @property
+    def message_id(self) -> str:
+        return self.report.message_id
+
+    @property
+    def mail_from(self) -> str:
+        return self.report.envelope.mail_from
+
+    def verdicts(self) -> dict[str, str]:
+        return {r.scanner: r.verdict for r in self.report.results}
+
+    def log(self, group: RecipientGroup, kind: str, summary: str, recipients: str | None = None,
+            **detail: Any) -> None:
+        """One event of the group's decision (its action is on every event the decision writes)."""
+        self.ports.events.append([
+            ev.Event(self.message_id, kind, summary, recipients if recipients is not None else group.listed(),
+                     detail, sender=self.mail_from, subject=self.subject, action=group.decision.action,
+                     verdicts=tuple(sorted(set(self.verdicts().values()))))
+        ])
+
+    def keep(self, group: RecipientGroup, recipients: tuple[str, ...], reason: str, error: str | None = None) -> str:
+        """The original in Backup for these recipients, and the event that says so; its Backup id."""
+        record = self.ports.backup.keep(self.message_id, self.report.raw_location, recipients, self.mail_from,
+                                        self.subject, reason, error, self.verdicts())
+        self.log(group, ev.BACKUP, f"original kept in Backup: {reason}", ", ".join(recipients),
+                 backup_id=record.backup_id, error=error)
+        return record.backup_id
+
+    def unvouched(self, denied: bool = False) -> str | None:
+        """Why the envelope sender must not get a bounce or notification (backscatter), or None."""
+        auth = self.report.result("authentication")
+        return unvouched_sender(auth.details if auth is not None else None, self.mail_from, denied)
