@@ -7,8 +7,9 @@ import dkim
 import pytest
 
 from mailgate.config import DkimSigningKey
-from mailgate.delivery.arc_sealing import ArcSealer, ArcSealingError, MessageNotSealable, seal_message
+from mailgate.delivery.arc_sealing import ArcSealer, seal_message
 from mailgate.delivery.dkim_signing import sign_message
+from mailgate.delivery.errors import ArcSealingError, MessageNotSealable
 from mailgate.scanners.authentication.arc import verify_arc
 from mailgate.scanners.authentication.dkim_check import verify_dkim
 from tests.support.dns_fixtures import DnsTestZone

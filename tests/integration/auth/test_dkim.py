@@ -7,7 +7,8 @@ import base64
 import dkim
 import pytest
 
-from mailgate.delivery.dkim_signing import DkimSigningError, sign_message
+from mailgate.delivery.dkim_signing import sign_message
+from mailgate.delivery.errors import DkimSigningError
 from mailgate.dns import Resolver
 from mailgate.scanners.authentication.dkim_check import verify_dkim
 from tests.support.dns_fixtures import DnsTestZone

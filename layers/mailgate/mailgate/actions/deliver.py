@@ -12,9 +12,8 @@ from mailgate.actions.context import MessageContext
 from mailgate.actions.grouping import RecipientGroup
 from mailgate.actions.outcome import Outcome, OutcomeStatus
 from mailgate.config import Route
-from mailgate.delivery.arc_sealing import MessageNotSealable
 from mailgate.delivery.base import DeliveryResult
-from mailgate.delivery.errors import PermanentDeliveryError, TemporaryDeliveryError
+from mailgate.delivery.errors import MessageNotSealable, PermanentDeliveryError, TemporaryDeliveryError
 from mailgate.delivery.modifications import modify
 from mailgate.delivery.outbound import prepare_for_delivery
 from mailgate.delivery.part_removal import CannotRemoveParts, removal_notice, remove_parts

@@ -13,19 +13,12 @@ from typing import Protocol
 import dkim
 
 from mailgate.config import DkimSigningKey
-from mailgate.delivery.dkim_signing import SIGNED_HEADERS, DkimSigningError
+from mailgate.delivery.dkim_signing import SIGNED_HEADERS
+from mailgate.delivery.errors import ArcSealingError, MessageNotSealable
 
 # What a reader sees and what our verdicts rest on; Authentication-Results must not be listed (RFC 8617 §4.1.2).
 SEALED_HEADERS = (*SIGNED_HEADERS, "x-mailgate-id", "x-mailgate-action", "x-mailgate-rule",
                   "x-mailgate-verdicts")
-
-
-class ArcSealingError(DkimSigningError):
-    """The message cannot be sealed with our key; the message says why (it is delivered unsealed)."""
-
-
-class MessageNotSealable(ArcSealingError):
-    """The message itself cannot carry a seal (no From, a broken earlier chain): a fact, not a fault."""
 
 
 def _linesep(raw: bytes) -> bytes:

@@ -12,6 +12,8 @@ from typing import Literal
 
 import dkim
 
+from mailgate.delivery.errors import DkimSigningError
+
 Algorithm = Literal["rsa-sha256", "ed25519-sha256"]
 
 # Header fields that identify the message and what a reader sees; signed when present.
@@ -25,10 +27,6 @@ OVERSIGNED_HEADERS = ("from",)
 # PKCS#8 wrapping of an Ed25519 key (RFC 8410): a fixed 16-byte prefix, then the 32-byte seed.
 _ED25519_PKCS8_PREFIX = bytes.fromhex("302e020100300506032b657004220420")
 _PEM_BODY = re.compile(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PRIVATE KEY-----", re.DOTALL)
-
-
-class DkimSigningError(ValueError):
-    """The message cannot be signed with this key; the message says why."""
 
 
 def _ed25519_seed_base64(private_key: bytes) -> bytes:

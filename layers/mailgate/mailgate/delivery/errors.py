@@ -66,3 +66,16 @@ class PermanentDeliveryError(DeliveryError):
     """The destination refused the message for good (5xx): the sender gets a bounce."""
 
     default_status = "5.0.0"
+
+
+class DkimSigningError(ValueError):
+    """The message cannot be signed with this key; the message says why."""
+
+
+class ArcSealingError(DkimSigningError):
+    """The message cannot be sealed with our key; the message says why (it is delivered unsealed)."""
+
+
+class MessageNotSealable(ArcSealingError):
+    """The message itself cannot carry a seal (no From, a broken earlier chain): a fact, not a fault.
+    Here, not beside the sealer, so that catching it does not load dkimpy."""

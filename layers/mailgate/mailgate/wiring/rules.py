@@ -15,7 +15,6 @@ from mailgate.aws.rescan_scheduler import EventBridgeRescanScheduler
 from mailgate.aws.secrets import SecretStore
 from mailgate.aws.ses_sender import SesRawSender
 from mailgate.config import GatewayConfig, Route
-from mailgate.delivery.arc_sealing import ArcSealer
 from mailgate.delivery.base import Deliverer
 from mailgate.delivery.smtp_relay import SmtpRelay
 from mailgate.quarantine.rescan import RescanScheduler
@@ -64,6 +63,8 @@ def deliverer_for(route: Route) -> Deliverer:
 def arc_sealer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
     if cfg.arc_sealing is None:
         return None
+    from mailgate.delivery.arc_sealing import ArcSealer  # noqa: PLC0415 - dkimpy (~35 ms) only when configured
+
     return ArcSealer(cfg.arc_sealing, secret_store(), cfg.authserv_id)
 
 
