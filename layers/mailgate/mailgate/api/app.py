@@ -37,6 +37,7 @@ from mailgate.api.routes_lists import lists_router
 from mailgate.api.routes_notifications import notifications_router
 from mailgate.api.routes_quarantine import quarantine_router
 from mailgate.api.routes_settings import settings_router
+from mailgate.api.schemas import COMPONENTS, DOCUMENT_TYPES
 from mailgate.errors import MailgateError
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, engine_warnings
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, stale_sentence
@@ -183,10 +184,25 @@ def openapi_document(app: APIGatewayRestResolver) -> dict[str, Any]:
                          if answer.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
                          in framework]:
                 del responses[code]
-    schemas = document.get("components", {}).get("schemas", {})
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
     for name in _FRAMEWORK_SCHEMAS:
         schemas.pop(name, None)
+    schemas.update(_settings_schemas(set(schemas)))
     return document
+
+
+def _settings_schemas(taken: set[str]) -> dict[str, Any]:
+    """The JSON Schemas msgspec writes for the settings Structs the models refer to (mailgate.api.schemas),
+    and every Struct inside them, under their class names."""
+    import msgspec  # noqa: PLC0415 - only the document needs the schema generator
+
+    _refs, components = msgspec.json.schema_components(sorted(DOCUMENT_TYPES, key=lambda t: t.__name__),
+                                                       ref_template=COMPONENTS + "{name}")
+    found: dict[str, Any] = json.loads(msgspec.json.encode(components))  # JSON types: defaults are tuples
+    clashes = taken & set(found)
+    if clashes:  # two schemas under one name: one route would declare the other's shape
+        raise RuntimeError(f"API models and settings Structs share the names {sorted(clashes)}")
+    return found
 
 
 def create_app(ports: Ports) -> APIGatewayRestResolver:

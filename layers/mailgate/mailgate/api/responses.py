@@ -1,8 +1,8 @@
 """What the admin API answers, as typed models: the OpenAPI document shows them, the resolver holds every
 answer to them (a key a model does not declare is not sent, so `additionalProperties: false` is true).
 
-Settings documents (`settings` of a section, the export) keep their own schema in mailgate.settings; here
-they are JSON objects validated there.
+Settings documents (`settings` of a section, the export) are validated by mailgate.settings; their declared
+shapes are the settings Structs' own JSON Schemas (see mailgate.api.schemas).
 """
 
 from __future__ import annotations
@@ -10,6 +10,24 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from mailgate.api.schemas import (
+    AntivirusDocument,
+    ContentFilterDocument,
+    DeliveryDocument,
+    DirectoryAttributes,
+    DirectoryFilters,
+    DnsDocument,
+    ModificationsDocument,
+    NotificationsDocument,
+    QuarantineLimitsDocument,
+    RouteDocument,
+    RuleDocument,
+    RuleTableDocument,
+    SenderListsDocument,
+    SettingsDocument,
+    SigningDocument,
+)
 
 
 class Answer(BaseModel):
@@ -49,13 +67,38 @@ class Models(Answer):
     antispam: AntispamModelSummary
 
 
+class EngineStatus(Answer):
+    """A scanner's engine as the scan function last saw it (published by the scan function: every field may be
+    missing from an older publication)."""
+
+    engine: str | None = Field(default=None, examples=["clamd"])
+    address: str | None = None
+    state: str | None = Field(default=None, description="up or down")
+    since: str | None = Field(default=None, description="when it entered this state")
+    reported_at: str | None = None
+    detail: str | None = Field(default=None, description="why it is down")
+
+
+class SignatureStatus(Answer):
+    """The ClamAV signature database as clamd last reported it to the scan function."""
+
+    engine: str | None = Field(default=None, examples=["ClamAV 1.4.6"])
+    database_version: int | None = None
+    database_date: str | None = None
+    age_hours: float | None = Field(default=None, description="null: a database of unknown age (loose files)")
+    max_age_hours: float | None = None
+    stale: bool | None = None
+    clamd: str | None = None
+    reported_at: str | None = None
+
+
 class Health(Answer):
     status: Literal["ok", "degraded"]
     version: str
     authserv_id: str
     accepted_domains: list[str]
-    engines: dict[str, dict[str, Any]] = Field(description="per scanner, its engine as the scan function last saw it")
-    signatures: dict[str, Any] | None = Field(description="the ClamAV signature status the scan function published")
+    engines: dict[str, EngineStatus] = Field(description="per scanner, its engine as the scan function last saw it")
+    signatures: SignatureStatus | None = Field(description="the ClamAV signature status the scan function published")
     models: Models | None
     warnings: list[str]
 
@@ -97,8 +140,22 @@ class BackupPage(Answer):
     next_cursor: str | None
 
 
+class HeldMessage(Answer):
+    """A message the Anti-Spam Quarantine holds until its re-scan, as its ledger records it."""
+
+    hold_key: str
+    message_id: str
+    recipients: list[str]
+    sender: str
+    rule: str = Field(description="the rule whose action held it")
+    held_at: str
+    due_at: str = Field(description="when it is scanned again")
+    hold_minutes: int
+    size: int = Field(description="bytes")
+
+
 class HeldMessages(Answer):
-    items: list[dict[str, Any]] = Field(description="the held messages as the quarantine ledger records them")
+    items: list[HeldMessage]
     held_messages: int
     held_megabytes: float
     max_messages: int
@@ -112,7 +169,11 @@ class EventView(Answer):
     kind: str
     summary: str
     recipient: str | None
-    detail: dict[str, Any] = Field(description="the event's facts; their keys depend on `kind`")
+    detail: dict[str, Any] = Field(description=(
+        "the event's facts, a free-form object whose keys depend on `kind` and on the step that wrote it (e.g. "
+        "`received`: envelope, size, subject, notes, defects; `scanned`: result, one scanner's verdict, score, "
+        "reasons and details; `feedback`: label, learned, by, source, message_sha256, previous_label, "
+        "model_version); events stored long ago keep the keys of their time"))
     at: str
     sender: str | None
     subject: str | None
@@ -205,12 +266,46 @@ class DryRun(Explanation):
 
 class Domains(Answer):
     version: int
-    domains: dict[str, dict[str, Any]] = Field(description="accepted domain → its route")
+    domains: dict[str, RouteDocument] = Field(description="accepted domain → its route")
 
 
 class Section(Answer):
+    """A settings section with the settings version; each section's model declares its `settings`, as PUT
+    takes it."""
+
     version: int
-    settings: dict[str, Any] = Field(description="the section as PUT takes it")
+
+
+class ContentFilterSection(Section):
+    settings: ContentFilterDocument
+
+
+class RulesSection(Section):
+    settings: RuleTableDocument
+
+
+class AntivirusSection(Section):
+    settings: AntivirusDocument
+
+
+class ModificationsSection(Section):
+    settings: ModificationsDocument
+
+
+class SpamQuarantineSection(Section):
+    settings: QuarantineLimitsDocument
+
+
+class SigningSection(Section):
+    settings: SigningDocument
+
+
+class NotificationsSection(Section):
+    settings: NotificationsDocument
+
+
+class ListsSection(Section):
+    settings: SenderListsDocument
 
 
 class General(Answer):
@@ -220,16 +315,18 @@ class General(Answer):
     header_prefix: str
     event_retention_days: int
     backup_retention_days: int
-    dns: dict[str, Any]
-    delivery: dict[str, Any]
+    dns: DnsDocument
+    delivery: DeliveryDocument
 
 
 class SettingsExport(Answer):
+    """Every settings section (`settings`), as POST /settings/import takes it back."""
+
     format: str
     format_version: int
     exported_at: str
     settings_version: int
-    settings: dict[str, Any] = Field(description="every settings section")
+    settings: SettingsDocument
 
 
 class Imported(Answer):
@@ -238,15 +335,26 @@ class Imported(Answer):
 
 
 class RuleImported(Answer):
+    """The settings version after the import and the rule (`rule`) as GET /settings/rules shows it."""
+
     version: int
     imported: int = Field(description="entries read from the text")
-    rule: dict[str, Any] = Field(description="the rule as GET /settings/rules shows it")
+    rule: RuleDocument
 
 
 class ListImported(Answer):
+    """The settings version after the import and the organisation's lists (`settings`) as GET /lists shows
+    them."""
+
     version: int
     imported: int = Field(description="entries read from the text")
-    settings: dict[str, Any] = Field(description="the organisation's lists as GET /lists shows them")
+    settings: SenderListsDocument
+
+
+class Change(Answer):
+    path: str = Field(description="the changed setting's JSON path", examples=["$.antivirus.clamd"])
+    before: Any = Field(description="its value before, any JSON value (null: not set)")
+    after: Any = Field(description="its value after, any JSON value (null: removed)")
 
 
 class AuditEntry(Answer):
@@ -257,7 +365,7 @@ class AuditEntry(Answer):
     operation: str
     version_before: int
     version_after: int
-    changes: list[dict[str, Any]] = Field(description="each changed value: path, before, after")
+    changes: list[Change] = Field(description="each changed value")
 
 
 class AuditPage(Answer):
@@ -339,8 +447,8 @@ class ConnectionView(Answer):
     domain: str
     kind: Literal["active_directory", "ldap"]
     profile: str | None
-    filters: dict[str, Any]
-    attributes: dict[str, Any]
+    filters: DirectoryFilters
+    attributes: DirectoryAttributes
     servers: list[ServerAddress]
     base_dn: str
     bind_dn: str

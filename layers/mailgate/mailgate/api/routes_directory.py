@@ -27,6 +27,7 @@ from mailgate.api.responses import (
     SyncStarted,
 )
 from mailgate.api.roles import ADMINISTRATORS, READERS
+from mailgate.api.schemas import DirectoryAttributes, DirectoryFilters
 from mailgate.directory.connection import Connection
 from mailgate.directory.service import DirectoryAdmin
 
@@ -45,30 +46,6 @@ class ServerBody(BaseModel):
     port: int | None = Field(default=None, ge=1, le=65535)
 
 
-class FiltersBody(BaseModel):
-    """LDAP search filters (RFC 4515) instead of the profile's; "" for groups or contacts reads none."""
-
-    model_config = ConfigDict(extra="forbid")
-    user: str | None = Field(default=None, max_length=2048, examples=["(objectClass=inetOrgPerson)"])
-    group: str | None = Field(default=None, max_length=2048, examples=["(objectClass=groupOfNames)"])
-    contact: str | None = Field(default=None, max_length=2048)
-
-
-class AttributesBody(BaseModel):
-    """Attribute names instead of the profile's."""
-
-    model_config = ConfigDict(extra="forbid")
-    key: str | None = Field(default=None, max_length=128, description="a stable id: objectGUID, entryUUID")
-    display_name: list[str] | None = Field(default=None, max_length=20)
-    mail: list[str] | None = Field(default=None, max_length=20, description="plain addresses; first is primary")
-    proxy_addresses: list[str] | None = Field(default=None, max_length=20, description="'SMTP:'/'smtp:' form")
-    login: str | None = Field(default=None, max_length=128, description="sAMAccountName, uid")
-    kerberos: str | None = Field(default=None, max_length=128, description="userPrincipalName")
-    member: list[str] | None = Field(default=None, max_length=20, description="member DNs of a group")
-    member_uid: str | None = Field(default=None, max_length=128, description="posixGroup members by login")
-    member_of: str | None = Field(default=None, max_length=128, description="an entry's groups (memberOf)")
-
-
 class ConnectionBody(BaseModel):
     """A connection as the administrator writes it; `password` is stored in Secrets Manager, never shown."""
 
@@ -78,8 +55,8 @@ class ConnectionBody(BaseModel):
     kind: Literal["active_directory", "ldap"] = "active_directory"
     profile: Literal["active_directory", "openldap"] | None = Field(
         default=None, description="the directory's schema; default: active_directory for AD, openldap for ldap")
-    filters: FiltersBody | None = None
-    attributes: AttributesBody | None = None
+    filters: DirectoryFilters | None = None
+    attributes: DirectoryAttributes | None = None
     servers: list[ServerBody] = Field(default_factory=list, max_length=10,
                                       description="empty: discover domain controllers from _ldap._tcp SRV records")
     base_dn: str = Field(min_length=1, max_length=512)

@@ -4,7 +4,6 @@ side effect (nothing is delivered, stored, logged or learned)."""
 from __future__ import annotations
 
 import ipaddress
-from typing import Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -14,6 +13,7 @@ from mailgate.api.guard import endpoint
 from mailgate.api.ports import Ports
 from mailgate.api.responses import DryRun
 from mailgate.api.roles import OPERATORS
+from mailgate.api.schemas import RuleTableDocument
 from mailgate.api.upload import MAX_UPLOAD_BYTES, decode_upload
 
 UPLOAD_NOTES = ("scanned in the API function with network lookups off: SPF, DKIM, DMARC and DNS blocklists "
@@ -32,7 +32,7 @@ class DryRunRequest(BaseModel):
     recipients: list[str] | None = Field(default=None, min_length=1, max_length=100,
                                          description="envelope recipients (default: the logged ones, or To/Cc)")
     client_ip: str | None = Field(default=None, max_length=45, description="the connecting client (upload)")
-    rules: dict[str, Any] | None = Field(default=None, description="a proposed rule table, as the `settings` of "
+    rules: RuleTableDocument | None = Field(default=None, description="a proposed rule table, as the `settings` of "
                                                                    "GET /settings/rules (validated the same way)")
 
     @model_validator(mode="after")

@@ -11,29 +11,29 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from mailgate.api.errors import BadRequest, Invalid
 from mailgate.api.guard import acting, endpoint, principal
 from mailgate.api.ports import Ports
-from mailgate.api.responses import PersonalListsView, Section
+from mailgate.api.responses import ListsSection, PersonalListsView
 from mailgate.api.roles import ALL_ROLES, OPERATORS, OWN_LIST_WRITERS, READERS
-from mailgate.api.schemas import PersonalListsUpdate, SectionUpdate
+from mailgate.api.schemas import ListsUpdate, PersonalListsUpdate
 from mailgate.settings.service import SettingsRecord, replace_section
 from mailgate.settings.validation import as_document
 
 _ADDRESS = Annotated[str, Path(min_length=3, max_length=320, description="the recipient whose lists these are")]
 
 
-def _lists(record: SettingsRecord) -> Section:
-    return Section(version=record.version, settings=as_document(record.config)["lists"])
+def _lists(record: SettingsRecord) -> ListsSection:
+    return ListsSection(version=record.version, settings=as_document(record.config)["lists"])
 
 
 def lists_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     @endpoint(router, "GET", "/lists", READERS, tags=["lists"])
-    def get_lists() -> Section:
+    def get_lists() -> ListsSection:
         """The organisation's allow and deny lists (addresses, masks, domains, IP networks) and their options."""
         return _lists(ports.settings().current())
 
     @endpoint(router, "PUT", "/lists", OPERATORS, errors=(409,), tags=["lists"])
-    def put_lists(update: SectionUpdate) -> Section:
+    def put_lists(update: ListsUpdate) -> ListsSection:
         """Replace the organisation's lists (conditional on `version`; 422 names each bad entry by position)."""
         record = ports.settings().change(update.version, lambda c: replace_section(c, "lists", update.settings),
                                          acting(router, "PUT /lists"))

@@ -17,9 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailgate.api.errors import BadRequest, Invalid, NotFound
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.ports import Ports
-from mailgate.api.responses import NotificationPreview, Section
+from mailgate.api.responses import NotificationPreview, NotificationsSection
 from mailgate.api.roles import ADMINISTRATORS, OPERATORS, SETTINGS_READERS
-from mailgate.api.schemas import SectionUpdate
+from mailgate.api.schemas import NotificationsUpdate, TemplateDocument
 from mailgate.notify.context import NotificationContext, PartInfo
 from mailgate.notify.macros import notification_problems, render, validate_template
 from mailgate.notify.templates import NotificationSettings, Template
@@ -37,7 +37,7 @@ class PreviewRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str | None, Field(max_length=64, description="a stored template, by name")] = None
-    template: Annotated[dict[str, Any] | None, Field(description="a template given inline, as stored")] = None
+    template: Annotated[TemplateDocument | None, Field(description="a template given inline, as stored")] = None
 
 
 def current_notifications(record: SettingsRecord) -> NotificationSettings:
@@ -79,20 +79,20 @@ def sample_context(now: datetime | None = None) -> NotificationContext:
     )
 
 
-def _view(record: SettingsRecord) -> Section:
-    return Section(version=record.version, settings=msgspec.to_builtins(current_notifications(record)))
+def _view(record: SettingsRecord) -> NotificationsSection:
+    return NotificationsSection(version=record.version, settings=msgspec.to_builtins(current_notifications(record)))
 
 
 def notifications_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
     @endpoint(router, "GET", "/settings/notifications", SETTINGS_READERS, tags=["settings"])
-    def get_notifications() -> Section:
+    def get_notifications() -> NotificationsSection:
         """Notification sender, administrators' addresses and the templates, with the settings version."""
         return _view(ports.settings().current())
 
     @endpoint(router, "PUT", "/settings/notifications", ADMINISTRATORS, errors=(409,), tags=["settings"])
-    def put_notifications(update: SectionUpdate) -> Section:
+    def put_notifications(update: NotificationsUpdate) -> NotificationsSection:
         """Replace the notification settings (conditional on `version`; 400 names an unknown macro)."""
         settings = _convert(update.settings, NotificationSettings, "settings")
         _refuse([{"path": f"settings{where}", "message": message}

@@ -4,7 +4,7 @@ export/import, and the audit trail."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
@@ -12,9 +12,33 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
-from mailgate.api.responses import AuditPage, Domains, General, Imported, Section, SettingsExport
+from mailgate.api.responses import (
+    AntivirusSection,
+    AuditPage,
+    ContentFilterSection,
+    Domains,
+    General,
+    Imported,
+    ModificationsSection,
+    RulesSection,
+    Section,
+    SettingsExport,
+    SigningSection,
+    SpamQuarantineSection,
+)
 from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
-from mailgate.api.schemas import DomainsUpdate, GeneralUpdate, SectionUpdate
+from mailgate.api.schemas import (
+    AntivirusUpdate,
+    ContentFilterUpdate,
+    DomainsUpdate,
+    GeneralUpdate,
+    ImportDocument,
+    ModificationsUpdate,
+    RulesUpdate,
+    SectionUpdate,
+    SigningUpdate,
+    SpamQuarantineUpdate,
+)
 from mailgate.api.timerange import time_range
 from mailgate.settings.document import export_document, parse_document
 from mailgate.settings.service import (
@@ -36,30 +60,31 @@ def _domains(record: SettingsRecord) -> Domains:
     return Domains(version=record.version, domains=as_document(record.config)["domains"])
 
 
-def _section(record: SettingsRecord, section: str) -> Section:
-    return Section(version=record.version, settings=as_document(record.config)[section])
+def _section(record: SettingsRecord, section: str, model: type[Section]) -> Section:
+    return model.model_validate({"version": record.version, "settings": as_document(record.config)[section]})
 
 
 def _general(record: SettingsRecord) -> General:
     return General.model_validate({"version": record.version, **general_view(record.config)})
 
 
-# Sections replaced whole through GET/PUT /settings/<path>: (path, section, what GET shows, what PUT does).
-SECTIONS = (
-    ("/settings/content-filter", "content_filter",
+# Sections replaced whole through GET/PUT /settings/<path>: (path, section, its answer and request models,
+# what GET shows, what PUT does).
+SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], ...] = (
+    ("/settings/content-filter", "content_filter", ContentFilterSection, ContentFilterUpdate,
      "Content Filtering: expressions, their conditions and actions, and the dictionaries.",
      "Replace the Content Filtering settings (conditional on `version`; 422 names the bad field)."),
-    ("/settings/rules", "rules",
+    ("/settings/rules", "rules", RulesSection, RulesUpdate,
      "The rule table: ordered rules with their conditions, mode and actions per verdict; Default last.",
      "Replace the rule table (conditional on `version`; 422 names each bad field)."),
-    ("/settings/antivirus", "antivirus",
+    ("/settings/antivirus", "antivirus", AntivirusSection, AntivirusUpdate,
      "Anti-Virus: clamd address, timeouts, PUA and heuristics, the action on infected parts.",
      "Replace the Anti-Virus settings (conditional on `version`)."),
-    ("/settings/modifications", "modifications",
+    ("/settings/modifications", "modifications", ModificationsSection, ModificationsUpdate,
      "The warning about an insecure message (text and HTML) and the disclaimers rules may name.",
      "Replace the warning and the disclaimers (conditional on `version`; a disclaimer a rule still names "
      "cannot be removed: 422 names the rule)."),
-    ("/settings/spam-quarantine", "spam_quarantine",
+    ("/settings/spam-quarantine", "spam_quarantine", SpamQuarantineSection, SpamQuarantineUpdate,
      "How much the Anti-Spam Quarantine may hold at once (messages, megabytes).",
      "Replace the quarantine's limits (conditional on `version`); beyond them mail is decided at once."),
 )
@@ -80,37 +105,42 @@ def settings_router(ports: Ports) -> Router:
                                          acting(router, "PUT /settings/domains"))
         return _domains(record)
 
-    def section(path: str, name: str, shows: str, replaces: str) -> None:
+    def section(path: str, name: str, answer: type[Section], request: type[SectionUpdate], shows: str,
+                replaces: str) -> None:
         """GET and PUT for one top-level settings section, replaced whole and versioned."""
 
         def get_section() -> Section:
-            return _section(ports.settings().current(), name)
+            return _section(ports.settings().current(), name, answer)
 
         def put_section(update: SectionUpdate) -> Section:
-            record = ports.settings().change(update.version, lambda c: replace_section(c, name, update.settings),
+            settings = update.model_dump()["settings"]
+            record = ports.settings().change(update.version, lambda c: replace_section(c, name, settings),
                                              acting(router, f"PUT {path}"))
-            return _section(record, name)
+            return _section(record, name, answer)
 
         get_section.__name__, get_section.__doc__ = f"get_{name}", shows
         put_section.__name__, put_section.__doc__ = f"put_{name}", replaces
+        # Powertools reads the models from the annotations: this section's own, not the shared base
+        get_section.__annotations__ = {"return": answer}
+        put_section.__annotations__ = {"update": request, "return": answer}
         endpoint(router, "GET", path, SETTINGS_READERS, tags=["settings"])(get_section)
         endpoint(router, "PUT", path, ADMINISTRATORS, errors=(409,), tags=["settings"])(put_section)
 
-    for path, name, shows, replaces in SECTIONS:
-        section(path, name, shows, replaces)
+    for path, name, answer, request, shows, replaces in SECTIONS:
+        section(path, name, answer, request, shows, replaces)
 
     @endpoint(router, "GET", "/settings/signing", SETTINGS_READERS, tags=["settings"])
-    def get_signing() -> Section:
+    def get_signing() -> SigningSection:
         """DKIM signing keys per From domain and the ARC sealing key (secret names only, never the keys)."""
         record = ports.settings().current()
-        return Section(version=record.version, settings=signing_view(record.config))
+        return SigningSection(version=record.version, settings=signing_view(record.config))
 
     @endpoint(router, "PUT", "/settings/signing", ADMINISTRATORS, errors=(409,), tags=["settings"])
-    def put_signing(update: SectionUpdate) -> Section:
+    def put_signing(update: SigningUpdate) -> SigningSection:
         """Replace `dkim_signing` and `arc_sealing` (conditional on `version`; 422 names the bad field)."""
         record = ports.settings().change(update.version, lambda c: replace_signing(c, update.settings),
                                          acting(router, "PUT /settings/signing"))
-        return Section(version=record.version, settings=signing_view(record.config))
+        return SigningSection(version=record.version, settings=signing_view(record.config))
 
     @endpoint(router, "GET", "/settings/general", SETTINGS_READERS, tags=["settings"])
     def get_general() -> General:
@@ -132,7 +162,7 @@ def settings_router(ports: Ports) -> Router:
 
     @endpoint(router, "POST", "/settings/import", ADMINISTRATORS, errors=(409,), tags=["settings"])
     def import_settings(
-        document: Annotated[dict[str, Any], Body(description="a document as /settings/export writes it")],
+        document: Annotated[ImportDocument, Body(description="a document as /settings/export writes it")],
         version: Annotated[int | None, Query(ge=0, description="apply only if the settings are at this version")]
         = None,
     ) -> Imported:
