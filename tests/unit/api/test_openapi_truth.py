@@ -13,10 +13,23 @@ from openapi_spec_validator import validate
 
 from mailgate.api.app import create_app, openapi_document
 from mailgate.api.ports import Ports
+from mailgate.aws import resources
+from mailgate.aws.antispam_store import DynamoS3OrganisationStore
+from mailgate.aws.backup_table import DynamoBackupIndex
+from mailgate.aws.directory_table import DynamoDirectoryStore
+from mailgate.aws.event_table import DynamoEventLog
+from mailgate.aws.mail_store import S3MailStore
+from mailgate.aws.password_vault import SecretsManagerVault
+from mailgate.aws.settings_table import DynamoSettingsStore
 from mailgate.config import GatewayConfig
+from mailgate.directory.service import DirectoryAdmin
 from mailgate.local.api_server import api_gateway_event
 from mailgate.local.functions import LocalLambdaContext
+from mailgate.scanners.antispam.feedback import DEFAULT_ORGANISATION, FeedbackService
+from mailgate.scanners.antispam.learning import OrganisationModel
+from mailgate.settings.service import SettingsService
 from tests.unit.api.resolver import call, local_app
+from tests.unit.directory.build import entry, snapshot
 
 ADMIN = "Administrator"
 MESSAGE = base64.b64encode(b"From: a@sender.test\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nhello\r\n").decode()
@@ -274,3 +287,94 @@ FORGED = base64.urlsafe_b64encode(b'{"month": "1999-01"}').decode()
 def test_what_was_a_value_error_is_still_a_400_with_a_clear_message(app, target, message, field):
     status, reply = call(app, "GET", target, ADMIN)
     assert (status, reply["error"], reply["message"], reply["field"]) == (400, "bad_request", message, field)
+
+
+class _Backed:
+    """The resolver with real directory and anti-spam backends over moto, as wiring/api.py builds them, and
+    the sync trigger recording what it was asked to start."""
+
+    def __init__(self) -> None:
+        resources.create_tables("events", "backup", "idem")
+        resources.create_settings_table("settings")
+        resources.create_directory_table("directory")
+        resources.create_bucket("mail")
+        config = GatewayConfig(authserv_id="mx.example.test", domains={"example.test": {}})
+        self.triggered: list[tuple[str, str]] = []
+        self.store = DynamoDirectoryStore("directory")
+        events = DynamoEventLog("events")
+        model = OrganisationModel(DEFAULT_ORGANISATION, DynamoS3OrganisationStore("settings", "mail"))
+        directory = DirectoryAdmin(self.store, SecretsManagerVault(),
+                                   lambda connection, sync: self.triggered.append((connection, sync)))
+        feedback = FeedbackService(model, events)
+        self.app = create_app(Ports(
+            events=lambda: events, backup=lambda: DynamoBackupIndex("backup"),
+            settings=lambda: SettingsService(DynamoSettingsStore("settings"), lambda: config),
+            config=lambda: config, directory=lambda: directory, antispam=lambda: feedback,
+            mail=lambda: S3MailStore("mail")))
+        self.document = openapi_document(self.app)
+
+    def answers(self, method: str, target: str, status: int, body: Any = None, path: str | None = None) -> Any:
+        """The reply to a request, after checking its status and that its declared schema accepts it."""
+        got, content_type, reply = _answer(self.app, method.upper(), target, body)
+        assert got == status, (method, target, got, reply)
+        _check(self.document, method, path or target.partition("?")[0], got, content_type, reply)
+        return reply
+
+
+@pytest.fixture
+def backed(aws):
+    return _Backed()
+
+
+CONNECTION = {"name": "Corp", "domain": "example.test", "base_dn": "DC=example,DC=test", "bind_dn": "reader",
+              "password": "s3cret", "kind": "ldap", "filters": {"contact": ""},
+              "attributes": {"mail": ["mail", "mailAlternateAddress"], "login": "uid"}}
+
+
+def test_the_directory_routes_answer_as_they_declare_with_a_real_directory(backed):
+    created = backed.answers("post", "/directory/connections", 201, CONNECTION)
+    assert created["filters"]["contact"] == "" and created["attributes"]["login"] == "uid"
+    assert "password" not in created and created["password_secret"].startswith("mailgate/ldap/")
+    duplicate = backed.answers("post", "/directory/connections", 409, CONNECTION)
+    assert (duplicate["error"], duplicate["other"]) == ("duplicate_connection", "Corp")
+    one = "/directory/connections/{connection_id}"
+    target = f"/directory/connections/{created['connection_id']}"
+    backed.answers("get", "/directory/connections", 200)
+    assert backed.answers("get", target, 200, path=one)["status"]["state"] == "never"
+    changed = backed.answers("put", target, 200, {**CONNECTION, "password": None, "name": "Corp LDAP"}, path=one)
+    assert changed["name"] == "Corp LDAP" and changed["password_secret"] == created["password_secret"]
+
+    started = backed.answers("post", f"{target}/sync", 202, path=f"{one}/sync")
+    assert backed.triggered == [(created["connection_id"], started["sync_id"])]
+    run = backed.answers("get", started["status"], 200, path=f"{one}/sync/{{sync_id}}")
+    assert (run["state"], run["trigger"]) == ("queued", "api")
+    backed.answers("get", f"{target}/sync/nothing", 404, path=f"{one}/sync/{{sync_id}}")
+    backed.answers("post", "/directory/connections/nothing/sync", 404, path=f"{one}/sync")
+
+    backed.store.publish(snapshot(entry("user", "Ann Smith", "ann@example.test", upn="ann@example.test", sam="ann"),
+                                  entry("user", "Ann Smith", "ann.smith@example.test"),
+                                  entry("group", "Sales", "sales@example.test", members=("CN=Ann Smith,OU=Staff,"
+                                                                                         "DC=example,DC=test",)),
+                                  connection_id=created["connection_id"]), 0)
+    assert backed.answers("get", "/directory/search?q=ann", 200)["items"]
+    assert backed.answers("get", "/directory/duplicates", 200)["items"]
+    assert backed.answers("get", "/directory/resolve?address=ann@example.test", 200)["address"] == "ann@example.test"
+    backed.answers("get", "/directory/resolve?address=nobody@example.test", 404)
+
+    assert backed.answers("delete", target, 200, path=one) == {"deleted": created["connection_id"]}
+    backed.answers("get", target, 404, path=one)
+    backed.answers("put", target, 404, CONNECTION, path=one)
+
+
+def test_the_antispam_routes_answer_as_they_declare_with_a_real_model(backed):
+    mark = {"label": "spam", "message": MESSAGE}
+    first = backed.answers("post", "/antispam/feedback", 200, mark)
+    assert (first["learned"], first["model"]["spam_messages"]) == (True, 1)
+    assert backed.answers("post", "/antispam/feedback", 200, mark)["learned"] is False
+    moved = backed.answers("post", "/antispam/feedback", 200, {**mark, "label": "not_spam"})
+    assert moved["previous_label"] == "spam"
+    assert backed.answers("get", "/antispam/model", 200)["ham_messages"] == 1
+    backed.answers("post", "/antispam/feedback", 404, {"label": "spam", "backup_id": "nothing"})
+    not_mail = base64.b64encode(b"\x00\x01 not a message").decode()
+    backed.answers("post", "/antispam/feedback", 422, {"label": "spam", "message": not_mail})
+    assert backed.answers("get", "/health", 200)["models"]["antispam"]["version"] == 2
