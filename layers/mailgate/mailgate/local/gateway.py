@@ -50,6 +50,7 @@ class LocalOptions:
     workers: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))  # pollers per queue, as Lambda scales
     # rules pollers in this process (None: `workers`); more can run in processes of their own (`mailgate worker`)
     rules_workers: int | None = None
+    lines: Any = None  # a LineWriter: one line per decided message (`mailgate serve`); None: no lines
 
 
 
@@ -87,6 +88,7 @@ class LocalGateway:
         self._admin_token: tuple[float, str] | None = None
         self.clamd: Any = None  # ClamdProcess when local mode started one
         self.rescans: Any = None  # LocalRescanScheduler: the Anti-Spam Quarantine's re-scans
+        self.notes: list[str] = []  # what the start found and did about an earlier run, for `describe`
 
     @property
     def moto_url(self) -> str:
@@ -117,6 +119,21 @@ class LocalGateway:
         return environment
 
     def start(self) -> LocalGateway:
+        """Everything, or nothing: a start that fails stops what it had started (clamd first of all)."""
+        from mailgate.local.message_lines import quiet_metrics  # noqa: PLC0415
+        from mailgate.local.processes import check_ports_free  # noqa: PLC0415
+
+        o = self.options
+        check_ports_free(o.host, {"SMTP ingress": o.smtp_port, "downstream SMTP": o.downstream_port,
+                                  "admin API": o.api_port, "moto": o.moto_port})
+        quiet_metrics()
+        try:
+            return self._start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self) -> LocalGateway:
         from moto.server import ThreadedMotoServer  # noqa: PLC0415
 
         from mailgate.aws import clients, resources  # noqa: PLC0415
@@ -125,7 +142,7 @@ class LocalGateway:
         from mailgate.local.functions import load_function  # noqa: PLC0415
         from mailgate.local.smtp_ingress import IngressHandler  # noqa: PLC0415
         from mailgate.local.smtp_server import DOWNSTREAM_LIMIT, INGRESS_LIMIT, MailServer  # noqa: PLC0415
-        from mailgate.local.worker import WORKER_PLAN, WorkerPlan, start_pollers  # noqa: PLC0415
+        from mailgate.local.worker import WORKER_PLAN, WorkerPlan  # noqa: PLC0415
         from mailgate.wiring import process  # noqa: PLC0415
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -167,11 +184,7 @@ class LocalGateway:
         downstream.start()
         self._stoppers.append(downstream.stop)
 
-        rules_workers = self.options.workers if self.options.rules_workers is None else self.options.rules_workers
-        for step, module, count in (("scan", scan, max(1, self.options.workers)), ("rules", rules, rules_workers)):
-            for poller in start_pollers(plan, step, module.handler, count):  # as Lambda runs several instances
-                self.pollers.append(poller)
-                self._stoppers.append(poller.stop)
+        self._start_pollers(plan, scan.handler, rules.handler)
 
         s3, sqs = clients.client("s3"), clients.client("sqs")
         self._start_rescans(lambda body: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(body)))
@@ -188,6 +201,21 @@ class LocalGateway:
         self._start_directory_sync()
         self._start_api(ApiServer, api.handler)
         return self
+
+    def _start_pollers(self, plan: Any, scan: Any, rules: Any) -> None:
+        """Several pollers per queue, as Lambda runs several instances; `serve`'s rules pollers print a line
+        per decided message."""
+        from mailgate.local.worker import start_pollers  # noqa: PLC0415
+
+        if self.options.lines is not None:
+            from mailgate.local.message_lines import announcing, event_log_reader  # noqa: PLC0415
+
+            rules = announcing(rules, event_log_reader(), self.options.lines)
+        rules_workers = self.options.workers if self.options.rules_workers is None else self.options.rules_workers
+        for step, handler, count in (("scan", scan, max(1, self.options.workers)), ("rules", rules, rules_workers)):
+            for poller in start_pollers(plan, step, handler, count):
+                self.pollers.append(poller)
+                self._stoppers.append(poller.stop)
 
     def _start_directory_sync(self) -> None:
         """ldap_sync on the API's demand, in a thread of this process, and every 30 minutes, as in the cloud."""
@@ -230,7 +258,11 @@ class LocalGateway:
             settings = parse_config(self.options.config_file.read_bytes()).antivirus
         else:
             settings = msgspec.convert(self.options.overrides.get("antivirus", {}), AntivirusSettings)
+        from mailgate.local.processes import clear_earlier_clamd  # noqa: PLC0415
+
         folder = self.state_dir / "clamd"
+        if note := clear_earlier_clamd(folder / "run"):
+            self.notes.append(note)
         write_test_database(folder / "db")
         self.clamd = ClamdProcess(folder, folder / "db", settings, tcp_host=self.options.host).start()
         self._stoppers.append(self.clamd.stop)
@@ -282,7 +314,8 @@ class LocalGateway:
             f"  an administrator's API token    "
             f"TOKEN=$(.venv/bin/mailgate token --user admin --state-dir {o.state_dir})",
             f"  call the API with it            curl -H \"Authorization: Bearer $TOKEN\" {self.api_url}/me",
-            "Press Ctrl-C to stop.",
+            *(f"note: {note}" for note in self.notes),
+            "One line per message follows. Press Ctrl-C to stop.",
         ])
 
     def stop(self) -> None:

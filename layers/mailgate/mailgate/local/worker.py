@@ -62,6 +62,9 @@ def run_worker(state_dir: Path, step: str, count: int) -> int:
                                 f"{state_dir}` first, and give the worker the same --state-dir")
     plan = WorkerPlan.read(path)
     os.environ.update(plan.environment)
+    from mailgate.local.message_lines import LineWriter, announcing, event_log_reader, quiet_metrics  # noqa: PLC0415
+
+    quiet_metrics()
     from mailgate.aws import clients  # noqa: PLC0415
     from mailgate.wiring import process  # noqa: PLC0415
 
@@ -76,7 +79,10 @@ def run_worker(state_dir: Path, step: str, count: int) -> int:
         scheduler = LocalRescanScheduler(
             lambda body: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(body))).start()
         process.use_local_rescans(scheduler)
-    pollers = start_pollers(plan, step, load_function(step).handler, count)
+    handler = load_function(step).handler
+    if step == "rules":  # the decided messages' lines, as `mailgate serve` prints them
+        handler = announcing(handler, event_log_reader(), LineWriter())
+    pollers = start_pollers(plan, step, handler, count)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

@@ -146,6 +146,9 @@ class ClamdProcess:
                 self.stop()
                 raise ClamdStartError(f"clamd did not answer PING within {self.start_timeout} s: {self._tail()}")
             time.sleep(0.02)
+        if self.process.poll() is not None:  # what answered is another clamd on the same socket
+            raise ClamdStartError(f"clamd exited with {self.process.returncode} and another clamd answers at "
+                                  f"{self.address}: {self._tail()}")
         return self
 
     def stop(self) -> None:
