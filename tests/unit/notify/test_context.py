@@ -1,7 +1,8 @@
 """What a notification says about a message comes from the ScanReport and the rules step's decision."""
 
-import dataclasses
 from email.message import EmailMessage
+
+import msgspec
 
 from mailgate.message import parse_message
 from mailgate.notify.context import PartInfo, context_from
@@ -75,7 +76,7 @@ def test_an_attachment_content_filtering_removed_says_which_expression():
 def test_a_message_held_whole_lists_the_infected_part_and_the_null_sender_reads_as_such():
     raw = message_with(("a.zip", b"PK" + bytes(30)))
     report = report_for(raw, antivirus_infected("2", "a.zip", "Win.Trojan.Agent"))
-    report = ScanReport(report.message_id, report.raw_location, dataclasses.replace(report.envelope, mail_from=""),
+    report = ScanReport(report.message_id, report.raw_location, msgspec.structs.replace(report.envelope, mail_from=""),
                         report.facts, report.results)
     outcome = {"recipients": ["bob@example.test"], "decision": {"action": "delete", "backup": True,
                                                                 "rule": "Default"}, "backup_id": "bk-2"}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from mailgate.aws import resources
@@ -35,7 +36,7 @@ def test_uncertain_spam_is_held_and_decided_after_the_rescan() -> None:
     assert (held.action, held.hold_minutes, held.verdict_class) == ("hold", 60, "probable_spam")
     assert "held for 60 minutes" in held.path[-1]
     rescanned = report(spam("probable_spam", 4.0), authentication())
-    rescanned = type(rescanned)(**{**rescanned.__dict__, "facts": {"rescan": {"hold_key": "k"}}})
+    rescanned = msgspec.structs.replace(rescanned, facts={"rescan": {"hold_key": "k"}})
     after = decide(rescanned, "bob@example.test", rules)
     assert after.action == "deliver" and after.subject_tags == ("[Probable spam]",)
     assert any("re-scan after the hold" in step for step in after.path)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
 
+import msgspec
+
+from mailgate.documents import Document
 from mailgate.events.model import utc_now
+
+BACKUP_VERSION = 1
 
 
 def backup_id_for(message_id: str, recipients: tuple[str, ...]) -> str:
@@ -16,8 +21,7 @@ def backup_id_for(message_id: str, recipients: tuple[str, ...]) -> str:
     return f"{message_id}.{digest}"
 
 
-@dataclass(frozen=True)
-class BackupRecord:
+class BackupRecord(Document, frozen=True):
     backup_id: str
     message_id: str
     recipients: tuple[str, ...]
@@ -26,37 +30,15 @@ class BackupRecord:
     reason: str  # why the copy was kept, in plain words
     object_key: str  # where the original lies in the mail bucket
     error: str | None = None  # set when the copy was kept because processing or delivery failed
-    verdicts: dict[str, str] = field(default_factory=dict)  # scanner → verdict
-    created_at: str = field(default_factory=utc_now)
+    verdicts: dict[str, str] = msgspec.field(default_factory=dict)  # scanner → verdict
+    created_at: str = msgspec.field(default_factory=utc_now)
+    version: int = BACKUP_VERSION
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "backup_id": self.backup_id,
-            "message_id": self.message_id,
-            "recipients": list(self.recipients),
-            "sender": self.sender,
-            "subject": self.subject,
-            "reason": self.reason,
-            "object_key": self.object_key,
-            "error": self.error,
-            "verdicts": dict(self.verdicts),
-            "created_at": self.created_at,
-        }
+    read_defaults: ClassVar[Mapping[str, Any]] = {"recipients": (), "sender": "", "subject": "", "reason": ""}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BackupRecord:
-        return cls(
-            backup_id=str(data["backup_id"]),
-            message_id=str(data["message_id"]),
-            recipients=tuple(data.get("recipients") or ()),
-            sender=str(data.get("sender", "")),
-            subject=str(data.get("subject", "")),
-            reason=str(data.get("reason", "")),
-            object_key=str(data["object_key"]),
-            error=data.get("error"),
-            verdicts={str(k): str(v) for k, v in (data.get("verdicts") or {}).items()},
-            created_at=str(data.get("created_at", "")),
-        )
+    def _read(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        return data if "created_at" in data else {**data, "created_at": ""}  # not made up now, as ever
 
 
 class BackupIndex(Protocol):

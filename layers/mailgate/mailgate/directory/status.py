@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
 import msgspec
 
+from mailgate.documents import MutableDocument
+
 RunState = Literal["queued", "running", "succeeded", "failed", "skipped"]
+
+
+STATUS_VERSION = 1
 
 
 def new_sync_id() -> str:
     return uuid.uuid4().hex
 
 
-class SyncStatus(msgspec.Struct, kw_only=True):
+class SyncStatus(MutableDocument, kw_only=True):
     """A connection's standing. `stale_since` is set from the first failed run after the last success
     until the next success: the cache then still serves the last good data, and says since when.
     `warning`: the last run worked but found something to look at (no users in a full directory)."""
@@ -32,14 +37,12 @@ class SyncStatus(msgspec.Struct, kw_only=True):
     mode: str | None = None  # full or incremental
     server: str | None = None
     generation: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = msgspec.to_builtins(self)
-        return data
+    version: int = STATUS_VERSION
 
 
-class SyncRun(msgspec.Struct, kw_only=True):
-    """One synchronisation, scheduled or requested through the API (its id is the sync id)."""
+class SyncRun(MutableDocument, kw_only=True):
+    """One synchronisation, scheduled or requested through the API (its id is the sync id). Like SyncStatus,
+    changed in place while the run goes on, so not frozen."""
 
     sync_id: str
     connection_id: str
@@ -59,7 +62,4 @@ class SyncRun(msgspec.Struct, kw_only=True):
     error_kind: str | None = None
     previous_state: str | None = None  # the connection's state before this run (what changed is news)
     previous_duplicates: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = msgspec.to_builtins(self)
-        return data
+    version: int = STATUS_VERSION

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
+
+import msgspec
+
+from mailgate.documents import Document
 
 # The kinds an administrator filters by; kept small and stable because SIEM exports key on them.
 RECEIVED = "received"
@@ -25,6 +29,8 @@ NOTIFIED = "notified"  # a notification about the message was sent
 HELD = "held"  # the Anti-Spam Quarantine holds the message until its re-scan
 WARNING = "warning"  # about the gateway itself (stale ClamAV signatures), not about one message
 
+EVENT_VERSION = 1
+
 _sequence = itertools.count()
 
 
@@ -32,47 +38,28 @@ def utc_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(Document, frozen=True):
+    """One line of a message's history. `seq` orders it in the table's sort key; its stored form leaves it out
+    (a reader numbers what it reads anew)."""
+
     message_id: str
     kind: str
     summary: str  # one plain sentence an administrator can read
     recipient: str | None = None
-    detail: dict[str, Any] = field(default_factory=dict)
-    at: str = field(default_factory=utc_now)
+    detail: dict[str, Any] = msgspec.field(default_factory=dict)
+    at: str = msgspec.field(default_factory=utc_now)
     # Orders events written within the same microsecond by one process.
-    seq: int = field(default_factory=lambda: next(_sequence))
+    seq: int = msgspec.field(default_factory=lambda: next(_sequence))
     # Facts about the whole message, carried on each of its events so the log can be filtered by them.
     sender: str | None = None
     subject: str | None = None
     action: str | None = None  # the decision's action, on the events of that decision
     verdicts: tuple[str, ...] = ()  # scanner verdicts (e.g. "fail"), on scans and decisions
+    version: int = EVENT_VERSION
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "message_id": self.message_id,
-            "kind": self.kind,
-            "summary": self.summary,
-            "recipient": self.recipient,
-            "detail": self.detail,
-            "at": self.at,
-            "sender": self.sender,
-            "subject": self.subject,
-            "action": self.action,
-            "verdicts": list(self.verdicts),
-        }
+    read_defaults: ClassVar[Mapping[str, Any]] = {"summary": ""}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Event:
-        return cls(
-            message_id=str(data["message_id"]),
-            kind=str(data["kind"]),
-            summary=str(data.get("summary", "")),
-            recipient=data.get("recipient"),
-            detail=dict(data.get("detail") or {}),
-            at=str(data["at"]),
-            sender=data.get("sender"),
-            subject=data.get("subject"),
-            action=data.get("action"),
-            verdicts=tuple(str(v) for v in data.get("verdicts") or ()),
-        )
+    def _stored(cls, data: dict[str, Any]) -> dict[str, Any]:
+        del data["seq"]
+        return data

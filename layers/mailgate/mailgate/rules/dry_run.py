@@ -3,9 +3,10 @@ delivered, stored, logged or learned). Used by `mailgate explain --rules` and `P
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from typing import Any
+
+import msgspec
 
 from mailgate.config import GatewayConfig
 from mailgate.rules.dictionaries import expand_dictionaries
@@ -51,7 +52,7 @@ def scan_raw(raw: bytes, config: GatewayConfig, scanners: Sequence[Any], recipie
         changes["mail_from"] = mail_from
     if client_ip is not None:
         changes["client_ip"] = client_ip
-    envelope = dataclasses.replace(envelope, **changes) if changes else envelope
+    envelope = msgspec.structs.replace(envelope, **changes) if changes else envelope  # the new values checked too
     context = ScanContext(envelope, config.authserv_id, tuple(config.domains))
     report = scan_message(raw, envelope, scanners, context, message.message_id or fallback_id, origin or {},
                           message)
@@ -66,8 +67,6 @@ def dry_run_scanners(config: GatewayConfig, organisation: Any = None) -> list[An
     and blocklists neutral) and no Anti-Virus (reported as skipped). Built once per configuration."""
     global _scanners  # noqa: PLW0603 - the models load once per process, not per request
     if _scanners is None or _scanners[0] is not config or _scanners[1] is not organisation:
-        import msgspec  # noqa: PLC0415
-
         from mailgate.scanners.registry import build_scanners  # noqa: PLC0415
 
         quiet = msgspec.structs.replace(

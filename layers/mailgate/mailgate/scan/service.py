@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
+
+from msgspec.structs import replace  # the envelope and the report are msgspec Structs (mailgate.documents)
 
 from mailgate.config import GatewayConfig
 from mailgate.events import model as ev

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
+import msgspec
+
+from mailgate.documents import Document
 from mailgate.events.model import utc_now
+
+AUDIT_VERSION = 1
 
 
 def diff(before: Any, after: Any, path: str = "$") -> list[dict[str, Any]]:
@@ -21,38 +26,16 @@ def diff(before: Any, after: Any, path: str = "$") -> list[dict[str, Any]]:
     return [] if before == after else [{"path": path, "before": before, "after": after}]
 
 
-@dataclass(frozen=True)
-class AuditEntry:
+class AuditEntry(Document, frozen=True):
     actor: str  # the token's user name and e-mail address
     subject: str  # the token's `sub`: stable even when a user is renamed
     operation: str  # the endpoint, e.g. "PUT /settings/domains"
     version_before: int
     version_after: int
     changes: tuple[dict[str, Any], ...]
-    at: str = field(default_factory=utc_now)
-    entry_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    at: str = msgspec.field(default_factory=utc_now)
+    entry_id: str = msgspec.field(default_factory=lambda: uuid.uuid4().hex[:12])
+    version: int = AUDIT_VERSION
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "entry_id": self.entry_id,
-            "at": self.at,
-            "actor": self.actor,
-            "subject": self.subject,
-            "operation": self.operation,
-            "version_before": self.version_before,
-            "version_after": self.version_after,
-            "changes": list(self.changes),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> AuditEntry:
-        return cls(
-            actor=str(data.get("actor", "")),
-            subject=str(data.get("subject", "")),
-            operation=str(data.get("operation", "")),
-            version_before=int(data.get("version_before", 0)),
-            version_after=int(data.get("version_after", 0)),
-            changes=tuple(data.get("changes") or ()),
-            at=str(data["at"]),
-            entry_id=str(data["entry_id"]),
-        )
+    read_defaults: ClassVar[Mapping[str, Any]] = {"actor": "", "subject": "", "operation": "",
+                                                  "version_before": 0, "version_after": 0, "changes": ()}
