@@ -111,7 +111,8 @@ def test_every_contribution_is_a_named_test_from_the_table(dns_zone: DnsTestZone
     result = scanner.scan(load_message(raw), context(client_ip="203.0.113.1"))
     assert result.reasons
     for contribution in result.reasons:
-        assert (contribution.score, contribution.description) == TESTS[contribution.test]
+        test = TESTS[contribution.test]
+        assert (contribution.score, contribution.description) == (test.weight, test.description)
         assert contribution.evidence
     assert result.score == round(sum(c.score for c in result.reasons), 3)
 

@@ -22,7 +22,7 @@ def test_a_paypal_branded_login_form_from_another_domain_is_phishing_with_its_re
     assert result.verdict == "phishing"
     assert {"BRAND_IN_DISPLAY_NAME", "HTML_PASSWORD_FORM", "LURE_ACCOUNT"} <= fired(result)
     brand = next(c for c in result.reasons if c.test == "BRAND_IN_DISPLAY_NAME")
-    assert brand.score == TESTS["BRAND_IN_DISPLAY_NAME"][0]
+    assert brand.score == TESTS["BRAND_IN_DISPLAY_NAME"].weight
     assert "PayPal" in brand.evidence and "example.net" in brand.evidence
     assert result.score == sum(c.score for c in result.reasons)
 
@@ -64,5 +64,5 @@ def test_thresholds_and_disabled_tests_come_from_the_settings() -> None:
 
 
 def test_every_named_test_has_a_weight_and_a_description() -> None:
-    for name, (weight, description) in TESTS.items():
-        assert name.isupper() and description and weight != 0, name
+    for name, test in TESTS.items():
+        assert name.isupper() and test.description and test.weight != 0, name

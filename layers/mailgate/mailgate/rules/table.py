@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 import regex
@@ -60,6 +60,9 @@ class AntivirusModule(_Struct, frozen=True):
     """`infected` with delete_message still removes only the infected attachments when the scanner runs
     with `on_infected: remove_parts` and the threats are all in removable attachments (today's setting)."""
 
+    verdict_classes: ClassVar[tuple[str, ...]] = ("infected", "unscannable", "error")
+    removable: ClassVar[tuple[str, ...]] = ("infected",)  # only these verdicts name parts that can be taken out
+
     enabled: bool = True
     infected: VerdictAction = msgspec.field(default_factory=_hold)
     unscannable: VerdictAction = msgspec.field(default_factory=_hold)  # never delivered as if clean
@@ -67,6 +70,8 @@ class AntivirusModule(_Struct, frozen=True):
 
 
 class LinksModule(_Struct, frozen=True):
+    verdict_classes: ClassVar[tuple[str, ...]] = ("malicious_link", "phishing_link")
+
     enabled: bool = True
     malicious_link: VerdictAction = msgspec.field(default_factory=_hold)
     phishing_link: VerdictAction = msgspec.field(default_factory=_hold)
@@ -87,6 +92,8 @@ class SpamQuarantine(_Struct, frozen=True):
 class AntispamModule(_Struct, frozen=True):
     """Thresholds left unset use the scanner's; set, they re-classify the reported score for this rule."""
 
+    verdict_classes: ClassVar[tuple[str, ...]] = ("spam", "probable_spam", "mass_mailing", "blacklisted")
+
     enabled: bool = True
     probable_threshold: float | None = None
     spam_threshold: float | None = None
@@ -99,6 +106,8 @@ class AntispamModule(_Struct, frozen=True):
 
 
 class AntiphishingModule(_Struct, frozen=True):
+    verdict_classes: ClassVar[tuple[str, ...]] = ("phishing", "probable_phishing")
+
     enabled: bool = True
     probable_threshold: float | None = None
     phishing_threshold: float | None = None
@@ -113,6 +122,8 @@ class ContentFilterModule(_Struct, frozen=True):
     beyond 1,000,000 characters) or `error` (a condition could not be evaluated: a timed-out regular
     expression); by default both hold the message in Backup, never delivered as if clean."""
 
+    verdict_classes: ClassVar[tuple[str, ...]] = ("unscannable", "error")  # "violation": each expression's own action
+
     enabled: bool = True
     expressions: tuple[str, ...] = ()  # by name; empty: all of them
     unscannable: VerdictAction = msgspec.field(default_factory=_hold)
@@ -123,6 +134,9 @@ class AuthenticationModule(_Struct, frozen=True):
     """Mail Sender Authentication. With `dmarc_primary`, a DMARC verdict (pass or fail) decides alone and
     SPF/DKIM failures of a message that passes DMARC are not violations. With `apply_dmarc_policy`, a
     DMARC failure is `dmarc_reject` / `dmarc_quarantine` by what the domain's owner asks for this message."""
+
+    verdict_classes: ClassVar[tuple[str, ...]] = ("spf_fail", "dkim_fail", "dmarc_fail", "dmarc_reject",
+                                                  "dmarc_quarantine")
 
     enabled: bool = True
     spf: bool = True
@@ -148,17 +162,11 @@ class ModuleSettings(_Struct, frozen=True):
     authentication: AuthenticationModule = msgspec.field(default_factory=AuthenticationModule)
 
 
-# module → its verdict classes, in the order the engine reports them
+# module → its verdict classes (each module declares its own), and the verdicts that name parts to take out
 VERDICT_CLASSES: dict[str, tuple[str, ...]] = {
-    "authentication": ("spf_fail", "dkim_fail", "dmarc_fail", "dmarc_reject", "dmarc_quarantine"),
-    "antivirus": ("infected", "unscannable", "error"),
-    "links": ("malicious_link", "phishing_link"),
-    "antiphishing": ("phishing", "probable_phishing"),
-    "antispam": ("spam", "probable_spam", "mass_mailing", "blacklisted"),
-    "content_filter": ("unscannable", "error"),  # "violation" takes each expression's own action
-}
-# Only these verdicts name parts that can be taken out; elsewhere "delete attachment" has nothing to remove.
-REMOVABLE_CLASSES = frozenset({("antivirus", "infected")})
+    field.name: field.type.verdict_classes for field in msgspec.structs.fields(ModuleSettings)}
+REMOVABLE_CLASSES = frozenset((field.name, verdict_class) for field in msgspec.structs.fields(ModuleSettings)
+                              for verdict_class in getattr(field.type, "removable", ()))
 
 
 class Conditions(_Struct, frozen=True):

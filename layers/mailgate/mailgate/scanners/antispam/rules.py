@@ -1,6 +1,6 @@
 """The named rule tests: header, body, URI and MIME-structure checks, each small and explained.
 
-A rule is a name, a one-line description, a weight and a check that returns its evidence (or None
+A rule is a named test (name, weight, one-line description) and a check that returns its evidence (or None
 when it does not fire). The table is data: an administrator can read, re-weight or disable a rule
 by name. Mailing-list and forwarding recognition (`bulk.list_signals`) runs first and is handed to
 every check, so no sender-mismatch rule punishes a list or a forwarder.
@@ -17,6 +17,7 @@ from mailgate.message.limits import HEURISTIC_TEXT_LIMIT
 from mailgate.message.model import Message
 from mailgate.scanners.antispam.bulk import ListSignals
 from mailgate.scanners.antispam.tokens import clean_subject, domain_of, registrable
+from mailgate.scanners.plugin import Test
 
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 _ADDRESS_IN_NAME = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -32,9 +33,9 @@ class RuleInput:
 
 @dataclass(frozen=True)
 class Rule:
-    name: str
-    description: str
-    weight: float
+    """A named test and the check that fires it: the evidence, or None when it does not fire."""
+
+    test: Test
     check: Callable[[RuleInput], str | None]
 
 
@@ -123,19 +124,21 @@ def _mime_defects(r: RuleInput) -> str | None:
 
 
 # Order matters only for reading: list recognition comes before the mismatch test it guards.
+BULK_MAIL = Test("BULK_MAIL", 0.0, "Sent by a bulk sender (newsletter signals)")  # recognised in bulk.py
 RULES: tuple[Rule, ...] = (
-    Rule("GTUBE", "The generic test for unsolicited bulk email (a test string, always spam)", 1000.0, _gtube),
-    Rule("MAILING_LIST", "Sent through a mailing list or forwarder (sender checks relaxed)", 0.0, _mailing_list),
-    Rule("FROM_ENVELOPE_MISMATCH", "From domain differs from the envelope sender's, and no list or "
-         "forwarder explains it", 0.3, _from_envelope_mismatch),
-    Rule("SUBJ_ALL_CAPS", "Subject is written entirely in capitals", 0.5, _subject_caps),
-    Rule("SUBJ_MONEY", "Subject advertises prices, discounts or shouts with !!", 0.5, _subject_money),
-    Rule("HTML_IMAGE_ONLY", "HTML-only message that is images with almost no text", 1.0, _image_only_html),
-    Rule("URI_IP_LITERAL", "A link points at a bare IP address instead of a domain", 1.0, _ip_literal_url),
-    Rule("FROM_NAME_HAS_ADDRESS", "The From display name shows a different email address", 1.0,
+    Rule(Test("GTUBE", 1000.0, "The generic test for unsolicited bulk email (a test string, always spam)"), _gtube),
+    Rule(Test("MAILING_LIST", 0.0, "Sent through a mailing list or forwarder (sender checks relaxed)"), _mailing_list),
+    Rule(Test("FROM_ENVELOPE_MISMATCH", 0.3,
+              "From domain differs from the envelope sender's, and no list or forwarder explains it"),
+         _from_envelope_mismatch),
+    Rule(Test("SUBJ_ALL_CAPS", 0.5, "Subject is written entirely in capitals"), _subject_caps),
+    Rule(Test("SUBJ_MONEY", 0.5, "Subject advertises prices, discounts or shouts with !!"), _subject_money),
+    Rule(Test("HTML_IMAGE_ONLY", 1.0, "HTML-only message that is images with almost no text"), _image_only_html),
+    Rule(Test("URI_IP_LITERAL", 1.0, "A link points at a bare IP address instead of a domain"), _ip_literal_url),
+    Rule(Test("FROM_NAME_HAS_ADDRESS", 1.0, "The From display name shows a different email address"),
          _address_in_display_name),
-    Rule("MISSING_DATE", "No Date header (RFC 5322 requires one)", 0.5, _missing_date),
-    Rule("MISSING_MESSAGE_ID", "No Message-ID header", 0.3, _missing_message_id),
-    Rule("TO_UNDISCLOSED", "No visible recipients (To missing or 'undisclosed recipients')", 0.3, _undisclosed),
-    Rule("MIME_DEFECTS", "Several MIME structure defects", 0.3, _mime_defects),
+    Rule(Test("MISSING_DATE", 0.5, "No Date header (RFC 5322 requires one)"), _missing_date),
+    Rule(Test("MISSING_MESSAGE_ID", 0.3, "No Message-ID header"), _missing_message_id),
+    Rule(Test("TO_UNDISCLOSED", 0.3, "No visible recipients (To missing or 'undisclosed recipients')"), _undisclosed),
+    Rule(Test("MIME_DEFECTS", 0.3, "Several MIME structure defects"), _mime_defects),
 )

@@ -17,7 +17,7 @@ from mailgate.scan.report import Contribution, ScannerResult
 from mailgate.scanners.antispam.blocklists import BlocklistOutcome, check_blocklists
 from mailgate.scanners.antispam.bulk import list_signals
 from mailgate.scanners.antispam.model import EVIDENCE_TOKENS, BaseModel, Classification, base_model, classify
-from mailgate.scanners.antispam.rules import RULES, RuleInput
+from mailgate.scanners.antispam.rules import BULK_MAIL, RULES, RuleInput
 from mailgate.scanners.antispam.tokens import features, registrable
 from mailgate.scanners.antispam.verdict import decide, scl
 
@@ -92,14 +92,13 @@ class AntispamScanner:
             reasons.extend(learned_contribution(self.organisation.evidence(message_features)))
         rule_input = RuleInput(message, signals, context.envelope.mail_from)
         for rule in RULES:
-            if rule.name in disabled:
+            if rule.test.name in disabled:
                 continue
             evidence = rule.check(rule_input)
             if evidence is not None:
-                reasons.append(Contribution(rule.name, rule.weight, rule.description, evidence))
+                reasons.append(rule.test.hit(evidence))
         if signals.bulk:
-            reasons.append(Contribution("BULK_MAIL", 0.0, "Sent by a bulk sender (newsletter signals)",
-                                        "; ".join(signals.bulk)))
+            reasons.append(BULK_MAIL.hit("; ".join(signals.bulk)))
         outcome = self._blocklists(message, context)
         reasons.extend(c for c in blocklist_contributions(outcome) if c.test.split(":")[0] not in disabled)
         reasons = [r for r in reasons if r.test not in disabled]

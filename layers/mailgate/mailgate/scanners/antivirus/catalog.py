@@ -8,36 +8,43 @@ either leads to (Backup by default).
 from __future__ import annotations
 
 from mailgate.scan.report import Contribution
+from mailgate.scanners.plugin import Test, by_verdict
 
 INFECTED, ERROR, UNSCANNABLE, CLEAN, SKIPPED = "infected", "error", "unscannable", "clean", "skipped"
 PRECEDENCE = (INFECTED, ERROR, UNSCANNABLE, CLEAN)  # strongest first: the message takes its strongest part
 
-TESTS: dict[str, tuple[float, str, str]] = {
-    "AV_INFECTED": (10.0, "clamd found a threat", INFECTED),
-    "AV_PUA": (10.0, "clamd found a potentially unwanted application (riskware, adware, remote admin)", INFECTED),
-    "AV_UNSCANNABLE_ENCRYPTED": (0.0, "an encrypted or password-protected archive or document", UNSCANNABLE),
-    "AV_UNSCANNABLE_TOO_LARGE": (0.0, "larger than the bytes one clamd stream may carry", UNSCANNABLE),
-    "AV_UNSCANNABLE_LIMIT": (0.0, "clamd stopped at one of its limits (size, nesting, files, time)", UNSCANNABLE),
-    "AV_UNSCANNABLE_ARCHIVE_BOMB": (0.0, "an archive that expands like a decompression bomb", UNSCANNABLE),
-    "AV_UNSCANNABLE_TRUNCATED": (0.0, "the part was cut by a decoding bound: not all of it was seen", UNSCANNABLE),
-    "AV_UNSCANNABLE_INCOMPLETE": (0.0, "a parsing bound stopped inspection: parts may be unseen", UNSCANNABLE),
-    "AV_UNSCANNABLE_CORRUPTED": (0.0, "a damaged file or archive that cannot be read whole", UNSCANNABLE),
-    "AV_ERROR_UNREACHABLE": (0.0, "clamd could not be reached", ERROR),
-    "AV_ERROR_TIMEOUT": (0.0, "clamd did not answer in time", ERROR),
-    "AV_ERROR_SIZE_LIMIT": (0.0, "clamd refused the stream as too long (its StreamMaxLength)", ERROR),
-    "AV_ERROR_ENGINE": (0.0, "clamd answered with an error or dropped the connection", ERROR),
+_IMPLYING: dict[str, tuple[Test, ...]] = {
+    INFECTED: (
+        Test("AV_INFECTED", 10.0, "clamd found a threat"),
+        Test("AV_PUA", 10.0, "clamd found a potentially unwanted application (riskware, adware, remote admin)"),
+    ),
+    UNSCANNABLE: (
+        Test("AV_UNSCANNABLE_ENCRYPTED", 0.0, "an encrypted or password-protected archive or document"),
+        Test("AV_UNSCANNABLE_TOO_LARGE", 0.0, "larger than the bytes one clamd stream may carry"),
+        Test("AV_UNSCANNABLE_LIMIT", 0.0, "clamd stopped at one of its limits (size, nesting, files, time)"),
+        Test("AV_UNSCANNABLE_ARCHIVE_BOMB", 0.0, "an archive that expands like a decompression bomb"),
+        Test("AV_UNSCANNABLE_TRUNCATED", 0.0, "the part was cut by a decoding bound: not all of it was seen"),
+        Test("AV_UNSCANNABLE_INCOMPLETE", 0.0, "a parsing bound stopped inspection: parts may be unseen"),
+        Test("AV_UNSCANNABLE_CORRUPTED", 0.0, "a damaged file or archive that cannot be read whole"),
+    ),
+    ERROR: (
+        Test("AV_ERROR_UNREACHABLE", 0.0, "clamd could not be reached"),
+        Test("AV_ERROR_TIMEOUT", 0.0, "clamd did not answer in time"),
+        Test("AV_ERROR_SIZE_LIMIT", 0.0, "clamd refused the stream as too long (its StreamMaxLength)"),
+        Test("AV_ERROR_ENGINE", 0.0, "clamd answered with an error or dropped the connection"),
+    ),
+    SKIPPED: (Test("AV_SKIPPED", 0.0, "anti-virus is not configured (no clamd address)"),),
 }
-
-SKIPPED_TEST = Contribution("AV_SKIPPED", 0.0, "anti-virus is not configured (no clamd address)")
+TESTS, _VERDICT = by_verdict(_IMPLYING)
+SKIPPED_TEST = TESTS["AV_SKIPPED"].hit()
 
 
 def hit(test: str, evidence: str) -> Contribution:
-    weight, description, _ = TESTS[test]
-    return Contribution(test, weight, description, evidence)
+    return TESTS[test].hit(evidence)
 
 
 def verdict_of(test: str) -> str:
-    return TESTS[test][2]
+    return _VERDICT[test]
 
 
 def strongest(verdicts: list[str] | tuple[str, ...]) -> str:

@@ -1,9 +1,4 @@
-"""The named tests of the authentication scanner: a weight table and the rules that fire them.
-
-Positive weights are evidence of forgery, negative ones of authenticity. A temperror weighs 0: a
-DNS hiccup says nothing about the sender. The table is data: weights are tuned here, by name, and
-rules can refer to a test by its name.
-"""
+"""The rules that fire the authentication scanner's named tests (catalog.py): SPF, DKIM, DMARC, ARC."""
 
 from __future__ import annotations
 
@@ -11,37 +6,14 @@ from collections.abc import Sequence
 
 from mailgate.scan.report import Contribution
 from mailgate.scanners.authentication.arc import ArcResult
+from mailgate.scanners.authentication.catalog import TESTS
 from mailgate.scanners.authentication.dkim_check import DkimResult
 from mailgate.scanners.authentication.dmarc import DmarcResult, aligned
 from mailgate.scanners.authentication.spf import SpfResult
 
-TESTS: dict[str, tuple[float, str]] = {
-    "SPF_PASS": (-0.1, "SPF authorises the sending host (for its own domain, which may not be From)"),
-    "SPF_FAIL": (1.0, "SPF says the sending host is not authorised"),
-    "SPF_SOFTFAIL": (0.5, "SPF says the sending host is probably not authorised"),
-    "SPF_NEUTRAL": (0.0, "SPF makes no statement about the sending host"),
-    "SPF_PERMERROR": (0.3, "the sender's SPF record is broken (e.g. too many DNS lookups)"),
-    "SPF_TEMPERROR": (0.0, "SPF could not be checked now (DNS)"),
-    "DKIM_VALID_ALIGNED": (-1.0, "a valid DKIM signature from the From domain"),
-    "DKIM_VALID": (-0.2, "a valid DKIM signature from another domain"),
-    "DKIM_INVALID": (0.5, "a DKIM signature does not verify (content changed or forged)"),
-    "DKIM_RSA_SHA1_REJECTED": (0.2, "an rsa-sha1 DKIM signature, which is not accepted (RFC 8301)"),
-    "DKIM_PERMERROR": (0.2, "a DKIM signature cannot be verified (no key, bad syntax)"),
-    "DKIM_TEMPERROR": (0.0, "a DKIM key could not be fetched now (DNS)"),
-    "DMARC_PASS": (-1.0, "the From domain is authenticated (DMARC pass)"),
-    "DMARC_FAIL_REJECT": (3.0, "DMARC fails and the domain owner asks to reject"),
-    "DMARC_FAIL_QUARANTINE": (2.0, "DMARC fails and the domain owner asks to quarantine"),
-    "DMARC_FAIL_NONE": (1.0, "DMARC fails; the domain owner only monitors (p=none)"),
-    "DMARC_PERMERROR": (0.0, "DMARC cannot be evaluated (no usable From or record)"),
-    "DMARC_TEMPERROR": (0.0, "DMARC could not be evaluated now (DNS)"),
-    "ARC_PASS": (-0.2, "an intact ARC chain (its sealers are not judged here)"),
-    "ARC_FAIL": (0.5, "a broken ARC chain"),
-}
-
 
 def _hit(test: str, evidence: str) -> Contribution:
-    weight, description = TESTS[test]
-    return Contribution(test, weight, description, evidence)
+    return TESTS[test].hit(evidence)
 
 
 def contributions(spf: SpfResult, dkim: Sequence[DkimResult], dmarc: DmarcResult,
