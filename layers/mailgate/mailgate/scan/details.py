@@ -24,9 +24,9 @@ def read_details(kind: type[D], details: Mapping[str, Any] | None) -> D:
     data = details if isinstance(details, Mapping) else {}
     fields: dict[str, Any] = {}
     for field in msgspec.structs.fields(kind):
-        if field.name not in data:
+        if field.encode_name not in data:
             continue
-        value, wanted = data[field.name], field.type
+        value, wanted = data[field.encode_name], field.type
         element = _struct_element(wanted)
         if element is not None:  # a list of structures: keep the readable ones
             items = value if isinstance(value, list | tuple) else ()

@@ -8,6 +8,7 @@ implementation, which `build` imports when the scan step asks for it.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -50,6 +51,18 @@ def by_verdict(groups: Mapping[str, tuple[Test, ...]]) -> tuple[dict[str, Test],
     """Tests grouped by the verdict a hit implies: the catalog, and each test's verdict by its name."""
     tests = catalog(*(test for group in groups.values() for test in group))
     return tests, {test.name: verdict for verdict, group in groups.items() for test in group}
+
+
+def lazy_export(name: str, module: str) -> Callable[[str], Any]:
+    """A scanner package's `__getattr__` that imports its scanner on first use: importing the package (its
+    record, its catalog, its details) stays light for the rules step and the admin API."""
+
+    def attribute(wanted: str) -> Any:
+        if wanted == name:
+            return getattr(importlib.import_module(module), name)
+        raise AttributeError(wanted)
+
+    return attribute
 
 
 class ScannerDeps:

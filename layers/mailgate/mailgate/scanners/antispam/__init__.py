@@ -6,17 +6,12 @@ only `verdict`, for the headers it adds) and the model file is read on the first
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mailgate.scanners.plugin import lazy_export
 
 if TYPE_CHECKING:
     from mailgate.scanners.antispam.scanner import AntispamScanner
 
 __all__ = ["AntispamScanner"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "AntispamScanner":
-        from mailgate.scanners.antispam.scanner import AntispamScanner  # noqa: PLC0415
-
-        return AntispamScanner
-    raise AttributeError(name)
+__getattr__ = lazy_export("AntispamScanner", "mailgate.scanners.antispam.scanner")

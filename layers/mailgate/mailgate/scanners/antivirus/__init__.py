@@ -6,17 +6,12 @@ admin API can read the signature status without them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from mailgate.scanners.plugin import lazy_export
 
 if TYPE_CHECKING:
     from mailgate.scanners.antivirus.scanner import AntivirusScanner
 
 __all__ = ["AntivirusScanner"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "AntivirusScanner":
-        from mailgate.scanners.antivirus.scanner import AntivirusScanner  # noqa: PLC0415
-
-        return AntivirusScanner
-    raise AttributeError(name)
+__getattr__ = lazy_export("AntivirusScanner", "mailgate.scanners.antivirus.scanner")

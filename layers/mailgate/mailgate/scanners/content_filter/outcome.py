@@ -1,15 +1,18 @@
 """Triggered expressions resolved to one outcome: the strictest action wins
 (delete_message > reject > delete_attachment > skip); Backup and header changes accumulate.
 
-`resolve` works on the JSON details the scanner reports, so the rules step can apply the outcome
-for one recipient from the stored ScanReport without re-running the filter.
+`resolve` works on the details the scanner reports (details.MatchDetails), so the rules step can apply the
+outcome for one recipient from the stored ScanReport without re-running the filter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mailgate.scanners.content_filter.details import MatchDetails
 
 STRICTNESS = {"skip": 0, "delete_attachment": 1, "reject": 2, "delete_message": 3}
 
@@ -27,23 +30,20 @@ class Outcome:
         return {"remove": list(self.remove_headers), "set": dict(self.set_headers)}
 
 
-def resolve(matches: Iterable[Mapping[str, Any]], recipient: str | None = None) -> Outcome:
-    """The outcome of `details["matches"]` for one recipient (None: whatever applies to anyone).
+def resolve(matches: Iterable[MatchDetails], recipient: str | None = None) -> Outcome:
+    """The outcome of the reported matches for one recipient (None: whatever applies to anyone).
     Header values set by an earlier expression win over a later one's."""
-    applying = [m for m in matches
-                if recipient is None or m.get("recipients") is None
-                or recipient.lower() in (r.lower() for r in m["recipients"])]
+    applying = [m for m in matches if m.applies_to(recipient)]
     if not applying:
         return Outcome()
-    action = max((str(m["action"]) for m in applying), key=STRICTNESS.__getitem__)
-    parts = dict.fromkeys(p for m in applying if m["action"] == "delete_attachment" for p in m.get("parts", ()))
+    action = max((m.action for m in applying), key=STRICTNESS.__getitem__)
+    parts = dict.fromkeys(p for m in applying if m.action == "delete_attachment" for p in m.parts)
     removed: dict[str, None] = {}
     headers: dict[str, str] = {}
     for match in applying:
-        changes = match.get("header_changes") or {}
-        removed.update(dict.fromkeys(changes.get("remove", ())))
-        for name, value in (changes.get("set") or {}).items():
+        removed.update(dict.fromkeys(match.header_changes.remove))
+        for name, value in match.header_changes.set_.items():
             headers.setdefault(name, value)
-    return Outcome(action, any(bool(m.get("backup")) for m in applying),
+    return Outcome(action, any(m.backup for m in applying),
                    tuple(parts) if action == "delete_attachment" else (), tuple(removed), headers,
-                   tuple(str(m["expression"]) for m in applying))
+                   tuple(m.expression for m in applying))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, get_args
 from mailgate.config import ContentAttribute, ContentFilterSettings
 from mailgate.message.defects import DefectKind
 from mailgate.scan.report import Contribution, ScannerResult
+from mailgate.scanners.content_filter.details import ContentFilterDetails
 from mailgate.scanners.content_filter.expressions import CompiledExpression, ExpressionMatch, Undecided
 from mailgate.scanners.content_filter.outcome import resolve
 from mailgate.scanners.content_filter.patterns import Budget
@@ -63,7 +64,7 @@ class ContentFilterScanner:
                    if (found := expression.evaluate(values, budget, errors, undecided)) is not None]
         undecided += _unseen(self.expressions, message, values.recipients, matches, undecided)
         documents = [m.to_dict() for m in matches]
-        outcome = resolve(documents)
+        outcome = resolve(ContentFilterDetails.of({"matches": documents}).matches)  # as the rules step reads them
         details: dict[str, Any] = {
             "action": outcome.action, "backup": outcome.backup, "parts": list(outcome.parts),
             "header_changes": outcome.header_changes(), "matches": documents,
