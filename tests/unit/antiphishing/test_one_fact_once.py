@@ -32,3 +32,14 @@ def test_anti_spam_leaves_a_free_mail_reply_to_and_a_shortener_to_the_link_and_p
     scored = [(r.scanner, c.test) for r in report.results for c in r.reasons if c.score > 0]
     assert [s for s, test in scored if "FREEMAIL" in test] == ["antiphishing"], scored
     assert [s for s, test in scored if "SHORTENER" in test and s == "antispam"] == [], scored
+
+
+def test_a_shortened_link_weighs_in_anti_phishing_alone() -> None:
+    message = mail("Billing <billing@supplier.example.net>", "Invoice 4711",
+                   text="Please confirm the invoice: https://bit.ly/3xYz12 today.")
+    envelope = Envelope(mail_from="billing@supplier.example.net", recipients=("alice@example.test",),
+                        client_ip="192.0.2.25", helo="mail.supplier.example.net")
+    report = scan_message(message.raw, envelope, build_scanners(GatewayConfig(dns=DnsSettings(no_network=True))),
+                          context(), "m1", None, message)
+    scored = [(r.scanner, c.test) for r in report.results for c in r.reasons if c.score > 0]
+    assert [s for s, test in scored if "SHORTENER" in test] == ["antiphishing"], scored

@@ -29,7 +29,6 @@ _IMPLYING: dict[str, tuple[Test, ...]] = {
         Test("LINK_DATA_URI", 3.0, "a link or form is a data: URL carrying a whole page"),
         Test("LINK_OBFUSCATED_HOST", 1.5, "a host with very many or very long labels"),
         Test("LINK_OBFUSCATED", 1.0, "a very long URL or percent-escapes in the host"),
-        Test("LINK_SHORTENER", 0.5, "a link through a URL shortener hides its destination"),
     ),
 }
 TESTS, _VERDICT = by_verdict(_IMPLYING)

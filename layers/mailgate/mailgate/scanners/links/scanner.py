@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from mailgate.config import AntiphishingSettings
-from mailgate.reference import shorteners
 from mailgate.scan.report import Contribution, ScannerResult
 from mailgate.scanners.links.catalog import CLEAN, MALICIOUS, PHISHING, STRUCTURE_THRESHOLD, hit, verdict_of
-from mailgate.scanners.links.domains import in_hosts, is_ip_literal, registered_domain
+from mailgate.scanners.links.domains import is_ip_literal, registered_domain
 from mailgate.scanners.links.reputation import ListHit, UriBlocklists
 from mailgate.scanners.links.sources import Reader, RefreshingList, read_file
 from mailgate.scanners.links.structure import data_uri_signals, url_signals
@@ -99,8 +98,6 @@ class LinkScanner:
                 continue
             for signal in url_signals(link.url, link.host):
                 found.setdefault(signal.test, []).append(signal.evidence)
-            if link.host and in_hosts(link.host, shorteners()):
-                found.setdefault("LINK_SHORTENER", []).append(link.url)
         for signal in data_uri_signals(message.html_body):
             found.setdefault(signal.test, []).append(signal.evidence)
 
