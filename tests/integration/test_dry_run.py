@@ -136,7 +136,7 @@ def test_explain_json_compares_a_proposed_table_with_the_current_one(tmp_path):
 
     result = run_mailgate("explain", "--json", "--no-network", "--rules", str(tmp_path / "rules.json"),
                           str(tmp_path / "mail"))
-    assert result.returncode == 1, result.stderr  # one of the files is not mail
+    assert result.returncode == 2, result.stderr  # one of the files is not mail: exit 2 (README, CLI exit codes)
     not_mail, tools = (json.loads(line) for line in result.stdout.splitlines())
     assert not_mail["file"].endswith("notes.txt") and "header" in not_mail["error"]
     assert tools["table"] == "proposed" and tools["verdicts"]["antivirus"]["verdict"] == "skipped"
