@@ -377,7 +377,7 @@ def test_mailgate_scan_reports_threats_with_clamd_and_skipped_without(clamd, tmp
     (tmp_path / "infected.eml").write_bytes(mail(("eicar.com", EICAR)))
     (tmp_path / "clean.eml").write_bytes(mail(("notes.txt", b"hello\n")))
     result = run_mailgate("scan", "--json", "--no-network", "--clamd", clamd.tcp_address or "", str(tmp_path))
-    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.returncode == 1, result.stderr[-2000:]  # exit 1: a message has findings (README, CLI exit codes)
     lines = {Path(line["file"]).name: line for line in map(json.loads, result.stdout.splitlines())}
     infected = lines["infected.eml"]["verdicts"]["antivirus"]
     assert infected["verdict"] == "infected"

@@ -147,7 +147,7 @@ def test_explain_json_compares_a_proposed_table_with_the_current_one(tmp_path):
     assert any(r["filename"] == "setup.exe" for r in decisions[("bob@example.test",)]["removals"])
 
     current = run_mailgate("explain", "--json", "--no-network", str(tmp_path / "mail" / "tools.eml"))
-    assert current.returncode == 0, current.stderr
+    assert current.returncode == 1, current.stderr  # exit 1: an attachment is removed (a finding)
     [line] = [json.loads(line) for line in current.stdout.splitlines()]
     assert line["table"] == "current"
     [group] = line["groups"]
