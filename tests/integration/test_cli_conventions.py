@@ -105,3 +105,16 @@ def test_explain_json_is_one_object_per_file_with_each_groups_decision(tmp_path)
     assert group["recipients"] == ["bob@example.test"]
     assert (group["decision"]["action"], group["decision"]["backup"]) == ("delete", True)
     assert result.returncode == 1
+
+
+def test_a_state_dir_whose_plan_sets_foreign_variables_is_refused(tmp_path):
+    """workers.json is read into the environment: a planted LD_PRELOAD or PATH must not reach a worker."""
+    (tmp_path / "workers.json").write_text(json.dumps({
+        "environment": {"AWS_ENDPOINT_URL": "http://127.0.0.1:9", "LD_PRELOAD": "/tmp/planted.so"},
+        "queues": {"scan": ["q", "arn"], "rules": ["q", "arn"]}, "visibility_seconds": 30, "region": "eu-west-1"}))
+    scanned = mailgate_with_stdin(mail(), "scan", "--state-dir", str(tmp_path), "-")
+    assert scanned.returncode == 2
+    assert "LD_PRELOAD, which `mailgate serve` never writes" in scanned.stderr
+    worker = run_mailgate("worker", "rules", "--state-dir", str(tmp_path))
+    assert worker.returncode == 2
+    assert "LD_PRELOAD" in worker.stderr

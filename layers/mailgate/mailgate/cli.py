@@ -372,7 +372,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_worker(Path(args.state_dir).resolve(), args.step, max(1, args.count))
         except FileNotFoundError as exc:
             sys.stderr.write(f"mailgate worker: {exc}\n")
-            return 2
+            return EXIT_UNUSABLE
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            sys.stderr.write(f"mailgate worker: {Path(args.state_dir) / 'workers.json'} cannot be used ({exc})\n")
+            return EXIT_UNUSABLE
     return int(args.func(args))  # serve, token
 
 

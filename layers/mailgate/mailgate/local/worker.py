@@ -17,11 +17,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from mailgate.environment import Env
 from mailgate.local.event_source import QueuePoller
 from mailgate.local.functions import LocalLambdaContext, load_function
 
 WORKER_PLAN = "workers.json"
 STEPS = ("scan", "rules")
+# What `mailgate serve` writes to a plan's environment: the functions' own variables, AWS's and Powertools'.
+# Anything else (PATH, LD_PRELOAD, PYTHONPATH) was put there by someone else, and is refused.
+PLAN_PREFIXES = ("AWS_", "POWERTOOLS_", "MAILGATE_")
+
+
+def _plan_variable(name: str) -> bool:
+    return name in Env.__members__.values() or name.startswith(PLAN_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,12 @@ class WorkerPlan:
     @classmethod
     def read(cls, path: Path) -> WorkerPlan:
         data = json.loads(path.read_text())
-        return cls(environment={str(k): str(v) for k, v in data["environment"].items()},
+        environment = {str(k): str(v) for k, v in data["environment"].items()}
+        foreign = sorted(name for name in environment if not _plan_variable(name))
+        if foreign:
+            raise ValueError(f"it sets {', '.join(foreign)}, which `mailgate serve` never writes; "
+                             "remove the file or start `mailgate serve` again to write a new one")
+        return cls(environment=environment,
                    queues={str(k): (str(v[0]), str(v[1])) for k, v in data["queues"].items()},
                    visibility_seconds=int(data["visibility_seconds"]), region=str(data["region"]))
 
