@@ -50,7 +50,9 @@ class Storage(Construct):
             removal_policy=RemovalPolicy.RETAIN)
         specs = names.TABLE_SPECS
         self.events = self._table("Events", specs["events"], names.EVENTS_TTL)
-        self.backup = self._table("Backup", specs["backup"], names.BACKUP_TTL)
+        # "BackupEntries": the search indexes came as five at once, which CloudFormation cannot add to a table in
+        # place; a new table is created (see docs/deploy.md, Upgrading)
+        self.backup = self._table("BackupEntries", specs["backup"], names.BACKUP_TTL)
         self.idempotency = self._table("Idempotency", specs["idempotency"], names.IDEMPOTENCY_TTL)
         self.settings = self._table("Settings", specs["settings"], None)
 

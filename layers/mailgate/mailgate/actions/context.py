@@ -9,6 +9,7 @@ from typing import Any
 
 from mailgate.actions.grouping import RecipientGroup
 from mailgate.backup.keeper import BackupKeeper
+from mailgate.backup.model import HeldBy, Holding, held_by_module
 from mailgate.config import GatewayConfig, Route
 from mailgate.delivery.backscatter import unvouched_sender
 from mailgate.delivery.base import Deliverer
@@ -69,10 +70,17 @@ class MessageContext:
                      verdicts=tuple(sorted(set(self.verdicts().values()))))
         ])
 
-    def keep(self, group: RecipientGroup, recipients: tuple[str, ...], reason: str, error: str | None = None) -> str:
-        """The original in Backup for these recipients, and the event that says so; its Backup id."""
+    def keep(self, group: RecipientGroup, recipients: tuple[str, ...], reason: str, error: str | None = None,
+             held_by: HeldBy | None = None) -> str:
+        """The original in Backup for these recipients, and the event that says so; its Backup id. `held_by`:
+        what went wrong, when it was not the decision's module that kept it."""
+        decision = group.decision
+        holding = Holding(held_by=held_by or held_by_module(decision.module, decision.verdict_class),
+                          verdict_class=decision.verdict_class, rule=decision.rule,
+                          header_message_id=str(self.report.facts.get("message_id") or "")[:998],
+                          sender_ip=self.report.envelope.client_ip or "", size=len(self.raw))
         record = self.ports.backup.keep(self.message_id, self.report.raw_location, recipients, self.mail_from,
-                                        self.subject, reason, error, self.verdicts())
+                                        self.subject, reason, error, self.verdicts(), holding)
         self.log(group, ev.BACKUP, f"original kept in Backup: {reason}", ", ".join(recipients),
                  backup_id=record.backup_id, error=error)
         return record.backup_id

@@ -11,6 +11,7 @@ from mailgate.actions.bounce import reject
 from mailgate.actions.context import MessageContext
 from mailgate.actions.grouping import RecipientGroup
 from mailgate.actions.outcome import Outcome, OutcomeStatus
+from mailgate.backup.model import HeldBy
 from mailgate.config import Route
 from mailgate.delivery.base import DeliveryResult
 from mailgate.delivery.errors import MessageNotSealable, PermanentDeliveryError, TemporaryDeliveryError
@@ -34,7 +35,8 @@ def deliver(ctx: MessageContext, group: RecipientGroup, raw: bytes, key: str) ->
         result = _handed_over(ctx, group, group.route, data, notes, key)
     except TemporaryDeliveryError as exc:
         if ctx.final_attempt:
-            backup_id = ctx.keep(group, group.recipients, "undeliverable after retries", str(exc))
+            backup_id = ctx.keep(group, group.recipients, "undeliverable after retries", str(exc),
+                                 HeldBy.DELIVERY_FAILURE)
             return Outcome(status=OutcomeStatus.BACKUP, error=str(exc), backup_id=backup_id)
         ctx.log(group, ev.DEFERRED, f"delivery deferred: {exc}")
         raise
@@ -74,7 +76,8 @@ def deliver_without_parts(ctx: MessageContext, group: RecipientGroup, backup_id:
     except CannotRemoveParts as exc:
         ctx.log(group, ev.ERROR, f"attachments could not be removed: {exc}")
         if backup_id is None:
-            backup_id = ctx.keep(group, group.recipients, "attachments could not be removed", str(exc))
+            backup_id = ctx.keep(group, group.recipients, "attachments could not be removed", str(exc),
+                                 HeldBy.PROCESSING_ERROR)
         ctx.log(group, ev.DELETED, "not delivered: the original is held in Backup")
         return Outcome(status=OutcomeStatus.DELETED, backup_id=backup_id, error=str(exc))
     ctx.log(group, ev.PARTS_REMOVED, f"removed {len(removals)} attachment(s): " + ", ".join(names),
@@ -105,7 +108,8 @@ def _keep_refused_original(ctx: MessageContext, group: RecipientGroup, recipient
     for our change: the original goes to Backup so the recipient's mail is not lost."""
     if not modified:
         return None
-    return ctx.keep(group, recipients, "the destination server refused the copy we modified", refusal)
+    return ctx.keep(group, recipients, "the destination server refused the copy we modified", refusal,
+                    HeldBy.DELIVERY_FAILURE)
 
 
 def _modified(ctx: MessageContext, group: RecipientGroup, data: bytes) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from mailgate.backup.keeper import BackupKeeper
+from mailgate.backup.model import HeldBy, Holding
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 
@@ -20,7 +21,8 @@ def hold_after_failure(backup: BackupKeeper, events: EventLog, message_id: str,
     chunks = [tuple(recipients[i:i + LISTED]) for i in range(0, len(recipients), LISTED)] or [()]
     log = [ev.Event(message_id, ev.ERROR, f"processing failed: {error}")]
     for chunk in chunks:
-        record = backup.keep(message_id, raw_location, chunk, sender, "", "processing failed", error)
+        record = backup.keep(message_id, raw_location, chunk, sender, "", "processing failed", error,
+                             holding=Holding(held_by=HeldBy.PROCESSING_ERROR))
         log.append(ev.Event(message_id, ev.BACKUP, "original kept in Backup after processing failed",
                             ", ".join(chunk), {"backup_id": record.backup_id, "error": error}))
     events.append(log)

@@ -15,6 +15,7 @@ from mailgate.settings.service import SettingsService
 
 if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, not at cold start
     from mailgate.aws.personal_lists import PersonalListRecord
+    from mailgate.backup.removal import BackupRemover
     from mailgate.directory.service import DirectoryAdmin
     from mailgate.rules.sender_lists import PersonalLists
     from mailgate.scanners.antispam.feedback import FeedbackService
@@ -55,3 +56,4 @@ class Ports:
     personal_lists: Callable[[], PersonalListStore | None] = lambda: None  # users' own allow/deny lists
     dry_run_scanners: Callable[[GatewayConfig], Sequence[Any]] = lambda config: ()  # scanners for uploads
     quarantine: Callable[[], HeldMail | None] = lambda: None  # what the Anti-Spam Quarantine holds
+    backup_remover: Callable[[], BackupRemover | None] = lambda: None  # deletes Backup copies and records

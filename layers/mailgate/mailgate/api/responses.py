@@ -122,9 +122,17 @@ class FeedbackOutcome(Answer):
 
 # --- Backup and the Anti-Spam Quarantine
 
+class BackupHistoryEntry(Answer):
+    action: str = Field(description="released, released_as_attachment, downloaded, release_requested, ...")
+    actor: str
+    to: list[str]
+    outcome: str = Field(description="delivered, failed: <why>, or empty when nothing was delivered")
+    at: str
+
+
 class BackupEntry(Answer):
     backup_id: str
-    message_id: str
+    message_id: str = Field(description="the gateway's id of the message (the event log's key)")
     recipients: list[str]
     sender: str
     subject: str
@@ -133,11 +141,38 @@ class BackupEntry(Answer):
     error: str | None
     verdicts: dict[str, str]
     created_at: str
+    held_by: str = Field(description="why it is in Backup: antivirus, antispam, antiphishing, links, content_filter, "
+                                     "authentication, deny_list, delivery_failure, processing_error or rule")
+    verdict_class: str | None
+    rule: str
+    header_message_id: str = Field(description="the message's own Message-ID header")
+    sender_ip: str
+    size: int = Field(description="bytes of the original")
+    released: bool
+    released_to: list[str]
+    history: list[BackupHistoryEntry]
+    version: int
 
 
 class BackupPage(Answer):
     items: list[BackupEntry]
     next_cursor: str | None
+
+
+class BackupCounts(Answer):
+    first_day: str = Field(description="the first day counted (UTC)")
+    last_day: str = Field(description="the last day counted (UTC)")
+    counts: dict[str, int] = Field(description="entries kept on those days per reason (held_by)")
+    total: int
+    entries_now: int = Field(description="entries in Backup now")
+    bytes_now: int = Field(description="bytes of their originals now")
+
+
+class BackupRemoval(Answer):
+    dry_run: bool
+    matched: int = Field(description="entries the filter selects, up to the request's limit")
+    more: bool = Field(description="more than the limit match: send the request again after this one")
+    removed: list[str] = Field(description="the ids removed (none in a dry run)")
 
 
 class HeldMessage(Answer):

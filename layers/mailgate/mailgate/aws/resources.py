@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mailgate.aws.backup_table import BY_TIME_INDEX
+from mailgate.aws.backup_table import INDEXES as BACKUP_INDEXES
 from mailgate.aws.clients import client
 from mailgate.aws.event_table import BY_DAY_INDEX
 
@@ -31,13 +31,14 @@ def table_specs(events: str, backup: str, idempotency: str) -> list[dict[str, An
                                         "Projection": {"ProjectionType": "ALL"}}],
             "BillingMode": "PAY_PER_REQUEST",
         },
-        {
+        {  # see aws/backup_table.py for what each index answers
             "TableName": backup,
             "KeySchema": _keys("backup_id"),
             "AttributeDefinitions": [{"AttributeName": n, "AttributeType": string}
-                                     for n in ("backup_id", "listing", "created_at")],
-            "GlobalSecondaryIndexes": [{"IndexName": BY_TIME_INDEX, "KeySchema": _keys("listing", "created_at"),
-                                        "Projection": {"ProjectionType": "ALL"}}],
+                                     for n in ("backup_id", "sk_time", *BACKUP_INDEXES)],
+            "GlobalSecondaryIndexes": [{"IndexName": index, "KeySchema": _keys(attribute, "sk_time"),
+                                        "Projection": {"ProjectionType": "ALL"}}
+                                       for attribute, index in BACKUP_INDEXES.items()],
             "BillingMode": "PAY_PER_REQUEST",
         },
         {  # Powertools idempotency's default layout

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from mailgate.backup.model import BackupIndex, BackupRecord, backup_id_for
+import msgspec
+
+from mailgate.backup.model import BackupIndex, BackupRecord, Holding, backup_id_for
 
 
 class RawCopier(Protocol):
@@ -29,6 +31,7 @@ class BackupKeeper:
         reason: str,
         error: str | None = None,
         verdicts: dict[str, str] | None = None,
+        holding: Holding | None = None,
     ) -> BackupRecord:
         """Idempotent: the same message and recipients always map to the same Backup entry."""
         backup_id = backup_id_for(message_id, recipients)
@@ -44,6 +47,7 @@ class BackupKeeper:
             object_key=key,
             error=error,
             verdicts=dict(verdicts or {}),
+            **msgspec.to_builtins(holding or Holding()),
         )
         self.index.put(record)
         return record

@@ -11,12 +11,14 @@ from functools import cache
 from typing import Any
 
 from mailgate.api.ports import Ports
+from mailgate.aws.backup_objects import S3BackupObjects
 from mailgate.aws.directory_table import DynamoDirectoryStore
 from mailgate.aws.mail_store import MailStoreError, S3MailStore
 from mailgate.aws.password_vault import SecretsManagerVault
 from mailgate.aws.personal_lists import DynamoPersonalLists
 from mailgate.aws.settings_table import DynamoSettingsStore
 from mailgate.aws.sync_trigger import LambdaSyncTrigger
+from mailgate.backup.removal import BackupRemover
 from mailgate.config import GatewayConfig, load_config
 from mailgate.directory.service import DirectoryAdmin, SyncTrigger
 from mailgate.scan.report import ScanReport
@@ -31,7 +33,16 @@ def ports() -> Ports:
     return Ports(events=cache(stores.event_log), backup=cache(stores.backup_index), settings=settings_service,
                  config=config, directory=directory_admin, antispam=feedback_service, mail=mail_store,
                  status=stores.status_board, report=stored_report, personal_lists=personal_lists,
-                 dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger)
+                 dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger,
+                 backup_remover=backup_remover)
+
+
+@cache
+def backup_remover() -> BackupRemover | None:
+    s = settings()
+    if not s.mail_bucket:
+        return None
+    return BackupRemover(stores.backup_index(), S3BackupObjects(s.mail_bucket, s.backup_prefix), stores.event_log())
 
 
 @cache
