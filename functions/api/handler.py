@@ -1,4 +1,5 @@
-"""Lambda `api`: the admin API. Routes, roles and errors live in mailgate.api; this wires the adapters."""
+"""Lambda `api`: the admin API and its scheduled jobs. Routes, roles and errors live in mailgate.api; this wires
+the adapters."""
 
 from __future__ import annotations
 
@@ -23,4 +24,6 @@ app = create_app(wiring.ports())
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if wiring.JOB_KEY in event:  # a schedule's invocation (Backup's retention), not a request
+        return wiring.run_job(str(event[wiring.JOB_KEY]))
     return app.resolve(event, context)

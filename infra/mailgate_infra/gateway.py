@@ -11,6 +11,7 @@ from mailgate_infra import names
 from mailgate_infra.api import AdminApi
 from mailgate_infra.directory import DirectorySync
 from mailgate_infra.functions import RUNTIME, FunctionSettings, layer_directory
+from mailgate_infra.housekeeping import Housekeeping
 from mailgate_infra.ingress import Ingress
 from mailgate_infra.monitoring import Monitoring
 from mailgate_infra.processing import CLAMAV_SCAN_TIMEOUT, SCAN_TIMEOUT, Processing
@@ -48,6 +49,7 @@ class MailGateway(Construct):
         self.api = AdminApi(self, "Admin", storage=self.storage, layer=self.layer, settings=settings,
                             domain=props.api_domain)
         self.directory.serve_admin_api(self.api.function)
+        self.housekeeping = Housekeeping(self, "Housekeeping", storage=self.storage, api=self.api.function)
         self.directory.serve_readers(self.processing.scan, self.processing.rules)  # rules: directory groups
         self.signatures = SignatureRefresh(self, "ClamAV", storage=self.storage,
                                            log_retention_days=props.log_retention_days)
@@ -56,7 +58,7 @@ class MailGateway(Construct):
         self.monitoring = Monitoring(
             self, "Monitoring", key=self.storage.key, alarm_email=props.alarm_email,
             dlqs={"Scan": self.ingress.scan_dlq, "Rules": self.processing.rules_dlq,
-                  "LdapSchedule": self.directory.dlq},
+                  "LdapSchedule": self.directory.dlq, "HousekeepingSchedule": self.housekeeping.dlq},
             functions={"Scan": self.processing.scan, "Rules": self.processing.rules,
                        "LdapSync": self.directory.function, "Api": self.api.function,
                        "SignatureRefresh": self.signatures.function})

@@ -45,3 +45,10 @@ def read_secrets(function: iam.IGrantable, scope: Construct, sid: str, prefixes:
     """secretsmanager:GetSecretValue on the secrets under `prefixes` only."""
     function.grant_principal.add_to_principal_policy(iam.PolicyStatement(
         sid=sid, actions=["secretsmanager:GetSecretValue"], resources=[secrets_arn(scope, p) for p in prefixes]))
+
+
+def list_prefix(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: str) -> None:
+    """ListBucket limited to one prefix (Backup's retention compares the copies with the records)."""
+    grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
+        actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
+        conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}}))

@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match
 
 from mailgate.aws.resources import settings_table_spec, table_specs
 from mailgate.config import ConfigError
+from mailgate.environment import SCHEDULED_JOB_KEY
 from tests.infra.helpers import actions, of_type, resources_text, role_id, statements
 
 Resources = dict[str, dict[str, Any]]
@@ -73,7 +74,7 @@ def test_sns_topics_are_encrypted_and_feed_the_scan_queue(resources: Resources) 
 
 def test_queues_are_encrypted_tls_only_and_dlqs_outlast_delivery_attempts(resources: Resources) -> None:
     queues = of_type(resources, "AWS::SQS::Queue")
-    assert len(queues) == 5  # scan + rules with their DLQs, the schedule's DLQ
+    assert len(queues) == 6  # scan + rules with their DLQs, the two schedules' DLQs
     for queue in queues.values():
         assert "KmsMasterKeyId" in queue["Properties"]
     redriven = [q["Properties"]["RedrivePolicy"] for q in queues.values() if "RedrivePolicy" in q["Properties"]]
@@ -213,10 +214,13 @@ def test_rules_sends_mail_and_reads_only_its_own_secrets(resources: Resources) -
     assert not any(a == "s3:PutObject" and "/incoming/" in r for a, r in granted)
 
 
-def test_api_never_writes_mail_objects_only_the_learned_antispam_model(resources: Resources) -> None:
+def test_api_writes_only_the_learned_antispam_model_and_deletes_only_it_and_backup_copies(
+        resources: Resources) -> None:
     granted = _granted(resources, "AdminApiRole")
-    writes = [r for a, r in granted if a in ("s3:PutObject", "s3:DeleteObject")]
+    writes = [r for a, r in granted if a == "s3:PutObject"]
     assert writes and all(r.count("/*") == 1 and "/models/antispam/*" in r for r in writes)
+    deletes = [r for a, r in granted if a == "s3:DeleteObject"]
+    assert deletes and all(r.count("/*") == 1 and ("/models/antispam/*" in r or "/backup/*" in r) for r in deletes)
     assert not any("/incoming/" in r for _, r in granted)
 
 
@@ -234,6 +238,21 @@ def test_ldap_sync_runs_every_30_minutes_with_retries_and_a_dlq(resources: Resou
     assert ldap["ScheduleExpression"] == "rate(30 minutes)"
     assert ldap["Target"]["RetryPolicy"]["MaximumRetryAttempts"] >= 1
     assert "DeadLetterConfig" in ldap["Target"]
+
+
+def test_backup_retention_runs_hourly_in_the_api_function_which_may_list_and_delete_only_backup_copies(
+        resources: Resources) -> None:
+    schedules = of_type(resources, "AWS::Scheduler::Schedule")
+    retention = next(s["Properties"] for s in schedules.values() if "BackupRetention" in json.dumps(s)
+                     or "backup_retention" in json.dumps(s))
+    assert retention["ScheduleExpression"] == "rate(1 hour)"
+    assert json.loads(retention["Target"]["Input"]) == {SCHEDULED_JOB_KEY: "backup_retention"}
+    assert "AdminApi" in json.dumps(retention["Target"]["Arn"]) and "DeadLetterConfig" in retention["Target"]
+    granted = _granted(resources, "AdminApiRole")
+    assert [r for a, r in granted if a == "s3:DeleteObject" and "/backup/" in r]
+    assert not [r for a, r in granted if a == "s3:DeleteObject" and "/incoming/" in r]
+    listing = [s for s in statements(resources, role_id(resources, "AdminApiRole")) if s["Action"] == "s3:ListBucket"]
+    assert listing and listing[0]["Condition"] == {"StringLike": {"s3:prefix": ["backup/*"]}}
 
 
 def test_cognito_pool_groups_and_mfa(resources: Resources) -> None:

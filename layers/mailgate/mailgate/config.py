@@ -328,6 +328,7 @@ class GatewayConfig(_Model, frozen=True):
     delivery: DeliverySettings = msgspec.field(default_factory=DeliverySettings)
     event_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 90
     backup_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
+    backup_max_megabytes: Annotated[int, Meta(ge=1, le=10_000_000)] = 7_168  # the oldest go first beyond this
     antispam: AntispamSettings = msgspec.field(default_factory=AntispamSettings)
     antiphishing: AntiphishingSettings = msgspec.field(default_factory=AntiphishingSettings)
     antivirus: AntivirusSettings = msgspec.field(default_factory=AntivirusSettings)

@@ -34,6 +34,10 @@ class Env(StrEnum):
     ANTISPAM_REFRESH_SECONDS = "ANTISPAM_REFRESH_SECONDS"
 
 
+# A scheduled invocation's input names its job under this key (API Gateway's events never have it).
+SCHEDULED_JOB_KEY = "mailgate_job"
+
+
 class Metric(StrEnum):
     """CloudWatch metrics in the `mailgate` namespace that alarms are set on."""
 

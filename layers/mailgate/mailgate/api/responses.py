@@ -350,6 +350,7 @@ class General(Answer):
     header_prefix: str
     event_retention_days: int
     backup_retention_days: int
+    backup_max_megabytes: int
     dns: DnsDocument
     delivery: DeliveryDocument
 

@@ -130,6 +130,8 @@ class GeneralUpdate(_Body):
                                       description="names our verdict header fields, e.g. 'X-Mailgate-'")
     event_retention_days: int | None = Field(default=None, ge=1, le=3650)
     backup_retention_days: int | None = Field(default=None, ge=1, le=3650)
+    backup_max_megabytes: int | None = Field(default=None, ge=1, le=10_000_000,
+                                             description="Backup's size limit: the oldest entries go first beyond it")
     dns: DnsDocument | None = Field(default=None, description="merged key by key into the DNS settings")
     delivery: DeliveryDocument | None = Field(default=None, description="merged key by key into the delivery "
                                                                         "settings")

@@ -12,8 +12,8 @@ from mailgate.settings.errors import SettingsInvalid, VersionConflict
 from mailgate.settings.validation import as_document, problem, validate_settings
 
 # The general settings: everything but the accepted domains and the signing keys.
-GENERAL = ("authserv_id", "bounce_from", "header_prefix", "event_retention_days", "backup_retention_days", "dns",
-           "delivery")
+GENERAL = ("authserv_id", "bounce_from", "header_prefix", "event_retention_days", "backup_retention_days",
+           "backup_max_megabytes", "dns", "delivery")
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ and they would double the import time of every other route's cold start.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
@@ -19,8 +20,10 @@ from mailgate.aws.personal_lists import DynamoPersonalLists
 from mailgate.aws.settings_table import DynamoSettingsStore
 from mailgate.aws.sync_trigger import LambdaSyncTrigger
 from mailgate.backup.removal import BackupRemover
+from mailgate.backup.retention import RetentionLimits, RetentionSweep
 from mailgate.config import GatewayConfig, load_config
 from mailgate.directory.service import DirectoryAdmin, SyncTrigger
+from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate.scan.report import ScanReport
 from mailgate.scanners.antispam.feedback import FeedbackService
 from mailgate.settings.service import SettingsService
@@ -35,6 +38,28 @@ def ports() -> Ports:
                  status=stores.status_board, report=stored_report, personal_lists=personal_lists,
                  dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger,
                  backup_remover=backup_remover)
+
+
+JOB_KEY = SCHEDULED_JOB_KEY
+
+
+def run_job(name: str) -> dict[str, Any]:
+    """The scheduled jobs the api function runs (EventBridge Scheduler in AWS, local mode's timer)."""
+    jobs = {"backup_retention": lambda: dataclasses.asdict(retention_sweep().run())}
+    if name not in jobs:
+        raise ValueError(f"unknown job {name!r}: the schedule's input should name one of {sorted(jobs)}")
+    return {"job": name, "result": jobs[name]()}
+
+
+def retention_sweep() -> RetentionSweep:
+    s, cfg = settings(), config()
+    remover = backup_remover()
+    if remover is None:
+        raise RuntimeError("no MAIL_BUCKET: Backup's retention needs the mail bucket")
+    index = stores.backup_index()
+    return RetentionSweep(index, S3BackupObjects(s.mail_bucket, s.backup_prefix), remover, stores.event_log(),
+                          RetentionLimits(cfg.backup_retention_days, cfg.backup_max_megabytes * 2**20,
+                                          index.ttl_grace_days))
 
 
 @cache
