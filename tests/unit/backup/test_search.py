@@ -96,6 +96,10 @@ def test_a_search_reads_only_the_partitions_it_names(index, monkeypatch):
     index.search(query(days=30))  # 31 days in the range, 6 of them hold entries: the counters say which
     assert [p for _, p in counting.partitions] == [at(n * 5)[:10] for n in range(6)]
     assert {i for i, _ in counting.partitions} == {"by_day"}
+    counting.partitions.clear()
+    index.put(record(9, 7, held_by=HeldBy.ANTIVIRUS))
+    assert ids(index.search(query(held_by=(HeldBy.ANTIVIRUS,)))[0]) == ["m0009"]
+    assert counting.partitions == [("by_reason", f"antivirus#{at(7)[:10]}")]  # the one day that holds one
 
 
 def test_pages_resume_where_they_stopped_and_a_forged_cursor_is_refused(index):

@@ -10,6 +10,7 @@ Items of one table (partition `backup_id`):
 Global secondary indexes, all sorted by `sk_time` (newest first):
   by_day (day)          a time range: one partition range per day
   by_sender (q_sender)  by_message_id (q_message_id)  by_sender_ip (sender_ip)  on the entries
+  by_reason (q_reason_day: <held_by>#<day>)           one reason, one partition range per day
   by_recipient (q_recipient)                          on the pointers (their entries by BatchGetItem)
 Subject substring, reason, rule and released filter within the one index partition range a search reads.
 Key attributes are left out when empty (DynamoDB refuses an empty index key) and bounded (a sender writes them).
@@ -33,7 +34,7 @@ from mailgate.safe_text import bounded_record
 
 BY_DAY_INDEX = "by_day"
 INDEXES = {"day": BY_DAY_INDEX, "q_sender": "by_sender", "q_message_id": "by_message_id",
-           "sender_ip": "by_sender_ip", "q_recipient": "by_recipient"}
+           "sender_ip": "by_sender_ip", "q_recipient": "by_recipient", "q_reason_day": "by_reason"}
 POINTER = "#to#"
 TOTALS_KEY = "#totals"
 COUNTS_PREFIX = "#counts#"
@@ -41,7 +42,8 @@ MAX_POINTERS = 1000  # recipients of one entry that a recipient search finds; th
 MAX_KEY_TEXT = 500  # characters of a sender-written index key (DynamoDB allows 2048 bytes)
 FILTERED_PAGE = 200
 QUERY_BUDGET = 25  # index queries per request: a sparse filter answers a short page and a cursor
-_ENTRY_KEYS = ("backup_id", "day", "sk_time", "q_sender", "q_message_id", "sender_ip", "object_key", "created_at")
+_ENTRY_KEYS = ("backup_id", "day", "sk_time", "q_sender", "q_message_id", "sender_ip", "q_reason_day", "object_key",
+               "created_at")
 
 
 def _day(created_at: str) -> str:
@@ -77,8 +79,10 @@ class DynamoBackupIndex:
         data = {k: v for k, v in record.to_dict().items() if v is not None}
         searchable = {
             "day": _day(record.created_at), "sk_time": _sk_time(record),
+            "q_reason_day": f"{record.held_by}#{_day(record.created_at)}",
             "q_sender": record.sender.strip().lower()[:MAX_KEY_TEXT],
             "q_subject": record.subject.lower()[:2000],
+            "q_recipients": [r.strip().lower() for r in record.recipients[:MAX_POINTERS]],
             "q_message_id": normalise_message_id(record.header_message_id),
             "sender_ip": record.sender_ip[:64], "released": record.released, "expires_at": self._expires(record),
         }
@@ -179,18 +183,20 @@ class DynamoBackupIndex:
                token: str | None = None) -> tuple[list[BackupRecord], str | None]:
         """Entries matching `query`, newest first within each partition read (see the module's docstring)."""
         attribute, partitions = _partitions(query)
-        if attribute == "day":  # one counter read skips the days that hold nothing
-            held = {day for day, counts in self._day_counts(partitions).items() if sum(counts.values()) > 0}
-            partitions = [day for day in partitions if day in held]
+        if attribute in ("day", "q_reason_day"):  # one counter read skips the days that hold nothing
+            held = {(reason, day) for day, counts in self._day_counts(query.days()).items()
+                    for reason, count in counts.items() if count > 0}
+            partitions = [p for p in partitions if _held_on(p, held)]
         index, exclusive = _resume(token, partitions)
-        condition = None if attribute == "q_recipient" else _filter_condition(query)
+        condition = None if attribute == "q_recipient" else _filter_condition(query, attribute)
         found: list[BackupRecord] = []
         for _ in range(QUERY_BUDGET):
             if index >= len(partitions) or len(found) >= limit:
                 break
             want = limit - len(found)
             kwargs = self._query(attribute, partitions[index], query)
-            kwargs["Limit"] = max(want, FILTERED_PAGE)  # the range's end is exclusive and filters drop items
+            # a filter drops items after DynamoDB read them: read more than wanted then
+            kwargs["Limit"] = want if condition is None and attribute != "q_recipient" else max(want, FILTERED_PAGE)
             if condition is not None:
                 kwargs["FilterExpression"] = condition
             if exclusive:
@@ -296,7 +302,15 @@ def _partitions(query: BackupQuery) -> tuple[str, list[str]]:
     key = query.key()
     if key is not None:
         return key[0], [key[1]]
+    if len(query.held_by) == 1:
+        return "q_reason_day", [f"{query.held_by[0]}#{day}" for day in query.days()]
     return "day", query.days()
+
+
+def _held_on(partition: str, held: set[tuple[str, str]]) -> bool:
+    """Whether the counters say a day (or a reason's day) partition holds entries."""
+    reason, _, day = partition.rpartition("#")
+    return any(d == day for _, d in held) if not reason else (reason, day) in held
 
 
 def _resume(token: str | None, partitions: list[str]) -> tuple[int, dict[str, Any] | None]:
@@ -313,20 +327,23 @@ def _resume(token: str | None, partitions: list[str]) -> tuple[int, dict[str, An
     return partitions.index(state["p"]), key
 
 
-def _filter_condition(query: BackupQuery) -> Any:
+def _filter_condition(query: BackupQuery, attribute: str) -> Any:
+    """What the index key (`attribute`) does not already select, for DynamoDB to filter within the range read."""
     from boto3.dynamodb.conditions import Attr  # noqa: PLC0415
 
     parts: list[Any] = []
     if query.subject:
         parts.append(Attr("q_subject").contains(query.subject.lower()))
-    if query.held_by:
+    if query.held_by and attribute != "q_reason_day":
         parts.append(Attr("held_by").is_in([str(h) for h in query.held_by]))
     if query.rule:
         parts.append(Attr("rule").eq(query.rule))
     if query.released is not None:
         parts.append(Attr("released").eq(query.released))
-    if query.sender and query.key() != ("q_sender", query.sender.strip().lower()):
+    if query.sender and attribute != "q_sender":
         parts.append(Attr("q_sender").eq(query.sender.strip().lower()))
-    if query.sender_ip and query.key()[0] != "sender_ip":  # type: ignore[index]
+    if query.sender_ip and attribute != "sender_ip":
         parts.append(Attr("sender_ip").eq(query.sender_ip))
+    if query.recipient and attribute != "q_recipient":
+        parts.append(Attr("q_recipients").contains(query.recipient.strip().lower()))
     return functools.reduce(operator.and_, parts) if parts else None
