@@ -44,6 +44,7 @@ BODIES = {
     ("POST", "/notifications/preview"): {"name": "admin_virus_found"},
     ("POST", "/settings/import"): {},
     ("POST", "/antispam/feedback"): {"label": "spam", "backup_id": "no-such-entry"},
+    ("POST", "/backup/delete"): {"filter": {}},
     ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},
     ("PUT", "/directory/connections/<connection_id>"): {"name": "n", "domain": "example.test", "base_dn": "dc=x",
                                                         "bind_dn": "x"},

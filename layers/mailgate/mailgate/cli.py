@@ -354,6 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: %(default)s)")
     worker.add_argument("--count", type=int, default=1, help="pollers in this process (default: %(default)s)")
     token_cli.add_parser(sub)
+    from mailgate import backup_cli  # noqa: PLC0415
+
+    backup_cli.add_parser(sub)
     return parser
 
 
@@ -376,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             sys.stderr.write(f"mailgate worker: {Path(args.state_dir) / 'workers.json'} cannot be used ({exc})\n")
             return EXIT_UNUSABLE
-    return int(args.func(args))  # serve, token
+    return int(args.func(args))  # serve, token, backup
 
 
 if __name__ == "__main__":

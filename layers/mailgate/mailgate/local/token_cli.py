@@ -19,16 +19,30 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
+class NoLocalGateway(Exception):
+    """No state folder of a running local gateway where one was expected; the message says what to do."""
+
+
+def local_token(state_dir: Path, user: str) -> str:
+    """An ID token of one of the local gateway's users, made with its state folder's key."""
     from mailgate.local.cognito import LocalCognito  # noqa: PLC0415
 
-    saved = args.state_dir / "cognito.json"
+    saved = state_dir / "cognito.json"
     if not saved.is_file():
-        raise SystemExit(f"mailgate token: {saved} not found: is `mailgate serve` running with this state folder?")
+        raise NoLocalGateway(f"{saved} not found: is `mailgate serve` running with this state folder?")
+    if user not in LOCAL_USERS:
+        raise NoLocalGateway(f"no local user {user!r}: one of {', '.join(sorted(LOCAL_USERS))}")
     cognito = LocalCognito.load(saved)
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     os.environ["AWS_ENDPOINT_URL"] = cognito.endpoint
     os.environ["AWS_DEFAULT_REGION"] = cognito.region
-    print(cognito.token(args.user))
+    return cognito.token(user)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        print(local_token(args.state_dir, args.user))
+    except NoLocalGateway as exc:
+        raise SystemExit(f"mailgate token: {exc}") from None
     return 0
