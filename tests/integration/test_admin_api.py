@@ -45,6 +45,8 @@ BODIES = {
     ("POST", "/settings/import"): {},
     ("POST", "/antispam/feedback"): {"label": "spam", "backup_id": "no-such-entry"},
     ("POST", "/backup/delete"): {"filter": {}},
+    ("POST", "/backup/<backup_id>/release-request"): {},
+    ("POST", "/backup/<backup_id>/release-request/decline"): {},
     ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},
     ("PUT", "/directory/connections/<connection_id>"): {"name": "n", "domain": "example.test", "base_dn": "dc=x",
                                                         "bind_dn": "x"},

@@ -317,6 +317,9 @@ class QuarantineLimits(_Model, frozen=True):
     max_megabytes: Annotated[int, Meta(ge=0, le=100_000)] = 2_048
 
 
+SelfReleasable = Literal["antispam", "content_filter", "links", "authentication", "deny_list", "rule"]
+
+
 class GatewayConfig(_Model, frozen=True):
     authserv_id: str = "mailgate.invalid"  # our name in Authentication-Results headers
     domains: dict[str, Route] = msgspec.field(default_factory=dict)  # accepted domain → route
@@ -329,6 +332,8 @@ class GatewayConfig(_Model, frozen=True):
     event_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 90
     backup_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 30
     backup_max_megabytes: Annotated[int, Meta(ge=1, le=10_000_000)] = 7_168  # the oldest go first beyond this
+    # what a user may release from their personal Backup themselves (never infected or phishing mail)
+    backup_self_release: tuple[SelfReleasable, ...] = ("antispam", "content_filter")
     antispam: AntispamSettings = msgspec.field(default_factory=AntispamSettings)
     antiphishing: AntiphishingSettings = msgspec.field(default_factory=AntiphishingSettings)
     antivirus: AntivirusSettings = msgspec.field(default_factory=AntivirusSettings)

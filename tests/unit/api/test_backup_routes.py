@@ -92,3 +92,55 @@ def test_delete_one_and_many_after_a_count(app):
     objects = client("s3").list_objects_v2(Bucket=MAIL_BUCKET).get("Contents", [])
     assert len(objects) == 1
     assert call(app, "POST", "/backup/delete", "Administrator", {"filter": {"colour": "red"}})[0] == 422
+
+
+def test_a_user_asks_for_a_release_and_the_administrator_declines_with_a_reason(app):
+    virus = keep(1, ("ann@example.org", "carol@example.org"), HeldBy.ANTIVIRUS)
+    target = f"/backup/{quote(virus.backup_id)}/release-request"
+    assert call(app, "POST", target, "Administrator", {})[0] == 403  # an administrator releases, not asks
+    status, asked = call(app, "POST", target, "PersonalUser", {"note": "the invoice I expected"})
+    assert status == 202 and asked["history"][-1]["action"] == "release_requested"
+    assert call(app, "POST", target, "PersonalUser", {})[0] == 409  # asked already
+    _, pending = call(app, "GET", "/backup/release-requests", "Auditor")
+    assert [e["backup_id"] for e in pending["items"]] == [virus.backup_id]
+    assert call(app, "POST", f"{target}/decline", "Auditor", {})[0] == 403
+    status, declined = call(app, "POST", f"{target}/decline", "SecurityOfficer", {"reason": "it is a virus"})
+    assert status == 200 and declined["history"][-1]["outcome"] == "declined: it is a virus"
+    assert call(app, "GET", "/backup/release-requests", "Auditor")[1]["items"] == []
+    assert call(app, "POST", f"{target}/decline", "SecurityOfficer", {})[0] == 409  # nothing to answer now
+    _, seen = call(app, "GET", f"/backup/{quote(virus.backup_id)}", "PersonalUser")
+    assert [h["action"] for h in seen["history"]] == ["release_requested", "release_declined"]
+    other = keep(2, ("carol@example.org",), HeldBy.ANTIVIRUS)
+    assert call(app, "POST", f"/backup/{quote(other.backup_id)}/release-request", "PersonalUser", {})[0] == 404
+
+
+def test_an_account_the_directory_reports_as_duplicated_has_no_personal_backup(aws):
+    from mailgate.api.app import create_app
+    from mailgate.api.ports import Ports
+    from mailgate.aws import resources
+    from mailgate.aws.directory_table import DynamoDirectoryStore
+    from mailgate.aws.event_table import DynamoEventLog
+    from mailgate.aws.password_vault import SecretsManagerVault
+    from mailgate.aws.settings_table import DynamoSettingsStore
+    from mailgate.config import GatewayConfig
+    from mailgate.directory.connection import parse_connection
+    from mailgate.directory.service import DirectoryAdmin
+    from mailgate.settings.service import SettingsService
+    from tests.unit.directory.build import entry, snapshot
+
+    local_app()  # the tables and the bucket
+    resources.create_directory_table("directory")
+    store = DynamoDirectoryStore("directory")
+    store.put_connection(parse_connection({
+        "connection_id": "corp", "name": "Corp", "domain": "example.org", "base_dn": "DC=example,DC=org",
+        "bind_dn": "svc@example.org", "password_secret": "mailgate/ldap/corp"}))
+    store.publish(snapshot(entry("user", "Ann", "ann@example.org"), entry("user", "Ann Other", "ann@example.org")), 0)
+    directory = DirectoryAdmin(store, SecretsManagerVault(), lambda connection, sync: None)
+    keep(1, ("ann@example.org",))
+    config = GatewayConfig(authserv_id="mx.example.org")
+    app = create_app(Ports(events=lambda: DynamoEventLog("events"), backup=lambda: DynamoBackupIndex("backup"),
+                           settings=lambda: SettingsService(DynamoSettingsStore("settings"), lambda: config),
+                           config=lambda: config, directory=lambda: directory))
+    status, refused = call(app, "GET", "/backup", "PersonalUser")
+    assert status == 403 and "duplicated" in refused["message"]
+    assert call(app, "GET", "/backup", "Administrator")[0] == 200

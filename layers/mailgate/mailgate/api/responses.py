@@ -351,6 +351,7 @@ class General(Answer):
     event_retention_days: int
     backup_retention_days: int
     backup_max_megabytes: int
+    backup_self_release: list[str]
     dns: DnsDocument
     delivery: DeliveryDocument
 

@@ -10,14 +10,15 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailgate.api.errors import BadRequest, Forbidden, NotFound
+from mailgate.api.backup_access import backup_entry, personal_addresses, visible_entry
+from mailgate.api.errors import BadRequest, NotFound
 from mailgate.api.guard import endpoint, principal
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
 from mailgate.api.responses import BackupCounts, BackupEntry, BackupPage, BackupRemoval
-from mailgate.api.roles import ALL_ROLES, OPERATORS, READERS, Principal
+from mailgate.api.roles import ALL_ROLES, OPERATORS, READERS
 from mailgate.api.timerange import time_range
-from mailgate.backup.model import BackupRecord, HeldBy
+from mailgate.backup.model import HeldBy
 from mailgate.backup.removal import BULK_CAP, BackupRemover
 from mailgate.backup.search import BackupQuery, BackupQueryError
 
@@ -55,13 +56,8 @@ class BulkRemoval(BaseModel):
     limit: int = Field(default=BULK_CAP, ge=1, le=BULK_CAP, description="entries removed by this request at most")
 
 
-def _query(who: Principal, where: BackupFilter) -> BackupQuery:
+def _query(where: BackupFilter, owners: tuple[str, ...] = ()) -> BackupQuery:
     first, last = time_range(where.start, where.end, DEFAULT_RANGE, LONGEST_RANGE)
-    owners: tuple[str, ...] = ()
-    if who.is_personal_only:
-        if not who.addresses:
-            raise Forbidden("your account has no e-mail address, so no Backup entries are yours")
-        owners = who.addresses
     try:
         return BackupQuery(start=first, end=last, sender=where.sender or "", recipient=where.recipient or "",
                            subject=where.subject or "", header_message_id=where.message_id_header or "",
@@ -69,13 +65,6 @@ def _query(who: Principal, where: BackupFilter) -> BackupQuery:
                            sender_ip=where.sender_ip or "", released=where.released, owners=owners)
     except BackupQueryError as exc:
         raise BadRequest(str(exc), field=str(exc).split(":", 1)[0]) from exc
-
-
-def _entry(record: BackupRecord, who: Principal) -> BackupEntry:
-    data = record.to_dict()
-    if who.is_personal_only:  # the other recipients of a shared copy are not theirs to see
-        data["recipients"] = [r for r in record.recipients if who.owns([r])]
-    return BackupEntry.model_validate({**data, "released": record.released})
 
 
 def backup_router(ports: Ports) -> Router:
@@ -108,27 +97,24 @@ def backup_router(ports: Ports) -> Router:
             "message_id_header": message_id_header, "held_by": held_by, "rule": rule, "sender_ip": sender_ip,
             "released": released})
         who = principal(router)
-        records, next_cursor = ports.backup().search(_query(who, where), limit, cursor)
-        return BackupPage.model_validate(page([_entry(r, who) for r in records], next_cursor))
+        owners = personal_addresses(ports, who) if who.is_personal_only else ()
+        records, next_cursor = ports.backup().search(_query(where, owners), limit, cursor)
+        return BackupPage.model_validate(page([backup_entry(r, who) for r in records], next_cursor))
 
     @endpoint(router, "GET", "/backup/counts", READERS, errors=(400, 422), tags=["backup"])
     def count_backup(start: Moment = None, end: Moment = None) -> BackupCounts:
         """Entries kept per reason on the days of the range (whole UTC days), and their total."""
-        query = _query(principal(router), BackupFilter.model_validate({"from": start, "to": end}))
+        query = _query(BackupFilter.model_validate({"from": start, "to": end}))
         counts = ports.backup().counts(query)
         entries, size = ports.backup().totals()
         days = query.days()
         return BackupCounts(first_day=days[-1], last_day=days[0], counts=counts, total=sum(counts.values()),
                             entries_now=entries, bytes_now=size)
 
-    @endpoint(router, "GET", "/backup/<backup_id>", ALL_ROLES, errors=(404,), tags=["backup"])
+    @endpoint(router, "GET", "/backup/<backup_id>", ALL_ROLES, errors=(403, 404), tags=["backup"])
     def get_backup_entry(backup_id: str) -> BackupEntry:
         """One Backup entry (404 also when it exists but is not yours)."""
-        record: BackupRecord | None = ports.backup().get(backup_id)
-        who = principal(router)
-        if record is None or (who.is_personal_only and not who.owns(record.recipients)):
-            raise NotFound(f"no Backup entry {backup_id}")
-        return _entry(record, who)
+        return backup_entry(visible_entry(ports, principal(router), backup_id), principal(router))
 
     @endpoint(router, "DELETE", "/backup/<backup_id>", OPERATORS, errors=(404,), tags=["backup"])
     def delete_backup_entry(backup_id: str) -> BackupRemoval:
@@ -142,7 +128,7 @@ def backup_router(ports: Ports) -> Router:
     def delete_backup_entries(body: BulkRemoval) -> BackupRemoval:
         """Removes what a search selects: first with `dry_run` true (the default) for the count, then with
         `dry_run` false. At most `limit` entries per request; `more` says to send it again."""
-        query = _query(principal(router), body.filter)
+        query = _query(body.filter)
         matched, more = remover().count(query, body.limit)
         if body.dry_run:
             return BackupRemoval(dry_run=True, matched=matched, more=more, removed=[])

@@ -8,7 +8,7 @@ settings Struct it converts to (`document_of`), placed in the OpenAPI document's
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
@@ -132,6 +132,9 @@ class GeneralUpdate(_Body):
     backup_retention_days: int | None = Field(default=None, ge=1, le=3650)
     backup_max_megabytes: int | None = Field(default=None, ge=1, le=10_000_000,
                                              description="Backup's size limit: the oldest entries go first beyond it")
+    backup_self_release: list[Literal["antispam", "content_filter", "links", "authentication", "deny_list", "rule"]] \
+        | None = Field(default=None, max_length=6, description="why an entry was kept for users to release it from "
+                       "their personal Backup themselves (never anti-virus or anti-phishing)")
     dns: DnsDocument | None = Field(default=None, description="merged key by key into the DNS settings")
     delivery: DeliveryDocument | None = Field(default=None, description="merged key by key into the delivery "
                                                                         "settings")

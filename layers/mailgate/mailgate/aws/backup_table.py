@@ -12,6 +12,7 @@ Global secondary indexes, all sorted by `sk_time` (newest first):
   by_sender (q_sender)  by_message_id (q_message_id)  by_sender_ip (sender_ip)  on the entries
   by_reason (q_reason_day: <held_by>#<day>)           one reason, one partition range per day
   by_recipient (q_recipient)                          on the pointers (their entries by BatchGetItem)
+  by_request (q_request: "pending")                   entries whose release a user asked for (sparse)
 Subject substring, reason, rule and released filter within the one index partition range a search reads.
 Key attributes are left out when empty (DynamoDB refuses an empty index key) and bounded (a sender writes them).
 """
@@ -27,14 +28,16 @@ from typing import Any
 import msgspec
 
 from mailgate.aws import dynamo
-from mailgate.backup.model import HISTORY_KEPT, BackupRecord, HeldBy, HistoryEntry
+from mailgate.backup.model import HISTORY_KEPT, RELEASE_PENDING, BackupRecord, HeldBy, HistoryEntry
 from mailgate.backup.search import BackupQuery, normalise_message_id
 from mailgate.errors import InvalidPageToken
 from mailgate.safe_text import bounded_record
 
 BY_DAY_INDEX = "by_day"
 INDEXES = {"day": BY_DAY_INDEX, "q_sender": "by_sender", "q_message_id": "by_message_id",
-           "sender_ip": "by_sender_ip", "q_recipient": "by_recipient", "q_reason_day": "by_reason"}
+           "sender_ip": "by_sender_ip", "q_recipient": "by_recipient", "q_reason_day": "by_reason",
+           "q_request": "by_request"}
+PENDING = RELEASE_PENDING
 POINTER = "#to#"
 TOTALS_KEY = "#totals"
 COUNTS_PREFIX = "#counts#"
@@ -119,9 +122,10 @@ class DynamoBackupIndex:
                                ExpressionAttributeNames={"#b": "bytes"},
                                ExpressionAttributeValues={":one": sign, ":size": sign * record.size})
 
-    def add_history(self, backup_id: str, entry: HistoryEntry,
-                    released_to: tuple[str, ...] = ()) -> BackupRecord | None:
+    def add_history(self, backup_id: str, entry: HistoryEntry, released_to: tuple[str, ...] = (),
+                    request: str | None = None) -> BackupRecord | None:
         """Appends to the entry's sending history (and marks addresses released); None when it is gone.
+        `request`: "pending" lists the entry among the release requests, "" takes it off, None leaves it.
         Optimistic on the entry's `changes` count, so two releases at once both land."""
         from botocore.exceptions import ClientError  # noqa: PLC0415
 
@@ -132,20 +136,30 @@ class DynamoBackupIndex:
             record, changes = _record(item), int(item.get("changes", 0))
             history = (*record.history, entry)[-HISTORY_KEPT:]
             released = tuple(dict.fromkeys((*record.released_to, *(a.lower() for a in released_to))))
+            update = "SET history = :h, released_to = :r, released = :x, changes = :next"
+            values: dict[str, Any] = {}
+            if request:
+                update += ", q_request = :q, release_requested_by = :by"
+                values = {":q": request, ":by": entry.actor}
+            elif request == "":
+                update += ", release_requested_by = :by REMOVE q_request"
+                values = {":by": ""}
             try:
                 self.table.update_item(
                     Key={"backup_id": backup_id},
-                    UpdateExpression="SET history = :h, released_to = :r, released = :x, changes = :next",
+                    UpdateExpression=update,
                     ConditionExpression="attribute_exists(backup_id) AND "
                                         "(attribute_not_exists(changes) OR changes = :n)",
                     ExpressionAttributeValues={":h": dynamo.to_dynamo([h.to_dict() for h in history]),
                                                ":r": list(released), ":x": bool(released), ":n": changes,
-                                               ":next": changes + 1})
+                                               ":next": changes + 1, **values})
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                     raise
                 continue
-            return msgspec.structs.replace(record, history=history, released_to=released)
+            requested = record.release_requested_by if request is None else entry.actor if request else ""
+            return msgspec.structs.replace(record, history=history, released_to=released,
+                                           release_requested_by=requested)
         raise RuntimeError(f"the history of Backup entry {backup_id} changed too often to add to it")
 
     @staticmethod
@@ -239,6 +253,21 @@ class DynamoBackupIndex:
                     found[record.backup_id] = record
                 request = answer.get("UnprocessedKeys") or {}
         return [found.get(i) for i in ids]
+
+    def pending_requests(self, limit: int = 50, token: str | None = None) -> tuple[list[BackupRecord], str | None]:
+        """Entries whose release a user asked for and nobody answered yet, newest first."""
+        from boto3.dynamodb.conditions import Key  # noqa: PLC0415
+
+        kwargs: dict[str, Any] = {"IndexName": INDEXES["q_request"], "ScanIndexForward": False, "Limit": limit,
+                                  "KeyConditionExpression": Key("q_request").eq(PENDING)}
+        if token:
+            _, key = _resume(token, [PENDING])
+            if key:
+                kwargs["ExclusiveStartKey"] = key
+        page = self.table.query(**kwargs)
+        last = page.get("LastEvaluatedKey")
+        return ([_record(i) for i in page.get("Items", [])],
+                dynamo.encode_token({"p": PENDING, "key": last}) if last else None)
 
     def counts(self, query: BackupQuery) -> dict[str, int]:
         """Entries kept per reason on the query's days (whole days: the counters are per day)."""

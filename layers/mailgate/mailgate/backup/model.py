@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from mailgate.backup.search import BackupQuery
 
 BACKUP_VERSION = 2
+RELEASE_PENDING = "pending"  # a user's release request awaits an administrator
 HISTORY_KEPT = 100  # the newest entries of an entry's sending history; older ones are in the event log
 
 
@@ -82,6 +83,7 @@ class BackupRecord(Document, frozen=True):
     size: int = 0  # bytes of the original
     released_to: tuple[str, ...] = ()  # addresses a release was delivered to
     history: tuple[HistoryEntry, ...] = ()  # newest last, at most HISTORY_KEPT
+    release_requested_by: str = ""  # a user asked for its release and nobody has answered yet
     version: int = BACKUP_VERSION
 
     read_defaults: ClassVar[Mapping[str, Any]] = {"recipients": (), "sender": "", "subject": "", "reason": ""}
@@ -122,7 +124,10 @@ class BackupIndex(Protocol):
 
     def totals(self) -> tuple[int, int]: ...
 
-    def add_history(self, backup_id: str, entry: HistoryEntry,
-                    released_to: tuple[str, ...] = ()) -> BackupRecord | None: ...
+    def add_history(self, backup_id: str, entry: HistoryEntry, released_to: tuple[str, ...] = (),
+                    request: str | None = None) -> BackupRecord | None: ...
+
+    def pending_requests(self, limit: int = 50,
+                         token: str | None = None) -> tuple[list[BackupRecord], str | None]: ...
 
     def delete(self, backup_id: str) -> BackupRecord | None: ...

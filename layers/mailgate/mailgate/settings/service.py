@@ -13,7 +13,7 @@ from mailgate.settings.validation import as_document, problem, validate_settings
 
 # The general settings: everything but the accepted domains and the signing keys.
 GENERAL = ("authserv_id", "bounce_from", "header_prefix", "event_retention_days", "backup_retention_days",
-           "backup_max_megabytes", "dns", "delivery")
+           "backup_max_megabytes", "backup_self_release", "dns", "delivery")
 
 
 @dataclass(frozen=True)
