@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from mailgate.aws import resources
+from mailgate.aws import dynamo, resources
 from mailgate.aws.backup_objects import S3BackupObjects
 from mailgate.aws.backup_table import DynamoBackupIndex
 from mailgate.aws.clients import client
@@ -112,6 +112,12 @@ def test_pages_resume_where_they_stopped_and_a_forged_cursor_is_refused(index):
     assert end is None
     with pytest.raises(InvalidPageToken):
         index.search(query(), token="eyJwIjogIjE5OTktMDEtMDEiLCAia2V5IjogbnVsbH0=")
+    day = at(0)[:10]
+    for forged in ({"backup_id": "x", "sk_time": "y", "q_sender": day},  # another index's key
+                   {"backup_id": "x", "sk_time": "y", "day": "2020-01-01"},  # another partition's key
+                   {"backup_id": 1, "sk_time": "y", "day": day}):
+        with pytest.raises(InvalidPageToken):
+            index.search(query(), token=dynamo.encode_token({"p": day, "key": forged}))
 
 
 def test_a_personal_search_sees_only_its_owners_entries(index):

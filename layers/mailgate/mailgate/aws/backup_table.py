@@ -201,7 +201,7 @@ class DynamoBackupIndex:
             held = {(reason, day) for day, counts in self._day_counts(query.days()).items()
                     for reason, count in counts.items() if count > 0}
             partitions = [p for p in partitions if _held_on(p, held)]
-        index, exclusive = _resume(token, partitions)
+        index, exclusive = _resume(token, partitions, attribute)
         condition = None if attribute == "q_recipient" else _filter_condition(query, attribute)
         found: list[BackupRecord] = []
         for _ in range(QUERY_BUDGET):
@@ -342,17 +342,22 @@ def _held_on(partition: str, held: set[tuple[str, str]]) -> bool:
     return any(d == day for _, d in held) if not reason else (reason, day) in held
 
 
-def _resume(token: str | None, partitions: list[str]) -> tuple[int, dict[str, Any] | None]:
-    """Where a page token continues; one we did not write for this query is refused (400)."""
+def _resume(token: str | None, partitions: list[str],
+            attribute: str | None = None) -> tuple[int, dict[str, Any] | None]:
+    """Where a page token continues; one we did not write for this query is refused (400), before DynamoDB
+    sees a start key that is not of the index read."""
     if not token:
         return 0, None
     state = dynamo.decode_token(token)
     if not isinstance(state, dict) or state.get("p") not in partitions:
         raise InvalidPageToken
     key = state.get("key")
-    if key is not None and (not isinstance(key, dict) or not {"backup_id", "sk_time"} <= set(key)
-                            or len(key) > 3 or not all(isinstance(v, str) for v in key.values())):
-        raise InvalidPageToken
+    if key is not None:
+        wanted = {"backup_id", "sk_time", attribute} if attribute else {"backup_id", "sk_time", "q_request"}
+        partition = attribute or "q_request"
+        if (not isinstance(key, dict) or set(key) != wanted or not all(isinstance(v, str) for v in key.values())
+                or key[partition] != state["p"]):
+            raise InvalidPageToken
     return partitions.index(state["p"]), key
 
 
