@@ -202,7 +202,8 @@ class DynamoBackupIndex:
                     for reason, count in counts.items() if count > 0}
             partitions = [p for p in partitions if _held_on(p, held)]
         index, exclusive = _resume(token, partitions, attribute)
-        condition = None if attribute == "q_recipient" else _filter_condition(query, attribute)
+        condition = _filter_condition(query, attribute)  # pointers carry no attributes: filtered here, after
+        server_side = None if attribute == "q_recipient" else condition
         found: list[BackupRecord] = []
         for _ in range(QUERY_BUDGET):
             if index >= len(partitions) or len(found) >= limit:
@@ -210,9 +211,9 @@ class DynamoBackupIndex:
             want = limit - len(found)
             kwargs = self._query(attribute, partitions[index], query)
             # a filter drops items after DynamoDB read them: read more than wanted then
-            kwargs["Limit"] = want if condition is None and attribute != "q_recipient" else max(want, FILTERED_PAGE)
-            if condition is not None:
-                kwargs["FilterExpression"] = condition
+            kwargs["Limit"] = want if condition is None else max(want, FILTERED_PAGE)
+            if server_side is not None:
+                kwargs["FilterExpression"] = server_side
             if exclusive:
                 kwargs["ExclusiveStartKey"] = exclusive
             page = self.table.query(**kwargs)
