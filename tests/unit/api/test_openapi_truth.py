@@ -67,6 +67,8 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("get", "/backup/release-requests"): ("/backup/release-requests", None),
         ("post", "/backup/{backup_id}/release-request"): ("/backup/nothing/release-request", {}),
         ("post", "/backup/{backup_id}/release-request/decline"): ("/backup/nothing/release-request/decline", {}),
+        ("get", "/backup/{backup_id}/view"): ("/backup/nothing/view", None),
+        ("post", "/backup/{backup_id}/download"): ("/backup/nothing/download", {}),
         ("get", "/spam-quarantine"): ("/spam-quarantine", None),
         ("get", "/settings/domains"): ("/settings/domains", None),
         ("put", "/settings/domains"): ("/settings/domains", {"version": version, "domains": {}}),

@@ -29,6 +29,7 @@ from mailgate.api.roles import ALL_ROLES
 from mailgate.api.routes_antispam import antispam_router
 from mailgate.api.routes_backup import backup_router
 from mailgate.api.routes_backup_requests import release_requests_router
+from mailgate.api.routes_backup_view import backup_view_router
 from mailgate.api.routes_directory import directory_router
 from mailgate.api.routes_dry_run import dry_run_router
 from mailgate.api.routes_events import events_router
@@ -240,7 +241,7 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
         return Me(subject=who.subject, username=who.username, addresses=list(who.addresses), roles=sorted(who.roles))
 
     for router in (events_router(ports), release_requests_router(ports), backup_router(ports),
-                   settings_router(ports), directory_router(ports),
+                   backup_view_router(ports), settings_router(ports), directory_router(ports),
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
                    dry_run_router(ports), import_router(ports),
                    quarantine_router(ports)):

@@ -41,6 +41,8 @@ class MailReader(Protocol):
 
     def get_bytes(self, key: str, bucket: str | None = None) -> bytes: ...
 
+    def presigned_get(self, key: str, seconds: int, bucket: str | None = None) -> str: ...
+
 
 @dataclass(frozen=True)
 class Ports:

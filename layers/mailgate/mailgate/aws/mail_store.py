@@ -31,6 +31,16 @@ class S3MailStore:
         except Exception as exc:
             raise MailStoreError(f"cannot read s3://{bucket}/{key}: {exc}") from exc
 
+    def presigned_get(self, key: str, seconds: int, bucket: str | None = None) -> str:
+        """A URL that reads the object without credentials until it expires (a Backup original's download)."""
+        bucket = bucket or self.bucket
+        try:
+            url: str = self.s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+                                                      ExpiresIn=seconds)
+        except Exception as exc:
+            raise MailStoreError(f"cannot sign a download of s3://{bucket}/{key}: {exc}") from exc
+        return url
+
     def put_bytes(self, key: str, data: bytes, content_type: str = "message/rfc822") -> None:
         try:
             self.s3.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)

@@ -28,6 +28,7 @@ COPIED = "copied"  # a rule's BCC copy was sent
 NOTIFIED = "notified"  # a notification about the message was sent
 HELD = "held"  # the Anti-Spam Quarantine holds the message until its re-scan
 BACKUP_REMOVED = "backup_removed"  # a Backup entry was deleted: by an administrator or by retention
+BACKUP_DOWNLOADED = "backup_downloaded"  # someone was given a link to download a Backup entry's original
 WARNING = "warning"  # about the gateway itself (stale ClamAV signatures), not about one message
 
 EVENT_VERSION = 1
