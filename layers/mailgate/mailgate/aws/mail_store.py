@@ -16,6 +16,7 @@ class S3MailStore:
     def __init__(self, bucket: str, s3: Any | None = None) -> None:
         self.bucket = bucket
         self._s3 = s3
+        self._signer: Any | None = None
 
     @property
     def s3(self) -> Any:
@@ -31,11 +32,23 @@ class S3MailStore:
         except Exception as exc:
             raise MailStoreError(f"cannot read s3://{bucket}/{key}: {exc}") from exc
 
+    @property
+    def signer(self) -> Any:
+        """A client that signs URLs with SigV4, whatever the region: S3 refuses older signatures for objects
+        encrypted with KMS (the mail bucket's encryption)."""
+        if self._signer is None:
+            import boto3  # noqa: PLC0415
+            from botocore.config import Config  # noqa: PLC0415
+
+            self._signer = boto3.session.Session().client(
+                "s3", config=Config(signature_version="s3v4"))
+        return self._signer
+
     def presigned_get(self, key: str, seconds: int, bucket: str | None = None) -> str:
         """A URL that reads the object without credentials until it expires (a Backup original's download)."""
         bucket = bucket or self.bucket
         try:
-            url: str = self.s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
+            url: str = self.signer.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key},
                                                       ExpiresIn=seconds)
         except Exception as exc:
             raise MailStoreError(f"cannot sign a download of s3://{bucket}/{key}: {exc}") from exc
