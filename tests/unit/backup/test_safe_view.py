@@ -73,6 +73,11 @@ def test_control_characters_and_direction_overrides_are_made_visible_in_headers_
     assert not any("\x1b" in line.value or "\u202e" in line.value for line in view.headers)
 
 
+def test_folded_headers_read_as_one_line_with_spaces():
+    raw = b"Received: from mx.sender.test\r\n\tby mx.example.org\r\n  with ESMTP\r\nSubject: x\r\n\r\nhi\r\n"
+    assert safe_view(raw, RECORD).headers[0].value == "from mx.sender.test by mx.example.org  with ESMTP"
+
+
 def test_encoded_words_are_decoded_and_8bit_headers_read_as_utf8_or_windows_1252():
     raw = (b"From: =?utf-8?b?w4lsb2RpZQ==?= <e@sender.test>\r\nSubject: =?iso-8859-1?q?caf=E9?=\r\n"
            b"X-Latin: na\xefve\r\nX-Utf8: gr\xc3\xbc\xc3\x9fe\r\n\r\nhi\r\n")

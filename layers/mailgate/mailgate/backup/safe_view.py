@@ -203,7 +203,7 @@ def _header_text(raw_value: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         text = data.decode("cp1252", "replace")
-    return decode_words(text)
+    return decode_words(text).replace("\t", " ")  # folding whitespace: a space to the reader
 
 
 def _body(message: Message) -> BodyText:
