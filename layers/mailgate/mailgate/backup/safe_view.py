@@ -35,8 +35,8 @@ DEFECTS_MAX = 50
 DANGEROUS_CLASSES = frozenset({"infected", "phishing", "malicious_link", "phishing_link"})
 
 # C0 controls but newline and tab, DEL, C1 controls, and the format characters that reorder or hide text
-# (bidirectional overrides and isolates, zero-width characters, the BOM).
-_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f"
+# (bidirectional overrides and isolates, zero-width characters, line and paragraph separators, the BOM).
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f"
                      "\ufeff\ufff9-\ufffb]")
 _LINE_BREAKS = re.compile(r"[\n\t]")
 
@@ -192,8 +192,7 @@ def _headers(raw: bytes) -> tuple[tuple[HeaderLine, ...], bool]:
     for name, value in block.fields[:HEADERS_MAX]:
         text, cut = visible(_header_text(value), HEADER_VALUE_MAX)
         lines.append(HeaderLine(shown(name, 200), text, cut or len(value) >= DEFAULT_LIMITS.max_header_length))
-    cut = len(block.fields) > HEADERS_MAX or any(t.startswith("header limit") for t in block.truncated)
-    return tuple(lines), cut
+    return tuple(lines), len(block.fields) > HEADERS_MAX
 
 
 def _header_text(raw_value: str) -> str:
