@@ -64,11 +64,13 @@ def test_cr_only_line_endings_still_give_separate_headers_and_the_body():
 
 def test_control_characters_and_direction_overrides_are_made_visible_in_headers_and_body():
     raw = ("From: a@sender.test\r\nSubject: invoice\x1b[2J\r\nX-Name: evil\u202etxt.exe\r\n"
+           "X-Sep: a\u2028b\r\n"
            "Content-Type: text/plain; charset=utf-8\r\n\r\nline\x07one\x1b]0;pwned\x07\r\nline two\r\n").encode()
     view = safe_view(raw, RECORD)
     values = {h.name: h.value for h in view.headers}
     assert values["Subject"] == "invoice\u241b[2J"  # ␛, not ESC
     assert values["X-Name"] == "evil<U+202E>txt.exe"
+    assert values["X-Sep"] == "a<U+2028>b"
     assert view.body.text == "line\u2407one\u241b]0;pwned\u2407\nline two"
     assert not any("\x1b" in line.value or "\u202e" in line.value for line in view.headers)
 
