@@ -21,7 +21,7 @@ def backup_cli(gateway, *args: str, role: Role = Role.ADMINISTRATOR):
     return run_mailgate("backup", *args, "--api", gateway.api_url, "--token", token(gateway, role))
 
 
-def test_an_administrator_finds_a_held_virus_and_deletes_it_after_the_count(gateway):
+def test_an_administrator_finds_a_held_virus_views_downloads_and_deletes_it_after_the_count(gateway, tmp_path):
     sender = f"cli-{uuid.uuid4().hex[:8]}@sender.test"
     data = simple_message(sender, "bob@example.test", "Quarterly figures \x1b[31mred",
                           body="Here it is inline:\n" + EICAR.decode() + "\n")
@@ -37,6 +37,14 @@ def test_an_administrator_finds_a_held_virus_and_deletes_it_after_the_count(gate
     assert entry["backup_id"] in plain.stdout and "\x1b" not in plain.stdout  # no terminal escapes from a sender
 
     assert backup_cli(gateway, "list", "--sender", sender, "--held-by", "antispam", "--json").stdout == ""
+    shown = backup_cli(gateway, "show", entry["backup_id"])
+    assert shown.returncode == 0 and "Quarterly figures" in shown.stdout and "\x1b" not in shown.stdout
+    refused_download = backup_cli(gateway, "download", entry["backup_id"], "-o", str(tmp_path / "x.eml"))
+    assert refused_download.returncode == 1 and "include_infected" in refused_download.stderr
+    saved = tmp_path / "virus.eml"
+    downloaded = backup_cli(gateway, "download", entry["backup_id"], "--include-infected", "-o", str(saved))
+    assert downloaded.returncode == 0, downloaded.stderr
+    assert saved.read_bytes().endswith(data)  # the original as it arrived, after our Received field
     as_auditor = run_mailgate("backup", "list", "--api", gateway.api_url, "--state-dir", str(gateway.state_dir),
                               "--user", "auditor", "--sender", sender, "--json")  # a token from the state folder
     assert [json.loads(line)["backup_id"] for line in as_auditor.stdout.splitlines()] == [entry["backup_id"]]
