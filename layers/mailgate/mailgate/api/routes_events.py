@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from mailgate.api import export
-from mailgate.api.errors import Forbidden, NotFound
+from mailgate.api.errors import BadRequest, Forbidden, NotFound
 from mailgate.api.guard import endpoint, principal
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
@@ -18,7 +18,7 @@ from mailgate.api.responses import EventPage, MessageEvents
 from mailgate.api.roles import ALL_ROLES, READERS, Principal
 from mailgate.api.timerange import time_range
 from mailgate.events.model import Event
-from mailgate.events.query import EventFilter
+from mailgate.events.query import EventFilter, ip_key
 
 DEFAULT_RANGE = timedelta(hours=24)
 LONGEST_RANGE = timedelta(days=93)  # a query reads only the day partitions of its range
@@ -26,10 +26,20 @@ LONGEST_RANGE = timedelta(days=93)  # a query reads only the day partitions of i
 Action = Literal["deliver", "reject", "delete", "delete_attachment"]
 Kind = Literal["received", "scanned", "decision", "delivered", "deferred", "rejected", "bounced", "deleted",
                "backup", "error", "feedback", "parts_removed", "warning",
-               "copied", "notified"]
+               "copied", "notified", "held", "backup_removed"]
 Text = Annotated[str | None, Query(min_length=1, max_length=256)]
 Cursor = Annotated[str | None, Query(max_length=4096)]
 Verdict = Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")]
+HeaderId = Annotated[str | None, Query(
+    min_length=1, max_length=998,
+    description="the message's own Message-ID header (angle brackets and case do not matter): every event of "
+                "the messages received with it, narrowed by the other filters")]
+SenderIp = Annotated[str | None, Query(
+    min_length=2, max_length=64,
+    description="the IPv4 or IPv6 address that handed the message to the gateway: selects `received` events")]
+RuleName = Annotated[str | None, Query(
+    min_length=1, max_length=256,
+    description="a rule's name (case does not matter): selects the `decision` events that rule made")]
 EXPORT_CONTENT = {"text/csv": {"schema": {"type": "string",
                                           "description": f"a header row: {', '.join(export.CSV_COLUMNS)}"}},
                   "application/json": {"model": EventPage}}
@@ -42,6 +52,18 @@ def _scope(who: Principal, where: EventFilter) -> EventFilter:
     if not who.addresses:
         raise Forbidden("your account has no e-mail address, so no events are yours")
     return EventFilter(**{**where.__dict__, "recipients_any": who.addresses})
+
+
+def _filter(sender: str | None, recipient: str | None, subject: str | None, verdict: str | None,
+            action: str | None, kind: str | None, message_id: str | None, message_id_header: str | None,
+            sender_ip: str | None, rule: str | None) -> EventFilter:
+    if sender_ip is not None and not ip_key(sender_ip):
+        raise BadRequest(f"sender_ip: {sender_ip!r} is not an IPv4 or IPv6 address", field="sender_ip")
+    if message_id_header is not None and not message_id_header.strip().strip("<>").strip():
+        raise BadRequest("message_id_header: give the Message-ID header's text, not only brackets or blanks",
+                         field="message_id_header")
+    return EventFilter(sender, recipient, subject, verdict, action, kind, message_id,
+                       header_message_id=message_id_header, sender_ip=sender_ip, rule=rule)
 
 
 def events_router(ports: Ports) -> Router:
@@ -69,10 +91,12 @@ def events_router(ports: Ports) -> Router:
         cursor: Cursor = None,
         sender: Text = None, recipient: Text = None, subject: Text = None, verdict: Verdict = None,
         action: Annotated[Action | None, Query()] = None, kind: Annotated[Kind | None, Query()] = None,
-        message_id: Text = None,
+        message_id: Text = None, message_id_header: HeaderId = None, sender_ip: SenderIp = None,
+        rule: RuleName = None,
     ) -> EventPage:
         """Events in a time range, oldest first, filtered; a personal user sees only their own."""
-        where = EventFilter(sender, recipient, subject, verdict, action, kind, message_id)
+        where = _filter(sender, recipient, subject, verdict, action, kind, message_id, message_id_header,
+                        sender_ip, rule)
         events, next_cursor = query(start, end, limit, cursor, where)
         return EventPage.model_validate(page([e.to_dict() for e in events], next_cursor, key="events"))
 
@@ -85,10 +109,12 @@ def events_router(ports: Ports) -> Router:
         cursor: Cursor = None,
         sender: Text = None, recipient: Text = None, subject: Text = None, verdict: Verdict = None,
         action: Annotated[Action | None, Query()] = None, kind: Annotated[Kind | None, Query()] = None,
-        message_id: Text = None,
+        message_id: Text = None, message_id_header: HeaderId = None, sender_ip: SenderIp = None,
+        rule: RuleName = None,
     ) -> Response[str]:
         """The same query as /events as a CSV or JSON file of at most 2000 events; X-Next-Cursor continues."""
-        where = EventFilter(sender, recipient, subject, verdict, action, kind, message_id)
+        where = _filter(sender, recipient, subject, verdict, action, kind, message_id, message_id_header,
+                        sender_ip, rule)
         events, next_cursor = query(start, end, limit, cursor, where)
         headers = {"Content-Disposition": f'attachment; filename="events.{fmt}"'}
         if next_cursor:

@@ -2,11 +2,17 @@
 
 Table layout: partition `message_id`, sort `sk` (time + sequence) answers "what happened to this
 message"; the GSI `by_day` (partition `day`, sort `sk_time`) answers "what happened between A and B"
-without a scan. `expires_at` is the table's TTL attribute and carries the retention setting.
+without a scan. The sparse GSI `by_header_id` (partition `q_header_id`, sort `sk_time`) holds only `received`
+events, keyed by the message's own Message-ID header: a search by it reads those few items, then the
+partitions of the messages they name. Sender IP (`q_sender_ip`, on received events) and rule (`q_rule`, on
+decision events) filter within the partitions a query reads: an index for them would cost a write on every
+message for searches that are rare, and a flood from one IP would make its index partition hot.
+`expires_at` is the table's TTL attribute and carries the retention setting.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import operator
 from collections.abc import Iterable, Sequence
@@ -17,17 +23,23 @@ from mailgate.aws import dynamo
 from mailgate.errors import InvalidPageToken
 from mailgate.events.log import EventPage
 from mailgate.events.model import Event
-from mailgate.events.query import EventFilter
+from mailgate.events.query import EventFilter, header_id_key, header_id_of, ip_key, rule_of, sender_ip_of
 from mailgate.safe_text import bounded_record
 
 BY_DAY_INDEX = "by_day"
+BY_HEADER_ID_INDEX = "by_header_id"
+MAX_MESSAGES_PER_HEADER_ID = 100  # a Message-ID header a sender reuses names at most this many messages
 FILTERED_PAGE = 200  # items read per query when a filter drops some of them
 QUERY_BUDGET = 25  # queries per request: a sparse filter answers a short page and a cursor, not a timeout
 _KEYS = ("message_id", "sk", "day", "sk_time")
+_TABLE_KEYS = ("message_id", "sk")
 
 
 def _days(start: str, end: str) -> list[str]:
+    """The days with a moment in [start, end): an end at midnight reads no partition of its day."""
     first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
+    with contextlib.suppress(ValueError):
+        last = (datetime.fromisoformat(end.replace("Z", "+00:00")) - timedelta(microseconds=1)).date()
     if last < first:
         return []
     return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
@@ -58,7 +70,10 @@ class DynamoEventLog:
                                                  ("recipient", event.recipient)) if v},
             # each recipient exactly, for a personal user's view (a substring would let xbob@ see bob@'s)
             **({"q_recipients": _addresses(event.recipient)} if event.recipient else {}),
-        }, keys=_KEYS))  # a sender's text (a 1 MB subject, lone surrogates) never makes the write fail
+            # sparse: only events that carry them (an empty string may not be an index key)
+            **{k: v for k, v in (("q_header_id", header_id_of(event)), ("q_sender_ip", sender_ip_of(event)),
+                                 ("q_rule", rule_of(event))) if v},
+        }, keys=(*_KEYS, "q_header_id")))  # a sender's text (a 1 MB subject, lone surrogates) never fails the write
         return item
 
     def append(self, events: Iterable[Event]) -> None:
@@ -87,15 +102,21 @@ class DynamoEventLog:
         `by_day` index that the range spans.
         """
         where = where or EventFilter()
-        partitions = [where.message_id] if where.message_id else _days(start, end)
-        index, exclusive = _resume(token, partitions, by_message=bool(where.message_id))
+        by_message = bool(where.message_id or where.header_message_id)
+        if where.header_message_id:
+            partitions = self.messages_with_header_id(where.header_message_id, start, end)
+            if where.message_id:
+                partitions = [p for p in partitions if p == where.message_id]
+        else:
+            partitions = [where.message_id] if where.message_id else _days(start, end)
+        index, exclusive = _resume(token, partitions, by_message=by_message)
         condition = _filter_condition(where)
         found: list[Event] = []
         for _ in range(QUERY_BUDGET):
             if index >= len(partitions) or len(found) >= limit:
                 break
             want = limit - len(found)
-            kwargs = self._query(partitions[index], start, end, by_message=bool(where.message_id))
+            kwargs = self._query(partitions[index], start, end, by_message=by_message)
             kwargs["Limit"] = want if condition is None else max(want, FILTERED_PAGE)
             if condition is not None:
                 kwargs["FilterExpression"] = condition
@@ -106,7 +127,7 @@ class DynamoEventLog:
             exclusive = page.get("LastEvaluatedKey")
             if len(items) > want:  # resume right after the last item returned, not after the page
                 items = items[:want]
-                exclusive = {k: items[-1][k] for k in _KEYS if k in items[-1]}
+                exclusive = {k: items[-1][k] for k in (_TABLE_KEYS if by_message else _KEYS)}
             found.extend(Event.from_dict(dynamo.from_dynamo(i)) for i in items)
             if not exclusive:
                 index += 1
@@ -114,6 +135,25 @@ class DynamoEventLog:
         if index < len(partitions):
             next_token = dynamo.encode_token({"p": partitions[index], "key": exclusive})
         return EventPage(tuple(found), next_token)
+
+    def messages_with_header_id(self, header_id: str, start: str, end: str) -> list[str]:
+        """The gateway ids of the messages received in the range with this Message-ID header, oldest first."""
+        from boto3.dynamodb.conditions import Key  # noqa: PLC0415
+
+        key = header_id_key(header_id)
+        if not key:
+            return []
+        kwargs: dict[str, Any] = {"IndexName": BY_HEADER_ID_INDEX,
+                                  "KeyConditionExpression": Key("q_header_id").eq(key)
+                                  & Key("sk_time").between(start, end)}
+        found: dict[str, None] = {}
+        while len(found) < MAX_MESSAGES_PER_HEADER_ID:
+            page = self.table.query(**kwargs)
+            found.update((str(i["message_id"]), None) for i in page.get("Items", []) if str(i["at"]) < end)
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return list(found)[:MAX_MESSAGES_PER_HEADER_ID]
 
     @staticmethod
     def _query(partition: str, start: str, end: str, by_message: bool) -> dict[str, Any]:
@@ -158,6 +198,10 @@ def _filter_condition(where: EventFilter) -> Any:
         parts.append(Attr("action").eq(where.action))
     if where.kind:
         parts.append(Attr("kind").eq(where.kind))
+    if where.sender_ip:
+        parts.append(Attr("q_sender_ip").eq(ip_key(where.sender_ip) or where.sender_ip))
+    if where.rule:
+        parts.append(Attr("q_rule").eq(where.rule.strip().lower()))
     if where.recipients_any:
         mine = [Attr("q_recipients").contains(a.lower()) for a in where.recipients_any]
         parts.append(functools.reduce(operator.or_, mine))

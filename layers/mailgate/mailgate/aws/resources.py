@@ -9,7 +9,7 @@ from typing import Any
 
 from mailgate.aws.backup_table import INDEXES as BACKUP_INDEXES
 from mailgate.aws.clients import client
-from mailgate.aws.event_table import BY_DAY_INDEX
+from mailgate.aws.event_table import BY_DAY_INDEX, BY_HEADER_ID_INDEX
 
 
 def _keys(partition: str, sort: str | None = None) -> list[dict[str, str]]:
@@ -26,9 +26,11 @@ def table_specs(events: str, backup: str, idempotency: str) -> list[dict[str, An
             "TableName": events,
             "KeySchema": _keys("message_id", "sk"),
             "AttributeDefinitions": [{"AttributeName": n, "AttributeType": string}
-                                     for n in ("message_id", "sk", "day", "sk_time")],
-            "GlobalSecondaryIndexes": [{"IndexName": BY_DAY_INDEX, "KeySchema": _keys("day", "sk_time"),
-                                        "Projection": {"ProjectionType": "ALL"}}],
+                                     for n in ("message_id", "sk", "day", "sk_time", "q_header_id")],
+            "GlobalSecondaryIndexes": [{"IndexName": index, "KeySchema": _keys(partition, "sk_time"),
+                                        "Projection": {"ProjectionType": "ALL"}}
+                                       for partition, index in (("day", BY_DAY_INDEX),
+                                                                ("q_header_id", BY_HEADER_ID_INDEX))],
             "BillingMode": "PAY_PER_REQUEST",
         },
         {  # see aws/backup_table.py for what each index answers

@@ -120,6 +120,9 @@ class ScanService:
         log = [ev.Event(mid, ev.RECEIVED, summary,
                         detail={"envelope": _bounded(envelope.to_dict()), "size": len(raw),
                                 "subject": message.subject, "notes": notes,
+                                # the log is searched by these (events/query.py); the sender wrote the first
+                                "message_id_header": (message.message_id or "")[:998],
+                                "sender_ip": envelope.client_ip,
                                 "defects": list(message.defects[:20])}, **facts)]
         log += [ev.Event(mid, ev.REJECTED, "recipient domain is not accepted by this gateway", r, **facts)
                 for r in refused]
