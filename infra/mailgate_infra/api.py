@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -66,10 +67,20 @@ class AdminApi(Construct):
         read_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
         write_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
         delete_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
+        # Releases from Backup deliver from here (mailgate.backup.releasing): once per request and target through
+        # the rules step's execute-once table, through SES for a route of that kind. Not the relay logins or the
+        # ARC key: this function faces the internet and reads no secret (tests/infra/test_secret_grants.py).
+        storage.idempotency.grant_read_write_data(self.function)
+        self.function.add_to_role_policy(iam.PolicyStatement(
+            sid="SendReleasedMail", actions=["ses:SendRawEmail"],
+            resources=[Stack.of(self).format_arn(service="ses", resource="identity", resource_name="*")]))
         nag.acknowledge_role(self.function, {
             **nag.common(), **{nag.table_indexes(t): nag.INDEX_REASON for t in (storage.events, storage.backup)},
             **{nag.object_prefix(storage.bucket, p): nag.PREFIX_REASON
-               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX, names.MODELS_PREFIX)}})
+               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX, names.MODELS_PREFIX)},
+            "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*":
+                "ses:SendRawEmail: a release goes through the route of its target's domain, chosen at run time, "
+                "so any identity of this account (as the rules function)."})
 
     def _rest_api(self, log_days: int, domain: ApiDomain | None) -> apigw.RestApi:
         access_logs = logs.LogGroup(self, "AccessLogs", retention=log_retention(log_days),

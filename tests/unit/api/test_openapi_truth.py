@@ -69,6 +69,8 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("post", "/backup/{backup_id}/release-request/decline"): ("/backup/nothing/release-request/decline", {}),
         ("get", "/backup/{backup_id}/view"): ("/backup/nothing/view", None),
         ("post", "/backup/{backup_id}/download"): ("/backup/nothing/download", {}),
+        ("post", "/backup/{backup_id}/release"): ("/backup/nothing/release", {"request_id": "r-1"}),
+        ("get", "/backup/{backup_id}/history"): ("/backup/nothing/history", None),
         ("get", "/spam-quarantine"): ("/spam-quarantine", None),
         ("get", "/settings/domains"): ("/settings/domains", None),
         ("put", "/settings/domains"): ("/settings/domains", {"version": version, "domains": {}}),

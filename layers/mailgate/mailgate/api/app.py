@@ -28,6 +28,7 @@ from mailgate.api.responses import Health, Me
 from mailgate.api.roles import ALL_ROLES
 from mailgate.api.routes_antispam import antispam_router
 from mailgate.api.routes_backup import backup_router
+from mailgate.api.routes_backup_release import backup_release_router
 from mailgate.api.routes_backup_requests import release_requests_router
 from mailgate.api.routes_backup_view import backup_view_router
 from mailgate.api.routes_directory import directory_router
@@ -244,6 +245,6 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
                    backup_view_router(ports), settings_router(ports), directory_router(ports),
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
                    dry_run_router(ports), import_router(ports),
-                   quarantine_router(ports)):
+                   quarantine_router(ports), backup_release_router(ports)):
         app.include_router(router)
     return app

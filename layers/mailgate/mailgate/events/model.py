@@ -29,6 +29,7 @@ NOTIFIED = "notified"  # a notification about the message was sent
 HELD = "held"  # the Anti-Spam Quarantine holds the message until its re-scan
 BACKUP_REMOVED = "backup_removed"  # a Backup entry was deleted: by an administrator or by retention
 BACKUP_DOWNLOADED = "backup_downloaded"  # someone was given a link to download a Backup entry's original
+RELEASED = "released"  # a Backup entry was released (delivered or not: the detail has each target's outcome)
 WARNING = "warning"  # about the gateway itself (stale ClamAV signatures), not about one message
 
 EVENT_VERSION = 1

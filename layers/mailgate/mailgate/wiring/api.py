@@ -19,11 +19,13 @@ from mailgate.aws.password_vault import SecretsManagerVault
 from mailgate.aws.personal_lists import DynamoPersonalLists
 from mailgate.aws.settings_table import DynamoSettingsStore
 from mailgate.aws.sync_trigger import LambdaSyncTrigger
+from mailgate.backup.releasing import ReleasePorts
 from mailgate.backup.removal import BackupRemover
 from mailgate.backup.retention import RetentionLimits, RetentionSweep
 from mailgate.config import GatewayConfig, load_config
 from mailgate.directory.service import DirectoryAdmin, SyncTrigger
 from mailgate.environment import SCHEDULED_JOB_KEY
+from mailgate.ports import ExecuteOnce
 from mailgate.scan.report import ScanReport
 from mailgate.scanners.antispam.feedback import FeedbackService
 from mailgate.settings.service import SettingsService
@@ -37,7 +39,7 @@ def ports() -> Ports:
                  config=config, directory=directory_admin, antispam=feedback_service, mail=mail_store,
                  status=stores.status_board, report=stored_report, personal_lists=personal_lists,
                  dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger,
-                 backup_remover=backup_remover)
+                 backup_remover=backup_remover, backup_release=backup_release)
 
 
 JOB_KEY = SCHEDULED_JOB_KEY
@@ -68,6 +70,31 @@ def backup_remover() -> BackupRemover | None:
     if not s.mail_bucket:
         return None
     return BackupRemover(stores.backup_index(), S3BackupObjects(s.mail_bucket, s.backup_prefix), stores.event_log())
+
+
+def backup_release() -> ReleasePorts | None:
+    """Releases deliver from this function as the rules step does: the route's deliverer, its ARC seal, the
+    same execute-once table (see mailgate.backup.releasing for why not through the rules queue)."""
+    store = mail_store()
+    if store is None:
+        return None
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415 - releases only
+        IdempotencyAlreadyInProgressError,
+    )
+
+    from mailgate.wiring import rules  # noqa: PLC0415 - the SMTP relay and dkimpy load for releases only
+
+    return ReleasePorts(read_original=store.get_bytes, deliverer_for=rules.deliverer_for,
+                        execute_once=execute_once(), index=stores.backup_index(), events=stores.event_log(),
+                        seal=rules.arc_sealer(config()), report=stored_report,
+                        in_progress=(IdempotencyAlreadyInProgressError,))
+
+
+@cache
+def execute_once() -> ExecuteOnce:
+    from mailgate.aws.idempotency import DynamoExecuteOnce  # noqa: PLC0415 - Powertools idempotency: releases only
+
+    return DynamoExecuteOnce(settings().idempotency_table)
 
 
 @cache

@@ -1,0 +1,114 @@
+"""Releasing a Backup entry and reading its sending history.
+
+The answer is 200 with each target's outcome also when a delivery failed: the release happened (it is in the
+entry's history and the event log, with the error), and a failed target is tried again by releasing again.
+Who may release what:
+- Administrators and SecurityOfficers: any entry, to its recipients (default all) or to other addresses in
+  the accepted domains; infected or phishing mail only an Administrator, with `confirm: true`;
+- a personal user: an entry kept for one of their own addresses, to themselves only, if why it was kept is
+  one the settings let users release (`backup_self_release`), never infected or phishing mail (they ask
+  instead: POST /backup/{backup_id}/release-request).
+"""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+
+from mailgate.api.backup_access import backup_entry, personal_addresses, visible_entry
+from mailgate.api.errors import ApiError, BadRequest, Forbidden, NotFound
+from mailgate.api.guard import endpoint, principal
+from mailgate.api.ports import Ports
+from mailgate.api.roles import ALL_ROLES, OPERATORS, Principal, Role
+from mailgate.api.schemas_backup_release import BackupHistory, ReleaseAnswer, ReleaseBody
+from mailgate.backup.model import BackupRecord
+from mailgate.backup.releasing import ReleaseOrder, ReleasePorts, release
+from mailgate.backup.safe_view import is_dangerous
+
+RELEASERS = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER, Role.PERSONAL_USER})
+
+
+class ReleaseUnavailable(ApiError):
+    http_status = 503
+    error_code = "release_unavailable"
+
+
+def _targets(ports: Ports, who: Principal, record: BackupRecord, body: ReleaseBody) -> tuple[str, ...]:
+    """Where the release goes; a personal user's own recipients of the entry only."""
+    if who.roles & OPERATORS:
+        return tuple(dict.fromkeys(body.to or record.recipients))
+    mine = set(personal_addresses(ports, who))
+    own = [r for r in record.recipients if r.strip().lower() in mine]
+    if body.to is None:
+        return tuple(dict.fromkeys(own))
+    others = [a for a in body.to if a.strip().lower() not in {r.strip().lower() for r in own}]
+    if others:
+        raise Forbidden("you may release an entry only to your own addresses among its recipients, not to "
+                        + ", ".join(others[:10]))
+    return tuple(dict.fromkeys(body.to))
+
+
+def _check_allowed(ports: Ports, who: Principal, record: BackupRecord, body: ReleaseBody) -> None:
+    if is_dangerous(record):
+        if Role.ADMINISTRATOR not in who.roles:
+            ask = "" if who.roles & OPERATORS else f"; ask for it: POST /backup/{record.backup_id}/release-request"
+            raise Forbidden(f"Backup entry {record.backup_id} is infected or phishing: only an Administrator may "
+                            f"release it{ask}")
+        if not body.confirm:
+            raise Forbidden(f"Backup entry {record.backup_id} is infected or phishing: send confirm true to "
+                            "release it anyway")
+        return
+    if who.roles & OPERATORS:
+        return
+    if record.held_by not in ports.config().backup_self_release:
+        raise Forbidden(f"Backup entry {record.backup_id} was kept by {record.held_by}, which users may not "
+                        f"release themselves: ask for it: POST /backup/{record.backup_id}/release-request")
+
+
+def backup_release_router(ports: Ports) -> Router:
+    router = Router()  # type: ignore[no-untyped-call]
+
+    def releasing() -> ReleasePorts:
+        found = ports.backup_release()
+        if found is None:
+            raise ReleaseUnavailable("this deployment has no mail bucket or delivery set up for releases")
+        return found
+
+    @endpoint(router, "POST", "/backup/<backup_id>/release", RELEASERS, errors=(400, 403, 404, 503),
+              tags=["backup"])
+    def release_backup_entry(backup_id: str, body: ReleaseBody) -> ReleaseAnswer:
+        """Delivers the entry to its recipients (default) or the addresses given, as is (X-Mailgate-Released,
+        SCL -1, ARC-sealed) or as an attachment, once per `request_id` and target; 200 with each target's
+        outcome, failures included (they are in the history too; release again to retry them)."""
+        from mailgate.aws.mail_store import MailStoreError  # noqa: PLC0415 - as the view routes do
+
+        who = principal(router)
+        record = visible_entry(ports, who, backup_id)
+        _check_allowed(ports, who, record, body)
+        targets = _targets(ports, who, record, body)
+        if not targets:
+            raise BadRequest("nobody to release it to: give `to`", field="to")
+        config = ports.config()
+        outside = [t for t in targets if config.route_for(t) is None]
+        if outside:
+            raise BadRequest("not a domain this gateway accepts (a release goes through its route): "
+                             + ", ".join(outside[:10]), field="to")
+        order = ReleaseOrder(targets, who.who, body.as_attachment, body.request_id or "")
+        try:
+            result = release(record, order, config, releasing())
+        except MailStoreError:  # the copy is gone: retention, or a deletion under way
+            raise NotFound(f"the original of Backup entry {backup_id} is no longer stored") from None
+        shown = backup_entry(result.record, who)
+        return ReleaseAnswer.model_validate({
+            "backup_id": backup_id, "request_id": result.request_id, "as_attachment": body.as_attachment,
+            "outcomes": [{"to": o.to, "status": o.status.value, "detail": o.detail} for o in result.outcomes],
+            "released_to": shown.released_to, "history": shown.history})
+
+    @endpoint(router, "GET", "/backup/<backup_id>/history", ALL_ROLES, errors=(403, 404), tags=["backup"])
+    def get_backup_history(backup_id: str) -> BackupHistory:
+        """The entry's sending history: every release (to whom, the outcome), download and request, who and
+        when. A personal user sees what concerns their own addresses and what they did."""
+        who = principal(router)
+        shown = backup_entry(visible_entry(ports, who, backup_id), who)
+        return BackupHistory(backup_id=backup_id, history=shown.history)
+
+    return router

@@ -1,0 +1,52 @@
+"""A release from Backup as the admin API takes and answers it (mailgate.backup.releasing does the work)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mailgate.api.responses import Answer, BackupHistoryEntry
+
+Address = Annotated[str, Field(min_length=3, max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")]
+
+
+class ReleaseBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to: list[Address] | None = Field(
+        default=None, min_length=1, max_length=50,
+        description="where to deliver (default: the entry's recipients, a personal user's own ones). Each must be "
+                    "a recipient of the entry unless you are an Administrator or SecurityOfficer, and in a domain "
+                    "this gateway accepts (its route delivers it)")
+    as_attachment: bool = Field(default=False, description="false: the original as is, with X-Mailgate-Released "
+                                "and SCL -1; true: a message from the gateway with the original attached")
+    request_id: str | None = Field(
+        default=None, min_length=1, max_length=128, pattern=r"^[\x21-\x7e]+$",
+        description="the client's id of this release: sending it again delivers nothing new. Without it, the "
+                    "same release to the same targets within 60 s delivers once")
+    confirm: bool = Field(default=False, description="required (true) to release infected or phishing mail, "
+                                                     "which only an Administrator may")
+
+
+class TargetOutcomeView(Answer):
+    to: str
+    status: Literal["delivered", "already_delivered", "failed"] = Field(
+        description="delivered by this request; already_delivered: an earlier request with the same id (or a "
+                    "double click) delivered it, nothing new was sent; failed: not delivered, `detail` says why "
+                    "and releasing again tries again")
+    detail: str = Field(description="the destination server's reply, or the error")
+
+
+class ReleaseAnswer(Answer):
+    backup_id: str
+    request_id: str = Field(description="yours, or the one made for this release")
+    as_attachment: bool
+    outcomes: list[TargetOutcomeView] = Field(description="one per target, in the order given")
+    released_to: list[str] = Field(description="every address a release of this entry was delivered to")
+    history: list[BackupHistoryEntry] = Field(description="the entry's sending history, this release last")
+
+
+class BackupHistory(Answer):
+    backup_id: str
+    history: list[BackupHistoryEntry] = Field(description="releases, downloads, requests: oldest first")
