@@ -142,9 +142,11 @@ def _record(record: BackupRecord, order: ReleaseOrder, outcomes: Sequence[Target
             ports: ReleasePorts) -> BackupRecord:
     delivered = tuple(o.to for o in outcomes if o.status == TargetStatus.DELIVERED)
     failed = [o for o in outcomes if o.status == TargetStatus.FAILED]
-    outcome = "; ".join(
-        ([f"delivered to {', '.join(delivered)}" if failed else "delivered"] if delivered else [])
-        + ([f"failed: {'; '.join(f'{o.to}: {o.detail}' for o in failed)}"] if failed else []))
+    before = [o.to for o in outcomes if o.status == TargetStatus.ALREADY_DELIVERED]
+    parts = [f"delivered to {', '.join(delivered)}" if failed or before else "delivered"] if delivered else []
+    parts += [f"already delivered to {', '.join(before)}"] if before else []
+    parts += [f"failed: {'; '.join(f'{o.to}: {o.detail}' for o in failed)}"] if failed else []
+    outcome = "; ".join(parts)
     action = RELEASED_AS_ATTACHMENT if order.as_attachment else RELEASED
     entry = HistoryEntry(action, order.who, tuple(o.to for o in outcomes), outcome[:2000])
     # a delivered release answers a user's pending request for it
