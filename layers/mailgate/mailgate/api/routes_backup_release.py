@@ -93,8 +93,10 @@ def backup_release_router(ports: Ports) -> Router:
             raise BadRequest("not a domain this gateway accepts (a release goes through its route): "
                              + ", ".join(outside[:10]), field="to")
         order = ReleaseOrder(targets, who.who, body.as_attachment, body.request_id or "")
+        found = releasing()
+        found.bind_invocation(router.lambda_context)
         try:
-            result = release(record, order, config, releasing())
+            result = release(record, order, config, found)
         except MailStoreError:  # the copy is gone: retention, or a deletion under way
             raise NotFound(f"the original of Backup entry {backup_id} is no longer stored") from None
         shown = backup_entry(result.record, who)

@@ -69,6 +69,8 @@ class ReleasePorts:
     seal: Callable[[bytes], bytes] | None = None  # the ARC seal, as the rules step seals
     report: Callable[[str], ScanReport | None] = lambda message_id: None  # the stored scan report
     in_progress: tuple[type[BaseException], ...] = field(default=())  # the store's "someone runs this key now"
+    # lets the execute-once store expire a release the function's timeout cut short (else its key stays taken)
+    bind_invocation: Callable[[Any], None] = lambda context: None
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def release(record: BackupRecord, order: ReleaseOrder, config: GatewayConfig, po
     recent = _recently_delivered(record, order)
     rel = Release(record, order.who, config.header_prefix, config.authserv_id,
                   authentication_results=_authentication_results(ports.report(record.message_id), config))
-    data = _sealed(released_as_is(raw, rel), ports) if not order.as_attachment else b""
+    data, notes = _sealed(released_as_is(raw, rel), ports) if not order.as_attachment else (b"", [])
     sender = config.notifications.sender(config.authserv_id)
     outcomes: list[TargetOutcome] = []
     ran = False
@@ -109,7 +111,7 @@ def release(record: BackupRecord, order: ReleaseOrder, config: GatewayConfig, po
                                           route, mail_from, target, message)
         ran = ran or executed
         outcomes.append(outcome)
-    updated = _record(record, order, outcomes, ports) if ran else record
+    updated = _record(record, order, outcomes, ports, notes) if ran else record
     return ReleaseResult(updated, request_id, tuple(outcomes))
 
 
@@ -138,8 +140,8 @@ def _deliver_once(ports: ReleasePorts, key: str, route: Route, mail_from: str, t
     return TargetOutcome(target, status, str(stored.get("reply") or "")), bool(ran)
 
 
-def _record(record: BackupRecord, order: ReleaseOrder, outcomes: Sequence[TargetOutcome],
-            ports: ReleasePorts) -> BackupRecord:
+def _record(record: BackupRecord, order: ReleaseOrder, outcomes: Sequence[TargetOutcome], ports: ReleasePorts,
+            notes: Sequence[str] = ()) -> BackupRecord:
     delivered = tuple(o.to for o in outcomes if o.status == TargetStatus.DELIVERED)
     failed = [o for o in outcomes if o.status == TargetStatus.FAILED]
     before = [o.to for o in outcomes if o.status == TargetStatus.ALREADY_DELIVERED]
@@ -157,19 +159,22 @@ def _record(record: BackupRecord, order: ReleaseOrder, outcomes: Sequence[Target
         record.message_id, ev.RELEASED, f"released from Backup{how} by {order.who}: {entry.outcome}",
         ", ".join(o.to for o in outcomes),
         {"backup_id": record.backup_id, "by": order.who, "as_attachment": order.as_attachment,
-         "outcomes": [msgspec.to_builtins(o) for o in outcomes]},
+         "outcomes": [msgspec.to_builtins(o) for o in outcomes], **({"notes": list(notes)} if notes else {})},
         sender=record.sender, subject=record.subject)])
     return updated or record
 
 
-def _sealed(data: bytes, ports: ReleasePorts) -> bytes:
-    """The ARC seal, as the rules step's delivery adds it; a message that cannot carry one goes without."""
+def _sealed(data: bytes, ports: ReleasePorts) -> tuple[bytes, list[str]]:
+    """The ARC seal, as the rules step's delivery adds it; a message that cannot carry one, or a key that cannot
+    be read, goes without, and the release's event says so."""
     if ports.seal is None:
-        return data
+        return data, []
     try:
-        return ports.seal(data)
-    except (MessageNotSealable, ValueError, RuntimeError):  # a key problem must not hold the release back
-        return data
+        return ports.seal(data), []
+    except MessageNotSealable as exc:
+        return data, [f"not ARC-sealed: {exc}"]
+    except (ValueError, RuntimeError) as exc:  # a key problem must not hold the release back
+        return data, [f"ARC sealing skipped: {exc}"]
 
 
 def _authentication_results(report: ScanReport | None, config: GatewayConfig) -> str:

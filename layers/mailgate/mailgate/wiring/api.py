@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailgate.api.ports import Ports
 from mailgate.aws.backup_objects import S3BackupObjects
@@ -25,13 +25,15 @@ from mailgate.backup.retention import RetentionLimits, RetentionSweep
 from mailgate.config import GatewayConfig, load_config
 from mailgate.directory.service import DirectoryAdmin, SyncTrigger
 from mailgate.environment import SCHEDULED_JOB_KEY
-from mailgate.ports import ExecuteOnce
 from mailgate.scan.report import ScanReport
 from mailgate.scanners.antispam.feedback import FeedbackService
 from mailgate.settings.service import SettingsService
 from mailgate.wiring import stores
 from mailgate.wiring.learning import antispam_model
 from mailgate.wiring.process import config, local, settings
+
+if TYPE_CHECKING:
+    from mailgate.aws.idempotency import DynamoExecuteOnce
 
 
 def ports() -> Ports:
@@ -84,14 +86,15 @@ def backup_release() -> ReleasePorts | None:
 
     from mailgate.wiring import rules  # noqa: PLC0415 - the SMTP relay and dkimpy load for releases only
 
+    once = execute_once()
     return ReleasePorts(read_original=store.get_bytes, deliverer_for=rules.deliverer_for,
-                        execute_once=execute_once(), index=stores.backup_index(), events=stores.event_log(),
+                        execute_once=once, index=stores.backup_index(), events=stores.event_log(),
                         seal=rules.arc_sealer(config()), report=stored_report,
-                        in_progress=(IdempotencyAlreadyInProgressError,))
+                        in_progress=(IdempotencyAlreadyInProgressError,), bind_invocation=once.register_lambda_context)
 
 
 @cache
-def execute_once() -> ExecuteOnce:
+def execute_once() -> DynamoExecuteOnce:
     from mailgate.aws.idempotency import DynamoExecuteOnce  # noqa: PLC0415 - Powertools idempotency: releases only
 
     return DynamoExecuteOnce(settings().idempotency_table)
