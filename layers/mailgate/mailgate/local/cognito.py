@@ -7,8 +7,11 @@ expiry and `token_use`.
 
 What local mode trusts: moto signs every pool's tokens with one private key that ships inside moto (key id
 `dummy`), so anyone could mint an Administrator token with it. Local mode therefore signs the ID tokens it
-hands out (`mailgate token`) with a key of its own, made for each run and kept in the state folder (mode
-0600), and its authorizer accepts only that key. Whoever can read the state folder can make tokens.
+hands out (`mailgate token`) with a key of its own, made on the first start and kept in the state folder (mode
+0600), and its authorizer accepts only that key. Whoever can read the state folder can make tokens. Each start
+makes a new pool in moto (a new issuer): a restart keeps the key and trusts the pools of the last runs, so a
+token fetched before a restart works until it expires; one signed with a key no longer kept is refused with
+the command that fetches a new one.
 
 moto also does not enforce an app client's write attributes. Cognito does: a user's own access token cannot
 change `email` or `custom:addresses` (the pool's app client may not write them, as the CDK construct says),
@@ -36,6 +39,10 @@ LOCAL_USERS: dict[str, tuple[Role, str]] = {
 }
 
 
+EARLIER_POOLS = 24  # restarts whose tokens stay valid (a token lives an hour)
+NEW_TOKEN = "fetch a new one with `mailgate token --user <name>`"  # noqa: S105 - words, not a password
+
+
 class InvalidToken(Exception):
     """The token is missing, forged, expired or not an ID token of our pool: 401."""
 
@@ -52,8 +59,16 @@ class LocalCognito:
     pool_id: str
     client_id: str
     passwords: dict[str, str] = field(default_factory=dict)
-    signing_key: str = ""  # PEM of this run's token key (never moto's bundled one)
+    signing_key: str = ""  # PEM of this state folder's token key (never moto's bundled one)
     key_id: str = ""
+    earlier_pools: list[list[str]] = field(default_factory=list)  # [pool id, client id] of earlier runs
+
+    def carry_over(self, earlier: LocalCognito) -> None:
+        """Keep an earlier run's key and trust the tokens of its pools: a restart does not log anyone out."""
+        if earlier.signing_key and earlier.key_id:
+            self.signing_key, self.key_id = earlier.signing_key, earlier.key_id
+            pools = [*earlier.earlier_pools, [earlier.pool_id, earlier.client_id]]
+            self.earlier_pools = [list(p) for p in pools if p[0] != self.pool_id][-EARLIER_POOLS:]
 
     @property
     def issuer(self) -> str:
@@ -132,15 +147,19 @@ class LocalCognito:
 
 
 class TokenVerifier:
-    def __init__(self, jwks: dict[str, Any], issuer: str, audience: str) -> None:
+    def __init__(self, jwks: dict[str, Any], issuer: str, audience: str,
+                 earlier: list[tuple[str, str]] | None = None) -> None:
         self.keys = {k.key_id: k for k in jwt.PyJWKSet.from_dict(jwks).keys}
         self.issuer = issuer
         self.audience = audience
+        self.earlier = dict(earlier or [])  # issuer → audience of the pools of earlier runs, same key
 
     @classmethod
     def for_pool(cls, cognito: LocalCognito) -> TokenVerifier:
-        """Trusts this run's key only: a token signed with moto's bundled key is refused."""
-        return cls(cognito.jwks(), cognito.issuer, cognito.client_id)
+        """Trusts the state folder's key only: a token signed with moto's bundled key is refused."""
+        earlier = [(f"https://cognito-idp.{cognito.region}.amazonaws.com/{pool}", client)
+                   for pool, client in cognito.earlier_pools]
+        return cls(cognito.jwks(), cognito.issuer, cognito.client_id, earlier)
 
     def claims(self, authorization: str | None) -> dict[str, Any]:
         """The verified claims of `Authorization: Bearer <token>`; InvalidToken otherwise."""
@@ -150,10 +169,19 @@ class TokenVerifier:
         try:
             key = self.keys.get(jwt.get_unverified_header(token.strip()).get("kid"))
             if key is None:
-                raise InvalidToken("the token was not signed by this user pool")
+                raise InvalidToken("the token was not signed by this user pool (it may come from a run of the "
+                                   f"local gateway whose state folder is gone): {NEW_TOKEN}")
+            issuer = str(jwt.decode(token.strip(), options={"verify_signature": False}).get("iss", ""))
+            issuer = issuer if issuer in self.earlier else self.issuer
             claims: dict[str, Any] = jwt.decode(
-                token.strip(), key=key, algorithms=["RS256"], issuer=self.issuer, audience=self.audience,
+                token.strip(), key=key, algorithms=["RS256"], issuer=issuer,
+                audience=self.earlier.get(issuer, self.audience),
                 options={"require": ["exp", "iss", "sub", "token_use"]})
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidToken(f"invalid token: {exc}: {NEW_TOKEN}") from exc
+        except jwt.InvalidIssuerError as exc:
+            raise InvalidToken(f"invalid token: {exc}: it was issued by an earlier run of the local gateway "
+                               f"that this one no longer trusts; {NEW_TOKEN}") from exc
         except jwt.PyJWTError as exc:
             raise InvalidToken(f"invalid token: {exc}") from exc
         if claims.get("token_use") != "id":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -160,8 +161,10 @@ class LocalGateway:
         attempts = config.delivery.max_attempts
         resources.create_bucket(BUCKET)
         resources.create_tables(EVENTS_TABLE, BACKUP_TABLE, IDEMPOTENCY_TABLE)
-        self._seed_settings(config)
+        resources.create_settings_table(SETTINGS_TABLE)
         resources.create_directory_table(DIRECTORY_TABLE)
+        self._restore_snapshot()
+        self._seed_settings(config, self._config_changed(config_path))
         visibility = self.options.queue_visibility_seconds
         scan_url, scan_arn = resources.create_queue("mailgate-scan", visibility, attempts + 2)
         rules_url, rules_arn = resources.create_queue("mailgate-rules", visibility, attempts + 2)
@@ -201,6 +204,26 @@ class LocalGateway:
         self._start_directory_sync()
         self._start_api(ApiServer, api.handler)
         return self
+
+    def _restore_snapshot(self) -> None:
+        """The last run's tables, bucket and secrets (see local/snapshot.py); from here on a stop saves them,
+        after the servers and pollers have stopped and before moto does. A start that fails before this point
+        saves nothing, so it never replaces a good snapshot with an empty one."""
+        from mailgate.local import snapshot  # noqa: PLC0415
+
+        restored = snapshot.restore(self.state_dir, BUCKET, keep_secrets=self.options.secrets)
+        if restored is not None and restored.note:
+            self.notes.append(restored.note)
+            logging.getLogger(__name__).warning("%s", restored.note)
+        elif restored is not None:
+            self.notes.append(f"restored the last run's state: {restored.items} table items, {restored.objects} "
+                              f"objects, {restored.secrets} secrets")
+        self._stoppers.append(self._save_snapshot)
+
+    def _save_snapshot(self) -> None:
+        from mailgate.local import snapshot  # noqa: PLC0415
+
+        snapshot.save(self.state_dir, BUCKET)
 
     def _start_pollers(self, plan: Any, scan: Any, rules: Any) -> None:
         """Several pollers per queue, as Lambda runs several instances; `serve`'s rules pollers print a line
@@ -272,24 +295,46 @@ class LocalGateway:
         """The API behind what plays API Gateway's Cognito authorizer, with users from moto's Cognito."""
         from mailgate.local.cognito import LocalCognito, TokenVerifier  # noqa: PLC0415
 
+        saved = self.state_dir / "cognito.json"
         self.cognito = LocalCognito.create(self.moto_url, REGION)
-        self.cognito.save(self.state_dir / "cognito.json")
+        # the key survives restarts, so tokens fetched before one keep working (local/cognito.py); a first
+        # start, or a file of an older version, makes a new one
+        with contextlib.suppress(OSError, ValueError, TypeError):
+            self.cognito.carry_over(LocalCognito.load(saved))
+        self.cognito.save(saved)
         api_server = server(handler, self.options.host, self.options.api_port, TokenVerifier.for_pool(self.cognito))
         api_server.start()
         self._stoppers.append(api_server.stop)
 
+    def _config_changed(self, config_path: Path) -> bool:
+        """Whether the configuration file (given, or generated from the options) differs from the last start's:
+        then it is the newer word over the settings the last run kept; otherwise those settings stand."""
+        import hashlib  # noqa: PLC0415
+
+        seen = self.state_dir / "config.sha256"
+        digest = hashlib.sha256(config_path.read_bytes()).hexdigest()
+        earlier = seen.read_text().strip() if seen.exists() else None
+        seen.write_text(digest + "\n")
+        return earlier is not None and earlier != digest
+
     @staticmethod
-    def _seed_settings(config: GatewayConfig) -> None:
-        """The settings table starts with the generated (or given) configuration, as version 1."""
+    def _seed_settings(config: GatewayConfig, config_changed: bool = False) -> None:
+        """The settings table starts with the generated (or given) configuration, as version 1; settings a
+        restart restored stay, unless the configuration file changed (then it is saved as the next version)."""
         from mailgate.aws import resources  # noqa: PLC0415
         from mailgate.aws.settings_table import DynamoSettingsStore  # noqa: PLC0415
         from mailgate.settings.audit import AuditEntry  # noqa: PLC0415
 
         resources.create_settings_table(SETTINGS_TABLE)
         store = DynamoSettingsStore(SETTINGS_TABLE)
-        if store.load() is None:
+        current = store.load()
+        if current is None:
             store.save(config, 0, AuditEntry(actor="local mode", subject="mailgate", operation="seed",
                                              version_before=0, version_after=1, changes=()))
+        elif config_changed:
+            store.save(config, current.version, AuditEntry(
+                actor="local mode", subject="mailgate", operation="configuration file changed since the last run",
+                version_before=current.version, version_after=current.version + 1, changes=()))
 
     def admin_token(self) -> str:
         """An Administrator's ID token, renewed well before its hour is up."""
