@@ -86,8 +86,8 @@ class _Refused(PermanentDeliveryError):
 
 
 def release(record: BackupRecord, order: ReleaseOrder, config: GatewayConfig, ports: ReleasePorts) -> ReleaseResult:
-    """Delivers the release to each target and records it (history, event). The original must still be stored
-    (the caller reads it first with `ports.read_original`)."""
+    """Delivers the release to each target and records it (history, event) when it did anything. What
+    `ports.read_original` raises when the original is no longer stored comes through, before anything is sent."""
     raw = ports.read_original(record.object_key)
     request_id = order.request_id or _made_request_id(record, order)
     recent = _recently_delivered(record, order)
