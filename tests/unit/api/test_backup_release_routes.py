@@ -155,3 +155,17 @@ def test_a_double_click_without_a_request_id_delivers_once(gateway):
     assert [o["status"] for o in first[1]["outcomes"] + second[1]["outcomes"]] == ["delivered", "already_delivered"]
     assert len(gateway.sent) == 1
     assert len(second[1]["history"]) == 1  # a double click is one release in the history
+
+
+def test_an_administrators_release_answers_a_users_request_for_it(gateway):
+    virus = gateway.keep("m-r", ("ann@example.org",), {"antivirus": "infected"}, "infected", HeldBy.ANTIVIRUS)
+    status, _ = call(gateway.app, "POST", f"/backup/{virus.backup_id}/release-request", USER, {"note": "my invoice"})
+    assert status == 202
+    assert [e["backup_id"] for e in call(gateway.app, "GET", "/backup/release-requests", ADMIN)[1]["items"]] == [
+        virus.backup_id]
+    status, reply = gateway.release(virus, ADMIN, {"confirm": True})
+    assert status == 200 and [h["action"] for h in reply["history"]] == ["release_requested", "released"]
+    assert call(gateway.app, "GET", "/backup/release-requests", ADMIN)[1]["items"] == []
+    status, history = call(gateway.app, "GET", f"/backup/{virus.backup_id}/history", USER)
+    assert [(h["action"], h["to"], h["outcome"]) for h in history["history"]][-1] == (
+        "released", ["ann@example.org"], "delivered")
