@@ -21,8 +21,9 @@ from mailgate.api.ports import Ports
 from mailgate.api.roles import ALL_ROLES, OPERATORS, Principal, Role
 from mailgate.api.schemas_backup_release import BackupHistory, ReleaseAnswer, ReleaseBody
 from mailgate.backup.model import BackupRecord
-from mailgate.backup.releasing import ReleaseOrder, ReleasePorts, release
+from mailgate.backup.releasing import ReleaseOrder, ReleasePorts, TargetStatus, release
 from mailgate.backup.safe_view import is_dangerous
+from mailgate.settings.service import Actor
 
 RELEASERS = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER, Role.PERSONAL_USER})
 
@@ -64,6 +65,53 @@ def _check_allowed(ports: Ports, who: Principal, record: BackupRecord, body: Rel
                         f"release themselves: ask for it: POST /backup/{record.backup_id}/release-request")
 
 
+def _check_follow_up(who: Principal, body: ReleaseBody) -> None:
+    if not who.roles & OPERATORS and (body.allow_sender == "organisation" or body.learn_not_spam):
+        raise Forbidden("only an Administrator or SecurityOfficer may allow a sender for the organisation or "
+                        "teach Anti-Spam; allow it on your own list instead: allow_sender personal")
+
+
+def _follow_up(ports: Ports, who: Principal, record: BackupRecord, body: ReleaseBody,
+               delivered: list[str]) -> list[str]:
+    """The options of a release that follow a delivery; each says what it did, or why not."""
+    from mailgate.backup.follow_up import (  # noqa: PLC0415 - only releases that ask load these
+        allow_for_organisation,
+        allow_personally,
+        why_sender_cannot_be_allowed,
+    )
+
+    done: list[str] = []
+    actor = Actor(who.who, who.subject, f"POST /backup/{record.backup_id}/release")
+    if body.allow_sender:
+        why_not = why_sender_cannot_be_allowed(record.sender)
+        store = ports.personal_lists()
+        if why_not:
+            done.append(f"sender not allowed: {why_not}")
+        elif body.allow_sender == "organisation":
+            added = allow_for_organisation(ports.settings(), record.sender, actor)
+            done.append(f"{record.sender} {'added to' if added else 'was already on'} the organisation's allow list")
+        elif store is None:
+            done.append("sender not allowed: personal lists need the settings table, which this deployment lacks")
+        else:
+            changed = allow_personally(store, delivered, record.sender, actor)  # type: ignore[arg-type]
+            done.append(f"{record.sender} allowed by " + (", ".join(changed) if changed else "nobody new (already "
+                                                          "allowed, or the list is full)"))
+    if body.learn_not_spam:
+        learner = ports.antispam()
+        mail = ports.mail()
+        if learner is None or mail is None:
+            done.append("not learned: anti-spam learning is not configured for this gateway")
+        else:
+            try:
+                outcome = learner.mark(mail.get_bytes(record.object_key), "not_spam", who.who, record.message_id,
+                                       f"backup {record.backup_id}")
+            except Exception as exc:  # the release happened; say why the learning did not, do not fail it
+                done.append(f"not learned: {type(exc).__name__}: {exc}"[:300])
+            else:
+                done.append("learned as not spam" if outcome.learned else "already learned as not spam")
+    return done
+
+
 def backup_release_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
@@ -84,6 +132,7 @@ def backup_release_router(ports: Ports) -> Router:
         who = principal(router)
         record = visible_entry(ports, who, backup_id)
         _check_allowed(ports, who, record, body)
+        _check_follow_up(who, body)
         targets = _targets(ports, who, record, body)
         if not targets:
             raise BadRequest("nobody to release it to: give `to`", field="to")
@@ -100,10 +149,12 @@ def backup_release_router(ports: Ports) -> Router:
         except MailStoreError:  # the copy is gone: retention, or a deletion under way
             raise NotFound(f"the original of Backup entry {backup_id} is no longer stored") from None
         shown = backup_entry(result.record, who)
+        delivered = [o.to for o in result.outcomes if o.status != TargetStatus.FAILED]
         return ReleaseAnswer.model_validate({
             "backup_id": backup_id, "request_id": result.request_id, "as_attachment": body.as_attachment,
             "outcomes": [{"to": o.to, "status": o.status.value, "detail": o.detail} for o in result.outcomes],
-            "released_to": shown.released_to, "history": shown.history})
+            "released_to": shown.released_to, "history": shown.history,
+            "follow_up": _follow_up(ports, who, record, body, delivered) if delivered else []})
 
     @endpoint(router, "GET", "/backup/<backup_id>/history", ALL_ROLES, errors=(403, 404), tags=["backup"])
     def get_backup_history(backup_id: str) -> BackupHistory:

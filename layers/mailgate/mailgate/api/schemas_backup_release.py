@@ -27,6 +27,12 @@ class ReleaseBody(BaseModel):
                     "same release to the same targets within 60 s delivers once")
     confirm: bool = Field(default=False, description="required (true) to release infected or phishing mail, "
                                                      "which only an Administrator may")
+    allow_sender: Literal["personal", "organisation"] | None = Field(
+        default=None, description="after a delivery, put the envelope sender on the allow list: `personal` (each "
+        "target's own list) or `organisation` (Administrator and SecurityOfficer), so their next message is not "
+        "held by Anti-Spam again")
+    learn_not_spam: bool = Field(default=False, description="after a delivery, learn the message as not spam "
+                                 "(Administrator and SecurityOfficer), as POST /antispam/feedback does")
 
 
 class TargetOutcomeView(Answer):
@@ -45,6 +51,8 @@ class ReleaseAnswer(Answer):
     outcomes: list[TargetOutcomeView] = Field(description="one per target, in the order given")
     released_to: list[str] = Field(description="every address a release of this entry was delivered to")
     history: list[BackupHistoryEntry] = Field(description="the entry's sending history, this release last")
+    follow_up: list[str] = Field(default_factory=list, description="what was done after the delivery (the sender "
+                                 "allowed, the message learned as not spam), or why it was not")
 
 
 class BackupHistory(Answer):
