@@ -89,6 +89,7 @@ class LocalGateway:
         self._admin_token: tuple[float, str] | None = None
         self.clamd: Any = None  # ClamdProcess when local mode started one
         self.rescans: Any = None  # LocalRescanScheduler: the Anti-Spam Quarantine's re-scans
+        self.jobs: Any = None  # LocalJobSchedule: the api function's scheduled jobs (Backup's retention)
         self.notes: list[str] = []  # what the start found and did about an earlier run, for `describe`
 
     @property
@@ -203,6 +204,7 @@ class LocalGateway:
 
         self._start_directory_sync()
         self._start_api(ApiServer, api.handler)
+        self._start_jobs(api.handler)
         return self
 
     def _restore_snapshot(self) -> None:
@@ -290,6 +292,13 @@ class LocalGateway:
         self.clamd = ClamdProcess(folder, folder / "db", settings, tcp_host=self.options.host).start()
         self._stoppers.append(self.clamd.stop)
         return str(self.clamd.address)
+
+    def _start_jobs(self, handler: Any) -> None:
+        """The api function's schedules, as EventBridge Scheduler runs them; `jobs.run(name)` runs one now."""
+        from mailgate.local.scheduled_jobs import LocalJobSchedule  # noqa: PLC0415
+
+        self.jobs = LocalJobSchedule(handler).start()
+        self._stoppers.append(self.jobs.stop)
 
     def _start_api(self, server: Any, handler: Any) -> None:
         """The API behind what plays API Gateway's Cognito authorizer, with users from moto's Cognito."""
