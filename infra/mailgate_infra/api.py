@@ -9,14 +9,19 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from mailgate import secret_names
 from mailgate.environment import Env
 from mailgate_infra import nag, names
 from mailgate_infra.functions import FunctionSettings, log_retention, python_function
-from mailgate_infra.grants import delete_prefix, read_prefix, write_prefix
+from mailgate_infra.grants import delete_prefix, read_prefix, read_secrets, secrets_finding, write_prefix
 from mailgate_infra.props import ApiDomain
 from mailgate_infra.storage import Storage
+
+LINK_RATE_PER_SECOND = 5  # the digest links' public resource: requests per second, and the burst
+LINK_BURST = 10
 
 
 class AdminApi(Construct):
@@ -40,6 +45,7 @@ class AdminApi(Construct):
             settings=FunctionSettings(settings.memory_mb, settings.log_retention_days, env, settings.vpc))
         self._grant(storage)
         self.rest_api = self._rest_api(settings.log_retention_days, domain)
+        self._public_links()
 
     def _user_pool(self) -> cognito.UserPool:
         return cognito.UserPool(
@@ -115,3 +121,36 @@ class AdminApi(Construct):
                 "WAF is an operator choice (cost, rules); every method needs a Cognito token and the stage "
                 "is throttled. Attach a web ACL to the stage if required.")))
         return api
+
+    def _public_links(self) -> None:
+        """The daily digest's links (mailgate.api.routes_links): no Cognito token, the signed single-use link is
+        all the credential they take and they do only what the link names; throttled far below the stage, so
+        nobody tries tokens fast. The function reads the links' signing keys and no other secret: not the DKIM
+        keys either, an internet-facing function must not be able to sign as the organisation."""
+        links = self.rest_api.root.add_resource("links").add_resource("{token}")
+        validator = self.rest_api.add_request_validator("ValidateLinks", validate_request_parameters=True)
+        for method in ("GET", "POST"):
+            links.add_method(method, apigw.LambdaIntegration(self.function), request_validator=validator,
+                             authorization_type=apigw.AuthorizationType.NONE)
+        stage = self.rest_api.deployment_stage.node.default_child
+        assert isinstance(stage, apigw.CfnStage)
+        stage.method_settings = [*(stage.method_settings or []), apigw.CfnStage.MethodSettingProperty(
+            resource_path="/~1links~1{token}", http_method="*", throttling_rate_limit=LINK_RATE_PER_SECOND,
+            throttling_burst_limit=LINK_BURST)]
+        read_secrets(self.function, self, "ReadLinkKeys", (secret_names.LINKS,))
+        nag.acknowledge_role(self.function, {secrets_finding(secret_names.LINKS): (
+            f"the digest links' signing keys, the one secret under {secret_names.LINKS}")})
+        Validations.of(links).acknowledge(
+            Acknowledgment(id="AwsSolutions::AwsSolutions-APIG4", reason=(
+                "The digest's links are public on purpose: the signed single-use link is the credential.")),
+            Acknowledgment(id="AwsSolutions::AwsSolutions-COG4", reason=(
+                "The digest's links take no Cognito token: the signed single-use link is the credential.")))
+        self.link_keys = secretsmanager.Secret(
+            self, "LinkKeys", secret_name=secret_names.LINK_KEYS,
+            description='mailgate digest link keys: {"keys": [oldest, ..., newest]} (rotate by appending)',
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template="{}", generate_string_key="key", password_length=64,  # noqa: S106 - a shape
+                exclude_punctuation=True))
+        Validations.of(self.link_keys).acknowledge(Acknowledgment(id="AwsSolutions::AwsSolutions-SMG4", reason=(
+            "Rotated by an administrator appending a key to the list (docs/backup.md, Digest): links signed with "
+            "the previous key must keep working for their lifetime, which a replacing rotation would break.")))

@@ -1,14 +1,16 @@
-"""Scheduled jobs of the admin API's function: Backup's retention sweep every hour (age, size, orphans)."""
+"""Scheduled jobs of the admin API's function: Backup's retention sweep every hour (age, size, orphans), and the
+daily digest of Backup at the configured hour in the configured time zone."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, TimeZone, Validations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from mailgate.config import DigestSettings
 from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate_infra import nag, names
 from mailgate_infra.grants import delete_prefix, list_prefix
@@ -18,7 +20,8 @@ RETENTION_RATE_HOURS = 1
 
 
 class Housekeeping(Construct):
-    def __init__(self, scope: Construct, id: str, *, storage: Storage, api: lambda_.Function) -> None:
+    def __init__(self, scope: Construct, id: str, *, storage: Storage, api: lambda_.Function,
+                 digest: DigestSettings | None = None) -> None:
         super().__init__(scope, id)
         delete_prefix(storage.bucket, api, names.BACKUP_PREFIX)  # deletions and the retention sweep
         list_prefix(storage.bucket, api, names.BACKUP_PREFIX)
@@ -36,3 +39,16 @@ class Housekeeping(Construct):
             target=targets.LambdaInvoke(api, input=scheduler.ScheduleTargetInput.from_object(
                 {SCHEDULED_JOB_KEY: "backup_retention"}), dead_letter_queue=self.dlq, retry_attempts=2,
                 max_event_age=Duration.minutes(50)))
+        self.digest = self._digest(api, digest or DigestSettings())
+
+    def _digest(self, api: lambda_.Function, digest: DigestSettings) -> scheduler.Schedule:
+        """Daily at `digest.hour` in `digest.time_zone` (Scheduler keeps the hour across daylight saving time).
+        Scheduled also when the organisation turned the digest off: the job then sends nothing, and turning it
+        on in the settings needs no deployment."""
+        return scheduler.Schedule(
+            self, "BackupDigest", description="mailgate daily digest of Backup with single-use links",
+            schedule=scheduler.ScheduleExpression.cron(minute="0", hour=str(digest.hour),
+                                                       time_zone=TimeZone.of(digest.time_zone)),
+            target=targets.LambdaInvoke(api, input=scheduler.ScheduleTargetInput.from_object(
+                {SCHEDULED_JOB_KEY: "backup_digest"}), dead_letter_queue=self.dlq, retry_attempts=2,
+                max_event_age=Duration.hours(2)))

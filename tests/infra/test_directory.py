@@ -33,7 +33,8 @@ def test_the_api_writes_ldap_passwords_only_and_starts_syncs(resources: Resource
     writes = [r for a, r in granted if a in ("secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
                                              "secretsmanager:DeleteSecret")]
     assert len(writes) == 3 and all("secret:mailgate/ldap/*" in r for r in writes)
-    assert not any(a == "secretsmanager:GetSecretValue" for a, _ in granted)  # write-only
+    reads = [r for a, r in granted if a == "secretsmanager:GetSecretValue"]
+    assert all("secret:mailgate/links/*" in r for r in reads)  # LDAP passwords write-only; the digest links' keys
     assert any(a == "lambda:InvokeFunction" and "LdapSync" in r for a, r in granted)
     env = _environment(resources, "AdminApi")
     assert "DIRECTORY_TABLE" in env and "LDAP_SYNC_FUNCTION" in env

@@ -2,7 +2,7 @@
 setting at another secret gets nothing from IAM, whatever the code does.
 
 rules: DKIM and ARC keys and SMTP relay logins; ldap_sync: LDAP bind passwords; the admin API: writes LDAP
-bind passwords and reads none; scan: none. No function may read every `mailgate/` secret.
+bind passwords and reads only the digest links' keys; scan: none. No function may read every `mailgate/` secret.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def _granted(resources: Resources, role: str, wanted: tuple[str, ...]) -> set[st
 @pytest.mark.parametrize(("role", "reads"), [
     ("ProcessingRulesRole", {"mailgate/dkim/*", "mailgate/arc/*", "mailgate/smtp/*"}),
     ("DirectoryLdapSyncRole", {"mailgate/ldap/*"}),
-    ("AdminApiRole", set()),
+    ("AdminApiRole", {"mailgate/links/*"}),  # the digest links' signing keys (issue 14)
     ("ProcessingScanRole", set()),
 ])
 def test_each_function_reads_only_the_secrets_of_its_own_use(resources: Resources, role: str,

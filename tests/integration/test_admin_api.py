@@ -79,7 +79,7 @@ def test_each_role_not_allowed_is_refused_and_no_token_is_unauthorized(gateway, 
     body = BODIES.get(route)
     if not allowed:
         status, _ = api(gateway, method, _path(rule), role=None, body=body)
-        assert status == 200
+        assert status == (400 if rule.startswith("/links/") else 200)  # a made-up digest link: "not valid"
         return
     status, reply = api(gateway, method, _path(rule), role=None, body=body)
     assert (status, reply["error"]) == (401, "unauthorized")

@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
                              help="use the local gateway `mailgate serve --state-dir DIR` runs: its current "
                              "settings (with admin API edits), learned anti-spam counts, directory and personal "
                              "lists, and its clamd (default: the configuration file alone)")
-    from mailgate.local import serve_cli, token_cli  # noqa: PLC0415
+    from mailgate.local import digest_cli, serve_cli, token_cli  # noqa: PLC0415
 
     serve_cli.add_parser(sub)
     worker = sub.add_parser("worker", help="a scan or rules worker in a process of its own, beside `serve`")
@@ -354,6 +354,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: %(default)s)")
     worker.add_argument("--count", type=int, default=1, help="pollers in this process (default: %(default)s)")
     token_cli.add_parser(sub)
+    digest_cli.add_parser(sub)
     from mailgate import backup_cli  # noqa: PLC0415
 
     backup_cli.add_parser(sub)
@@ -379,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             sys.stderr.write(f"mailgate worker: {Path(args.state_dir) / 'workers.json'} cannot be used ({exc})\n")
             return EXIT_UNUSABLE
-    return int(args.func(args))  # serve, token, backup
+    return int(args.func(args))  # serve, token, backup, digest
 
 
 if __name__ == "__main__":

@@ -317,6 +317,31 @@ class QuarantineLimits(_Model, frozen=True):
     max_megabytes: Annotated[int, Meta(ge=0, le=100_000)] = 2_048
 
 
+class DigestSettings(_Model, frozen=True):
+    """The daily digest of what Backup held for each user, with signed single-use links (mailgate.backup.digest)."""
+
+    enabled: bool = True  # the organisation's opt-out
+    hour: Annotated[int, Meta(ge=0, le=23)] = 8  # sent daily at this hour of `time_zone`
+    time_zone: Annotated[str, Meta(min_length=1, max_length=64)] = "UTC"  # an IANA name: Europe/Berlin
+    link_days: Annotated[int, Meta(ge=1, le=30)] = 7  # how long a link works
+    public_base_url: Annotated[str, Meta(max_length=500)] = ""  # the admin API's URL the links point at
+    console_url: Annotated[str, Meta(max_length=500)] = ""  # the personal Backup's page; empty: its link page
+    opted_out: Annotated[tuple[str, ...], Meta(max_length=10_000)] = ()  # users who want no digest
+
+    def __post_init__(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415 - only when a digest is configured
+
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"time_zone {self.time_zone!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+        for name in ("public_base_url", "console_url"):
+            url = getattr(self, name)
+            if url and not url.startswith(("https://", "http://")):
+                raise ValueError(f"{name} must be an http(s) URL, not {url[:60]!r}")
+        msgspec.structs.force_setattr(self, "opted_out", tuple(a.strip().lower() for a in self.opted_out))
+
+
 SelfReleasable = Literal["antispam", "content_filter", "links", "authentication", "deny_list", "rule"]
 
 
@@ -339,6 +364,7 @@ class GatewayConfig(_Model, frozen=True):
     antivirus: AntivirusSettings = msgspec.field(default_factory=AntivirusSettings)
     content_filter: ContentFilterSettings = msgspec.field(default_factory=ContentFilterSettings)
     notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
+    digest: DigestSettings = msgspec.field(default_factory=DigestSettings)
     modifications: ModificationSettings = msgspec.field(default_factory=ModificationSettings)
     lists: SenderLists = msgspec.field(default_factory=SenderLists)
     spam_quarantine: QuarantineLimits = msgspec.field(default_factory=QuarantineLimits)

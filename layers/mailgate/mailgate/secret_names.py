@@ -16,6 +16,8 @@ LDAP = f"{ROOT}ldap/"  # LDAP/AD bind passwords (the admin API writes them, ldap
 DKIM = f"{ROOT}dkim/"  # DKIM signing keys (PEM)
 ARC = f"{ROOT}arc/"  # the ARC sealing key (PEM)
 SMTP = f"{ROOT}smtp/"  # SMTP relay logins: JSON {"username", "password"}
+LINKS = f"{ROOT}links/"  # the digest links' signing keys: JSON {"keys": [oldest, ..., newest]}
+LINK_KEYS = f"{LINKS}keys"  # the one secret there (the api function reads it)
 DELIVERY = (DKIM, ARC, SMTP)  # what the rules function reads when it signs, seals and relays
 
 _NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")  # Secrets Manager's name characters (never an ARN)

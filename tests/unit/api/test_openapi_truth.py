@@ -72,6 +72,8 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("post", "/backup/{backup_id}/download"): ("/backup/nothing/download", {}),
         ("post", "/backup/{backup_id}/release"): ("/backup/nothing/release", {"request_id": "r-1"}),
         ("get", "/backup/{backup_id}/history"): ("/backup/nothing/history", None),
+        ("get", "/links/{token}"): ("/links/not-a-link", None),
+        ("post", "/links/{token}"): ("/links/not-a-link", None),
         ("get", "/spam-quarantine"): ("/spam-quarantine", None),
         ("get", "/settings/domains"): ("/settings/domains", None),
         ("put", "/settings/domains"): ("/settings/domains", {"version": version, "domains": {}}),

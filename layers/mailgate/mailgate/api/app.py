@@ -36,6 +36,7 @@ from mailgate.api.routes_dry_run import dry_run_router
 from mailgate.api.routes_events import events_router
 from mailgate.api.routes_explain import explain_router
 from mailgate.api.routes_import import import_router
+from mailgate.api.routes_links import links_router
 from mailgate.api.routes_lists import lists_router
 from mailgate.api.routes_notifications import notifications_router
 from mailgate.api.routes_quarantine import quarantine_router
@@ -245,6 +246,6 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
                    backup_view_router(ports), settings_router(ports), directory_router(ports),
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
                    dry_run_router(ports), import_router(ports),
-                   quarantine_router(ports), backup_release_router(ports)):
+                   quarantine_router(ports), backup_release_router(ports), links_router(ports)):
         app.include_router(router)
     return app

@@ -15,6 +15,7 @@ from mailgate.settings.service import SettingsService
 
 if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, not at cold start
     from mailgate.aws.personal_lists import PersonalListRecord
+    from mailgate.backup.link_actions import LinkPorts
     from mailgate.backup.releasing import ReleasePorts
     from mailgate.backup.removal import BackupRemover
     from mailgate.directory.service import DirectoryAdmin
@@ -61,3 +62,4 @@ class Ports:
     quarantine: Callable[[], HeldMail | None] = lambda: None  # what the Anti-Spam Quarantine holds
     backup_remover: Callable[[], BackupRemover | None] = lambda: None  # deletes Backup copies and records
     backup_release: Callable[[], ReleasePorts | None] = lambda: None  # delivers releases from Backup
+    links: Callable[[], LinkPorts | None] = lambda: None  # the digest's links: their keys, ledger, actions

@@ -11,14 +11,21 @@ from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from mailgate import secret_names
 from mailgate.api.ports import Ports
 from mailgate.aws.backup_objects import S3BackupObjects
+from mailgate.aws.digest_marks import DynamoDigestMarks
 from mailgate.aws.directory_table import DynamoDirectoryStore
+from mailgate.aws.link_ledger import DynamoLinkLedger
 from mailgate.aws.mail_store import MailStoreError, S3MailStore
 from mailgate.aws.password_vault import SecretsManagerVault
 from mailgate.aws.personal_lists import DynamoPersonalLists
+from mailgate.aws.secrets import SecretsError, SecretStore
 from mailgate.aws.settings_table import DynamoSettingsStore
 from mailgate.aws.sync_trigger import LambdaSyncTrigger
+from mailgate.backup.digest import DigestPorts, DigestRun, run_digest
+from mailgate.backup.link_actions import LinkPorts
+from mailgate.backup.links import LinkKeyError, LinkSigner, parse_keys
 from mailgate.backup.releasing import ReleasePorts
 from mailgate.backup.removal import BackupRemover
 from mailgate.backup.retention import RetentionLimits, RetentionSweep
@@ -27,6 +34,7 @@ from mailgate.directory.service import DirectoryAdmin, SyncTrigger
 from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate.scan.report import ScanReport
 from mailgate.scanners.antispam.feedback import FeedbackService
+from mailgate.settings.errors import VersionConflict
 from mailgate.settings.service import SettingsService
 from mailgate.wiring import stores
 from mailgate.wiring.learning import antispam_model
@@ -41,7 +49,7 @@ def ports() -> Ports:
                  config=config, directory=directory_admin, antispam=feedback_service, mail=mail_store,
                  status=stores.status_board, report=stored_report, personal_lists=personal_lists,
                  dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger,
-                 backup_remover=backup_remover, backup_release=backup_release)
+                 backup_remover=backup_remover, backup_release=backup_release, links=link_ports)
 
 
 JOB_KEY = SCHEDULED_JOB_KEY
@@ -49,7 +57,8 @@ JOB_KEY = SCHEDULED_JOB_KEY
 
 def run_job(name: str) -> dict[str, Any]:
     """The scheduled jobs the api function runs (EventBridge Scheduler in AWS, local mode's timer)."""
-    jobs = {"backup_retention": lambda: dataclasses.asdict(retention_sweep().run())}
+    jobs = {"backup_retention": lambda: dataclasses.asdict(retention_sweep().run()),
+            "backup_digest": lambda: dataclasses.asdict(digest_job())}
     if name not in jobs:
         raise ValueError(f"unknown job {name!r}: the schedule's input should name one of {sorted(jobs)}")
     return {"job": name, "result": jobs[name]()}
@@ -98,6 +107,76 @@ def execute_once() -> DynamoExecuteOnce:
     from mailgate.aws.idempotency import DynamoExecuteOnce  # noqa: PLC0415 - Powertools idempotency: releases only
 
     return DynamoExecuteOnce(settings().idempotency_table)
+
+
+def link_signer() -> LinkSigner:
+    """The digest links' keys, read from Secrets Manager once per process (rotation: a new key is appended and
+    picked up by each process on its next cold start; links signed with a listed key keep working)."""
+    keys = parse_keys(link_secrets().get(secret_names.LINK_KEYS))
+    return LinkSigner(keys, config().digest.link_days)
+
+
+@cache
+def link_secrets() -> SecretStore:
+    return SecretStore(allowed=(secret_names.LINKS,))  # this function reads no other secret
+
+
+def link_ports() -> LinkPorts | None:
+    s = settings()
+    if not s.backup_table:
+        return None
+    try:
+        signer = link_signer()
+    except (SecretsError, LinkKeyError):
+        return None
+    return LinkPorts(signer=signer, used=DynamoLinkLedger(s.backup_table), index=stores.backup_index(),
+                     releasing=backup_release, allow_sender=allow_sender)
+
+
+def allow_sender(recipient: str, sender: str, actor: str) -> bool:
+    """Adds `sender` to `recipient`'s personal allow list (as PUT /lists/personal would, audited); False when it
+    cannot be listed (not an address the lists take, or the list is full)."""
+    from mailgate.rules.sender_lists import PersonalLists, personal_problems  # noqa: PLC0415 - links only
+
+    store = personal_lists()
+    if store is None:
+        return False
+    for _ in range(3):
+        current = store.get(recipient)
+        if sender.lower() in {a.lower() for a in current.lists.allow}:
+            return True
+        lists = PersonalLists(allow=(*current.lists.allow, sender), deny=current.lists.deny)
+        if personal_problems(lists):
+            return False
+        try:
+            store.save(recipient, lists, current.version, actor, actor, "digest link: release and allow the sender")
+        except VersionConflict:
+            continue
+        return True
+    return False
+
+
+def digest_job() -> DigestRun:
+    s, cfg = settings(), config()
+    if not cfg.digest.enabled:
+        return DigestRun()
+    from mailgate.wiring import rules  # noqa: PLC0415 - the SMTP relay loads for the digest only
+
+    def send(mail_from: str, to: str, data: bytes) -> None:
+        route = cfg.route_for(to)
+        if route is None:
+            raise ValueError(f"{to}: not a domain this gateway accepts")
+        result = rules.deliverer_for(route).deliver(mail_from, (to,), data)
+        if to.lower() not in {a.lower() for a in result.accepted}:
+            code, text = result.refused.get(to, (0, result.reply))
+            raise RuntimeError(f"{result.host} refused {to}: {code} {text}".strip())
+
+    def personal_allowed(address: str) -> bool:
+        index = stores.directory_index()
+        return index is None or index.personal_allowed(address)
+
+    return run_digest(cfg, DigestPorts(index=stores.backup_index(), marks=DynamoDigestMarks(s.backup_table),
+                                       signer=link_signer(), send=send, personal_allowed=personal_allowed))
 
 
 @cache
