@@ -68,6 +68,7 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("post", "/backup/{backup_id}/release-request"): ("/backup/nothing/release-request", {}),
         ("post", "/backup/{backup_id}/release-request/decline"): ("/backup/nothing/release-request/decline", {}),
         ("post", "/backup/{backup_id}/release-request/approve"): ("/backup/nothing/release-request/approve", {}),
+        ("post", "/backup/release"): ("/backup/release", {"filter": {"held_by": "delivery_failure"}}),
         ("get", "/backup/{backup_id}/view"): ("/backup/nothing/view", None),
         ("post", "/backup/{backup_id}/download"): ("/backup/nothing/download", {}),
         ("post", "/backup/{backup_id}/release"): ("/backup/nothing/release", {"request_id": "r-1"}),

@@ -56,7 +56,7 @@ class BulkRemoval(BaseModel):
     limit: int = Field(default=BULK_CAP, ge=1, le=BULK_CAP, description="entries removed by this request at most")
 
 
-def _query(where: BackupFilter, owners: tuple[str, ...] = ()) -> BackupQuery:
+def backup_query(where: BackupFilter, owners: tuple[str, ...] = ()) -> BackupQuery:
     first, last = time_range(where.start, where.end, DEFAULT_RANGE, LONGEST_RANGE)
     try:
         return BackupQuery(start=first, end=last, sender=where.sender or "", recipient=where.recipient or "",
@@ -98,13 +98,13 @@ def backup_router(ports: Ports) -> Router:
             "released": released})
         who = principal(router)
         owners = personal_addresses(ports, who) if who.is_personal_only else ()
-        records, next_cursor = ports.backup().search(_query(where, owners), limit, cursor)
+        records, next_cursor = ports.backup().search(backup_query(where, owners), limit, cursor)
         return BackupPage.model_validate(page([backup_entry(r, who) for r in records], next_cursor))
 
     @endpoint(router, "GET", "/backup/counts", READERS, errors=(400, 422), tags=["backup"])
     def count_backup(start: Moment = None, end: Moment = None) -> BackupCounts:
         """Entries kept per reason on the days of the range (whole UTC days), and their total."""
-        query = _query(BackupFilter.model_validate({"from": start, "to": end}))
+        query = backup_query(BackupFilter.model_validate({"from": start, "to": end}))
         counts = ports.backup().counts(query)
         entries, size = ports.backup().totals()
         days = query.days()
@@ -128,7 +128,7 @@ def backup_router(ports: Ports) -> Router:
     def delete_backup_entries(body: BulkRemoval) -> BackupRemoval:
         """Removes what a search selects: first with `dry_run` true (the default) for the count, then with
         `dry_run` false. At most `limit` entries per request; `more` says to send it again."""
-        query = _query(body.filter)
+        query = backup_query(body.filter)
         matched, more = remover().count(query, body.limit)
         if body.dry_run:
             return BackupRemoval(dry_run=True, matched=matched, more=more, removed=[])

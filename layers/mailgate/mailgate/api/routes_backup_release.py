@@ -13,16 +13,27 @@ Who may release what:
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from pydantic import BaseModel, ConfigDict, Field
 
 from mailgate.api.backup_access import backup_entry, personal_addresses, visible_entry
 from mailgate.api.errors import ApiError, BadRequest, Forbidden, NotFound
 from mailgate.api.guard import endpoint, principal
 from mailgate.api.ports import Ports
 from mailgate.api.roles import ALL_ROLES, OPERATORS, Principal, Role
-from mailgate.api.schemas_backup_release import BackupHistory, ReleaseAnswer, ReleaseBody
+from mailgate.api.routes_backup import BackupFilter, backup_query
+from mailgate.api.schemas_backup_release import (
+    BULK_RELEASE_CAP,
+    BackupHistory,
+    BulkReleaseAnswer,
+    BulkReleaseEntry,
+    ReleaseAnswer,
+    ReleaseBody,
+)
 from mailgate.backup.model import BackupRecord
 from mailgate.backup.releasing import ReleaseOrder, ReleasePorts, TargetStatus, release
+from mailgate.backup.removal import matching
 from mailgate.backup.safe_view import is_dangerous
+from mailgate.config import GatewayConfig
 from mailgate.settings.service import Actor
 
 RELEASERS = frozenset({Role.ADMINISTRATOR, Role.SECURITY_OFFICER, Role.PERSONAL_USER})
@@ -112,6 +123,41 @@ def _follow_up(ports: Ports, who: Principal, record: BackupRecord, body: Release
     return done
 
 
+class BulkRelease(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    filter: BackupFilter
+    dry_run: bool = Field(default=True, description="only count what the filter selects (the default)")
+    limit: int = Field(default=BULK_RELEASE_CAP, ge=1, le=BULK_RELEASE_CAP,
+                       description="entries released by this request at most")
+    as_attachment: bool = False
+    confirm: bool = Field(default=False, description="release infected or phishing entries too (Administrator)")
+
+
+def _release_each(records: list[BackupRecord], who: Principal, body: BulkRelease, config: GatewayConfig,
+                  found: ReleasePorts) -> list[BulkReleaseEntry]:
+    """Each entry to its own recipients; one that cannot go (dangerous, its original gone) says why and the
+    others go on."""
+    from mailgate.aws.mail_store import MailStoreError  # noqa: PLC0415 - as the release route does
+
+    done: list[BulkReleaseEntry] = []
+    for record in records:
+        if is_dangerous(record) and (Role.ADMINISTRATOR not in who.roles or not body.confirm):
+            done.append(BulkReleaseEntry(backup_id=record.backup_id, outcomes=[],
+                                         skipped="infected or phishing: an Administrator with confirm true"))
+            continue
+        order = ReleaseOrder(record.recipients, who.who, body.as_attachment, f"bulk-{record.backup_id}")
+        try:
+            result = release(record, order, config, found)
+        except MailStoreError:
+            done.append(BulkReleaseEntry(backup_id=record.backup_id, outcomes=[],
+                                         skipped="its original is no longer stored"))
+            continue
+        done.append(BulkReleaseEntry.model_validate({"backup_id": record.backup_id, "outcomes": [
+            {"to": o.to, "status": o.status.value, "detail": o.detail} for o in result.outcomes]}))
+    return done
+
+
 def backup_release_router(ports: Ports) -> Router:
     router = Router()  # type: ignore[no-untyped-call]
 
@@ -155,6 +201,22 @@ def backup_release_router(ports: Ports) -> Router:
             "outcomes": [{"to": o.to, "status": o.status.value, "detail": o.detail} for o in result.outcomes],
             "released_to": shown.released_to, "history": shown.history,
             "follow_up": _follow_up(ports, who, record, body, delivered) if delivered else []})
+
+    @endpoint(router, "POST", "/backup/release", OPERATORS, errors=(400, 422, 503), tags=["backup"])
+    def release_backup_entries(body: BulkRelease) -> BulkReleaseAnswer:
+        """Releases what a filter selects, each entry to its own recipients: for example everything held because
+        delivery failed (`held_by: delivery_failure`) in a time range, once the organisation's server is back.
+        First with `dry_run` true (the default) for the count; then at most `limit` (50) entries per request."""
+        who = principal(router)
+        query = backup_query(body.filter)
+        records = list(matching(ports.backup(), query, body.limit + 1))
+        chosen, more = records[:body.limit], len(records) > body.limit
+        if body.dry_run:
+            return BulkReleaseAnswer(dry_run=True, matched=len(chosen), more=more, released=[])
+        found = releasing()
+        found.bind_invocation(router.lambda_context)
+        done = _release_each(chosen, who, body, ports.config(), found)
+        return BulkReleaseAnswer(dry_run=False, matched=len(chosen), more=more, released=done)
 
     @endpoint(router, "GET", "/backup/<backup_id>/history", ALL_ROLES, errors=(403, 404), tags=["backup"])
     def get_backup_history(backup_id: str) -> BackupHistory:

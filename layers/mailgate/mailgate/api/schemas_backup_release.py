@@ -58,3 +58,20 @@ class ReleaseAnswer(Answer):
 class BackupHistory(Answer):
     backup_id: str
     history: list[BackupHistoryEntry] = Field(description="releases, downloads, requests: oldest first")
+
+
+BULK_RELEASE_CAP = 50  # entries one request releases: each is delivered before the answer (the API's 29 s)
+
+
+class BulkReleaseEntry(Answer):
+    backup_id: str
+    outcomes: list[TargetOutcomeView] = Field(description="empty when it was skipped (`skipped` says why)")
+    skipped: str = Field(default="", description="why it was not released: infected or phishing without confirm")
+
+
+class BulkReleaseAnswer(Answer):
+    dry_run: bool
+    matched: int = Field(description="entries the filter selects, up to the request's limit")
+    more: bool = Field(description="more than the limit match: send the request again (released ones are skipped "
+                                   "when you filter with released false)")
+    released: list[BulkReleaseEntry] = Field(description="each entry this request released (none in a dry run)")

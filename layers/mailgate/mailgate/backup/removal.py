@@ -19,6 +19,18 @@ class BackupObjects(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+def matching(index: BackupIndex, query: BackupQuery, cap: int = BULK_CAP) -> Iterator[BackupRecord]:
+    """Up to `cap` entries the search finds, reading every page (a filtered page may be short)."""
+    token: str | None = None
+    found = 0
+    while found < cap:
+        records, token = index.search(query, min(500, cap - found), token)
+        yield from records
+        found += len(records)
+        if token is None:
+            return
+
+
 @dataclass(frozen=True)
 class BackupRemover:
     index: BackupIndex
@@ -39,15 +51,7 @@ class BackupRemover:
         return record
 
     def matching(self, query: BackupQuery, cap: int = BULK_CAP) -> Iterator[BackupRecord]:
-        """Up to `cap` entries the search finds, reading every page."""
-        token: str | None = None
-        found = 0
-        while found < cap:
-            records, token = self.index.search(query, min(500, cap - found), token)
-            yield from records
-            found += len(records)
-            if token is None:
-                return
+        return matching(self.index, query, cap)
 
     def count(self, query: BackupQuery, cap: int = BULK_CAP) -> tuple[int, bool]:
         """(entries matched up to the cap, whether more match than the cap)."""
