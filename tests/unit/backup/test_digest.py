@@ -141,3 +141,12 @@ def test_a_failed_delivery_keeps_the_entries_for_the_next_digest(index):
     outbox = Outbox()
     run_digest(config(), ports(index, outbox), NOW + timedelta(hours=1))
     assert len(outbox.sent) == 1
+
+
+def test_local_mode_sends_it_at_the_configured_hour_in_the_configured_time_zone():
+    from mailgate.local.digest_cli import seconds_until_next
+
+    berlin_morning = datetime(2026, 12, 5, 6, 30, tzinfo=UTC)  # 07:30 in Berlin (UTC+1 in winter)
+    assert seconds_until_next(8, "Europe/Berlin", berlin_morning) == 30 * 60
+    assert seconds_until_next(7, "Europe/Berlin", berlin_morning) == (23 * 60 + 30) * 60  # tomorrow 07:00
+    assert seconds_until_next(8, "UTC", berlin_morning) == 90 * 60

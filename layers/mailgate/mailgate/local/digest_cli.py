@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import secrets
 import sys
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate.local.worker import WORKER_PLAN, WorkerPlan
 from mailgate.secret_names import LINK_KEYS
 
+logger = logging.getLogger(__name__)
 EXIT_UNUSABLE = 2
 JOB = "backup_digest"
 
@@ -38,6 +44,36 @@ def ensure_link_keys() -> None:
         sm.describe_secret(SecretId=LINK_KEYS)
     except sm.exceptions.ResourceNotFoundException:
         sm.create_secret(Name=LINK_KEYS, SecretString=json.dumps({"keys": [secrets.token_urlsafe(48)]}))
+
+
+def seconds_until_next(hour: int, time_zone: str, now: datetime | None = None) -> float:
+    """Until the next `hour`:00 in `time_zone`, as the stack's cron schedule fires (`mailgate serve`'s timer)."""
+    zone = ZoneInfo(time_zone)
+    local_now = (now or datetime.now(UTC)).astimezone(zone)
+    due = local_now.replace(hour=hour, minute=0, second=0, microsecond=0)
+    if due <= local_now:
+        due = (due.replace(tzinfo=None) + timedelta(days=1)).replace(tzinfo=zone)  # wall clock, across DST
+    return max((due - local_now).total_seconds(), 1.0)
+
+
+def daily(run: Callable[[], Any], stop: threading.Event) -> None:
+    """Runs the digest job (in `mailgate serve`'s process) daily at the configured hour until `stop` is set; the
+    hour and time zone are read again after each run, so a settings change applies from the next day."""
+    from mailgate.wiring.process import config  # noqa: PLC0415
+
+    def wait() -> float:
+        try:
+            return seconds_until_next(config().digest.hour, config().digest.time_zone)
+        except Exception:  # settings that cannot be read now: look again in an hour
+            logger.exception("local digest schedule: cannot read the digest's settings")
+            return 3600.0
+
+    while not stop.wait(wait()):
+        try:
+            ensure_link_keys()
+            run()
+        except Exception:  # tried again the next day, as the schedule would
+            logger.exception("local digest job failed")
 
 
 def run_job(state_dir: Path) -> dict[str, Any]:

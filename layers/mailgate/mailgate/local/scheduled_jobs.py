@@ -1,5 +1,5 @@
 """The api function's scheduled jobs in local mode, as EventBridge Scheduler runs them in AWS: the same handler,
-the same event (Backup's retention every hour)."""
+the same event (Backup's retention every hour; the digest daily at its hour, mailgate.local.digest_cli)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ class LocalJobSchedule:
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._repeat, args=(job, minutes * 60), name=f"job-{job}",
                                           daemon=True) for job, minutes in self.every_minutes.items()]
+        self._threads.append(threading.Thread(target=self._daily_digest, name="job-backup_digest", daemon=True))
+
+    def _daily_digest(self) -> None:
+        from mailgate.local.digest_cli import JOB, daily  # noqa: PLC0415
+
+        daily(lambda: self.run(JOB), self._stop)
 
     def run(self, job: str) -> Any:
         return self.handler({SCHEDULED_JOB_KEY: job}, LocalLambdaContext("mailgate-api"))
