@@ -1,4 +1,5 @@
-"""Lambda `rules`: a hand-off from `scan` → per-recipient decisions → delivery, bounce, Backup."""
+"""Lambda `rules`: a hand-off from `scan` → per-recipient decisions → delivery, bounce, Backup; and the admin
+API's releases from Backup, which it invokes directly (this function holds the delivery secrets)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate.actions.outcome import Outcome, delivery_failures
-from mailgate.environment import METRICS_NAMESPACE, Metric, require
+from mailgate.environment import METRICS_NAMESPACE, RELEASE_KEY, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.scan.handoff import HandOff
 from mailgate.tracing import function_tracer
@@ -36,6 +37,8 @@ def _count(outcomes: list[Outcome]) -> None:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if RELEASE_KEY in event:  # the admin API's release from Backup: delivered here, with the delivery secrets
+        return wiring.release_order(event, context)
     service().bind_invocation(context)
     if is_sqs_event(event):
         def work(record: SQSRecord, attempt: int) -> None:

@@ -49,6 +49,7 @@ class MailGateway(Construct):
         self.api = AdminApi(self, "Admin", storage=self.storage, layer=self.layer, settings=settings,
                             domain=props.api_domain)
         self.directory.serve_admin_api(self.api.function)
+        self.processing.serve_releases(self.api.function, self.storage)
         self.housekeeping = Housekeeping(self, "Housekeeping", storage=self.storage, api=self.api.function,
                                          digest=props.parsed().digest)
         self.directory.serve_readers(self.processing.scan, self.processing.rules)  # rules: directory groups

@@ -99,6 +99,18 @@ class Processing(Construct):
             resources=[self.rules.stack.format_arn(service="ses", resource="identity", resource_name="*")]))
         read_secrets(self.rules, self, "ReadDeliverySecrets", DELIVERY)  # DKIM/ARC keys, relay logins: not LDAP
 
+    def serve_releases(self, api: lambda_.Function, storage: Storage) -> None:
+        """Releases from Backup: the admin API invokes rules synchronously with a release order, and rules delivers
+        it (it reads the original under backup/ and the entry, and holds the relay logins and the ARC key, which
+        the internet-facing API function must not)."""
+        read_prefix(storage.bucket, self.rules, names.BACKUP_PREFIX)
+        storage.backup.grant_read_data(self.rules)
+        self.rules.grant_invoke(api)
+        api.add_environment(Env.RULES_FUNCTION, self.rules.function_name)
+        nag.acknowledge_role(api, {f"Resource::<{nag.logical_id(self.rules)}.Arn>:*": (
+            "lambda:InvokeFunction on the rules function's versions/aliases only (grant_invoke): it delivers "
+            "releases from Backup with the delivery secrets the API function does not hold.")})
+
     def _acknowledge(self, storage: Storage) -> None:
         bucket, tables = storage.bucket, (storage.events, storage.backup)
         indexes = {nag.table_indexes(t): nag.INDEX_REASON for t in tables}

@@ -337,3 +337,14 @@ def test_held_originals_outlive_the_longest_hold() -> None:
 
     with pytest.raises(ValueError, match="incoming_retention_days: at least 2"):
         MailGatewayProps(gateway_config={"domains": {"example.test": {"kind": "ses"}}}, incoming_retention_days=1)
+
+
+def test_releases_are_delivered_by_the_rules_function_which_the_api_may_invoke(resources: Resources) -> None:
+    """The internet-facing API holds no delivery secret: it invokes rules, which reads the original and delivers."""
+    api = next(f["Properties"] for k, f in of_type(resources, "AWS::Lambda::Function").items() if "AdminApi" in k)
+    assert "RULES_FUNCTION" in api["Environment"]["Variables"]
+    invokes = [r for a, r in _granted(resources, "AdminApiRole") if a == "lambda:InvokeFunction"]
+    assert invokes and any("ProcessingRules" in r for r in invokes)
+    rules_reads = [r for a, r in _granted(resources, "ProcessingRulesRole") if a == "s3:GetObject"]
+    assert any("/backup/*" in r for r in rules_reads)
+    assert any(a == "dynamodb:GetItem" and "BackupEntries" in r for a, r in _granted(resources, "ProcessingRulesRole"))

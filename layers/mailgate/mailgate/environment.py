@@ -24,6 +24,7 @@ class Env(StrEnum):
     SETTINGS_TABLE = "SETTINGS_TABLE"
     DIRECTORY_TABLE = "DIRECTORY_TABLE"
     LDAP_SYNC_FUNCTION = "LDAP_SYNC_FUNCTION"
+    RULES_FUNCTION = "RULES_FUNCTION"  # the admin API has releases from Backup delivered by it
     RESCAN_SCHEDULE_GROUP = "RESCAN_SCHEDULE_GROUP"
     RESCAN_TARGET_ARN = "RESCAN_TARGET_ARN"
     RESCAN_ROLE_ARN = "RESCAN_ROLE_ARN"
@@ -36,6 +37,8 @@ class Env(StrEnum):
 
 # A scheduled invocation's input names its job under this key (API Gateway's events never have it).
 SCHEDULED_JOB_KEY = "mailgate_job"
+# A direct invocation of the rules function carrying a release order from Backup (mailgate.backup.releasing).
+RELEASE_KEY = "mailgate_release"
 
 
 class Metric(StrEnum):
@@ -74,6 +77,7 @@ class Settings:
     settings_table: str = ""  # when set, the GatewayConfig is read from this table (the admin API edits it)
     directory_table: str = ""  # the LDAP/AD directory cache; empty: no directory
     ldap_sync_function: str = ""  # invoked asynchronously for on-demand syncs
+    rules_function: str = ""  # invoked synchronously to deliver releases from Backup (it holds the delivery secrets)
     rescan_group: str = ""  # EventBridge Scheduler group of the Anti-Spam Quarantine's re-scans
     rescan_target_arn: str = ""  # the scan queue, where a re-scan request goes when a hold ends
     rescan_role_arn: str = ""  # the role EventBridge Scheduler sends with
@@ -93,6 +97,7 @@ class Settings:
             settings_table=e.get(Env.SETTINGS_TABLE, ""),
             directory_table=e.get(Env.DIRECTORY_TABLE, ""),
             ldap_sync_function=e.get(Env.LDAP_SYNC_FUNCTION, ""),
+            rules_function=e.get(Env.RULES_FUNCTION, ""),
             rescan_group=e.get(Env.RESCAN_SCHEDULE_GROUP, ""),
             rescan_target_arn=e.get(Env.RESCAN_TARGET_ARN, ""),
             rescan_role_arn=e.get(Env.RESCAN_ROLE_ARN, ""),

@@ -30,7 +30,7 @@ from mailgate.api.schemas_backup_release import (
     ReleaseBody,
 )
 from mailgate.backup.model import BackupRecord
-from mailgate.backup.releasing import ReleaseOrder, ReleasePorts, TargetStatus, release
+from mailgate.backup.releasing import OriginalGone, ReleaseOrder, ReleasePorts, TargetStatus, release
 from mailgate.backup.removal import matching
 from mailgate.backup.safe_view import is_dangerous
 from mailgate.config import GatewayConfig
@@ -149,7 +149,7 @@ def _release_each(records: list[BackupRecord], who: Principal, body: BulkRelease
         order = ReleaseOrder(record.recipients, who.who, body.as_attachment, f"bulk-{record.backup_id}")
         try:
             result = release(record, order, config, found)
-        except MailStoreError:
+        except (MailStoreError, OriginalGone):
             done.append(BulkReleaseEntry(backup_id=record.backup_id, outcomes=[],
                                          skipped="its original is no longer stored"))
             continue
@@ -192,7 +192,7 @@ def backup_release_router(ports: Ports) -> Router:
         found.bind_invocation(router.lambda_context)
         try:
             result = release(record, order, config, found)
-        except MailStoreError:  # the copy is gone: retention, or a deletion under way
+        except (MailStoreError, OriginalGone):  # the copy is gone: retention, or a deletion under way
             raise NotFound(f"the original of Backup entry {backup_id} is no longer stored") from None
         shown = backup_entry(result.record, who)
         delivered = [o.to for o in result.outcomes if o.status != TargetStatus.FAILED]

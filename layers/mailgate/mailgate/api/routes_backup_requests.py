@@ -20,7 +20,7 @@ from mailgate.api.roles import OPERATORS, READERS, Role
 from mailgate.api.routes_backup_release import ReleaseUnavailable
 from mailgate.api.schemas_backup_release import ReleaseAnswer
 from mailgate.backup.model import RELEASE_PENDING, BackupRecord, HistoryEntry
-from mailgate.backup.releasing import ReleaseOrder, release
+from mailgate.backup.releasing import OriginalGone, ReleaseOrder, release
 from mailgate.backup.safe_view import is_dangerous
 
 PERSONAL = frozenset({Role.PERSONAL_USER})
@@ -120,7 +120,7 @@ def release_requests_router(ports: Ports) -> Router:
         order = ReleaseOrder(targets, who.who, request_id=f"approved-{len(record.history)}")
         try:
             result = release(record, order, ports.config(), releasing)
-        except MailStoreError:
+        except (MailStoreError, OriginalGone):
             raise NotFound(f"the original of Backup entry {backup_id} is no longer stored") from None
         shown = backup_entry(result.record, who)
         return ReleaseAnswer.model_validate({

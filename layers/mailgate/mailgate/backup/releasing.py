@@ -29,6 +29,7 @@ from mailgate.backup.release import Release, released_as_attachment, released_as
 from mailgate.config import GatewayConfig, Route
 from mailgate.delivery.base import Deliverer
 from mailgate.delivery.errors import DeliveryError, MessageNotSealable, PermanentDeliveryError
+from mailgate.environment import RELEASE_KEY
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.ports import ExecuteOnce
@@ -71,6 +72,9 @@ class ReleasePorts:
     in_progress: tuple[type[BaseException], ...] = field(default=())  # the store's "someone runs this key now"
     # lets the execute-once store expire a release the function's timeout cut short (else its key stays taken)
     bind_invocation: Callable[[Any], None] = lambda context: None
+    # set where this process holds no delivery secrets (the admin API in AWS): the order goes to the rules
+    # function, which delivers it with these same steps (see `order_message` and `run_order`)
+    remote: Callable[[dict[str, Any]], dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,47 @@ class _Refused(PermanentDeliveryError):
     """The destination took the transaction but not this target."""
 
 
+class OriginalGone(LookupError):
+    """The entry or its original is no longer stored (retention, a deletion): nothing was sent."""
+
+
+def order_message(record: BackupRecord, order: ReleaseOrder) -> dict[str, Any]:
+    """A release order as the rules function takes it: ids only (the original is read there, from S3)."""
+    return {RELEASE_KEY: {"backup_id": record.backup_id, "targets": list(order.targets), "who": order.who,
+                          "as_attachment": order.as_attachment, "request_id": order.request_id}}
+
+
+def run_order(message: dict[str, Any], config: GatewayConfig, ports: ReleasePorts) -> dict[str, Any]:
+    """The rules function's side: the release an order names, done here; the answer `result_from` reads."""
+    from mailgate.aws.mail_store import MailStoreError  # noqa: PLC0415 - what reading a removed original raises
+
+    wanted = message[RELEASE_KEY]
+    record = ports.index.get(str(wanted["backup_id"]))
+    if record is None:
+        return {"gone": f"no Backup entry {wanted['backup_id']}"}
+    order = ReleaseOrder(tuple(str(t) for t in wanted["targets"]), str(wanted["who"]), bool(wanted["as_attachment"]),
+                         str(wanted.get("request_id") or ""))
+    try:
+        result = release(record, order, config, ports)
+    except MailStoreError as exc:
+        return {"gone": str(exc)}
+    return {"record": result.record.to_dict(), "request_id": result.request_id,
+            "outcomes": [msgspec.to_builtins(o) for o in result.outcomes]}
+
+
+def result_from(answer: dict[str, Any]) -> ReleaseResult:
+    if "gone" in answer:
+        raise OriginalGone(str(answer["gone"]))
+    return ReleaseResult(BackupRecord.from_dict(answer["record"]), str(answer["request_id"]),
+                         tuple(msgspec.convert(o, TargetOutcome) for o in answer["outcomes"]))
+
+
 def release(record: BackupRecord, order: ReleaseOrder, config: GatewayConfig, ports: ReleasePorts) -> ReleaseResult:
     """Delivers the release to each target and records it (history, event) when it did anything. What
-    `ports.read_original` raises when the original is no longer stored comes through, before anything is sent."""
+    `ports.read_original` raises when the original is no longer stored comes through, before anything is sent
+    (OriginalGone when the rules function delivers it)."""
+    if ports.remote is not None:
+        return result_from(ports.remote(order_message(record, order)))
     raw = ports.read_original(record.object_key)
     request_id = order.request_id or _made_request_id(record, order)
     recent = _recently_delivered(record, order)

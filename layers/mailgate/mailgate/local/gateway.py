@@ -181,6 +181,7 @@ class LocalGateway:
         plan.write(self.state_dir / WORKER_PLAN)
 
         scan, rules, api = (load_function(n) for n in ("scan", "rules", "api"))
+        self._serve_rules_invocations(rules.handler)
 
         downstream = MailServer(MailFolder(self.delivered_dir), hostname=self.options.host,
                                 port=self.options.downstream_port, server_hostname="mail.corp.local",
@@ -292,6 +293,14 @@ class LocalGateway:
         self.clamd = ClamdProcess(folder, folder / "db", settings, tcp_host=self.options.host).start()
         self._stoppers.append(self.clamd.stop)
         return str(self.clamd.address)
+
+    def _serve_rules_invocations(self, handler: Any) -> None:
+        """Releases from Backup: the api function has the rules function deliver them, invoking it in AWS."""
+        from mailgate.local.functions import LocalLambdaContext  # noqa: PLC0415
+        from mailgate.wiring import process  # noqa: PLC0415
+
+        process.use_local_rules_invoker(lambda event: handler(event, LocalLambdaContext("mailgate-rules")))
+        self._stoppers.append(lambda: process.use_local_rules_invoker(None))
 
     def _start_jobs(self, handler: Any) -> None:
         """The api function's schedules, as EventBridge Scheduler runs them; `jobs.run(name)` runs one now."""

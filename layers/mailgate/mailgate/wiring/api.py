@@ -84,8 +84,8 @@ def backup_remover() -> BackupRemover | None:
 
 
 def backup_release() -> ReleasePorts | None:
-    """Releases deliver from this function as the rules step does: the route's deliverer, its ARC seal, the
-    same execute-once table (see mailgate.backup.releasing for why not through the rules queue)."""
+    """Releases are delivered by the rules function, which holds the relay logins and the ARC key: invoked in AWS,
+    its handler called in-process in local mode. Without either (unit tests), here, as the rules step does."""
     store = mail_store()
     if store is None:
         return None
@@ -95,11 +95,17 @@ def backup_release() -> ReleasePorts | None:
 
     from mailgate.wiring import rules  # noqa: PLC0415 - the SMTP relay and dkimpy load for releases only
 
+    remote: Any = local.rules_invoker
+    if settings().rules_function:
+        from mailgate.aws.function_invoker import LambdaInvoker  # noqa: PLC0415 - releases only
+
+        remote = LambdaInvoker(settings().rules_function)
     once = execute_once()
     return ReleasePorts(read_original=store.get_bytes, deliverer_for=rules.deliverer_for,
                         execute_once=once, index=stores.backup_index(), events=stores.event_log(),
-                        seal=rules.arc_sealer(config()), report=stored_report,
-                        in_progress=(IdempotencyAlreadyInProgressError,), bind_invocation=once.register_lambda_context)
+                        seal=None if remote else rules.arc_sealer(config()), report=stored_report,
+                        in_progress=(IdempotencyAlreadyInProgressError,), bind_invocation=once.register_lambda_context,
+                        remote=remote)
 
 
 @cache

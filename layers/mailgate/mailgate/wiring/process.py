@@ -72,6 +72,7 @@ class LocalParts:
 
     rescans: RescanScheduler | None = None
     sync_trigger: SyncTrigger | None = None
+    rules_invoker: Callable[[dict[str, Any]], dict[str, Any]] | None = None  # the rules handler, called in-process
 
 
 local = LocalParts()
@@ -80,6 +81,12 @@ local = LocalParts()
 def use_local_rescans(scheduler: RescanScheduler | None) -> None:
     """Local mode's scheduler puts re-scan requests on the local scan queue when holds end."""
     local.rescans = scheduler
+    _services.clear()
+
+
+def use_local_rules_invoker(invoke: Callable[[dict[str, Any]], dict[str, Any]] | None) -> None:
+    """Local mode calls the rules function's handler in its own process where AWS invokes the function."""
+    local.rules_invoker = invoke
     _services.clear()
 
 

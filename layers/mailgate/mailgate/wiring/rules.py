@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from typing import Any
 
 from mailgate.actions.context import RulesPorts
 from mailgate.actions.service import RulesService
 from mailgate.aws.idempotency import DynamoExecuteOnce
-from mailgate.aws.mail_store import S3MailStore
+from mailgate.aws.mail_store import MailStoreError, S3MailStore
 from mailgate.aws.personal_lists import DynamoPersonalLists
 from mailgate.aws.rescan_scheduler import EventBridgeRescanScheduler
 from mailgate.aws.secrets import SecretStore
@@ -20,6 +21,7 @@ from mailgate.delivery.smtp_relay import SmtpRelay
 from mailgate.quarantine.rescan import RescanScheduler
 from mailgate.rules.current import PersonalLookup
 from mailgate.rules.personal_source import PersonalListSource
+from mailgate.scan.report import ScanReport
 from mailgate.secret_names import DELIVERY
 from mailgate.wiring import stores
 from mailgate.wiring.process import config, current_service, local, settings
@@ -81,3 +83,30 @@ def personal_lists() -> PersonalLookup | None:
     """Each recipient's own allow/deny lists, kept a minute per address; None without a settings table."""
     table = settings().settings_table
     return PersonalListSource(DynamoPersonalLists(table).lists) if table else None
+
+
+def release_order(message: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """A release from Backup the admin API ordered (mailgate.backup.releasing): delivered here, where the relay
+    logins and the ARC key may be read, through the same execute-once table as every delivery."""
+    from aws_lambda_powertools.utilities.idempotency.exceptions import (  # noqa: PLC0415 - releases only
+        IdempotencyAlreadyInProgressError,
+    )
+
+    from mailgate.backup.releasing import ReleasePorts, run_order  # noqa: PLC0415 - releases only
+
+    s, cfg = settings(), config()
+    store = S3MailStore(s.mail_bucket)
+    once = DynamoExecuteOnce(s.idempotency_table)
+    if context is not None:
+        once.register_lambda_context(context)
+
+    def report(message_id: str) -> ScanReport | None:
+        try:
+            return ScanReport.from_dict(store.get_json(f"{s.reports_prefix}{message_id}.json"))
+        except MailStoreError:
+            return None
+
+    ports = ReleasePorts(read_original=store.get_bytes, deliverer_for=deliverer_for, execute_once=once,
+                         index=stores.backup_index(), events=stores.event_log(), seal=arc_sealer(cfg), report=report,
+                         in_progress=(IdempotencyAlreadyInProgressError,))
+    return run_order(message, cfg, ports)
