@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from mailgate.actions.outcome import Outcome, delivery_failures
-from mailgate.environment import METRICS_NAMESPACE, RELEASE_KEY, Metric, require
+from mailgate.environment import METRICS_NAMESPACE, RELEASE_KEY, SEND_KEY, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.scan.handoff import HandOff
 from mailgate.tracing import function_tracer
@@ -39,6 +39,8 @@ def _count(outcomes: list[Outcome]) -> None:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if RELEASE_KEY in event:  # the admin API's release from Backup: delivered here, with the delivery secrets
         return wiring.release_order(event, context)
+    if SEND_KEY in event:  # the gateway's own mail the admin API composed (the Backup digest)
+        return wiring.send_own_mail(event)
     service().bind_invocation(context)
     if is_sqs_event(event):
         def work(record: SQSRecord, attempt: int) -> None:

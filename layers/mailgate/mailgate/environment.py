@@ -39,6 +39,8 @@ class Env(StrEnum):
 SCHEDULED_JOB_KEY = "mailgate_job"
 # A direct invocation of the rules function carrying a release order from Backup (mailgate.backup.releasing).
 RELEASE_KEY = "mailgate_release"
+# ... and one carrying the gateway's own mail the admin API composed (the Backup digest: mailgate.notify.own_mail).
+SEND_KEY = "mailgate_send"
 
 
 class Metric(StrEnum):

@@ -20,11 +20,17 @@ class SecretReader(Protocol):
     def get(self, name: str) -> str: ...
 
 
-def from_domain(raw: bytes) -> str | None:
+def from_address(raw: bytes) -> str | None:
+    """The one address of the From field, or None (none, several, or several From fields)."""
     block = split_header_block(raw)
     values = [field_value(f) for f in block.fields if field_name(f) == "from"]
     addresses = [a for _, a in getaddresses(values) if "@" in a]
-    return addresses[0].rpartition("@")[2].lower() if len(addresses) == 1 else None
+    return addresses[0] if len(values) == 1 and len(addresses) == 1 else None
+
+
+def from_domain(raw: bytes) -> str | None:
+    address = from_address(raw)
+    return address.rpartition("@")[2].lower() if address else None
 
 
 class OutboundSigner:

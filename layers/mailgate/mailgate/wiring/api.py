@@ -7,7 +7,7 @@ and they would double the import time of every other route's cold start.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -95,17 +95,28 @@ def backup_release() -> ReleasePorts | None:
 
     from mailgate.wiring import rules  # noqa: PLC0415 - the SMTP relay and dkimpy load for releases only
 
-    remote: Any = local.rules_invoker
-    if settings().rules_function:
-        from mailgate.aws.function_invoker import LambdaInvoker  # noqa: PLC0415 - releases only
-
-        remote = LambdaInvoker(settings().rules_function)
+    remote = rules_invoker()
     once = execute_once()
     return ReleasePorts(read_original=store.get_bytes, deliverer_for=rules.deliverer_for,
                         execute_once=once, index=stores.backup_index(), events=stores.event_log(),
                         seal=None if remote else rules.arc_sealer(config()), report=stored_report,
                         in_progress=(IdempotencyAlreadyInProgressError,), bind_invocation=once.register_lambda_context,
                         remote=remote)
+
+
+def rules_invoker() -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """The rules function, which delivers what this function orders (it holds the delivery secrets): invoked in
+    AWS, its handler in local mode; None in unit tests, which deliver here."""
+    if settings().rules_function:
+        return _lambda_invoker(settings().rules_function)
+    return local.rules_invoker
+
+
+@cache
+def _lambda_invoker(function_name: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    from mailgate.aws.function_invoker import LambdaInvoker  # noqa: PLC0415 - releases and the digest only
+
+    return LambdaInvoker(function_name)
 
 
 @cache
@@ -168,11 +179,18 @@ def digest_job() -> DigestRun:
         return DigestRun()
     from mailgate.wiring import rules  # noqa: PLC0415 - the SMTP relay loads for the digest only
 
+    remote = rules_invoker()
+
     def send(mail_from: str, to: str, data: bytes) -> None:
-        route = cfg.route_for(to)
-        if route is None:
-            raise ValueError(f"{to}: not a domain this gateway accepts")
-        result = rules.deliverer_for(route).deliver(mail_from, (to,), data)
+        if remote is not None:  # the rules function signs and relays: it holds the keys and logins
+            from mailgate.notify.own_mail import result_from, send_order  # noqa: PLC0415
+
+            result = result_from(remote(send_order(mail_from, to, data)))
+        else:
+            route = cfg.route_for(to)
+            if route is None:
+                raise ValueError(f"{to}: not a domain this gateway accepts")
+            result = rules.deliverer_for(route).deliver(mail_from, (to,), data)
         if to.lower() not in {a.lower() for a in result.accepted}:
             code, text = result.refused.get(to, (0, result.reply))
             raise RuntimeError(f"{result.host} refused {to}: {code} {text}".strip())

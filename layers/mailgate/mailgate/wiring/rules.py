@@ -110,3 +110,13 @@ def release_order(message: dict[str, Any], context: Any = None) -> dict[str, Any
                          index=stores.backup_index(), events=stores.event_log(), seal=arc_sealer(cfg), report=report,
                          in_progress=(IdempotencyAlreadyInProgressError,))
     return run_order(message, cfg, ports)
+
+
+def send_own_mail(message: dict[str, Any]) -> dict[str, Any]:
+    """The gateway's own mail the admin API composed (mailgate.notify.own_mail), DKIM-signed when a key for the
+    sender's domain is configured, delivered through its route."""
+    from mailgate.delivery.signing import OutboundSigner  # noqa: PLC0415 - dkimpy for the digest only
+    from mailgate.notify.own_mail import run_send  # noqa: PLC0415
+
+    cfg = config()
+    return run_send(message, cfg, deliverer_for, OutboundSigner(cfg.dkim_signing, secret_store()))
