@@ -57,3 +57,13 @@ def test_a_page_token_for_another_query_is_refused(aws, token):
     resources.create_tables("events", "backup", "idem")
     with pytest.raises(ValueError, match="invalid page token"):
         DynamoEventLog("events").between(*RANGE, token=token)
+
+
+def test_every_kind_the_gateway_writes_can_be_filtered_by():
+    from typing import get_args
+
+    from mailgate.api.routes_events import Kind
+    from mailgate.events import model
+
+    written = {v for k, v in vars(model).items() if k.isupper() and isinstance(v, str) and k != "EVENT_VERSION"}
+    assert set(get_args(Kind)) == written

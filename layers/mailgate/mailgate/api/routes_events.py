@@ -26,7 +26,7 @@ LONGEST_RANGE = timedelta(days=93)  # a query reads only the day partitions of i
 Action = Literal["deliver", "reject", "delete", "delete_attachment"]
 Kind = Literal["received", "scanned", "decision", "delivered", "deferred", "rejected", "bounced", "deleted",
                "backup", "error", "feedback", "parts_removed", "warning",
-               "copied", "notified", "held", "backup_removed"]
+               "copied", "notified", "held", "backup_removed", "backup_downloaded", "released"]
 Text = Annotated[str | None, Query(min_length=1, max_length=256)]
 Cursor = Annotated[str | None, Query(max_length=4096)]
 Verdict = Annotated[str | None, Query(pattern=r"^[a-z_]{1,32}$")]
