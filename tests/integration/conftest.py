@@ -8,7 +8,7 @@ import pytest
 
 from mailgate.local.gateway import LocalGateway, LocalOptions, free_port
 from tests.support.dns_fixtures import DnsTestZone
-from tests.support.settings_api import settings_restored
+from tests.support.settings_api import personal_lists_emptied, settings_restored
 from tests.support.smtp_servers import RecordingServer
 
 MAX_ATTEMPTS = 3
@@ -49,6 +49,12 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, dns_zone: DnsTestZone,
         yield gw
     finally:
         gw.stop()
+
+
+@pytest.fixture
+def bobs_lists(gateway: LocalGateway) -> Iterator[None]:
+    """bob@example.test (the local personal user): his lists are emptied afterwards."""
+    yield from personal_lists_emptied(gateway)
 
 
 @pytest.fixture

@@ -5,16 +5,15 @@ administrator's approval delivers it to them."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 
 import pytest
 
 from mailgate.api.roles import Role
 from mailgate.scanners.antispam.rules import GTUBE
 from mailgate.scanners.antivirus.database import EICAR
-from mailgate.wiring import process, rules
 from tests.support.cognito import api
 from tests.support.local_gateway import delivered, outcomes, send, simple_message, wait_for
+from tests.support.settings_api import lists_changed
 
 pytestmark = pytest.mark.integration
 
@@ -31,20 +30,6 @@ def held(gateway, sender: str, body: str) -> tuple[str, dict]:
     return message_id, entry
 
 
-@pytest.fixture
-def bobs_lists(gateway) -> Iterator[None]:
-    """Bob's personal lists are emptied afterwards."""
-    yield
-    current = api(gateway, "GET", "/lists/personal", role=Role.PERSONAL_USER)[1]
-    api(gateway, "PUT", "/lists/personal", role=Role.PERSONAL_USER,
-        body={"version": current["version"], "allow": [], "deny": []})
-    lists_changed()
-
-
-def lists_changed() -> None:
-    """Warm functions see list changes within a minute (docs/backup.md says so); the test does not wait for it."""
-    rules.personal_lists.cache_clear()
-    process.reset()
 
 
 def test_a_user_releases_their_spam_and_allows_the_sender_whose_next_message_is_delivered(gateway, bobs_lists):

@@ -6,37 +6,21 @@ from __future__ import annotations
 import email.policy
 import json
 import urllib.request
-from collections.abc import Iterator
 from email.message import EmailMessage
 
 import pytest
 
 from mailgate.api.roles import Role
 from mailgate.scanners.antivirus.database import EICAR
-from mailgate.wiring import process, rules
 from tests.support.cognito import api
 from tests.support.local_gateway import delivered, events, outcomes, send, simple_message, wait_for
-from tests.support.settings_api import put_section
+from tests.support.settings_api import lists_changed, put_section
 
 pytestmark = pytest.mark.integration
 
 PITCH = "Limited offer: order now at a 70% discount. Free shipping, act now!\nTo unsubscribe reply STOP.\n"
 
 
-def lists_changed() -> None:
-    """Warm functions see list changes within a minute; the tests do not wait for it."""
-    rules.personal_lists.cache_clear()
-    process.reset()
-
-
-@pytest.fixture
-def bobs_lists(gateway) -> Iterator[None]:
-    """bob@example.test is the local personal user; his lists are emptied afterwards."""
-    yield
-    current = api(gateway, "GET", "/lists/personal", role=Role.PERSONAL_USER)[1]
-    api(gateway, "PUT", "/lists/personal", role=Role.PERSONAL_USER,
-        body={"version": current["version"], "allow": [], "deny": []})
-    lists_changed()
 
 
 def hold_probable_spam(table):

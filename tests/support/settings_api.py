@@ -31,3 +31,22 @@ def settings_restored(gateway: LocalGateway) -> Iterator[None]:
     exported.pop("exported_at")
     assert api(gateway, "POST", f"/settings/import?version={current['version']}", body=exported)[0] == 200
     process.reset()
+
+
+def lists_changed() -> None:
+    """Warm functions see list changes within a minute (docs/backup.md says so); the tests do not wait for it."""
+    from mailgate.wiring import rules
+
+    rules.personal_lists.cache_clear()
+    process.reset()
+
+
+def personal_lists_emptied(gateway: LocalGateway) -> Iterator[None]:
+    """bob@example.test is the local personal user; his lists are emptied afterwards."""
+    from mailgate.api.roles import Role
+
+    yield
+    current = api(gateway, "GET", "/lists/personal", role=Role.PERSONAL_USER)[1]
+    api(gateway, "PUT", "/lists/personal", role=Role.PERSONAL_USER,
+        body={"version": current["version"], "allow": [], "deny": []})
+    lists_changed()

@@ -30,7 +30,7 @@ from mailgate.api.schemas_backup_release import (
     ReleaseBody,
 )
 from mailgate.backup.model import BackupRecord
-from mailgate.backup.releasing import OriginalGone, ReleaseOrder, ReleasePorts, TargetStatus, release
+from mailgate.backup.releasing import OriginalGone, ReleaseOrder, ReleasePorts, ReleaseResult, TargetStatus, release
 from mailgate.backup.removal import matching
 from mailgate.backup.safe_view import is_dangerous
 from mailgate.config import GatewayConfig
@@ -76,6 +76,16 @@ def _check_allowed(ports: Ports, who: Principal, record: BackupRecord, body: Rel
                         f"release themselves: ask for it: POST /backup/{record.backup_id}/release-request")
 
 
+def release_answer(result: ReleaseResult, who: Principal, as_attachment: bool,
+                   follow_up: list[str] | None = None) -> ReleaseAnswer:
+    """A release's answer: each target's outcome and the entry's history as the caller may see them."""
+    shown = backup_entry(result.record, who)
+    return ReleaseAnswer.model_validate({
+        "backup_id": result.record.backup_id, "request_id": result.request_id, "as_attachment": as_attachment,
+        "outcomes": [{"to": o.to, "status": o.status.value, "detail": o.detail} for o in result.outcomes],
+        "released_to": shown.released_to, "history": shown.history, "follow_up": follow_up or []})
+
+
 def _check_follow_up(who: Principal, body: ReleaseBody) -> None:
     if not who.roles & OPERATORS and (body.allow_sender == "organisation" or body.learn_not_spam):
         raise Forbidden("only an Administrator or SecurityOfficer may allow a sender for the organisation or "
@@ -104,7 +114,7 @@ def _follow_up(ports: Ports, who: Principal, record: BackupRecord, body: Release
         elif store is None:
             done.append("sender not allowed: personal lists need the settings table, which this deployment lacks")
         else:
-            changed = allow_personally(store, delivered, record.sender, actor)  # type: ignore[arg-type]
+            changed = allow_personally(store, delivered, record.sender, actor)
             done.append(f"{record.sender} allowed by " + (", ".join(changed) if changed else "nobody new (already "
                                                           "allowed, or the list is full)"))
     if body.learn_not_spam:
@@ -194,13 +204,9 @@ def backup_release_router(ports: Ports) -> Router:
             result = release(record, order, config, found)
         except (MailStoreError, OriginalGone):  # the copy is gone: retention, or a deletion under way
             raise NotFound(f"the original of Backup entry {backup_id} is no longer stored") from None
-        shown = backup_entry(result.record, who)
         delivered = [o.to for o in result.outcomes if o.status != TargetStatus.FAILED]
-        return ReleaseAnswer.model_validate({
-            "backup_id": backup_id, "request_id": result.request_id, "as_attachment": body.as_attachment,
-            "outcomes": [{"to": o.to, "status": o.status.value, "detail": o.detail} for o in result.outcomes],
-            "released_to": shown.released_to, "history": shown.history,
-            "follow_up": _follow_up(ports, who, record, body, delivered) if delivered else []})
+        return release_answer(result, who, body.as_attachment,
+                              _follow_up(ports, who, record, body, delivered) if delivered else [])
 
     @endpoint(router, "POST", "/backup/release", OPERATORS, errors=(400, 422, 503), tags=["backup"])
     def release_backup_entries(body: BulkRelease) -> BulkReleaseAnswer:

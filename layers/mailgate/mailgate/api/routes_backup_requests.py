@@ -17,7 +17,7 @@ from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
 from mailgate.api.responses import BackupEntry, BackupPage
 from mailgate.api.roles import OPERATORS, READERS, Role
-from mailgate.api.routes_backup_release import ReleaseUnavailable
+from mailgate.api.routes_backup_release import ReleaseUnavailable, release_answer
 from mailgate.api.schemas_backup_release import ReleaseAnswer
 from mailgate.backup.model import RELEASE_PENDING, BackupRecord, HistoryEntry
 from mailgate.backup.releasing import OriginalGone, ReleaseOrder, release
@@ -122,10 +122,6 @@ def release_requests_router(ports: Ports) -> Router:
             result = release(record, order, ports.config(), releasing)
         except (MailStoreError, OriginalGone):
             raise NotFound(f"the original of Backup entry {backup_id} is no longer stored") from None
-        shown = backup_entry(result.record, who)
-        return ReleaseAnswer.model_validate({
-            "backup_id": backup_id, "request_id": result.request_id, "as_attachment": False,
-            "outcomes": [{"to": o.to, "status": o.status.value, "detail": o.detail} for o in result.outcomes],
-            "released_to": shown.released_to, "history": shown.history})
+        return release_answer(result, who, as_attachment=False)
 
     return router

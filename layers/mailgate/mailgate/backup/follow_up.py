@@ -18,8 +18,11 @@ ATTEMPTS = 5  # a list changed by someone else meanwhile: read it again and add 
 
 
 class PersonalListRecordLike(Protocol):
-    lists: PersonalLists
-    version: int
+    @property
+    def lists(self) -> PersonalLists: ...
+
+    @property
+    def version(self) -> int: ...
 
 
 class PersonalListsStore(Protocol):

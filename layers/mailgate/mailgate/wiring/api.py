@@ -34,8 +34,7 @@ from mailgate.directory.service import DirectoryAdmin, SyncTrigger
 from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate.scan.report import ScanReport
 from mailgate.scanners.antispam.feedback import FeedbackService
-from mailgate.settings.errors import VersionConflict
-from mailgate.settings.service import SettingsService
+from mailgate.settings.service import Actor, SettingsService
 from mailgate.wiring import stores
 from mailgate.wiring.learning import antispam_model
 from mailgate.wiring.process import config, local, settings
@@ -151,26 +150,15 @@ def link_ports() -> LinkPorts | None:
 
 
 def allow_sender(recipient: str, sender: str, actor: str) -> bool:
-    """Adds `sender` to `recipient`'s personal allow list (as PUT /lists/personal would, audited); False when it
-    cannot be listed (not an address the lists take, or the list is full)."""
-    from mailgate.rules.sender_lists import PersonalLists, personal_problems  # noqa: PLC0415 - links only
+    """Adds `sender` to `recipient`'s personal allow list (as PUT /lists/personal would, audited), as a release's
+    `allow_sender` does; False when it cannot be listed (a bounce, not an address, or the list is full)."""
+    from mailgate.backup.follow_up import allow_personally, why_sender_cannot_be_allowed  # noqa: PLC0415 - links only
 
     store = personal_lists()
-    if store is None:
+    if store is None or why_sender_cannot_be_allowed(sender):
         return False
-    for _ in range(3):
-        current = store.get(recipient)
-        if sender.lower() in {a.lower() for a in current.lists.allow}:
-            return True
-        lists = PersonalLists(allow=(*current.lists.allow, sender), deny=current.lists.deny)
-        if personal_problems(lists):
-            return False
-        try:
-            store.save(recipient, lists, current.version, actor, actor, "digest link: release and allow the sender")
-        except VersionConflict:
-            continue
-        return True
-    return False
+    allow_personally(store, [recipient], sender, Actor(actor, actor, "digest link: release and allow the sender"))
+    return sender.strip().lower() in {a.lower() for a in store.get(recipient.strip().lower()).lists.allow}
 
 
 def digest_job() -> DigestRun:
