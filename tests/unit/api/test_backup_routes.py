@@ -144,3 +144,11 @@ def test_an_account_the_directory_reports_as_duplicated_has_no_personal_backup(a
     status, refused = call(app, "GET", "/backup", "PersonalUser")
     assert status == 403 and "duplicated" in refused["message"]
     assert call(app, "GET", "/backup", "Administrator")[0] == 200
+
+
+def test_an_administrator_cannot_let_users_release_viruses_or_phishing_themselves(app):
+    _, general = call(app, "GET", "/settings/general", "Administrator")
+    for reason in ("antivirus", "antiphishing"):
+        status, refused = call(app, "PATCH", "/settings/general", "Administrator",
+                               {"version": general["version"], "backup_self_release": ["antispam", reason]})
+        assert status == 422 and "backup_self_release" in str(refused)
