@@ -30,6 +30,7 @@ BODIES = {
     ("PATCH", "/settings/general"): {"version": 0},
     ("PUT", "/settings/content-filter"): {"version": 0, "settings": {}},
     ("PUT", "/settings/antivirus"): {"version": 0, "settings": {}},
+    ("PUT", "/settings/antispam"): {"version": 0, "settings": {}},
     ("PUT", "/settings/signing"): {"version": 0, "settings": {}},
     ("PUT", "/settings/modifications"): {"version": 0, "settings": {}},
     ("PUT", "/lists"): {"version": 0, "settings": {}},

@@ -117,6 +117,20 @@ class BlocklistZone(_Model, frozen=True):
     weight: Annotated[float, Meta(ge=0)] = 5.0
 
 
+_DNS_LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?"
+SenderDomain = Annotated[str, Meta(pattern=rf"^(?=.{{1,253}}$){_DNS_LABEL}(?:\.{_DNS_LABEL})+\.?$")]
+
+
+class KnownSendersSettings(_Model, frozen=True):
+    """The well-known senders whose mail, with an aligned DMARC pass, counts as strong evidence of ham
+    (test AUTH_KNOWN_SENDER; docs/known-senders.md). Domains are ASCII (IDNA A-labels for Unicode ones);
+    a domain also covers its subdomains."""
+
+    shipped: bool = True  # start from the list mailgate ships
+    add: Annotated[tuple[SenderDomain, ...], Meta(max_length=10_000)] = ()  # the organisation's own additions
+    remove: Annotated[tuple[SenderDomain, ...], Meta(max_length=10_000)] = ()  # shipped domains not to trust
+
+
 class AntispamSettings(_Model, frozen=True):
     """Anti-spam thresholds (on the summed score of the named tests) and blocklists (none by default:
     public lists refuse queries from shared cloud resolvers, so an operator configures their own)."""
@@ -126,6 +140,7 @@ class AntispamSettings(_Model, frozen=True):
     disabled_tests: tuple[str, ...] = ()  # test names, e.g. "SUBJ_ALL_CAPS"
     blocklists: tuple[BlocklistZone, ...] = ()
     max_domain_lookups: Annotated[int, Meta(ge=0, le=50)] = 10
+    known_senders: KnownSendersSettings = msgspec.field(default_factory=KnownSendersSettings)
 
 
 PuaCategory = Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")]

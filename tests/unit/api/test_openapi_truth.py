@@ -84,6 +84,9 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("put", "/settings/rules"): ("/settings/rules", section),
         ("get", "/settings/antivirus"): ("/settings/antivirus", None),
         ("put", "/settings/antivirus"): ("/settings/antivirus", {"version": version, "settings": {"port": "x"}}),
+        ("get", "/settings/antispam"): ("/settings/antispam", None),
+        ("put", "/settings/antispam"): ("/settings/antispam", {"version": version, "settings": {
+            "known_senders": {"add": ["not a domain"]}}}),
         ("get", "/settings/modifications"): ("/settings/modifications", None),
         ("put", "/settings/modifications"): ("/settings/modifications", {"version": version + 100, "settings": {}}),
         ("get", "/settings/spam-quarantine"): ("/settings/spam-quarantine", None),
@@ -206,6 +209,7 @@ def test_each_settings_route_declares_its_own_section_and_every_reference_resolv
         return str(reference["$ref"]).removeprefix("#/components/schemas/")
 
     for path, struct in {"/settings/rules": "RuleTable", "/settings/antivirus": "AntivirusSettings",
+                         "/settings/antispam": "AntispamSettings",
                          "/settings/content-filter": "ContentFilterSettings", "/lists": "SenderLists",
                          "/settings/modifications": "ModificationSettings",
                          "/settings/spam-quarantine": "QuarantineLimits",

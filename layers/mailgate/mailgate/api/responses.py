@@ -12,6 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from mailgate.api.schemas import (
+    AntispamDocument,
     AntivirusDocument,
     ContentFilterDocument,
     DeliveryDocument,
@@ -321,6 +322,10 @@ class RulesSection(Section):
 
 class AntivirusSection(Section):
     settings: AntivirusDocument
+
+
+class AntispamSection(Section):
+    settings: AntispamDocument
 
 
 class ModificationsSection(Section):

@@ -13,6 +13,7 @@ from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
 from mailgate.api.responses import (
+    AntispamSection,
     AntivirusSection,
     AuditPage,
     ContentFilterSection,
@@ -28,6 +29,7 @@ from mailgate.api.responses import (
 )
 from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
 from mailgate.api.schemas import (
+    AntispamUpdate,
     AntivirusUpdate,
     ContentFilterUpdate,
     DomainsUpdate,
@@ -80,6 +82,11 @@ SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], .
     ("/settings/antivirus", "antivirus", AntivirusSection, AntivirusUpdate,
      "Anti-Virus: clamd address, timeouts, PUA and heuristics, the action on infected parts.",
      "Replace the Anti-Virus settings (conditional on `version`)."),
+    ("/settings/antispam", "antispam", AntispamSection, AntispamUpdate,
+     "Anti-Spam: thresholds, tests switched off by name, DNS blocklists, and the well-known senders "
+     "(`known_senders`: the shipped list, the organisation's additions and removals).",
+     "Replace the Anti-Spam settings (conditional on `version`; 422 names the bad field, e.g. a value in "
+     "`known_senders.add` that is not a domain)."),
     ("/settings/modifications", "modifications", ModificationsSection, ModificationsUpdate,
      "The warning about an insecure message (text and HTML) and the disclaimers rules may name.",
      "Replace the warning and the disclaimers (conditional on `version`; a disclaimer a rule still names "

@@ -14,6 +14,7 @@ import msgspec
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from mailgate.config import (
+    AntispamSettings,
     AntivirusSettings,
     ContentFilterSettings,
     DeliverySettings,
@@ -52,6 +53,7 @@ RuleTableDocument = Annotated[dict[str, Any], shaped_as(RuleTable)]
 RuleDocument = Annotated[dict[str, Any], shaped_as(Rule)]
 ContentFilterDocument = Annotated[dict[str, Any], shaped_as(ContentFilterSettings)]
 AntivirusDocument = Annotated[dict[str, Any], shaped_as(AntivirusSettings)]
+AntispamDocument = Annotated[dict[str, Any], shaped_as(AntispamSettings)]
 ModificationsDocument = Annotated[dict[str, Any], shaped_as(ModificationSettings)]
 QuarantineLimitsDocument = Annotated[dict[str, Any], shaped_as(QuarantineLimits)]
 NotificationsDocument = Annotated[dict[str, Any], shaped_as(NotificationSettings)]
@@ -100,6 +102,10 @@ class RulesUpdate(SectionUpdate):
 
 class AntivirusUpdate(SectionUpdate):
     settings: AntivirusDocument
+
+
+class AntispamUpdate(SectionUpdate):
+    settings: AntispamDocument
 
 
 class ModificationsUpdate(SectionUpdate):

@@ -22,15 +22,20 @@ _FORWARD_HEADERS = ("arc-seal", "resent-from", "resent-sender", "x-forwarded-to"
 # Headers the big email service providers put on every campaign they send.
 ESP_HEADERS: dict[str, str] = {
     "x-mailgun-sid": "Mailgun", "x-mailgun-tag": "Mailgun", "x-sg-eid": "SendGrid", "x-sg-id": "SendGrid",
-    "x-mc-user": "Mailchimp/Mandrill", "x-mandrill-user": "Mandrill", "x-campaign": "campaign header",
-    "x-campaignid": "campaign header", "x-ses-outgoing": "Amazon SES", "x-sfmc-stack": "Salesforce MC",
-    "x-csa-complaints": "CSA-certified sender", "x-marketo-id": "Marketo", "x-mailer-recptid": "ESP",
-    "x-pm-message-id": "Postmark", "x-mailjet-campaign": "Mailjet", "x-rpcampaign": "ESP",
-    "x-listunsubscribe": "ESP", "x-job": "ESP", "x-emarsys-identify": "Emarsys",
+    "x-entity-id": "SendGrid", "x-mc-user": "Mailchimp", "x-accounttype": "Mailchimp", "x-mandrill-user": "Mandrill",
+    "x-campaign": "campaign header", "x-campaignid": "campaign header", "x-ses-outgoing": "Amazon SES",
+    "x-sfmc-stack": "Salesforce Marketing Cloud", "x-csa-complaints": "CSA-certified sender (CleverReach, Inxmail...)",
+    "x-marketo-id": "Marketo", "x-mailer-recptid": "ESP", "x-pm-message-id": "Postmark",
+    "x-mailjet-campaign": "Mailjet", "x-rpcampaign": "newsletter2go/Brevo", "x-listunsubscribe": "ESP",
+    "x-job": "ESP", "x-emarsys-identify": "Emarsys", "x-kmail-account": "Klaviyo", "x-kmail-relay": "Klaviyo",
+    "x-hs-cid": "HubSpot", "x-sib-id": "Brevo/Sendinblue", "x-mailin-eid": "Brevo/Sendinblue",
+    "x-phplist-version": "phpList", "x-msfbl": "SparkPost", "x-ulpe": "Optimizely/Episerver",
+    "x-bulkmail": "bulk mailer",
 }
 _BULK_MAILERS = re.compile(r"\b(mailchimp|sendgrid|lyris|listmanager|constant ?contact|exacttarget|"
                            r"campaign ?monitor|sendinblue|brevo|mailjet|hubspot|marketo|phplist|"
-                           r"acymailing|mailpoet|getresponse|aweber|klaviyo)\b", re.I)
+                           r"acymailing|mailpoet|getresponse|aweber|klaviyo|cleverreach|inxmail|mailster|"
+                           r"newsletter2go|rapidmail|optimizely)\b", re.I)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ class AntispamDetails(ScannerDetails, frozen=True):
     bulk: tuple[str, ...] = ()  # bulk-mail signals found (List-Unsubscribe, an ESP's headers, ...)
     thresholds: Thresholds = Thresholds()  # the scanner's own, which a rule may override
     blocklists: BlocklistDetails = BlocklistDetails()
+    authenticated_from: str | None = None  # the From domain when it passed DMARC
 
     @classmethod
     def of(cls, details: Mapping[str, Any] | None) -> AntispamDetails:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from mailgate.config import AntispamSettings
 from mailgate.rules.requests import top_tests
 from mailgate.rules.table import AntispamModule, VerdictAction
+from mailgate.scanners.antispam.authenticated import AUTH_KNOWN_SENDER
 from mailgate.scanners.antispam.details import AntispamDetails
 from mailgate.scanners.antispam.rules import BULK_MAIL, RULES
 from mailgate.scanners.plugin import ScannerDeps, ScannerPlugin, catalog
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 
 # the named rules; the classifier (BAYES_*), learned counts (LEARNED_*) and blocklists (by zone) name
 # their contributions as they score them
-TESTS = catalog(*(rule.test for rule in RULES), BULK_MAIL)
+TESTS = catalog(*(rule.test for rule in RULES), BULK_MAIL, AUTH_KNOWN_SENDER)
 
 
 def build(deps: ScannerDeps) -> Scanner:
@@ -52,7 +53,8 @@ def judge(module: AntispamModule, result: ScannerResult | None, judging: Judging
 
 def _spam_class(module: AntispamModule, result: ScannerResult, judging: Judging) -> str:
     """The scanner's word, or the rule's own reading of the score when the rule sets thresholds.
-    A blocklist hit stays blacklisted; a newsletter below the spam threshold stays mass mailing."""
+    A blocklist hit stays blacklisted; a newsletter stays mass mailing below the probable threshold, or
+    below the spam threshold when its From domain passed DMARC (as `verdict.decide` reads it)."""
     if (module.spam_threshold is None and module.probable_threshold is None) or result.verdict == "blacklisted":
         return result.verdict
     details = AntispamDetails.of(result.details)
@@ -60,7 +62,8 @@ def _spam_class(module: AntispamModule, result: ScannerResult, judging: Judging)
     probable = module.probable_threshold if module.probable_threshold is not None \
         else details.thresholds.probable_spam
     newsletter = result.verdict == "mass_mailing" or bool(details.bulk)
-    verdict = "spam" if result.score >= high else "mass_mailing" if newsletter \
+    doubtful = result.score >= probable and details.authenticated_from is None
+    verdict = "spam" if result.score >= high else "mass_mailing" if newsletter and not doubtful \
         else "probable_spam" if result.score >= probable else "not_spam"
     judging.note(f"the rule's thresholds {probable:g}/{high:g} read score {result.score:g} as {verdict} "
                  f"(the scanner said {result.verdict})")

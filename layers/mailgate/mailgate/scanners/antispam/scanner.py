@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from mailgate.config import AntispamSettings
 from mailgate.scan.report import Contribution, ScannerResult
+from mailgate.scanners.antispam.authenticated import authenticated_sender, classifier_cap, known_senders
 from mailgate.scanners.antispam.blocklists import BlocklistOutcome, check_blocklists
 from mailgate.scanners.antispam.bulk import list_signals
 from mailgate.scanners.antispam.model import EVIDENCE_TOKENS, BaseModel, Classification, base_model, classify
@@ -32,14 +33,17 @@ _BANDS = ((0.99, "99"), (0.95, "95"), (0.80, "80"), (0.60, "60"), (0.40, "50"), 
           (0.05, "20"), (0.01, "05"), (0.0, "00"))
 
 
-def classifier_contribution(classification: Classification) -> Contribution:
+def classifier_contribution(classification: Classification, cap: float | None = None) -> Contribution:
+    """BAYES_<band>; `cap` bounds it for an authenticated sender (see authenticated.classifier_cap)."""
     p = classification.probability
     band = next(name for floor, name in _BANDS if p >= floor)
     low, high = CLASSIFIER_CLAMP
     score = round(max(low, min(high, classification.log_odds)), 3)
-    return Contribution(f"BAYES_{band}", score,
-                        f"Statistical classifier: spam probability {p:.3f} (log-odds {classification.log_odds:+.2f})",
-                        classification.evidence())
+    description = f"Statistical classifier: spam probability {p:.3f} (log-odds {classification.log_odds:+.2f})"
+    if cap is not None and score > cap:
+        score = cap
+        description += f"; capped at {cap:g}: the From domain passed DMARC, so style alone does not make spam"
+    return Contribution(f"BAYES_{band}", score, description, classification.evidence())
 
 
 def learned_contribution(evidence: dict[str, float]) -> list[Contribution]:
@@ -79,6 +83,7 @@ class AntispamScanner:
         self.settings = settings or AntispamSettings()
         self.organisation = organisation
         self._model = model
+        self._known_senders = known_senders(self.settings)
 
     def scan(self, message: Message, context: ScanContext) -> ScannerResult:
         started = time.perf_counter()
@@ -87,7 +92,11 @@ class AntispamScanner:
         signals = list_signals(message)
         message_features = features(message)
         classification = classify(self._model(), message_features)
-        reasons = [classifier_contribution(classification)]
+        sender = authenticated_sender(context.earlier_result("authentication"), self._known_senders)
+        reasons = [classifier_contribution(classification, classifier_cap(settings) if sender else None)]
+        trusted = sender.contribution() if sender else None
+        if trusted is not None:
+            reasons.append(trusted)
         if self.organisation is not None:
             reasons.extend(learned_contribution(self.organisation.evidence(message_features)))
         rule_input = RuleInput(message, signals, context.envelope.mail_from)
@@ -103,12 +112,14 @@ class AntispamScanner:
         reasons.extend(c for c in blocklist_contributions(outcome) if c.test.split(":")[0] not in disabled)
         reasons = [r for r in reasons if r.test not in disabled]
         score = round(sum(r.score for r in reasons), 3)
-        verdict = decide(score, bool(outcome.hits), signals.newsletter, settings)
+        verdict = decide(score, bool(outcome.hits), signals.newsletter, settings, sender is not None)
         details = {
             "probability": round(classification.probability, 4),
             "scl": scl(verdict, score, settings),
             "bulk": list(signals.bulk),
             "mailing_list": signals.mailing_list,
+            "authenticated_from": sender.from_domain if sender else None,
+            "known_sender": sender.known.domain if sender and sender.known else None,
             "forwarded": signals.forwarded,
             "blocklists": {"queried": outcome.queried, "hits": [f"{h.zone.zone}: {h.subject}" for h in outcome.hits],
                            "unanswered": list(outcome.unanswered)},

@@ -22,19 +22,23 @@ FLAGGED = frozenset({SPAM, PROBABLE_SPAM})
 SCL_HEADER = "X-MS-Exchange-Organization-SCL"
 
 
-def decide(score: float, blacklisted: bool, newsletter: bool, settings: AntispamSettings) -> str:
+def decide(score: float, blacklisted: bool, newsletter: bool, settings: AntispamSettings,
+           authenticated: bool = False) -> str:
     """The most severe word that applies: a blocklist hit, then spam, then bulk, then probable spam.
 
-    A recognised newsletter below the spam threshold is mass mailing rather than probable spam:
-    marketing wording is what newsletters are made of, and administrators handle bulk separately.
+    A recognised newsletter is mass mailing rather than probable spam when its From domain passed DMARC
+    (marketing wording is what newsletters are made of, and an accountable sender sent it) or when its
+    score stays below probable spam. Without that pass, bulk headers cost a spammer two lines, so they
+    never turn a probable spam score into mass mailing.
     """
     if blacklisted:
         return BLACKLISTED
     if score >= settings.spam_threshold:
         return SPAM
-    if newsletter:
+    probable = score >= settings.probable_threshold
+    if newsletter and (authenticated or not probable):
         return MASS_MAILING
-    return PROBABLE_SPAM if score >= settings.probable_threshold else NOT_SPAM
+    return PROBABLE_SPAM if probable else NOT_SPAM
 
 
 def scl(verdict: str, score: float, settings: AntispamSettings) -> int:
