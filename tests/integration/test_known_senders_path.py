@@ -93,3 +93,32 @@ def test_a_value_that_is_not_a_domain_is_refused_with_the_field_named(gateway, r
                                                                    "settings": settings})
     assert status == 422, body
     assert "known_senders.add[1]" in str(body)
+
+
+PITCH = ("Dear friend,\n\nCONGRATULATIONS! You have been selected to receive a FREE gift card worth $500.\n"
+         "Click here now to claim your prize before this limited time offer expires!!! Act now, no credit\n"
+         "card required, 100% guaranteed. Lowest prices on viagra and cialis, order online today and save\n"
+         "90%.\n\nhttps://claim.attacker.test/prize?id=12345\n")
+
+
+def test_bulk_mail_headers_do_not_launder_an_unauthenticated_pitch(gateway, restore_settings):
+    """attacker.test publishes no DMARC record: its own SPF pass aligns, but nothing passes DMARC. The spam
+    threshold is out of reach here so that the pitch's score sits where mass mailing and probable spam meet."""
+    put_section(gateway, "antispam", lambda s: {**s, "spam_threshold": 1000})
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = "Deals <deals@attacker.test>", "bob@example.test", "Exclusive deal"
+    msg["Message-ID"], msg["Date"] = email.utils.make_msgid(domain="attacker.test"), email.utils.formatdate()
+    msg["List-Unsubscribe"] = "<https://attacker.test/u/1>"
+    msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg["Feedback-ID"] = "deal:1:attacker"
+    msg["Precedence"] = "bulk"
+    msg.set_content(PITCH)
+    message_id = send(gateway, "bounces@attacker.test", ["bob@example.test"], msg.as_bytes(policy=email.policy.SMTP))
+    antispam = wait_for(lambda: _explained_when_decided(gateway, message_id))
+    assert antispam["verdict"] == "probable_spam", antispam
+    assert any(r["test"] == "BULK_MAIL" for r in antispam["reasons"])
+
+
+def _explained_when_decided(gateway: Any, message_id: str) -> dict[str, Any] | None:
+    status, explained = api(gateway, "GET", f"/messages/{message_id}/explanation", role=Role.AUDITOR)
+    return dict(explained["verdicts"]["antispam"]) if status == 200 else None
