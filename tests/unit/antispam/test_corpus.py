@@ -51,6 +51,15 @@ def test_held_out_spam_is_flagged_at_least_97_percent() -> None:
     assert flagged / total >= 0.97, f"{flagged} of {total} held-out spam flagged"
 
 
+@needs_corpus
+def test_held_out_modern_ham_lists_notifications_and_receipts_are_flagged_at_most_three_in_a_thousand() -> None:
+    if not (CORPUS / "modern-ham").is_dir():
+        pytest.skip("no modern-ham/ in the corpus")
+    flagged, total = flag_rate("modern-ham")
+    assert total > 400
+    assert flagged / total <= 0.003, f"{flagged} of {total} held-out modern ham flagged"
+
+
 def test_the_split_is_a_function_of_the_file_name_alone() -> None:
     names = [f"sa-public.easy-ham-1.{n:05d}.eml" for n in range(2000)]
     held = [n for n in names if is_validation(n)]

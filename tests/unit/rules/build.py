@@ -15,10 +15,12 @@ def report(*results: ScannerResult, sender: str = "alice@partner.test", client_i
                       Envelope(sender, tuple(recipients), client_ip), {}, results)
 
 
-def spam(verdict: str, score: float, bulk: tuple[str, ...] = ()) -> ScannerResult:
+def spam(verdict: str, score: float, bulk: tuple[str, ...] = (),
+         authenticated_from: str | None = None) -> ScannerResult:
     return ScannerResult("antispam", verdict, score, (Contribution("BAYES_99", score, "the model is sure"),),
                          {"bulk": list(bulk), "thresholds": {"probable_spam": 3.0, "spam": 6.0},
-                          "blocklists": {"hits": ["zen.example: 198.51.100.7"] if verdict == "blacklisted" else []}})
+                          "blocklists": {"hits": ["zen.example: 198.51.100.7"] if verdict == "blacklisted" else []},
+                          "authenticated_from": authenticated_from})
 
 
 def phishing(verdict: str, score: float) -> ScannerResult:

@@ -66,9 +66,12 @@ def test_a_rule_thresholds_reread_the_score_for_its_recipients():
     result = report(spam("spam", 9.1))
     assert decide(result, "sales@example.test", lenient).subject_tags == ("[Probable spam]",)
     assert decide(result, BOB, lenient).action == DELETE
-    newsletter = report(spam("spam", 9.1, bulk=("List-Unsubscribe",)))
+    newsletter = report(spam("spam", 9.1, bulk=("List-Unsubscribe",), authenticated_from="news.shop.test"))
     assert decide(newsletter, "sales@example.test", lenient).action == DELIVER
     assert decide(newsletter, "sales@example.test", lenient).subject_tags == ()
+    # the same bulk headers without a DMARC pass cost a spammer two lines: still probable spam
+    unauthenticated = report(spam("spam", 9.1, bulk=("List-Unsubscribe",)))
+    assert decide(unauthenticated, "sales@example.test", lenient).subject_tags == ("[Probable spam]",)
 
 
 def test_a_disabled_module_is_skipped_with_a_step_in_the_path():

@@ -149,10 +149,88 @@ def url_features(message: Message) -> list[str]:
     return features
 
 
+_PIXEL = re.compile(r"<img\b[^>]{0,400}?\b(?:width\s*=\s*[\"']?[01](?:px)?[\"'\s/>]|width\s*:\s*[01]px)", re.I)
+_UNSUBSCRIBE = re.compile(r"unsubscribe|abmelden|abbestellen|d[ée]sinscri|darse de baja|opt[ -]out", re.I)
+
+
+def _brand(domain: str) -> str:
+    """The label before the public suffix: `lyftmail.com` → `lyftmail`."""
+    return registrable(domain).partition(".")[0]
+
+
+def _same_brand(a: str, b: str) -> bool:
+    """Sender and link belong together: one registrable domain, or one brand name inside the other
+    (lyftmail.com → lyft.com, steampowered.com → steamcommunity.com is not, store.steampowered.com is)."""
+    if a == b:
+        return True
+    first, second = _brand(a), _brand(b)
+    short, long = sorted((first, second), key=len)
+    return len(short) >= 4 and short in long
+
+
+def consistency_features(message: Message) -> list[str]:
+    """How the sender, its links and the HTML fit together: legitimate commercial mail links to its
+    own brand and says how to unsubscribe; spam and phishing link elsewhere. Independent of words."""
+    features: list[str] = []
+    sender = ""
+    for _, address in message.from_addresses[:1]:
+        sender = registrable(domain_of(address)) if domain_of(address) else ""
+    hosts = {registrable(h) for u in message.urls[:200] if (h := u.host_ascii or u.host)
+             and not h.replace(".", "").isdigit() and ":" not in h}
+    if not hosts:
+        features.append("ldom:nolinks")
+    elif not sender:
+        features.append("ldom:nosender")
+    else:
+        share = sum(1 for h in hosts if _same_brand(sender, h)) / len(hosts)
+        features.append("ldom:" + ("none" if share == 0 else "some" if share < 0.5 else "most" if share < 1
+                                   else "all"))
+    html = message.html_body[:MAX_BODY_CHARS * 4]
+    if html and _PIXEL.search(html):
+        features.append("px:tiny-image")
+    if _UNSUBSCRIBE.search(body_text(message)[-3000:]):
+        features.append("unsub:text")
+    return features
+
+
 def body_text(message: Message) -> str:
     """What the reader sees: the plain text, or the HTML's visible text when there is no plain text."""
     text = message.text_body if message.text_body.strip() else message.html_text
     return text[:MAX_BODY_CHARS]
+
+
+# Word features come in blocks (the body, the subject, the sender's display name); the prefixes below
+# each name one fact about headers, structure, links or the sender.
+_TEXT_PREFIXES = {"s": "subject", "fn": "name"}
+STRUCTURAL_PREFIXES = frozenset({"h", "ct", "cs", "cte", "rcpt", "parts", "mime", "att", "tag", "htmltext",
+                                 "defect", "u", "utld", "urls", "fl", "fd", "xm", "ldom", "px", "unsub"})
+
+
+def feature_block(feature: str) -> str | None:
+    """The text block a word feature belongs to, or None for a structural feature."""
+    prefix, sep, _ = feature.partition(":")
+    if not sep:
+        return "body"
+    if prefix in STRUCTURAL_PREFIXES:
+        return None
+    return _TEXT_PREFIXES.get(prefix, "body")  # a long word (long:N) or a pair holding one
+
+
+def feature_values(features: list[str], text_power: float, text_floor: float = 1.0) -> list[tuple[str, float]]:
+    """Each feature with its value: 1 for a structural fact; for each word of a block of n words,
+    1 up to `text_floor` words and (n / text_floor)^-power beyond.
+
+    Without it a long message sums hundreds of faint word weights into near certainty, and a receipt of
+    2,000 words full of "your order" reads as 99 % spam. Scaling a long block's words down bounds what
+    words alone can say, the way a Bayes filter that combines only its most telling tokens does, while
+    a short pitch keeps its full weight and headers, structure and links always do.
+    """
+    counts: dict[str | None, int] = {}
+    blocks = [feature_block(f) for f in features]
+    for block in blocks:
+        counts[block] = counts.get(block, 0) + 1
+    return [(f, 1.0 if block is None else (max(counts[block], text_floor) / text_floor) ** -text_power)
+            for f, block in zip(features, blocks, strict=True)]
 
 
 def features(message: Message) -> list[str]:
@@ -161,4 +239,5 @@ def features(message: Message) -> list[str]:
     out += header_features(message)
     out += structure_features(message)
     out += url_features(message)
+    out += consistency_features(message)
     return list(dict.fromkeys(out))
