@@ -1,8 +1,9 @@
 """The statistical classifier: a logistic-regression model over `tokens.features`.
 
 Version 2 reads word features per block at `tokens.feature_values` (a long block's words count less),
-so what the words of a long message say is bounded, and leaves out the features the build found to say
-only when a message was written (`excluded`), not whether it is spam.
+so what the words of a long message say is bounded, and carries the build's calibration (`scale`,
+`offset`). Features the build found to say only when a message was written have no weight (they are
+listed in the model's `meta.time_markers`).
 
 The base model ships as `data/base_model.json.gz` (built by `scripts/build_spam_model.py`) and is
 read once per process, on the first scan, so importing the scanner costs nothing.
