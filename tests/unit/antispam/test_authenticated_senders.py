@@ -114,3 +114,17 @@ def test_an_organisation_adding_a_public_suffix_trusts_no_one_under_it() -> None
         notice = build(NOTICE, sender=f"Parcels <track@{domain}>")
         scanned = scanner(settings=settings).scan(notice, context_after(authentication("pass", domain, domain)))
         assert "AUTH_KNOWN_SENDER" not in names_fired(scanned), domain
+
+
+def test_hostile_html_of_endless_image_tags_is_read_only_up_to_a_bound() -> None:
+    """20,000 unclosed <img tags: the scan still gives a verdict, and the tracking-pixel check reads only the
+    first 200 tags (a pixel after them is not looked for), so such HTML costs no more than an ordinary page."""
+    from mailgate.scanners.antispam.tokens import MAX_IMAGE_TAGS, consistency_features
+
+    flood = "<img " * 20_000
+    scanned = scanner().scan(build(NOTICE, html=f"<html><body>{flood}</body></html>"), context_after(None))
+    assert scanned.verdict in ("spam", "probable_spam", "mass_mailing", "not_spam")
+    early = build(NOTICE, html='<p>hi</p><img src="https://t.test/o.gif" width="1" height="1">' + '<img src="a">' * 10)
+    late = build(NOTICE, html='<img src="a">' * (MAX_IMAGE_TAGS + 5) + '<img src="https://t.test/o.gif" width="1">')
+    assert "px:tiny-image" in consistency_features(early)
+    assert "px:tiny-image" not in consistency_features(late)

@@ -149,7 +149,8 @@ def url_features(message: Message) -> list[str]:
     return features
 
 
-_PIXEL = re.compile(r"<img\b[^>]{0,400}?\b(?:width\s*=\s*[\"']?[01](?:px)?[\"'\s/>]|width\s*:\s*[01]px)", re.I)
+_TINY_WIDTH = re.compile(r"\bwidth\s*(?:=\s*[\"']?[01](?:px)?(?:[\"'\s/]|$)|:\s*[01]px)", re.I)
+MAX_IMAGE_TAGS = 200  # a tracking pixel is among the first images; a page of 20,000 <img costs no more
 _UNSUBSCRIBE = re.compile(r"unsubscribe|abmelden|abbestellen|d[ée]sinscri|darse de baja|opt[ -]out", re.I)
 
 
@@ -166,6 +167,22 @@ def _same_brand(a: str, b: str) -> bool:
     first, second = _brand(a), _brand(b)
     short, long = sorted((first, second), key=len)
     return len(short) >= 4 and short in long
+
+
+def _has_tiny_image(html: str) -> bool:
+    """An <img> 0 or 1 pixel wide: each tag is cut at its `>` (at most 400 characters) by plain string
+    search, so hostile HTML costs linear time, never a regular expression's backtracking."""
+    lowered = html.lower()
+    start = lowered.find("<img")
+    for _ in range(MAX_IMAGE_TAGS):
+        if start < 0:
+            return False
+        end = lowered.find(">", start, start + 400)
+        tag = lowered[start + 4:end if end >= 0 else start + 400]
+        if _TINY_WIDTH.search(tag):
+            return True
+        start = lowered.find("<img", start + 4)
+    return False
 
 
 def consistency_features(message: Message) -> list[str]:
@@ -185,8 +202,7 @@ def consistency_features(message: Message) -> list[str]:
         share = sum(1 for h in hosts if _same_brand(sender, h)) / len(hosts)
         features.append("ldom:" + ("none" if share == 0 else "some" if share < 0.5 else "most" if share < 1
                                    else "all"))
-    html = message.html_body[:MAX_BODY_CHARS * 4]
-    if html and _PIXEL.search(html):
+    if _has_tiny_image(message.html_body[:MAX_BODY_CHARS * 4]):
         features.append("px:tiny-image")
     if _UNSUBSCRIBE.search(body_text(message)[-3000:]):
         features.append("unsub:text")
