@@ -12,6 +12,7 @@ from mailgate.rules.table import AntispamModule, VerdictAction
 from mailgate.scanners.antispam.authenticated import AUTH_KNOWN_SENDER
 from mailgate.scanners.antispam.details import AntispamDetails
 from mailgate.scanners.antispam.rules import BULK_MAIL, RULES
+from mailgate.scanners.antispam.verdict import decide
 from mailgate.scanners.plugin import ScannerDeps, ScannerPlugin, catalog
 
 if TYPE_CHECKING:
@@ -52,9 +53,9 @@ def judge(module: AntispamModule, result: ScannerResult | None, judging: Judging
 
 
 def _spam_class(module: AntispamModule, result: ScannerResult, judging: Judging) -> str:
-    """The scanner's word, or the rule's own reading of the score when the rule sets thresholds.
-    A blocklist hit stays blacklisted; a newsletter stays mass mailing below the probable threshold, or
-    below the spam threshold when its From domain passed DMARC (as `verdict.decide` reads it)."""
+    """The scanner's word, or the rule's own reading of the score when the rule sets thresholds: the
+    scanner's `decide` with the rule's thresholds, so a blocklist hit stays blacklisted and bulk mail is
+    read as mass mailing exactly as the scanner reads it."""
     if (module.spam_threshold is None and module.probable_threshold is None) or result.verdict == "blacklisted":
         return result.verdict
     details = AntispamDetails.of(result.details)
@@ -62,9 +63,8 @@ def _spam_class(module: AntispamModule, result: ScannerResult, judging: Judging)
     probable = module.probable_threshold if module.probable_threshold is not None \
         else details.thresholds.probable_spam
     newsletter = result.verdict == "mass_mailing" or bool(details.bulk)
-    doubtful = result.score >= probable and details.authenticated_from is None
-    verdict = "spam" if result.score >= high else "mass_mailing" if newsletter and not doubtful \
-        else "probable_spam" if result.score >= probable else "not_spam"
+    thresholds = AntispamSettings(probable_threshold=probable, spam_threshold=high)
+    verdict = decide(result.score, False, newsletter, thresholds, details.authenticated_from is not None)
     judging.note(f"the rule's thresholds {probable:g}/{high:g} read score {result.score:g} as {verdict} "
                  f"(the scanner said {result.verdict})")
     return verdict
