@@ -22,15 +22,15 @@ if [ "$profile" = test ]; then
     slapd ldap-utils                     # OpenLDAP for the directory sync tests
     samba samba-ad-dc samba-ad-provision krb5-user winbind   # Samba as an Active Directory DC in tests
     clamav-testfiles p7zip-full          # test files (and 7z nestings) for Anti-Virus
+    chromium chromium-driver fonts-dejavu-core   # the web console's tests in a real browser (Selenium)
   )
 fi
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# Node.js runs the CDK CLI and the jsii runtime behind aws-cdk-lib (tests synthesise the app); use the machine's.
-if [ "$profile" = test ]; then
-  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
-fi
+# Node.js builds the web console (both profiles) and runs the CDK CLI and the jsii runtime behind aws-cdk-lib
+# (tests synthesise the app); use the machine's.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(nodejs npm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -68,6 +68,22 @@ if [ ! -x .venv/bin/python ] || { [ "$have" != "$want test" ] && [ "$have" != "$
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade "pip==25.3"
   .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
   echo "$want $profile" > "$stamp"
+fi
+
+# The web console: its pinned libraries (console/package-lock.json), then its production build in console/dist.
+console_stamp=console/node_modules/.mailgate-installed
+want_console=$(sha256sum console/package-lock.json | cut -d' ' -f1)
+if [ ! -d console/node_modules ] || [ "$(cat "$console_stamp" 2>/dev/null)" != "$want_console" ]; then
+  echo "setup: npm ci in console/ (the web console's libraries)"
+  (cd console && npm ci --no-audit --no-fund --ignore-scripts >/dev/null)
+  echo "$want_console" > "$console_stamp"
+fi
+built=console/dist/.mailgate-built
+want_build=$(cd console && cat package-lock.json vite.config.js index.html $(find src public -type f | sort) | sha256sum | cut -d' ' -f1)
+if [ ! -f console/dist/index.html ] || [ "$(cat "$built" 2>/dev/null)" != "$want_build" ]; then
+  echo "setup: building the web console (console/dist)"
+  (cd console && npx --no-install vite build --logLevel warn)
+  echo "$want_build" > "$built"
 fi
 
 [ "$profile" = serve ] && exit 0

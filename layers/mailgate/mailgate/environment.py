@@ -33,6 +33,7 @@ class Env(StrEnum):
     SECRETS_PREFIX = "SECRETS_PREFIX"
     CLAMAV_SIGNATURES = "CLAMAV_SIGNATURES"  # s3://bucket/prefix/ of the refreshed ClamAV databases
     ANTISPAM_REFRESH_SECONDS = "ANTISPAM_REFRESH_SECONDS"
+    CONSOLE_ORIGIN = "MAILGATE_CONSOLE_ORIGIN"  # the web console's origin: the only one the API allows (CORS)
 
 
 # A scheduled invocation's input names its job under this key (API Gateway's events never have it).

@@ -1,0 +1,7 @@
+// Placeholder: this view is being written (issue 16).
+import { html } from '../html.js';
+import { PageHeader } from '../ui.js';
+
+export default function View() {
+  return html`<${PageHeader} title="rules" /><p>Not written yet.</p>`;
+}
