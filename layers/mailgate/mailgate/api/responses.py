@@ -419,6 +419,7 @@ class PersonalListsView(Answer):
     address: str
     allow: list[str]
     deny: list[str]
+    digest: bool = Field(description="the user gets the daily Backup digest (false: they opted out)")
     version: int = Field(description="0: never saved")
     updated_at: str | None
     updated_by: str | None

@@ -54,7 +54,8 @@ def lists_router(ports: Ports) -> Router:
         if problems:
             raise Invalid(problems, "personal lists")
         who = principal(router)
-        record = personal_store().save(address, lists, update.version, who.who, who.subject, operation)
+        record = personal_store().save(address, lists, update.version, who.who, who.subject, operation,
+                                       digest=update.digest)
         return PersonalListsView.model_validate(record.to_dict())
 
     def own_address() -> str:
@@ -66,12 +67,13 @@ def lists_router(ports: Ports) -> Router:
     @endpoint(router, "GET", "/lists/personal", ALL_ROLES, errors=(400,), tags=["lists"])
     def get_own_lists() -> PersonalListsView:
         """Your own allow and deny lists (matched against the envelope sender of mail to you; an allow entry
-        skips only Anti-Spam, a deny entry makes the mail Blacklisted)."""
+        skips only Anti-Spam, a deny entry makes the mail Blacklisted) and whether you get the Backup digest."""
         return PersonalListsView.model_validate(personal_store().get(own_address()).to_dict())
 
     @endpoint(router, "PUT", "/lists/personal", OWN_LIST_WRITERS, errors=(409,), tags=["lists"])
     def put_own_lists(update: PersonalListsUpdate) -> PersonalListsView:
-        """Replace your own lists: addresses, masks and domains, at most 500 entries (conditional on `version`)."""
+        """Replace your own lists: addresses, masks and domains, at most 500 entries (conditional on `version`);
+        `digest` false opts you out of the daily Backup digest (absent: unchanged)."""
         return save(own_address(), update, "PUT /lists/personal")
 
     @endpoint(router, "GET", "/lists/personal/<address>", READERS, errors=(400,), tags=["lists"])

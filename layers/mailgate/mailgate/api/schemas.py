@@ -154,6 +154,8 @@ class PersonalListsUpdate(_Body):
     allow: list[str] = Field(default_factory=list, max_length=500,
                              description="senders whose mail skips Anti-Spam: addresses, *?-masks, domains")
     deny: list[str] = Field(default_factory=list, max_length=500, description="senders whose mail is Blacklisted")
+    digest: bool | None = Field(default=None, description="send the daily Backup digest to this address (false: "
+                                                          "opt out); absent or null: unchanged")
 
 
 class DirectoryFilters(_Body):

@@ -3,7 +3,8 @@ signed single-use links (mailgate.backup.links) to release a message, to release
 to open their personal Backup.
 
 Who gets one: recipients of entries kept in the period whose domain the gateway accepts, that have not opted
-out (`digest.opted_out`) and that the directory does not report as duplicated (they have no personal Backup).
+out (the organisation's `digest.opted_out`, or the user's own `digest` false on their personal lists, PUT
+/lists/personal) and that the directory does not report as duplicated (they have no personal Backup).
 Users with nothing new get nothing. Release links are offered only for what a user may release themselves
 (`backup_self_release`, never infected or phishing mail); other entries are listed without them.
 
@@ -57,6 +58,7 @@ class DigestPorts:
     signer: LinkSigner
     send: Callable[[str, str, bytes], None]  # (mail from, to, message): raises when it was not delivered
     personal_allowed: Callable[[str], bool] = lambda address: True  # False: the directory reports a duplicate
+    wants_digest: Callable[[str], bool] = lambda address: True  # False: the user opted out themselves
     sign: Callable[[bytes], bytes] | None = None  # DKIM, when a key is configured for the sender's domain
 
 
@@ -82,6 +84,9 @@ def run_digest(config: GatewayConfig, ports: DigestPorts, now: datetime | None =
     for user, records in sorted(held.items()):
         if user in settings.opted_out:
             run.skipped[user] = "opted out"
+            continue
+        if not ports.wants_digest(user):
+            run.skipped[user] = "opted out themselves"
             continue
         if not ports.personal_allowed(user):
             run.skipped[user] = "the directory reports the account as duplicated"

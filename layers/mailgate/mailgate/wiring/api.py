@@ -187,8 +187,13 @@ def digest_job() -> DigestRun:
         index = stores.directory_index()
         return index is None or index.personal_allowed(address)
 
+    def wants_digest(address: str) -> bool:
+        store = personal_lists()
+        return store is None or store.wants_digest(address)
+
     return run_digest(cfg, DigestPorts(index=stores.backup_index(), marks=DynamoDigestMarks(s.backup_table),
-                                       signer=link_signer(), send=send, personal_allowed=personal_allowed))
+                                       signer=link_signer(), send=send, personal_allowed=personal_allowed,
+                                       wants_digest=wants_digest))
 
 
 @cache
