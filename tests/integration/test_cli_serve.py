@@ -55,7 +55,7 @@ class Served:
 def serve_through_a_pipe(state_dir: Path, *options: str, downstream_port: int = 0) -> Served:
     smtp_port = free_port()
     ports = ["--smtp-port", str(smtp_port), "--api-port", str(free_port()), "--moto-port", str(free_port()),
-             "--downstream-port", str(downstream_port or free_port())]
+             "--console-port", str(free_port()), "--downstream-port", str(downstream_port or free_port())]
     command = " ".join([MAILGATE, "serve", "--state-dir", str(state_dir), "--no-network", "--workers", "1",
                         *ports, *options])
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAILGATE_", "POWERTOOLS_"))}

@@ -23,12 +23,18 @@ The authorizer: a request with an `Authorization` header is answered 401 here un
 verifies (moto's Cognito). A request without the header reaches the handler without claims, and the
 handler answers 401 for every route that needs a role. A body over API Gateway's 10 MB payload quota is
 answered 413 here; the handler bounds what Lambda carries (6 MB) itself.
+
+CORS: the handler answers the web console's origin itself (preflights included: an OPTIONS request carries no
+token, so it always reaches the handler). The answers this server gives of its own (401, 413, 502) carry
+`Access-Control-Allow-Origin: $MAILGATE_CONSOLE_ORIGIN` when that is set, as the stack's API Gateway gateway
+responses do, so that the console can read why it was refused.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
 import uuid
@@ -42,6 +48,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from mailgate.environment import Env
 from mailgate.local.functions import Handler, LocalLambdaContext
 
 if TYPE_CHECKING:
@@ -94,8 +101,11 @@ def api_gateway_event(method: str, target: str, headers: Mapping[str, str] | Ite
 
 
 def _error(status: int, code: str, message: str) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"error": code, "message": message})}
+    """An answer of API Gateway's own (a gateway response), readable by the web console."""
+    headers = {"Content-Type": "application/json"}
+    if origin := os.environ.get(Env.CONSOLE_ORIGIN):
+        headers["Access-Control-Allow-Origin"] = origin
+    return {"statusCode": status, "headers": headers, "body": json.dumps({"error": code, "message": message})}
 
 
 class _Reply(Response):

@@ -38,6 +38,7 @@ class LocalOptions:
     smtp_port: int = 2525
     downstream_port: int = 2526
     api_port: int = 8025
+    console_port: int | None = 8026  # the web console and its local login; None: no console
     moto_port: int = 5005
     state_dir: Path = Path(".mailgate")
     config_file: Path | None = None  # a GatewayConfig JSON; default: accept `domains`, deliver downstream
@@ -77,6 +78,15 @@ def default_config(options: LocalOptions, clamd: str | None = None) -> dict[str,
     return config
 
 
+def _depth_queues(scan_url: str) -> dict[str, str]:
+    """The queues whose depth the admin API shows, besides the rules queue: the scan queue and both DLQs."""
+    from mailgate.aws import clients  # noqa: PLC0415
+
+    dlq = {name: clients.client("sqs").get_queue_url(QueueName=f"{queue}-dlq")["QueueUrl"]
+           for name, queue in ((Env.SCAN_DLQ_URL, "mailgate-scan"), (Env.RULES_DLQ_URL, "mailgate-rules"))}
+    return {Env.SCAN_QUEUE_URL: scan_url, **dlq}
+
+
 class LocalGateway:
     def __init__(self, options: LocalOptions) -> None:
         self.options = options
@@ -100,7 +110,15 @@ class LocalGateway:
     def api_url(self) -> str:
         return f"http://{self.options.host}:{self.options.api_port}"
 
-    def _environment(self, config_path: Path, rules_queue_url: str | None = None) -> dict[str, str]:
+    @property
+    def console_url(self) -> str | None:
+        """The web console's origin (the only one the API allows), or None when it is not served."""
+        if self.options.console_port is None:
+            return None
+        return f"http://{self.options.host}:{self.options.console_port}"
+
+    def _environment(self, config_path: Path, rules_queue_url: str | None = None,
+                     queues: dict[str, str] | None = None) -> dict[str, str]:
         """What the functions read from their environment, set here and written for worker processes."""
         environment = {
             "AWS_ENDPOINT_URL": self.moto_url,
@@ -117,6 +135,11 @@ class LocalGateway:
         }
         if rules_queue_url:
             environment[Env.RULES_QUEUE_URL] = rules_queue_url
+        environment.update(queues or {})  # the queues whose depth GET /stats shows
+        if self.console_url:
+            environment[Env.CONSOLE_ORIGIN] = self.console_url
+        else:
+            os.environ.pop(Env.CONSOLE_ORIGIN, None)  # not an earlier gateway's of this process
         os.environ.update(environment)
         return environment
 
@@ -127,7 +150,8 @@ class LocalGateway:
 
         o = self.options
         check_ports_free(o.host, {"SMTP ingress": o.smtp_port, "downstream SMTP": o.downstream_port,
-                                  "admin API": o.api_port, "moto": o.moto_port})
+                                  "admin API": o.api_port, "moto": o.moto_port,
+                                  **({"web console": o.console_port} if o.console_port is not None else {})})
         quiet_metrics()
         try:
             return self._start()
@@ -174,7 +198,7 @@ class LocalGateway:
         clients.client("ses").verify_domain_identity(Domain=config.authserv_id)
         for name, value in self.options.secrets.items():
             clients.client("secretsmanager").create_secret(Name=name, SecretString=value)
-        environment = self._environment(config_path, rules_url)
+        environment = self._environment(config_path, rules_url, _depth_queues(scan_url))
         process.reset()
         plan = WorkerPlan(environment=environment, region=REGION, visibility_seconds=visibility,
                           queues={"scan": (scan_url, scan_arn), "rules": (rules_url, rules_arn)})
@@ -310,7 +334,8 @@ class LocalGateway:
         self._stoppers.append(self.jobs.stop)
 
     def _start_api(self, server: Any, handler: Any) -> None:
-        """The API behind what plays API Gateway's Cognito authorizer, with users from moto's Cognito."""
+        """The API behind what plays API Gateway's Cognito authorizer, with users from moto's Cognito; then the
+        web console, whose sign-in asks the same user pool."""
         from mailgate.local.cognito import LocalCognito, TokenVerifier  # noqa: PLC0415
 
         saved = self.state_dir / "cognito.json"
@@ -323,6 +348,22 @@ class LocalGateway:
         api_server = server(handler, self.options.host, self.options.api_port, TokenVerifier.for_pool(self.cognito))
         api_server.start()
         self._stoppers.append(api_server.stop)
+        self._start_console()
+
+    def _start_console(self) -> None:
+        """The web console's files and the stand-in for Cognito's hosted login (local/console_server.py)."""
+        if self.options.console_port is None:
+            return
+        from mailgate.local.console_server import ConsoleServer  # noqa: PLC0415
+
+        console = ConsoleServer(self.cognito, self.options.host, self.options.console_port, self.api_url,
+                                passwords_hint=f"The local users' passwords: {self._passwords_command}")
+        console.start()
+        self._stoppers.append(console.stop)
+
+    @property
+    def _passwords_command(self) -> str:
+        return f".venv/bin/mailgate token --show-passwords --state-dir {self.options.state_dir}"
 
     def _config_changed(self, config_path: Path) -> bool:
         """Whether the configuration file (given, or generated from the options) differs from the last start's:
@@ -377,6 +418,8 @@ class LocalGateway:
             f"  an administrator's API token    "
             f"TOKEN=$(.venv/bin/mailgate token --user admin --state-dir {o.state_dir})",
             f"  call the API with it            curl -H \"Authorization: Bearer $TOKEN\" {self.api_url}/me",
+            *([f"  web console                     {self.console_url}/  (log in as admin, officer, auditor or user)",
+               f"  the users' passwords            {self._passwords_command}"] if self.console_url else []),
             *(f"note: {note}" for note in self.notes),
             "One line per message follows. Press Ctrl-C to stop.",
         ])

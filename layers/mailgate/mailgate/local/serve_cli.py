@@ -21,13 +21,16 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     serve = commands.add_parser("serve", help="run the whole gateway on this machine",
                            description="Run the whole gateway on this machine: SMTP in and out, the real "
-                           "functions, the admin API, clamd. One line per message on stdout; Ctrl-C stops it all.")
+                           "functions, the admin API, the web console, clamd. One line per message on stdout; "
+                           "Ctrl-C stops it all.")
     serve.add_argument("--host", default="127.0.0.1", help="the address every server listens on (default: %(default)s)")
     serve.add_argument("--smtp-port", type=int, default=int(os.environ.get("MAILGATE_SMTP_PORT", "2525")),
                        help="the SMTP ingress: send mail here (default: %(default)s, or $MAILGATE_SMTP_PORT)")
     serve.add_argument("--downstream-port", type=int, default=2526,
                        help="the downstream mail server that receives delivered mail (default: %(default)s)")
     serve.add_argument("--api-port", type=int, default=8025, help="the admin API (default: %(default)s)")
+    serve.add_argument("--console-port", type=int, default=8026,
+                       help="the web console and its local sign-in (default: %(default)s; 0: no console)")
     serve.add_argument("--moto-port", type=int, default=5005,
                        help="moto, standing in for the AWS APIs (default: %(default)s)")
     serve.add_argument("--state-dir", default=".mailgate",
@@ -57,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
     lines = LineWriter()
     options = LocalOptions(
         host=args.host, smtp_port=args.smtp_port, downstream_port=args.downstream_port,
-        api_port=args.api_port, moto_port=args.moto_port, state_dir=Path(args.state_dir),
+        api_port=args.api_port, console_port=args.console_port or None, moto_port=args.moto_port,
+        state_dir=Path(args.state_dir),
         config_file=Path(args.config) if args.config else None,
         domains=tuple(args.domain or ("example.test",)), dns=args.dns, no_network=args.no_network,
         clamd=False if args.no_clamd else None, workers=args.workers, rules_workers=args.rules_workers,

@@ -1,4 +1,5 @@
-"""`mailgate token --user admin`: an ID token from the running local gateway's user pool, for curl."""
+"""`mailgate token --user admin`: an ID token from the running local gateway's user pool, for curl;
+`mailgate token --show-passwords`: the local users' passwords, for the web console's sign-in form."""
 
 from __future__ import annotations
 
@@ -16,6 +17,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                              "user (PersonalUser, bob@example.test)")
     parser.add_argument("--state-dir", type=Path, default=Path(".mailgate"),
                         help="the local gateway's state folder (default .mailgate)")
+    parser.add_argument("--show-passwords", action="store_true",
+                        help="print each local user's password (for the web console's sign-in) instead of a token "
+                             "(default: print a token)")
     parser.set_defaults(func=run)
 
 
@@ -40,8 +44,23 @@ def local_token(state_dir: Path, user: str) -> str:
     return cognito.token(user)
 
 
+def local_passwords(state_dir: Path) -> dict[str, str]:
+    """The local users' passwords, from the state folder (readable by its owner only, as the key is)."""
+    from mailgate.local.cognito import LocalCognito  # noqa: PLC0415
+
+    saved = state_dir / "cognito.json"
+    if not saved.is_file():
+        raise NoLocalGateway(f"{saved} not found: is `mailgate serve` running with this state folder?")
+    return dict(LocalCognito.load(saved).passwords)
+
+
 def run(args: argparse.Namespace) -> int:
     try:
+        if args.show_passwords:
+            for user, password in local_passwords(args.state_dir).items():
+                role = LOCAL_USERS[user][0].value if user in LOCAL_USERS else ""
+                print(f"{user:<8} {password}  {role}".rstrip())
+            return 0
         print(local_token(args.state_dir, args.user))
     except NoLocalGateway as exc:
         raise SystemExit(f"mailgate token: {exc}") from None
