@@ -143,7 +143,8 @@ export function RuleEditor({ rule, index, isDefault, onChange, error }) {
         <${LinesArea} label="Remove header fields (one name per line)" rows=${2} values=${rule.remove_headers}
           path=${`${path}.remove_headers`} error=${error} onChange=${set('remove_headers')} />
         <${LinesArea} label="Set header fields (Name: value, one per line)" rows=${2} values=${headerLines(rule.set_headers)}
-          path=${`${path}.set_headers`} error=${error} onChange=${(lines) => set('set_headers')(headersFrom(lines))} />
+          path=${`${path}.set_headers`} error=${error} canon=${(lines) => headerLines(headersFrom(lines))}
+          onChange=${(lines) => set('set_headers')(headersFrom(lines))} />
         <${TextInput} label="Disclaimer (the name of one in Modifications; empty: none)" value=${rule.disclaimer}
           path=${`${path}.disclaimer`} error=${error} onInput=${set('disclaimer')} />
       </div>

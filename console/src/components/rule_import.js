@@ -42,8 +42,8 @@ export function ImportDialog({ target, version, onDone, onClose }) {
         <textarea id=${textId} rows="8" value=${text} data-testid="import-text" aria-invalid=${problems.length ? 'true' : 'false'}
           onInput=${(e) => setText(e.currentTarget.value)} />
         <small class="hint">${target.hint}</small>
-        ${problems.length > 0 && html`<ul class="problem-list" role="alert" data-testid="import-problems">
-          ${problems.map((p) => html`<li class="problem">${p.message}</li>`)}</ul>`}
+        ${problems.length > 0 && html`<div role="alert" data-testid="import-problems"><ul class="problem-list">
+          ${problems.map((p) => html`<li class="problem">${p.message}</li>`)}</ul></div>`}
       </div>
       ${action.busy && html`<${Progress} label="Importing" />`}
       ${action.error && !problems.length && html`<${ErrorNote} error=${action.error} />`}

@@ -44,12 +44,14 @@ function splitLines(text) {
 }
 
 // A list of values, one per line. The text is kept as typed (so a new empty line stays while typing) and
-// replaced only when the value changes from outside. Problems at `path.N` are shown as "entry N+1: …".
-export function LinesArea({ label, values, onChange, path, error, hint, rows = 4, readOnly = false, testid }) {
+// replaced only when the value changes from outside (`canon` maps typed lines to the form `values` has).
+// Problems at `path.N` are shown as "entry N+1: …".
+export function LinesArea({ label, values, onChange, path, error, hint, rows = 4, readOnly = false, testid,
+  canon = (lines) => lines }) {
   const id = useId('lines');
   const [text, setText] = useState(() => (values || []).join('\n'));
   useEffect(() => {
-    if (!same(splitLines(text), values || [])) setText((values || []).join('\n'));
+    if (!same(canon(splitLines(text)), values || [])) setText((values || []).join('\n'));
   }, [JSON.stringify(values)]);
   const problems = error instanceof ApiError && path ? error.problemsAt(path) : [];
   const described = problems.length ? `${id}-problems` : undefined;
@@ -68,9 +70,9 @@ export function LinesArea({ label, values, onChange, path, error, hint, rows = 4
         onChange(splitLines(next));
       }} />
     ${hint && html`<small class="hint">${hint}</small>`}
-    ${problems.length > 0 && html`<ul class="problem-list" id=${described} role="alert">
+    ${problems.length > 0 && html`<div id=${described} role="alert"><ul class="problem-list">
       ${problems.map((p) => html`<li class="problem">${entryOf(p)}${p.message}</li>`)}
-    </ul>`}
+    </ul></div>`}
   </div>`;
 }
 
@@ -79,7 +81,7 @@ export function OtherProblems({ error, shown }) {
   if (!(error instanceof ApiError)) return null;
   const rest = error.problems.filter((p) => !shown(p.path));
   if (!rest.length) return null;
-  return html`<ul class="problem-list" role="alert" data-testid="other-problems">
+  return html`<div role="alert" data-testid="other-problems"><ul class="problem-list">
     ${rest.map((p) => html`<li class="problem"><code>${p.path || '(document)'}</code>: ${p.message}</li>`)}
-  </ul>`;
+  </ul></div>`;
 }

@@ -231,11 +231,11 @@ export default function Rules() {
                 <${Checkbox} label="Enabled" checked=${rule.enabled} data-testid="rule-enabled"
                   aria-label=${`Enabled: ${rule.name}`} onChange=${(v) => updateRule(index, { ...rule, enabled: v })} />`}
               <button type="button" aria-expanded=${open[key] ? 'true' : 'false'} data-testid="rule-edit"
-                aria-label=${`${open[key] ? 'Close the editor of' : 'Edit'} ${rule.name}`}
+                aria-label=${`${open[key] ? "Close editor:" : "Edit"} ${rule.name}`}
                 onClick=${() => setOpen({ ...open, [key]: !open[key] })}>${open[key] ? 'Close editor' : 'Edit'}</button>
               ${!isDefault && html`<button type="button" disabled=${dirty} data-testid="rule-import"
                 title=${dirty ? 'Save or discard your changes first' : undefined}
-                aria-label=${`Import senders or recipients into ${rule.name}`}
+                aria-label=${`Import… senders or recipients into ${rule.name}`}
                 onClick=${() => setImporting(rule.name)}>Import…</button>
                 <button type="button" class="danger" aria-label=${`Delete ${rule.name}`} data-testid="rule-delete"
                   onClick=${() => remove(index)}>Delete</button>`}
