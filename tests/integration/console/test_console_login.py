@@ -23,7 +23,7 @@ from mailgate.local.cognito import TokenVerifier
 from mailgate.local.console_idp import s256
 from mailgate.local.console_pages import INCORRECT
 from mailgate.local.gateway import LocalGateway
-from tests.support.browser import axe_critical, console_errors, login, screenshot, sign_in, wait
+from tests.support.browser import APP_READY, axe_critical, console_errors, login, screenshot, sign_in, wait
 from tests.support.cli import run_mailgate
 
 pytestmark = pytest.mark.integration
@@ -143,15 +143,25 @@ def test_a_wrong_password_shows_the_error_and_hands_out_no_code(browser, gateway
     assert browser.find_element(By.ID, "password").get_attribute("value") == ""  # not sent back
 
 
-def test_the_right_password_lands_in_the_console(browser, gateway):
+def needs_the_built_console() -> None:
     if not (web_console.dist_folder() / "index.html").is_file():
         pytest.skip(f"the console is not built in {web_console.dist_folder()}: run scripts/setup.sh")
+
+
+def test_the_right_password_lands_in_the_console(browser, gateway):
+    needs_the_built_console()
     login(browser, gateway, "admin")
     assert urlsplit(browser.current_url).netloc == urlsplit(origin(gateway)).netloc
     assert "code=" not in browser.current_url  # the app took the code out of the address
     screenshot(browser, "console-after-login")
     refused = [m for m in console_errors(browser) if "Content Security Policy" in m or "Uncaught" in m]
     assert refused == []
+
+
+def test_a_personal_user_signs_in_the_same_way(browser, gateway):
+    needs_the_built_console()
+    login(browser, gateway, "user", path="/my/backup")
+    assert "user" in browser.find_element(By.CSS_SELECTOR, APP_READY).text
 
 
 # -- the protocol's edges
