@@ -42,13 +42,16 @@ export const MODULES = [
   ['dmarc', 'Authentication: DMARC'],
 ];
 
-// How bad a verdict is, for its colour: the worst first (the order of the stacked bars).
+// How bad a verdict is, for its colour (shades of one hue per class, so that verdicts of a class are told
+// apart): the worst first, the order of the stacked bars.
 const SEVERITY = [
-  ['bad', ['infected', 'blacklisted', 'spam', 'phishing', 'malicious_link', 'phishing_link', 'violation', 'fail'], COLOURS.vermillion],
-  ['doubtful', ['probable_spam', 'probable_phishing', 'mass_mailing', 'unscannable', 'softfail', 'policy', 'neutral'], COLOURS.orange],
-  ['good', ['clean', 'not_spam', 'not_phishing', 'pass'], COLOURS.green],
-  ['none', ['none', 'skipped'], COLOURS.sky],
-  ['error', ['error', 'temperror', 'permerror'], COLOURS.grey],
+  ['bad', ['infected', 'blacklisted', 'spam', 'phishing', 'malicious_link', 'phishing_link', 'violation', 'fail'],
+    ['#D55E00', '#8F3A00', '#F08A4B', '#B34700']],
+  ['doubtful', ['probable_spam', 'probable_phishing', 'mass_mailing', 'unscannable', 'softfail', 'policy', 'neutral'],
+    ['#E69F00', '#A87300', '#F5C04A', '#C98A00']],
+  ['good', ['clean', 'not_spam', 'not_phishing', 'pass'], ['#009E73', '#00694C', '#3CC49A', '#00855F']],
+  ['none', ['none', 'skipped'], ['#56B4E9', '#2C7FB8']],
+  ['error', ['error', 'temperror', 'permerror'], ['#8a939c', '#5f6870', '#b3bac1']],
 ];
 
 export function verdictOrder(verdict) {
@@ -60,8 +63,11 @@ export function verdictOrder(verdict) {
 }
 
 export function verdictColour(verdict) {
-  const found = SEVERITY.find(([, verdicts]) => verdicts.includes(verdict));
-  return found ? found[2] : COLOURS.purple;
+  for (const [, verdicts, shades] of SEVERITY) {
+    const at = verdicts.indexOf(verdict);
+    if (at >= 0) return shades[at % shades.length];
+  }
+  return COLOURS.purple;
 }
 
 export const verdictLabel = (verdict) => verdict.replace(/_/g, ' ');
@@ -114,6 +120,7 @@ export function fromApi(body) {
     topSenders: top(body.top_held_senders, 'sender'),
     topDomains: top(body.top_held_domains, 'domain'),
     heldSample: body.held_sample ? { read: count(body.held_sample.read), complete: Boolean(body.held_sample.complete) } : null,
+    warnings: Array.isArray(body.warnings) ? body.warnings.map(String) : [],
     queues: Object.entries(body.queues || {}).map(([name, depth]) => ({
       name,
       label: QUEUE_LABELS[name] || name,
@@ -127,9 +134,9 @@ export function fromApi(body) {
 export async function loadStats(range) {
   const { from, to } = rangeBounds(range);
   try {
-    return fromApi(await get('/stats', { from, to, step: range.step }));
+    return { ...fromApi(await get('/stats', { from, to, step: range.step })), range };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404) return { missing: true, error };
+    if (error instanceof ApiError && error.status === 404) return { missing: true, error, range };
     throw error;
   }
 }

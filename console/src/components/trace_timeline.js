@@ -40,8 +40,7 @@ function Extra({ event }) {
       ${Array.isArray(d.notes) && d.notes.length > 0 && html`<ul>${d.notes.map((n) => html`<li>${String(n)}</li>`)}</ul>`}`;
   }
   if (event.kind === 'decision' && d.decision) {
-    return html`<span class="muted">action <strong>${actionLabel(d.decision.action)}</strong> by the rule
-      <strong>${d.decision.rule}</strong>${d.decision.backup ? ', original kept in Backup' : ''}</span>`;
+    return html`<span class="muted">action <strong>${actionLabel(d.decision.action)}</strong> by the rule <strong>${d.decision.rule}</strong>${d.decision.backup ? ', original kept in Backup' : ''}</span>`;
   }
   if (event.kind === 'backup' && d.backup_id) {
     return html`<a href=${'/backup/' + seg(d.backup_id)} data-testid="backup-link">Open the Backup entry</a>

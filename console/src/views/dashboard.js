@@ -36,7 +36,7 @@ function Cards({ stats, range }) {
     ${TRAFFIC.map(({ key, label, hint }) => html`<div class=${'card traffic-' + key} data-testid=${'card-' + key}>
       <div class="value" data-testid=${'total-' + key}>${number.format(stats.totals.traffic[key])}</div>
       <div class="label">${label}</div>
-      <small class="hint">${hint}, ${range.long}</small>
+      <small class="hint">${hint}</small>
     </div>`)}
   </div>`;
 }
@@ -60,7 +60,7 @@ function TrafficChart({ stats, range, keys, type, title, testid }) {
       borderColor: t.colour,
       backgroundColor: t.colour,
       pointRadius: 2,
-      tension: 0.2,
+      tension: 0,
       stack: type === 'bar' ? 'traffic' : undefined,
     })),
   }), [stats]);
@@ -166,6 +166,7 @@ function Queues({ queues }) {
 
 function hours(value) {
   if (value === null || value === undefined) return 'unknown';
+  if (value < 1) return 'under an hour';
   return value >= 48 ? `${number.format(Math.round(value / 24))} days` : `${number.format(Math.round(value * 10) / 10)} hours`;
 }
 
@@ -182,7 +183,7 @@ function Health({ health }) {
           <dl class="facts">
             ${signatures.engine && html`<dt>Engine</dt><dd>${signatures.engine}</dd>`}
             ${signatures.database_version != null && html`<dt>Database</dt><dd>version ${signatures.database_version}</dd>`}
-            ${signatures.database_date && html`<dt>Built</dt><dd>${signatures.database_date}</dd>`}
+            ${signatures.database_date && html`<dt>Built</dt><dd><${Time} iso=${signatures.database_date} /></dd>`}
             ${signatures.reported_at && html`<dt>Reported</dt><dd><${Time} iso=${signatures.reported_at} /></dd>`}
           </dl>`
         : html`<div class="value">—</div><small class="hint">No signature status has been reported yet.</small>`}
@@ -256,19 +257,22 @@ export default function Dashboard() {
     ${data && data.missing && html`<${Notice} kind="warn"><span data-testid="stats-missing">This admin API does not
       offer traffic statistics (GET /stats answered 404), so the mail counts and charts cannot be shown. The gateway's
       health, directory sync and the message trace below still work.</span></${Notice}>`}
-    ${data && !data.missing && html`<section class="dashboard-section" aria-labelledby="h-mail">
-      <h2 id="h-mail">Mail, ${range.long}</h2>
-      <${Cards} stats=${data} range=${range} />
+    ${data && !data.missing && data.warnings.length > 0 && html`<div class="notice warn" role="status" data-testid="stats-warnings">
+      <strong>Some numbers are missing:</strong><ul>${data.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>`}
+    ${data && !data.missing && html`<section class="dashboard-section" aria-labelledby="h-mail" aria-busy=${stats.loading ? 'true' : 'false'}
+        data-range=${data.range.key}>
+      <h2 id="h-mail">Mail, ${data.range.long}</h2>
+      <${Cards} stats=${data} range=${data.range} />
       <div class="charts">
-        <${TrafficChart} stats=${data} range=${range} keys=${['received', 'delivered']} type="line"
+        <${TrafficChart} stats=${data} range=${data.range} keys=${['received', 'delivered']} type="line"
           title="Received and delivered" testid="chart-traffic" />
-        <${TrafficChart} stats=${data} range=${range} keys=${['held', 'rejected', 'deleted', 'delivery_failed']} type="bar"
+        <${TrafficChart} stats=${data} range=${data.range} keys=${['held', 'rejected', 'deleted', 'delivery_failed']} type="bar"
           title="Held, rejected, deleted and failed" testid="chart-outcomes" />
-        <${VerdictChart} stats=${data} range=${range} />
+        <${VerdictChart} stats=${data} range=${data.range} />
         <${TopChart} items=${data.topSenders} title="Top senders held" what="Sender" colour="#E69F00"
-          testid="chart-top-senders" range=${range} />
+          testid="chart-top-senders" range=${data.range} />
         <${TopChart} items=${data.topDomains} title="Top sender domains held" what="Domain" colour="#D55E00"
-          testid="chart-top-domains" range=${range} />
+          testid="chart-top-domains" range=${data.range} />
       </div>
       ${data.heldSample && !data.heldSample.complete && html`<p class="hint">The top senders and domains are
         counted from the ${number.format(data.heldSample.read)} most recent entries held in this range, not all of them.</p>`}
