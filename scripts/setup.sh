@@ -78,7 +78,7 @@ if [ ! -d console/node_modules ] || [ "$(cat "$console_stamp" 2>/dev/null)" != "
   (cd console && npm ci --no-audit --no-fund --ignore-scripts >/dev/null)
   echo "$want_console" > "$console_stamp"
 fi
-built=console/dist/.mailgate-built
+built=console/node_modules/.mailgate-built   # outside dist: everything in dist is deployed
 want_build=$(cd console && cat package-lock.json vite.config.js index.html $(find src public -type f | sort) | sha256sum | cut -d' ' -f1)
 if [ ! -f console/dist/index.html ] || [ "$(cat "$built" 2>/dev/null)" != "$want_build" ]; then
   echo "setup: building the web console (console/dist)"
