@@ -127,15 +127,21 @@ function VerdictChart({ stats, range }) {
   </${ChartCanvas}>`;
 }
 
+const shortened = (label) => (label.length > 34 ? label.slice(0, 33) + '…' : label);
+
 // The senders (or domains) with the most messages held in Backup.
 function TopChart({ items, title, what, colour, testid, range }) {
   const data = useMemo(() => ({
     labels: items.map((i) => i.label),
-    datasets: [{ label: 'Held messages', data: items.map((i) => i.count), backgroundColor: colour }],
+    datasets: [{ label: 'Held messages', data: items.map((i) => i.count), backgroundColor: colour, maxBarThickness: 26 }],
   }), [items]);
   const options = useMemo(() => ({
     indexAxis: 'y',
-    scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { ticks: { autoSkip: false } } },
+    scales: {
+      x: { beginAtZero: true, ticks: { precision: 0 } },
+      // a long address is cut on the axis; the tooltip and the table beside the chart have it whole
+      y: { ticks: { autoSkip: false, callback(value) { return shortened(this.getLabelForValue(value)); } } },
+    },
     plugins: { legend: { display: false } },
   }), [items]);
   if (items.length === 0) {
@@ -256,7 +262,7 @@ export default function Dashboard() {
     <${ErrorNote} error=${stats.error} />
     ${data && data.missing && html`<${Notice} kind="warn"><span data-testid="stats-missing">This admin API does not
       offer traffic statistics (GET /stats answered 404), so the mail counts and charts cannot be shown. The gateway's
-      health, directory sync and the message trace below still work.</span></${Notice}>`}
+      health and directory sync below, and the message trace, still work.</span></${Notice}>`}
     ${data && !data.missing && data.warnings.length > 0 && html`<div class="notice warn" role="status" data-testid="stats-warnings">
       <strong>Some numbers are missing:</strong><ul>${data.warnings.map((w) => html`<li>${w}</li>`)}</ul></div>`}
     ${data && !data.missing && html`<section class="dashboard-section" aria-labelledby="h-mail" aria-busy=${stats.loading ? 'true' : 'false'}
