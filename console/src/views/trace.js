@@ -149,6 +149,7 @@ function EventResults({ events }) {
       { label: 'Time', render: (e) => html`<${Time} iso=${e.at} />` },
       { label: 'Event', render: (e) => html`<span class=${'badge ' + kindToneClass(e.kind)}>${kindLabel(e.kind)}</span>` },
       { label: 'What happened', render: (e) => e.summary },
+      { label: 'Sender', render: (e) => html`<span class="address">${e.sender ?? '—'}</span>` },
       { label: 'Recipient', render: (e) => html`<span class="address">${e.recipient || '—'}</span>` },
       { label: 'Subject', render: (e) => messageLink(e.message_id, subjectText(e.subject)) },
     ]} />`;

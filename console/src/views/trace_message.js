@@ -56,7 +56,7 @@ export default function TraceMessage({ id }) {
         <h2 id="explanation-title">Explanation</h2>
         ${explanation.loading && html`<${Loading} what="Explaining the decision" />`}
         ${notFound(explanation) ? html`<${Notice}>No explanation: ${explanation.error.message}. A message refused before it
-          was scanned has no scan report; reports expire with their retention.</${Notice}>` : html`<${ErrorNote} error=${explanation.error} />`}
+          was scanned has no scan report.</${Notice}>` : html`<${ErrorNote} error=${explanation.error} />`}
         ${explanation.data && html`<${Explanation} explanation=${explanation.data} />`}
       </section>
     </div>`;
