@@ -80,8 +80,7 @@ function Import() {
       <div class="actions"><button type="submit" class="primary" disabled=${!file || action.busy} data-testid="import">Import</button></div>
     </form>
     ${action.busy && html`<${Progress} label="Importing" />`}
-    ${action.result && html`<${Notice} kind="ok"><span data-testid="import-done">Imported: the settings are now at version
-      ${action.result.version}.</span></${Notice}>`}
+    ${action.result && html`<${Notice} kind="ok"><span data-testid="import-done">${`Imported: the settings are now at version ${action.result.version}.`}</span></${Notice}>`}
     ${action.error && html`<div class="error" role="alert" data-testid="import-error">
       <strong>${action.error.status === 409 ? 'The settings changed meanwhile: ' : ''}${action.error.message}</strong>
       ${problems.length > 0 && html`<p>${problems.length} problem${problems.length === 1 ? '' : 's'}:</p>
