@@ -12,10 +12,8 @@ function Fields(section, readOnly) {
   return html`
     <section class="settings-section" aria-labelledby="av-engine">
       <h2 id="av-engine">Engine</h2>
-      <div class="field checkbox-row">
-        <${BoundCheck} section=${section} path="clamd" label="Scan with clamd" checked=${clamd !== null && clamd !== undefined}
-          onChange=${(e) => section.set('clamd', e.currentTarget.checked ? '' : null)} />
-      </div>
+      <${BoundCheck} section=${section} path="clamd" label="Scan with clamd" checked=${clamd !== null && clamd !== undefined}
+        onChange=${(e) => section.set('clamd', e.currentTarget.checked ? '' : null)} />
       ${clamd !== null && clamd !== undefined && html`<${Bound} section=${section} path="clamd" label="clamd address"
         hint="host:port, [IPv6]:port, or a unix socket path" placeholder="127.0.0.1:3310" />`}
       ${(clamd === null || clamd === undefined) && html`<p class="notice warn">Without clamd every message's anti-virus verdict is "skipped", never "clean".</p>`}

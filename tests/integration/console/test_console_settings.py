@@ -18,6 +18,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from mailgate.local.gateway import LocalGateway, free_port
 from tests.support.browser import axe_critical, console_errors, login, screenshot, wait
 from tests.support.cognito import api
+from tests.support.settings_api import put_section
 
 pytestmark = pytest.mark.integration
 
@@ -69,6 +70,16 @@ def test_an_administrator_changes_a_threshold_sees_the_apis_problem_beside_a_bad
     heading(browser, "Anti-Spam")
     spam = by_testid(browser, "spam_threshold")
     retype(spam, "7.5")
+    # meanwhile another administrator saves a change: the page says so, shows it, and saves nothing of its own
+    put_section(gateway, "antispam", lambda s: {**s, "max_domain_lookups": 12})
+    by_testid(by_testid(browser, "antispam-form"), "save").click()
+    conflict = by_testid(browser, "settings-conflict")
+    assert "Another change was saved meanwhile" in conflict.text
+    other = conflict.find_element(By.XPATH, ".//table[caption='What the other change did']")
+    assert [c.text for c in other.find_elements(By.CSS_SELECTOR, "tbody td")] == ["max_domain_lookups", "10", "12"]
+    assert setting(gateway, "antispam")["spam_threshold"] == 6.0
+
+    retype(by_testid(browser, "spam_threshold"), "7.5")
     by_testid(by_testid(browser, "antispam-form"), "save").click()
     wait(browser).until(lambda d: "Saved: the settings are now at version" in d.find_element(By.ID, "main").text)
     assert setting(gateway, "antispam")["spam_threshold"] == 7.5
@@ -152,6 +163,14 @@ def test_a_settings_import_lists_every_problem_and_then_imports_a_good_document(
 
     login(browser, gateway, "admin", "/transfer")
     heading(browser, "Settings export and import")
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    by_testid(browser, "export").click()
+    saved = wait(browser).until(lambda d: [f for f in downloads.glob("*.json") if f.stat().st_size])
+    document = json.loads(saved[0].read_text())
+    assert document["settings"] == exported["settings"] and saved[0].name.startswith("mailgate-settings-v")
+
     by_testid(browser, "import-file").send_keys(str(tmp_path / "bad.json"))
     by_testid(browser, "import").click()
     problems = by_testid(browser, "import-problems").find_elements(By.TAG_NAME, "li")
