@@ -4,7 +4,7 @@ import { html } from '../html.js';
 import { ApiError } from '../api.js';
 import { Checkbox, Field, TextInput, useId } from '../ui.js';
 import { LinesArea } from './rule_lines.js';
-import { CONDITION_FIELDS, MODES, MODULES, actionsFor, setIn, words } from './rule_model.js';
+import { CONDITION_FIELDS, MODES, MODULES, SWITCHES, Words, actionsFor, setIn, words } from './rule_model.js';
 
 // A select with a test hook and the API's problems beside it.
 export function RuleSelect({ label, value, onChange, options, path, error, testid }) {
@@ -36,22 +36,21 @@ function ConditionsEditor({ side, conditions, onChange, base, error, ruleIndex }
 }
 
 function VerdictEditor({ module, verdictClass, action, onChange, path, error, base }) {
-  const label = `${module.label}, ${words(verdictClass)}`;
   const set = (key) => (value) => onChange({ ...action, [key]: value });
   return html`<fieldset class="verdict">
-    <legend>${words(verdictClass)}</legend>
+    <legend>${module.label}: ${words(verdictClass)}</legend>
     <div class="form-row">
-      <${RuleSelect} label=${`${label}: action`} value=${action.action} options=${actionsFor(module, verdictClass)}
+      <${RuleSelect} label="Action" value=${action.action} options=${actionsFor(module, verdictClass)}
         path=${`${path}.action`} error=${error} testid=${`${base}-action-${module.name}-${verdictClass}`}
         onChange=${set('action')} />
-      <${TextInput} label=${`${label}: subject tag`} value=${action.subject_tag} path=${`${path}.subject_tag`}
+      <${TextInput} label="Subject tag" value=${action.subject_tag} path=${`${path}.subject_tag`}
         error=${error} onInput=${set('subject_tag')} />
-      <${Checkbox} label=${`${label}: keep the original in Backup`} checked=${action.backup} onChange=${set('backup')} />
-      <${Checkbox} label=${`${label}: add the insecure-message warning`} checked=${action.insecure_warning}
+      <${Checkbox} label="Keep the original in Backup" checked=${action.backup} onChange=${set('backup')} />
+      <${Checkbox} label="Add the insecure-message warning" checked=${action.insecure_warning}
         onChange=${set('insecure_warning')} />
+      <${LinesArea} label="Notify (one per line)" hint="administrator, sender, recipients or addresses" rows=${1}
+        values=${action.notify || []} path=${`${path}.notify`} error=${error} onChange=${set('notify')} />
     </div>
-    <${LinesArea} label=${`${label}: notify (administrator, sender, recipients or addresses; one per line)`} rows=${2}
-      values=${action.notify || []} path=${`${path}.notify`} error=${error} onChange=${set('notify')} />
   </fieldset>`;
 }
 
@@ -65,30 +64,30 @@ function ModuleEditor({ module, settings, onChange, path, error, base }) {
   const set = (key) => (value) => onChange({ ...settings, [key]: value });
   return html`<details class="module" open=${error instanceof ApiError && error.problemsAt(path).length > 0}>
     <summary>${module.label}${settings.enabled ? '' : ' (off)'}</summary>
-    <${Checkbox} label=${`${module.label}: runs under this rule`} checked=${settings.enabled} onChange=${set('enabled')}
+    <${Checkbox} label=${`${module.label} runs under this rule`} checked=${settings.enabled} onChange=${set('enabled')}
       data-testid=${`${base}-module-${module.name}`} />
     ${module.thresholds && html`<div class="form-row">
       ${module.thresholds.map((t) => html`<${TextInput} key=${t} type="number" step="any" min="0"
-        label=${`${module.label}: ${words(t)} (empty: the scanner's)`} value=${settings[t] ?? ''}
+        label=${`${Words(t)} (empty: the scanner's)`} value=${settings[t] ?? ''}
         path=${`${path}.${t}`} error=${error} onInput=${(v) => set(t)(numberOrNull(v))} />`)}
     </div>`}
     ${module.switches && html`<div class="form-row">
-      ${module.switches.map((s) => html`<${Checkbox} key=${s} label=${`${module.label}: ${words(s)}`} checked=${settings[s]}
+      ${module.switches.map((s) => html`<${Checkbox} key=${s} label=${SWITCHES[s] || Words(s)} checked=${settings[s]}
         onChange=${set(s)} />`)}
     </div>`}
-    ${module.name === 'content_filter' && html`<${LinesArea} label="Content Filtering: expressions that apply, by name (none: all)"
+    ${module.name === 'content_filter' && html`<${LinesArea} label="Expressions that apply, by name (none: all)"
       rows=${2} values=${settings.expressions || []} path=${`${path}.expressions`} error=${error}
       onChange=${set('expressions')} />`}
     ${module.name === 'antispam' && settings.quarantine && html`<fieldset class="verdict">
       <legend>Anti-Spam Quarantine</legend>
       <div class="form-row">
-        <${Checkbox} label="Anti-Spam Quarantine: hold uncertain spam and scan it again" checked=${settings.quarantine.enabled}
+        <${Checkbox} label="Hold uncertain spam and scan it again" checked=${settings.quarantine.enabled}
           onChange=${(v) => set('quarantine')({ ...settings.quarantine, enabled: v })} />
-        <${TextInput} type="number" min="1" max="1440" label="Anti-Spam Quarantine: minutes held"
+        <${TextInput} type="number" min="1" max="1440" label="Minutes held"
           value=${settings.quarantine.hold_minutes} path=${`${path}.quarantine.hold_minutes`} error=${error}
           onInput=${(v) => set('quarantine')({ ...settings.quarantine, hold_minutes: numberOrNull(v) })} />
         ${['spam', 'probable_spam', 'mass_mailing'].map((v) => html`<${Checkbox} key=${v}
-          label=${`Anti-Spam Quarantine holds ${words(v)}`} checked=${settings.quarantine.verdicts.includes(v)}
+          label=${`Holds ${words(v)}`} checked=${settings.quarantine.verdicts.includes(v)}
           onChange=${(on) => set('quarantine')({ ...settings.quarantine,
             verdicts: on ? [...settings.quarantine.verdicts, v] : settings.quarantine.verdicts.filter((x) => x !== v) })} />`)}
       </div>

@@ -38,6 +38,14 @@ export function actionsFor(module, verdictClass) {
 }
 
 export const words = (name) => String(name).replace(/_/g, ' ');
+export const Words = (name) => words(name).replace(/^./, (c) => c.toUpperCase());
+
+export const SWITCHES = {
+  spf: 'Check SPF', dkim: 'Check DKIM', dmarc: 'Check DMARC',
+  temperror_is_violation: 'A temporary DNS error counts as a violation',
+  permerror_is_violation: 'A broken record (permanent error) counts as a violation',
+  dmarc_primary: 'A DMARC verdict decides alone', apply_dmarc_policy: "Apply the sender domain's DMARC policy",
+};
 
 export const CONDITION_FIELDS = [
   { name: 'addresses', label: 'Addresses', hint: 'alice@example.com' },
