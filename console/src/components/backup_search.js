@@ -112,7 +112,7 @@ export function BackupResults({ pages, caption = 'Backup entries', personal = fa
   if (pages.error) return html`<${ErrorNote} error=${pages.error} />`;
   if (pages.loading && !pages.data) return html`<${Loading} what="Searching Backup" />`;
   const items = (pages.data && pages.data.items) || [];
-  return html`<div class="backup-results" data-testid="backup-results">
+  return html`<div class="backup-results" data-testid="backup-results" aria-busy=${pages.loading ? 'true' : 'false'}>
     ${items.length === 0
       ? html`<p class="empty" data-testid="backup-empty">Nothing in Backup matches this search.</p>`
       : html`<table class="list backup-list">

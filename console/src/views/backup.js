@@ -20,6 +20,6 @@ export default function Backup() {
     <${BackupFilterForm} onSearch=${(form) => setFilter(apiFilter(form))} error=${pages.error} />
     <${BackupResults} pages=${pages} caption="Backup entries found, newest first" />
     ${can(OPERATORS) && html`<${BulkActions} filter=${filter} onDone=${pages.firstPage && (() => { pages.firstPage(); pages.reload(); })} />`}
-    <${ReleaseRequests} />
+    ${(pages.data || pages.error) && html`<${ReleaseRequests} />`}
   </div>`;
 }

@@ -100,13 +100,11 @@ function Decision({ view }) {
   </section>`;
 }
 
-function History({ id, version }) {
-  const history = useLoad(() => get(`/backup/${seg(id)}/history`), [id, version]);
+function History({ history, error }) {
   return html`<section aria-labelledby="history-title" data-testid="history">
     <h2 id="history-title">Sending history</h2>
-    ${history.error && html`<${ErrorNote} error=${history.error} />`}
-    ${history.loading && !history.data && html`<${Loading} what="Reading the history" />`}
-    ${history.data && html`<${Table} caption="Releases, downloads and requests, oldest first" rows=${history.data.history}
+    ${error && html`<${ErrorNote} error=${error} />`}
+    ${history && html`<${Table} caption="Releases, downloads and requests, oldest first" rows=${history.history}
       empty="Not released, downloaded or asked for yet."
       columns=${[
         { label: 'When', render: (h) => html`<${Time} iso=${h.at} />` },
@@ -118,34 +116,50 @@ function History({ id, version }) {
   </section>`;
 }
 
+// The entry, its safe view and its history, one request after the other (an answer that failed is shown where
+// it belongs, the others still are).
+async function loadAll(id) {
+  const entry = await get(`/backup/${seg(id)}`);
+  const found = { entry, view: null, viewError: null, history: null, historyError: null };
+  try {
+    found.view = await get(`/backup/${seg(id)}/view`);
+  } catch (error) {
+    found.viewError = error;
+  }
+  try {
+    found.history = await get(`/backup/${seg(id)}/history`);
+  } catch (error) {
+    found.historyError = error;
+  }
+  return found;
+}
+
 export default function BackupEntry({ params }) {
   const id = params.id;
-  const entry = useLoad(() => get(`/backup/${seg(id)}`), [id]);
-  const view = useLoad(() => get(`/backup/${seg(id)}/view`), [id]);
+  const loaded = useLoad(() => loadAll(id), [id]);
   const back = can(READERS) ? '/backup' : '/my/backup';
-  const changed = () => entry.reload();
   const { route } = useLocation();
   const deleted = () => route(back + '?deleted=' + encodeURIComponent(id));
-  const v = view.data;
+  const data = loaded.data;
+  const v = data && data.view;
   return html`<div class="backup-entry">
     <${PageHeader} title="Backup entry"><a href=${back}>Back to ${can(READERS) ? 'Backup' : 'My Backup'}</a></${PageHeader}>
-    ${entry.error && html`<${ErrorNote} error=${entry.error} />`}
-    ${entry.loading && !entry.data && html`<${Loading} what="Reading the entry" />`}
-    ${entry.data && html`
+    ${loaded.error && html`<${ErrorNote} error=${loaded.error} />`}
+    ${loaded.loading && !data && html`<${Loading} what="Reading the entry" />`}
+    ${data && html`
       ${v && v.incomplete && html`<${Notice} kind="warn">A parsing bound stopped the inspection: not everything is shown.</${Notice}>`}
-      <${Summary} entry=${entry.data} view=${v} />
-      ${(v || view.error) && html`<${EntryActions} entry=${entry.data} dangerous=${Boolean(v && v.dangerous)} onChanged=${changed} onDeleted=${deleted} />`}`}
-    ${view.error && html`<${ErrorNote} error=${view.error} />`}
-    ${view.loading && !v && html`<${Loading} what="Reading the message" />`}
-    ${v && html`<div class="safe-view" data-testid="safe-view">
-      <${Headers} view=${v} />
-      <${Body} view=${v} />
-      <${Attachments} view=${v} />
-      <${Scanners} view=${v} />
-      <${Decision} view=${v} />
-      ${v.defects.length > 0 && html`<section aria-labelledby="defects-title"><h2 id="defects-title">Defects</h2>
-        <ul>${v.defects.map((d) => html`<li>${d}</li>`)}</ul></section>`}
-    </div>`}
-    ${entry.data && html`<${History} id=${id} version=${entry.data.version} />`}
+      <${Summary} entry=${data.entry} view=${v} />
+      <${EntryActions} entry=${data.entry} dangerous=${Boolean(v && v.dangerous)} onChanged=${loaded.reload} onDeleted=${deleted} />
+      ${data.viewError && html`<${ErrorNote} error=${data.viewError} />`}
+      ${v && html`<div class="safe-view" data-testid="safe-view">
+        <${Headers} view=${v} />
+        <${Body} view=${v} />
+        <${Attachments} view=${v} />
+        <${Scanners} view=${v} />
+        <${Decision} view=${v} />
+        ${v.defects.length > 0 && html`<section aria-labelledby="defects-title"><h2 id="defects-title">Defects</h2>
+          <ul>${v.defects.map((d) => html`<li>${d}</li>`)}</ul></section>`}
+      </div>`}
+      <${History} history=${data.history} error=${data.historyError} />`}
   </div>`;
 }
