@@ -284,33 +284,54 @@ export function StringList({ section, path, label, itemLabel = 'Entry', readOnly
   </fieldset>`;
 }
 
-// An editable list of objects at `path`: `renderItem(index)` renders one; `make()` a new one.
-export function ObjectList({ section, path, label, itemLabel, readOnly, make, renderItem, title, testid }) {
+// An editable list of objects at `path`: `renderItem(index, path)` renders one; `make()` a new one. With
+// `collapsible`, items show only their name until opened (all open for readers: their controls are disabled,
+// and an item with a problem from the API opens by itself).
+export function ObjectList({ section, path, label, itemLabel, readOnly, make, renderItem, title, testid, collapsible = false }) {
   const items = section.at(path) || [];
+  const [opened, setOpened] = useState([]);
+  const listId = useId('ol');
+  const hasProblems = (i) => section.error instanceof ApiError && section.error.problemsAt(`${path}.${i}`).length > 0;
+  const isOpen = (i) => !collapsible || readOnly || opened.includes(i) || hasProblems(i);
+  const toggle = (i) => setOpened(opened.includes(i) ? opened.filter((j) => j !== i) : [...opened, i]);
   const move = (i, by) => {
     const next = [...items];
     const [item] = next.splice(i, 1);
     next.splice(i + by, 0, item);
     section.set(path, next);
+    setOpened(opened.map((j) => (j === i ? i + by : j === i + by ? i : j)));
+  };
+  const remove = (i) => {
+    section.set(path, items.filter((_, j) => j !== i));
+    setOpened(opened.filter((j) => j !== i).map((j) => (j > i ? j - 1 : j)));
+  };
+  const add = () => {
+    section.set(path, [...items, make()]);
+    setOpened([...opened, items.length]);
   };
   return html`<section class="object-list" data-testid=${testid} aria-label=${label}>
     <h2>${label}</h2>
     ${items.length === 0 && html`<p class="empty">None.</p>`}
     ${items.map((item, i) => {
       const name = (title && title(item, i)) || `${itemLabel} ${i + 1}`;
+      const open = isOpen(i);
+      const bodyId = `${listId}-${i}`;
       return html`<div class="object-item" key=${i} data-testid=${testid ? `${testid}-${i}` : undefined}>
         <div class="object-head">
           <h3>${name}</h3>
-          ${!readOnly && html`<div class="actions">
-            <button type="button" disabled=${i === 0} onClick=${() => move(i, -1)} aria-label=${`Move ${name} up`}>Up</button>
-            <button type="button" disabled=${i === items.length - 1} onClick=${() => move(i, 1)} aria-label=${`Move ${name} down`}>Down</button>
-            <button type="button" class="danger" aria-label=${`Delete ${name}`}
-              onClick=${() => section.set(path, items.filter((_, j) => j !== i))}>Delete</button>
-          </div>`}
+          <div class="actions">
+            ${collapsible && !readOnly && html`<button type="button" aria-expanded=${open ? 'true' : 'false'} aria-controls=${bodyId}
+              aria-label=${`${open ? 'Hide' : 'Show'} ${name}`} data-testid=${testid ? `${testid}-${i}-toggle` : undefined}
+              onClick=${() => toggle(i)}>${open ? 'Hide' : 'Show'}</button>`}
+            ${!readOnly && html`
+              <button type="button" disabled=${i === 0} onClick=${() => move(i, -1)} aria-label=${`Move ${name} up`}>Up</button>
+              <button type="button" disabled=${i === items.length - 1} onClick=${() => move(i, 1)} aria-label=${`Move ${name} down`}>Down</button>
+              <button type="button" class="danger" aria-label=${`Delete ${name}`} onClick=${() => remove(i)}>Delete</button>`}
+          </div>
         </div>
-        ${renderItem(i, `${path}.${i}`)}
+        <div id=${bodyId} hidden=${!open}>${open && renderItem(i, `${path}.${i}`)}</div>
       </div>`;
     })}
-    ${!readOnly && html`<button type="button" onClick=${() => section.set(path, [...items, make()])}>Add ${itemLabel.toLowerCase()}</button>`}
+    ${!readOnly && html`<button type="button" onClick=${add}>Add ${itemLabel.toLowerCase()}</button>`}
   </section>`;
 }

@@ -106,12 +106,12 @@ function Fields(section, readOnly) {
   return html`
     <${BoundCheck} section=${section} path="enabled" label="Content Filtering is on" />
     <${ObjectList} section=${section} path="expressions" label="Expressions (evaluated in order)" itemLabel="Expression"
-      readOnly=${readOnly} testid="expression" title=${(e) => e.name || null}
+      readOnly=${readOnly} testid="expression" title=${(e) => e.name || null} collapsible
       make=${() => ({ name: '', conditions: [{ attribute: 'subject', operator: 'contains', value: '', dictionary: '', header: '', negate: false, enabled: true }],
         match: 'all', action: 'skip', backup: false, remove_headers: [], set_headers: {}, enabled: true, description: '' })}
       renderItem=${(i, p) => html`<${Expression} section=${section} path=${p} readOnly=${readOnly} />`} />
     <${ObjectList} section=${section} path="dictionaries" label="Dictionaries" itemLabel="Dictionary" readOnly=${readOnly}
-      testid="dictionary" title=${(d) => d.name || null}
+      testid="dictionary" title=${(d) => d.name || null} collapsible
       make=${() => ({ name: '', type: 'text', categories: [], types: [], strings: [], wildcards: [], regexes: [], description: '' })}
       renderItem=${(i, p) => html`<${Dictionary} section=${section} path=${p} readOnly=${readOnly} />`} />`;
 }

@@ -83,7 +83,7 @@ function Fields(section, readOnly) {
     </section>
     <${MacroHelp} />
     <${ObjectList} section=${section} path="templates" label="Templates" itemLabel="Template" readOnly=${readOnly}
-      testid="template" title=${(t) => t.name || null}
+      testid="template" title=${(t) => t.name || null} collapsible
       make=${() => ({ name: '', subject: '', body_text: '', body_html: '', enabled: true, description: '' })}
       renderItem=${(i, p) => html`
         <div class="form-row">

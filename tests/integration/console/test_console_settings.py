@@ -107,6 +107,7 @@ def test_a_content_filtering_expression_is_renamed_and_a_bad_regular_expression_
         browser, gateway, restore_settings):
     login(browser, gateway, "admin", "/content-filter")
     heading(browser, "Content Filtering")
+    by_testid(browser, "expression-1-toggle").click()  # expressions show their names until opened
     second = by_testid(browser, "expression-1")
     name = second.find_element(By.CSS_SELECTOR, '[data-testid="expression-name"]')
     retype(name, "Double extension (renamed)")
@@ -135,6 +136,7 @@ def test_the_notification_preview_shows_the_template_rendered_by_the_api(browser
     help_text.find_element(By.TAG_NAME, "summary").click()
     assert "%SENDER%" in help_text.text and "%DATA_BEGIN%" in help_text.text
 
+    by_testid(browser, "template-0-toggle").click()
     subject = by_testid(browser, "template-subject-0")
     retype(subject, "Edited, not saved: virus from %SENDER%")
     by_testid(browser, "preview-0").click()
