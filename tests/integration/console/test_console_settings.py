@@ -58,6 +58,17 @@ def checked(driver: WebDriver) -> None:
     assert [m for m in console_errors(driver) if "Content Security Policy" in m or "Uncaught" in m] == []
 
 
+def downloaded(folder: Path) -> Path | None:
+    """The JSON file chromium finished saving there (it writes a .crdownload first, then renames it)."""
+    for found in folder.glob("*.json"):
+        try:
+            json.loads(found.read_text())
+        except (OSError, ValueError):
+            continue
+        return found
+    return None
+
+
 def setting(gateway: LocalGateway, section: str) -> dict[str, Any]:
     status, answer = api(gateway, "GET", f"/settings/{section}")
     assert status == 200, answer
@@ -169,9 +180,9 @@ def test_a_settings_import_lists_every_problem_and_then_imports_a_good_document(
     downloads.mkdir()
     browser.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     by_testid(browser, "export").click()
-    saved = wait(browser).until(lambda d: [f for f in downloads.glob("*.json") if f.stat().st_size])
-    document = json.loads(saved[0].read_text())
-    assert document["settings"] == exported["settings"] and saved[0].name.startswith("mailgate-settings-v")
+    saved = wait(browser).until(lambda d: downloaded(downloads))
+    assert saved.name.startswith("mailgate-settings-v")
+    assert json.loads(saved.read_text())["settings"] == exported["settings"]
 
     by_testid(browser, "import-file").send_keys(str(tmp_path / "bad.json"))
     by_testid(browser, "import").click()
