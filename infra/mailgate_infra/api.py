@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from mailgate import secret_names
+from mailgate import secret_names, web_console
 from mailgate.environment import Env
 from mailgate_infra import nag, names
 from mailgate_infra.functions import FunctionSettings, log_retention, python_function
@@ -22,6 +22,18 @@ from mailgate_infra.storage import Storage
 
 LINK_RATE_PER_SECOND = 5  # the digest links' public resource: requests per second, and the burst
 LINK_BURST = 10
+CORS_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")  # what the console's requests use
+
+
+def read_attributes() -> cognito.ClientAttributes:
+    return cognito.ClientAttributes().with_standard_attributes(
+        email=True, email_verified=True, fullname=True).with_custom_attributes("addresses")
+
+
+def write_attributes() -> cognito.ClientAttributes:
+    """Users may change their name, nothing that says which mail is theirs: a user who could write `email` or
+    `custom:addresses` could become any mailbox (administrators set both). Every app client has these limits."""
+    return cognito.ClientAttributes().with_standard_attributes(fullname=True)
 
 
 class AdminApi(Construct):
@@ -29,14 +41,10 @@ class AdminApi(Construct):
                  settings: FunctionSettings, domain: ApiDomain | None) -> None:
         super().__init__(scope, id)
         self.user_pool = self._user_pool()
-        # Users may read their identity and change their name, nothing that says which mail is theirs: a user who
-        # could write `email` or `custom:addresses` could become any mailbox (administrators set both).
+        self.api_domain = domain
         self.client = self.user_pool.add_client(
             "AdminClient", auth_flows=cognito.AuthFlow(user_srp=True), prevent_user_existence_errors=True,
-            generate_secret=False,
-            read_attributes=cognito.ClientAttributes().with_standard_attributes(
-                email=True, email_verified=True, fullname=True).with_custom_attributes("addresses"),
-            write_attributes=cognito.ClientAttributes().with_standard_attributes(fullname=True))
+            generate_secret=False, read_attributes=read_attributes(), write_attributes=write_attributes())
         self.groups = [cognito.CfnUserPoolGroup(self, f"Group{g}", user_pool_id=self.user_pool.user_pool_id,
                                                 group_name=g) for g in names.USER_GROUPS]
         env = {**settings.environment, Env.SETTINGS_TABLE: storage.settings.table_name}
@@ -121,6 +129,39 @@ class AdminApi(Construct):
                 "WAF is an operator choice (cost, rules); every method needs a Cognito token and the stage "
                 "is throttled. Attach a web ACL to the stage if required.")))
         return api
+
+    @property
+    def origin(self) -> str:
+        """Where browsers reach the API: the custom domain, or the REST API's own host (its id, not `url`, which
+        names the stage and would make the console's headers wait for the deployment that waits for them)."""
+        if self.api_domain is not None:
+            return f"https://{self.api_domain.domain_name}"
+        return f"https://{self.rest_api.rest_api_id}.execute-api.{Aws.REGION}.{Aws.URL_SUFFIX}"
+
+    @property
+    def url(self) -> str:
+        """The API's base URL as clients call it (the custom domain maps its root to the stage)."""
+        return f"{self.origin}/" if self.api_domain is not None else self.rest_api.url
+
+    def allow_console(self, origin: str) -> None:
+        """CORS for the web console's origin and nothing else. API Gateway answers the preflights itself (a browser
+        sends them without the token, so the authorizer would refuse them), its own refusals (401 from the
+        authorizer, throttling, a timeout) carry the origin so the console can read them, and the function answers
+        CORS for the same origin (mailgate.api.app)."""
+        for resource in (self.rest_api.root, self.rest_api.root.get_resource("{proxy+}")):
+            assert resource is not None
+            # OPTIONS without an authorizer (browsers send preflights without the token, by design): a mock
+            # integration answers, the function is never called; cdk-nag's APIG4/COG4 do not count OPTIONS either
+            resource.add_cors_preflight(
+                allow_origins=[origin], allow_methods=list(CORS_METHODS),
+                allow_headers=list(web_console.API_ALLOW_HEADERS),
+                expose_headers=list(web_console.API_EXPOSE_HEADERS),
+                max_age=Duration.seconds(web_console.PREFLIGHT_MAX_AGE_SECONDS), allow_credentials=False)
+        headers = {"Access-Control-Allow-Origin": f"'{origin}'", "Vary": "'Origin'",
+                   "Access-Control-Expose-Headers": f"'{','.join(web_console.API_EXPOSE_HEADERS)}'"}
+        for kind, name in ((apigw.ResponseType.DEFAULT_4_XX, "Cors4xx"), (apigw.ResponseType.DEFAULT_5_XX, "Cors5xx")):
+            self.rest_api.add_gateway_response(name, type=kind, response_headers=headers)
+        self.function.add_environment(Env.CONSOLE_ORIGIN, origin)
 
     def _public_links(self) -> None:
         """The daily digest's links (mailgate.api.routes_links): no Cognito token, the signed single-use link is

@@ -9,6 +9,7 @@ from constructs import Construct
 from mailgate.environment import Env
 from mailgate_infra import names
 from mailgate_infra.api import AdminApi
+from mailgate_infra.console import WebConsole
 from mailgate_infra.directory import DirectorySync
 from mailgate_infra.functions import RUNTIME, FunctionSettings, layer_directory
 from mailgate_infra.housekeeping import Housekeeping
@@ -48,6 +49,8 @@ class MailGateway(Construct):
         self.directory = DirectorySync(self, "Directory", storage=self.storage, layer=self.layer, settings=settings)
         self.api = AdminApi(self, "Admin", storage=self.storage, layer=self.layer, settings=settings,
                             domain=props.api_domain)
+        self.console = WebConsole(self, "Console", api=self.api, storage=self.storage, props=props) \
+            if props.console else None
         self.directory.serve_admin_api(self.api.function)
         self.processing.serve_releases(self.api.function, self.storage)
         self.housekeeping = Housekeeping(self, "Housekeeping", storage=self.storage, api=self.api.function,
@@ -69,6 +72,8 @@ class MailGateway(Construct):
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
         CfnOutput(self, "MailBucketName", value=self.storage.bucket.bucket_name)
+        if self.console is not None:
+            CfnOutput(self, "ConsoleUrl", value=self.console.url, description="the web console (docs/deploy.md)")
 
     def _environment(self, props: MailGatewayProps) -> dict[str, str]:
         s = self.storage

@@ -14,6 +14,9 @@ KMS_REASON = ("kms:GenerateDataKey*/ReEncrypt* are the action groups CDK's table
               "on the gateway's single customer key only.")
 PREFIX_REASON = "object ARNs under one bucket prefix: the function's own part of the bucket."
 INDEX_REASON = "'<table>/index/*': the table's own GSIs, which the adapters query."
+DEPLOYMENT_REASON = ("CDK's BucketDeployment provider copies the console's built files from CDK's asset bucket "
+                     "into the console bucket (its standard grants, AWS's basic execution role); it runs only "
+                     "during deploys.")
 
 
 def logical_id(construct: IConstruct) -> str:

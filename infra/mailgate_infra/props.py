@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +18,26 @@ class ApiDomain:
 
     domain_name: str
     certificate_arn: str
+
+
+@dataclass(frozen=True)
+class ConsoleDomain:
+    """A custom domain for the web console: the name and an ACM certificate ARN in us-east-1, the only region
+    CloudFront takes certificates from, whatever the stack's region."""
+
+    domain_name: str
+    certificate_arn: str
+
+    def __post_init__(self) -> None:
+        region = self.certificate_arn.split(":")[3] if self.certificate_arn.count(":") >= 5 else None
+        if region is not None and not region.startswith("${Token") and region != "us-east-1":
+            raise ValueError(f"console_domain.certificate_arn: CloudFront takes certificates from us-east-1 "
+                             f"only; {self.certificate_arn} is in {region}")
+
+
+# A Cognito prefix domain: lower-case letters, digits and hyphens, and none of the words Cognito reserves.
+LOGIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
 
 
 MIN_INCOMING_RETENTION_DAYS = 2  # a held original must outlive the longest hold (1,440 minutes) and its retries
@@ -41,8 +62,18 @@ class MailGatewayProps:
     # zip function without Anti-Virus (verdict `skipped`) unless gateway_config names a clamd.
     clamav_scanning: bool = True
     extra_env: dict[str, str] = field(default_factory=dict)
+    # The web console (docs/deploy.md, Web console): served by CloudFront from console/dist, login through the user
+    # pool's domain `https://<console_login_prefix>.auth.<region>.amazoncognito.com` (default: the stack's name
+    # and the account id).
+    console: bool = True
+    console_domain: ConsoleDomain | None = None
+    console_login_prefix: str | None = None
 
     def __post_init__(self) -> None:
+        prefix = self.console_login_prefix
+        if prefix is not None and (not LOGIN_PREFIX.fullmatch(prefix) or any(w in prefix for w in RESERVED_IN_PREFIX)):
+            raise ValueError(f"console_login_prefix: lower-case letters, digits and hyphens, at most 63, without "
+                             f"{', '.join(RESERVED_IN_PREFIX)}: {prefix!r}")
         if self.incoming_retention_days < MIN_INCOMING_RETENTION_DAYS:
             raise ValueError(f"incoming_retention_days: at least {MIN_INCOMING_RETENTION_DAYS} (the Anti-Spam "
                              "Quarantine holds originals up to a day before scanning them again)")

@@ -9,12 +9,21 @@ the admin API and the login service.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from mailgate.environment import Env
 
 CONFIG_FILE = "config.json"
 CALLBACK_PATH = "/callback"  # where the login sends the browser back with the authorization code
 SCOPES = "openid email profile"
+# What the console sends the admin API and reads from its answers: the CORS the API allows, in API Gateway's
+# preflight (the CDK construct) and in the function's own answers (mailgate.api.app) alike.
+API_ALLOW_HEADERS = ("Authorization", "Content-Type")
+API_EXPOSE_HEADERS = ("X-Next-Cursor",)
+PREFLIGHT_MAX_AGE_SECONDS = 600
 
 
 def content_security_policy(connect: list[str]) -> str:
@@ -63,3 +72,19 @@ def dist_folder() -> Path:
     if configured:
         return Path(configured)
     return Path(__file__).resolve().parents[3] / "console" / "dist"
+
+
+def console_origin(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The one origin the admin API answers CORS for (`MAILGATE_CONSOLE_ORIGIN`), or None: no CORS headers.
+
+    An origin is a scheme and a host (and port), nothing else; `*` or a URL with a path is a deployment
+    defect and stops the cold start rather than opening the API to every page or to none."""
+    value = environ.get(Env.CONSOLE_ORIGIN, "").strip()
+    if not value:
+        return None
+    parts = urlsplit(value.rstrip("/"))
+    if parts.scheme not in ("https", "http") or not parts.hostname or parts.path or parts.query or parts.fragment \
+            or parts.username or parts.password:
+        raise ValueError(f"{Env.CONSOLE_ORIGIN} must be the console's origin, e.g. https://console.example.org "
+                         f"(a scheme and a host, no path, never '*'): {value!r}")
+    return f"{parts.scheme}://{parts.netloc}"

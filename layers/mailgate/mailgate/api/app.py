@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, Server
@@ -45,6 +45,7 @@ from mailgate.api.schemas import COMPONENTS, DOCUMENT_TYPES
 from mailgate.errors import MailgateError
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, engine_warnings
 from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT, stale_sentence
+from mailgate.web_console import API_ALLOW_HEADERS, API_EXPOSE_HEADERS, PREFLIGHT_MAX_AGE_SECONDS, console_origin
 
 logger = Logger(service="mailgate-api", child=True)
 
@@ -209,8 +210,18 @@ def _settings_schemas(taken: set[str]) -> dict[str, Any]:
     return found
 
 
+def _console_cors() -> CORSConfig | None:
+    """CORS for the web console's origin and no other (`*` never); none at all without a console."""
+    origin = console_origin()
+    if origin is None:
+        return None
+    return CORSConfig(allow_origin=origin, allow_headers=list(API_ALLOW_HEADERS),
+                      expose_headers=list(API_EXPOSE_HEADERS), max_age=PREFLIGHT_MAX_AGE_SECONDS,
+                      allow_credentials=False)
+
+
 def create_app(ports: Ports) -> APIGatewayRestResolver:
-    app = _Resolver(enable_validation=True)
+    app = _Resolver(enable_validation=True, cors=_console_cors())
     app.configure_openapi(
         title="mailgate admin API", version=__version__, servers=[Server(url="/")],
         description="Roles come from Cognito groups; send `Authorization: Bearer <ID token>`.",
