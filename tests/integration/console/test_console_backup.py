@@ -1,13 +1,15 @@
 """Backup in the web console, in a real browser against local mode with real SMTP: an administrator finds a held
 spam by its subject, opens its safe view (the <script> and the onerror image of its HTML show as text and never
 run), releases it and it arrives downstream; an Auditor reads the same entry with no control to release, delete
-or download it. Screenshots: backup, backup-entry, quarantine."""
+or download it; a search's entries are deleted together, after their count. Screenshots: backup, backup-entry,
+quarantine."""
 
 from __future__ import annotations
 
 import uuid
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from urllib.parse import quote
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -15,6 +17,7 @@ from selenium.webdriver.support import expected_conditions as ec
 
 from mailgate.scanners.antispam.rules import GTUBE
 from tests.support.browser import axe_critical, console_errors, login, screenshot, wait
+from tests.support.cognito import api
 from tests.support.local_gateway import delivered, outcomes, send, wait_for
 
 pytestmark = pytest.mark.integration
@@ -36,13 +39,21 @@ def hostile_spam(sender: str, to: str, subject: str) -> bytes:
     return message.as_bytes()
 
 
-def held(gateway, to: str, subject: str) -> str:
-    """Sends the hostile spam; its gateway id once Backup keeps it."""
+def sent(gateway, to: str, subject: str) -> str:
     sender = f"con-{uuid.uuid4().hex[:8]}@sender.test"
-    message_id = send(gateway, sender, [to], hostile_spam(sender, to, subject))
+    return send(gateway, sender, [to], hostile_spam(sender, to, subject))
+
+
+def kept(gateway, message_id: str) -> str:
+    """The message's id once Backup keeps it."""
     kinds = {e["kind"] for e in outcomes(gateway, message_id)}
     assert "backup" in kinds and "delivered" not in kinds, kinds
     return message_id
+
+
+def held(gateway, to: str, subject: str) -> str:
+    """Sends the hostile spam; its gateway id once Backup keeps it."""
+    return kept(gateway, sent(gateway, to, subject))
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +88,10 @@ def found_link(driver, subject: str):
     return wait(driver).until(ec.element_to_be_clickable((By.XPATH, f"//a[@data-testid='backup-open'][.='{subject}']")))
 
 
-def test_an_administrator_finds_views_safely_and_releases_a_held_spam(browser, gateway, spam):
+def test_an_administrator_finds_views_safely_releases_and_deletes_by_filter(browser, gateway, spam):
     message_id, subject = spam
+    bulk = f"Bulk {uuid.uuid4().hex[:10]}"
+    more = [sent(gateway, BOB, f"{bulk} one"), sent(gateway, "carol@example.test", f"{bulk} two")]
     login(browser, gateway, "admin", "/backup")
     assert search_by_subject(browser, subject) == [subject]
     link = found_link(browser, subject)
@@ -116,6 +129,20 @@ def test_an_administrator_finds_views_safely_and_releases_a_held_spam(browser, g
     wait(browser).until(ec.presence_of_element_located((By.CSS_SELECTOR, '[data-testid="quarantine-usage"]')))
     screenshot(browser, "quarantine")
     assert axe_critical(browser) == []
+
+    # everything a search finds, deleted: the count first, then the confirmation, then the outcome
+    for held_id in more:
+        kept(gateway, held_id)
+    browser.find_element(By.LINK_TEXT, "Backup").click()
+    assert sorted(search_by_subject(browser, bulk)) == [f"{bulk} one", f"{bulk} two"]
+    browser.find_element(By.CSS_SELECTOR, '[data-testid="bulk-delete"]').click()
+    question = wait(browser).until(ec.visibility_of_element_located((By.ID, "confirm-question")))
+    assert "This will delete 2 entries" in question.text
+    browser.find_element(By.XPATH, "//dialog//button[.='Delete them']").click()
+    assert "Deleted 2 entries." in shown(browser, "bulk-outcome").text
+    shown(browser, "backup-empty")
+    assert api(gateway, "GET", f"/backup?subject={quote(bulk)}")[1]["items"] == []
+    assert api(gateway, "GET", f"/backup?subject={quote(subject)}")[1]["items"]  # outside the filter: kept
 
 
 def test_an_auditor_reads_an_entry_without_release_delete_or_download(browser, gateway, spam):

@@ -1,7 +1,7 @@
 """The personal view in a real browser: bob@example.test (the local PersonalUser) lands on My Backup, which lists
 the spam held for him and not the spam held only for alice@example.test; he opens his own entry's safe view with
-his own release controls; on My lists he turns the daily digest off, which the API then reports. Screenshots:
-my-backup, my-lists."""
+his own release controls and releases it to himself; on My lists he turns the daily digest off, which the API then
+reports. Screenshots: my-backup, my-lists."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from mailgate.api.roles import Role
 from tests.integration.console.test_console_backup import SCRIPT, found_link, held, search_by_subject, shown
 from tests.support.browser import axe_critical, login, screenshot, wait
 from tests.support.cognito import api
+from tests.support.local_gateway import delivered, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ def digest_back_on(gateway, bobs_lists) -> Iterator[None]:
 def test_my_backup_lists_my_held_mail_only_and_opens_it_with_my_own_controls(browser, gateway):
     mark = uuid.uuid4().hex[:10]
     mine, theirs = f"For Bob {mark}", f"For Alice {mark}"
-    held(gateway, BOB, mine)
+    message_id = held(gateway, BOB, mine)
     held(gateway, ALICE, theirs)
     assert api(gateway, "GET", f"/backup?subject={quote(theirs)}")[1]["items"]  # Alice's is in Backup, for admins
 
@@ -55,6 +56,10 @@ def test_my_backup_lists_my_held_mail_only_and_opens_it_with_my_own_controls(bro
     assert "Release to me" in controls.text and "allow the sender" in controls.text
     assert browser.find_elements(By.CSS_SELECTOR, '[data-testid="delete"]') == []
     assert axe_critical(browser) == []
+    browser.find_element(By.CSS_SELECTOR, '[data-testid="release-to-me"]').click()
+    assert f"{BOB}: delivered" in shown(browser, "release-outcome").text
+    [(copy, envelope)] = wait_for(lambda: delivered(gateway, message_id))
+    assert envelope["recipients"] == [BOB] and copy["Subject"] == mine
 
 
 def test_a_user_turns_the_daily_digest_off_on_my_lists(browser, gateway, digest_back_on):
