@@ -3,9 +3,13 @@ Secrets Manager name prefixes (each function reads only the secrets of its own u
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 
@@ -52,3 +56,16 @@ def list_prefix(bucket: s3.IBucket, grantee: iam.IGrantable, prefix: str) -> Non
     grantee.grant_principal.add_to_principal_policy(iam.PolicyStatement(
         actions=["s3:ListBucket"], resources=[bucket.bucket_arn],
         conditions={"StringLike": {"s3:prefix": [f"{prefix}*"]}}))
+
+
+def read_queue_depth(function: lambda_.Function, queues: Mapping[str, sqs.IQueue]) -> None:
+    """sqs:GetQueueAttributes on these queues only, and each queue's URL in the environment variable named by its
+    key (the admin API shows their depth: GET /stats). A managed policy of its own: the API function's inline
+    policy is near IAM's 10,240-character limit for a role's inline policies."""
+    assert function.role is not None, "a function of this construct always has its role"
+    iam.ManagedPolicy(function, "ReadQueueDepth", roles=[function.role],
+                      description="mailgate admin API: the depth of the scan and rules queues and their DLQs",
+                      statements=[iam.PolicyStatement(sid="ReadQueueDepth", actions=["sqs:GetQueueAttributes"],
+                                                      resources=[q.queue_arn for q in queues.values()])])
+    for variable, queue in queues.items():
+        function.add_environment(variable, queue.queue_url)

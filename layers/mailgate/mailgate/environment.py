@@ -21,6 +21,10 @@ class Env(StrEnum):
     BACKUP_TABLE = "BACKUP_TABLE"
     IDEMPOTENCY_TABLE = "IDEMPOTENCY_TABLE"
     RULES_QUEUE_URL = "RULES_QUEUE_URL"
+    # the queues whose depth the admin API shows (GET /stats); RULES_QUEUE_URL is the rules queue's
+    SCAN_QUEUE_URL = "SCAN_QUEUE_URL"
+    SCAN_DLQ_URL = "SCAN_DLQ_URL"
+    RULES_DLQ_URL = "RULES_DLQ_URL"
     SETTINGS_TABLE = "SETTINGS_TABLE"
     DIRECTORY_TABLE = "DIRECTORY_TABLE"
     LDAP_SYNC_FUNCTION = "LDAP_SYNC_FUNCTION"
@@ -84,6 +88,9 @@ class Settings:
     rescan_group: str = ""  # EventBridge Scheduler group of the Anti-Spam Quarantine's re-scans
     rescan_target_arn: str = ""  # the scan queue, where a re-scan request goes when a hold ends
     rescan_role_arn: str = ""  # the role EventBridge Scheduler sends with
+    scan_queue_url: str = ""  # the queues the admin API shows the depth of; empty: shown as unknown
+    scan_dlq_url: str = ""
+    rules_dlq_url: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -104,6 +111,9 @@ class Settings:
             rescan_group=e.get(Env.RESCAN_SCHEDULE_GROUP, ""),
             rescan_target_arn=e.get(Env.RESCAN_TARGET_ARN, ""),
             rescan_role_arn=e.get(Env.RESCAN_ROLE_ARN, ""),
+            scan_queue_url=e.get(Env.SCAN_QUEUE_URL, ""),
+            scan_dlq_url=e.get(Env.SCAN_DLQ_URL, ""),
+            rules_dlq_url=e.get(Env.RULES_DLQ_URL, ""),
         )
 
 

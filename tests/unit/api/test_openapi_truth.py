@@ -62,6 +62,7 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("get", "/backup"): ("/backup", None),
         ("get", "/backup/{backup_id}"): ("/backup/nothing", None),
         ("get", "/backup/counts"): ("/backup/counts", None),
+        ("get", "/stats"): ("/stats?step=hour", None),
         ("delete", "/backup/{backup_id}"): ("/backup/nothing", None),
         ("post", "/backup/delete"): ("/backup/delete", {"filter": {"sender": "a@sender.test"}}),
         ("get", "/backup/release-requests"): ("/backup/release-requests", None),

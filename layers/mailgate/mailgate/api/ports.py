@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -12,6 +12,7 @@ from mailgate.events.log import EventLog
 from mailgate.ports import StatusBoard
 from mailgate.scan.report import ScanReport
 from mailgate.settings.service import SettingsService
+from mailgate.stats.queues import QueueDepth
 
 if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, not at cold start
     from mailgate.aws.personal_lists import PersonalListRecord
@@ -46,6 +47,18 @@ class MailReader(Protocol):
     def presigned_get(self, key: str, seconds: int, bucket: str | None = None) -> str: ...
 
 
+class TrafficCounters(Protocol):
+    """The hourly traffic and detection counters (aws/stats_counters.py)."""
+
+    def hourly(self, hours: Sequence[str]) -> dict[str, dict[str, int]]: ...
+
+
+class QueueDepths(Protocol):
+    """How many messages wait in each queue (mailgate.stats.queues.QUEUES); None for a queue that cannot be read."""
+
+    def depths(self) -> Mapping[str, QueueDepth | None]: ...
+
+
 @dataclass(frozen=True)
 class Ports:
     events: Callable[[], EventLog]
@@ -63,3 +76,5 @@ class Ports:
     backup_remover: Callable[[], BackupRemover | None] = lambda: None  # deletes Backup copies and records
     backup_release: Callable[[], ReleasePorts | None] = lambda: None  # delivers releases from Backup
     links: Callable[[], LinkPorts | None] = lambda: None  # the digest's links: their keys, ledger, actions
+    stats: Callable[[], TrafficCounters | None] = lambda: None  # the dashboard's hourly counters
+    queues: Callable[[], QueueDepths | None] = lambda: None  # the scan and rules queues' depth

@@ -8,24 +8,32 @@ partitions of the messages they name. Sender IP (`q_sender_ip`, on received even
 decision events) filter within the partitions a query reads: an index for them would cost a write on every
 message for searches that are rare, and a flood from one IP would make its index partition hot.
 `expires_at` is the table's TTL attribute and carries the retention setting.
+
+The same table holds the hourly traffic counters (aws/stats_counters.py) under `stats#<hour>` partitions, outside
+both indexes: `append` adds what its events count, `for_message` never answers such a partition.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
+import logging
 import operator
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mailgate.aws import dynamo
+from mailgate.aws.stats_counters import PREFIX as STATS_PREFIX
+from mailgate.aws.stats_counters import DynamoStatsCounters
 from mailgate.errors import InvalidPageToken
 from mailgate.events.log import EventPage
 from mailgate.events.model import Event
 from mailgate.events.query import EventFilter, header_id_key, header_id_of, ip_key, rule_of, sender_ip_of
 from mailgate.safe_text import bounded_record
+from mailgate.stats.counting import increments
 
+logger = logging.getLogger(__name__)
 BY_DAY_INDEX = "by_day"
 BY_HEADER_ID_INDEX = "by_header_id"
 MAX_MESSAGES_PER_HEADER_ID = 100  # a Message-ID header a sender reuses names at most this many messages
@@ -49,6 +57,7 @@ class DynamoEventLog:
     def __init__(self, table_name: str, retention_days: int = 90) -> None:
         self.table_name = table_name
         self.retention_days = retention_days
+        self.counters = DynamoStatsCounters(table_name, retention_days)
 
     @property
     def table(self) -> Any:
@@ -77,13 +86,23 @@ class DynamoEventLog:
         return item
 
     def append(self, events: Iterable[Event]) -> None:
+        """The events, then the hourly counters they add to (one UpdateItem per hour). The counters come second,
+        so a write that fails and is retried counts once; a counter that cannot be updated is logged and never
+        fails the step that writes (mail is not held back for a dashboard)."""
+        written = list(events)
         with self.table.batch_writer() as batch:
-            for event in events:
+            for event in written:
                 batch.put_item(Item=self._item(event))
+        try:
+            self.counters.add(increments(written))
+        except Exception:
+            logger.exception("could not update the traffic counters of %d event(s)", len(written))
 
     def for_message(self, message_id: str) -> Sequence[Event]:
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
+        if message_id.startswith(STATS_PREFIX):  # the counters' items: no message's history
+            return []
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"KeyConditionExpression": Key("message_id").eq(message_id)}
         while True:

@@ -123,7 +123,9 @@ class ScanService:
                                 # the log is searched by these (events/query.py); the sender wrote the first
                                 "message_id_header": (message.message_id or "")[:998],
                                 "sender_ip": envelope.client_ip,
-                                "defects": list(message.defects[:20])}, **facts)]
+                                "defects": list(message.defects[:20]),
+                                # a held message scanned again is not a second message (mailgate.stats.counting)
+                                **({"rescan": True} if inbound.rescan else {})}, **facts)]
         log += [ev.Event(mid, ev.REJECTED, "recipient domain is not accepted by this gateway", r, **facts)
                 for r in refused]
         context = ScanContext(envelope, self.config.authserv_id, tuple(self.config.domains))

@@ -20,8 +20,10 @@ from mailgate.aws.link_ledger import DynamoLinkLedger
 from mailgate.aws.mail_store import MailStoreError, S3MailStore
 from mailgate.aws.password_vault import SecretsManagerVault
 from mailgate.aws.personal_lists import DynamoPersonalLists
+from mailgate.aws.queue_depth import SqsQueueDepths
 from mailgate.aws.secrets import SecretsError, SecretStore
 from mailgate.aws.settings_table import DynamoSettingsStore
+from mailgate.aws.stats_counters import DynamoStatsCounters
 from mailgate.aws.sync_trigger import LambdaSyncTrigger
 from mailgate.backup.digest import DigestPorts, DigestRun, run_digest
 from mailgate.backup.link_actions import LinkPorts
@@ -48,7 +50,20 @@ def ports() -> Ports:
                  config=config, directory=directory_admin, antispam=feedback_service, mail=mail_store,
                  status=stores.status_board, report=stored_report, personal_lists=personal_lists,
                  dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger,
-                 backup_remover=backup_remover, backup_release=backup_release, links=link_ports)
+                 backup_remover=backup_remover, backup_release=backup_release, links=link_ports,
+                 stats=traffic_counters, queues=queue_depths)
+
+
+@cache
+def traffic_counters() -> DynamoStatsCounters:
+    return DynamoStatsCounters(settings().events_table, config().event_retention_days)
+
+
+@cache
+def queue_depths() -> SqsQueueDepths:
+    s = settings()
+    return SqsQueueDepths({"scan": s.scan_queue_url, "scan_dlq": s.scan_dlq_url, "rules": s.rules_queue_url,
+                           "rules_dlq": s.rules_dlq_url})
 
 
 JOB_KEY = SCHEDULED_JOB_KEY
