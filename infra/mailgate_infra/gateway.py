@@ -12,6 +12,7 @@ from mailgate_infra.api import AdminApi
 from mailgate_infra.console import WebConsole
 from mailgate_infra.directory import DirectorySync
 from mailgate_infra.functions import RUNTIME, FunctionSettings, layer_directory
+from mailgate_infra.grants import read_queue_depth
 from mailgate_infra.housekeeping import Housekeeping
 from mailgate_infra.ingress import Ingress
 from mailgate_infra.monitoring import Monitoring
@@ -53,6 +54,9 @@ class MailGateway(Construct):
             if props.console else None
         self.directory.serve_admin_api(self.api.function)
         self.processing.serve_releases(self.api.function, self.storage)
+        read_queue_depth(self.api.function, {
+            Env.SCAN_QUEUE_URL: self.ingress.scan_queue, Env.SCAN_DLQ_URL: self.ingress.scan_dlq,
+            Env.RULES_QUEUE_URL: self.processing.rules_queue, Env.RULES_DLQ_URL: self.processing.rules_dlq})
         self.housekeeping = Housekeeping(self, "Housekeeping", storage=self.storage, api=self.api.function,
                                          digest=props.parsed().digest)
         self.directory.serve_readers(self.processing.scan, self.processing.rules)  # rules: directory groups

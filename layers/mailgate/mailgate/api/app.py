@@ -41,6 +41,7 @@ from mailgate.api.routes_lists import lists_router
 from mailgate.api.routes_notifications import notifications_router
 from mailgate.api.routes_quarantine import quarantine_router
 from mailgate.api.routes_settings import settings_router
+from mailgate.api.routes_stats import stats_router
 from mailgate.api.schemas import COMPONENTS, DOCUMENT_TYPES
 from mailgate.errors import MailgateError
 from mailgate.scanners.antivirus.engine_watch import ENGINE_COMPONENT, engine_warnings
@@ -257,6 +258,6 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
                    backup_view_router(ports), settings_router(ports), directory_router(ports),
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
                    dry_run_router(ports), import_router(ports),
-                   quarantine_router(ports), backup_release_router(ports), links_router(ports)):
+                   quarantine_router(ports), backup_release_router(ports), links_router(ports), stats_router(ports)):
         app.include_router(router)
     return app

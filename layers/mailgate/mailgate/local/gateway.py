@@ -78,6 +78,16 @@ def default_config(options: LocalOptions, clamd: str | None = None) -> dict[str,
     return config
 
 
+def _depth_queues(scan_url: str) -> dict[str, str]:
+    """The queues whose depth the admin API shows, besides the rules queue: the scan queue and both DLQs."""
+    from mailgate.aws import clients  # noqa: PLC0415
+
+    dlq: dict[str, str] = {name: clients.client("sqs").get_queue_url(QueueName=f"{queue}-dlq")["QueueUrl"]
+                           for name, queue in ((Env.SCAN_DLQ_URL, "mailgate-scan"),
+                                               (Env.RULES_DLQ_URL, "mailgate-rules"))}
+    return {Env.SCAN_QUEUE_URL: scan_url, **dlq}
+
+
 class LocalGateway:
     def __init__(self, options: LocalOptions) -> None:
         self.options = options
@@ -108,7 +118,8 @@ class LocalGateway:
             return None
         return f"http://{self.options.host}:{self.options.console_port}"
 
-    def _environment(self, config_path: Path, rules_queue_url: str | None = None) -> dict[str, str]:
+    def _environment(self, config_path: Path, rules_queue_url: str | None = None,
+                     queues: dict[str, str] | None = None) -> dict[str, str]:
         """What the functions read from their environment, set here and written for worker processes."""
         environment = {
             "AWS_ENDPOINT_URL": self.moto_url,
@@ -125,6 +136,7 @@ class LocalGateway:
         }
         if rules_queue_url:
             environment[Env.RULES_QUEUE_URL] = rules_queue_url
+        environment.update(queues or {})  # the queues whose depth GET /stats shows
         if self.console_url:
             environment[Env.CONSOLE_ORIGIN] = self.console_url
         else:
@@ -187,7 +199,7 @@ class LocalGateway:
         clients.client("ses").verify_domain_identity(Domain=config.authserv_id)
         for name, value in self.options.secrets.items():
             clients.client("secretsmanager").create_secret(Name=name, SecretString=value)
-        environment = self._environment(config_path, rules_url)
+        environment = self._environment(config_path, rules_url, _depth_queues(scan_url))
         process.reset()
         plan = WorkerPlan(environment=environment, region=REGION, visibility_seconds=visibility,
                           queues={"scan": (scan_url, scan_arn), "rules": (rules_url, rules_arn)})
