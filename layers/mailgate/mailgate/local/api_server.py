@@ -15,6 +15,10 @@ part with werkzeug's threaded WSGI server, and each request reaches the same han
 - `body` as text and `isBase64Encoded` false: the stack configures no binary media types, so API Gateway
   passes every body as text (uploads travel in base64 inside JSON).
 
+One request at a time reaches the function, as one Lambda instance gets them: the api function keeps per-request
+state in Powertools' resolver (the current event on its class, the principal in the app's context), which
+concurrent calls in one process would cross. The server still reads and answers connections in threads.
+
 What the handler answers goes back as it is, also for a method no route has and for HEAD and OPTIONS:
 `ANY` sends every method to the function, so the handler's JSON answer is the answer in the cloud too (for
 HEAD without its body, as HTTP says). This server never answers with an HTML page of its own.
@@ -160,6 +164,7 @@ class _QuietHandler(WSGIRequestHandler):
 class ApiServer:
     def __init__(self, handler: Handler, host: str, port: int, verifier: TokenVerifier | None = None) -> None:
         self._handler = handler
+        self._one_instance = threading.Lock()  # see the module's docstring: one request at a time, as Lambda
         self._verifier = verifier
         self.server = make_server(host, port, self._wsgi, threaded=True, request_handler=_QuietHandler)
         self.port = self.server.server_port
@@ -189,7 +194,8 @@ class ApiServer:
             return _error(401, "unauthorized", str(exc))
         event = api_gateway_event(request.method, _request_target(request.environ), request.headers.items(),
                                   body, claims, source_ip=request.remote_addr or "127.0.0.1")
-        reply: dict[str, Any] = self._handler(event, LocalLambdaContext("mailgate-api"))
+        with self._one_instance:
+            reply: dict[str, Any] = self._handler(event, LocalLambdaContext("mailgate-api"))
         return reply
 
     def _wsgi(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
