@@ -15,12 +15,19 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
+from mailgate import web_console
 from mailgate.local.gateway import LocalGateway, free_port
 from tests.support.browser import axe_critical, console_errors, login, screenshot, wait
 from tests.support.cognito import api
 from tests.support.settings_api import put_section
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def console_built() -> None:
+    if not (web_console.dist_folder() / "index.html").is_file():
+        pytest.skip(f"the console is not built in {web_console.dist_folder()}: run scripts/setup.sh")
 
 EDIT_CONTROLS = ("Save", "Discard changes", "Add", "Delete", "Remove", "Import", "New connection", "Sync now",
                  "Change", "Up", "Down")
