@@ -1,7 +1,7 @@
 // A settings section editor: GET `{version, settings}`, edit a draft, PUT it back with the version it was
 // made from. The API's 422 problems are shown beside the fields they name (their paths made relative to
 // the section), 409 (another change was saved meanwhile) reloads and lists what changed.
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { ApiError, get, put } from '../api.js';
 import { can, ADMINISTRATORS } from '../roles.js';
@@ -87,6 +87,8 @@ export function useSettingsSection({ load, save, prefixes = [] }) {
   const [error, setError] = useState(null);
   const [saved, setSaved] = useState(null);
   const [conflict, setConflict] = useState(null);
+  const latest = useRef(state);
+  latest.current = state;
 
   const fetchNow = async () => {
     setState((s) => ({ ...s, loading: true, loadError: null }));
@@ -109,15 +111,14 @@ export function useSettingsSection({ load, save, prefixes = [] }) {
     setError(null);
     setSaved(null);
     setConflict(null);
+    const { version, draft: mine, loaded: before } = latest.current; // what is on the screen now
     try {
-      const data = await save(state.version, state.draft, state.loaded);
+      const data = await save(version, mine, before);
       setState({ loading: false, loadError: null, version: data.version, loaded: data.settings, draft: data.settings });
       setSaved({ version: data.version });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
         // another change was saved meanwhile: show what it changed, and the new values
-        const mine = state.draft;
-        const before = state.loaded;
         const fresh = await fetchNow();
         setConflict({
           message: err.message,

@@ -1,7 +1,9 @@
 // Content Filtering: expressions (named sets of conditions with an action), evaluated in order, and the
 // dictionaries they use by name (GET/PUT /settings/content-filter, replaced whole and versioned).
+import { useEffect, useState } from 'preact/hooks';
 import { html } from '../html.js';
-import { PageHeader } from '../ui.js';
+import { ApiError } from '../api.js';
+import { PageHeader, useId } from '../ui.js';
 import {
   Bound, BoundCheck, BoundChoices, BoundSelect, ObjectList, SectionForm, StringList, sectionApi, useSettingsSection,
 } from '../components/settings_section.js';
@@ -21,23 +23,30 @@ const CATEGORIES = ['executables', 'scripts', 'shortcuts', 'archives', 'encrypte
   'office_documents', 'pdf', 'disk_images', 'html', 'images'];
 const NUMERIC = ['greater_than', 'less_than'];
 
-// `set_headers` is an object: edited as "Name: value" lines.
+// `set_headers` is an object: edited as "Name: value" lines (the text kept as typed, the object parsed from it).
+function parseHeaderLines(text) {
+  const next = {};
+  for (const line of text.split('\n')) {
+    const at = line.indexOf(':');
+    if (at > 0) next[line.slice(0, at).trim()] = line.slice(at + 1).trim();
+  }
+  return next;
+}
+
 function HeaderLines({ section, path, label }) {
   const value = section.at(path) || {};
-  const text = Object.entries(value).map(([k, v]) => `${k}: ${v}`).join('\n');
-  const id = `hl-${path.replace(/\./g, '-')}`;
-  const onInput = (e) => {
-    const next = {};
-    for (const line of e.currentTarget.value.split('\n')) {
-      const at = line.indexOf(':');
-      if (at > 0) next[line.slice(0, at).trim()] = line.slice(at + 1).trim();
-    }
-    section.set(path, next);
-  };
-  const problems = section.error && section.error.problemsAt ? section.error.problemsAt(path) : [];
+  const shown = Object.entries(value).map(([k, v]) => `${k}: ${v}`).join('\n');
+  const [text, setText] = useState(shown);
+  useEffect(() => {
+    // a value set from elsewhere (discard, reload after saving): show it
+    if (JSON.stringify(parseHeaderLines(text)) !== JSON.stringify(value)) setText(shown);
+  }, [JSON.stringify(value)]);
+  const id = useId('hl');
+  const problems = section.error instanceof ApiError ? section.error.problemsAt(path) : [];
   return html`<div class=${'field' + (problems.length ? ' invalid' : '')}>
     <label for=${id}>${label}</label>
-    <textarea id=${id} rows="2" value=${text} onChange=${onInput} />
+    <textarea id=${id} rows="2" value=${text}
+      onInput=${(e) => { setText(e.currentTarget.value); section.set(path, parseHeaderLines(e.currentTarget.value)); }} />
     <small class="hint">one "Name: value" a line</small>
     ${problems.length > 0 && html`<small class="problem" role="alert">${problems.map((p) => p.message).join('; ')}</small>`}
   </div>`;
