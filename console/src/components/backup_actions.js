@@ -72,7 +72,7 @@ function OperatorRelease({ entry, dangerous, onReleased }) {
 // refuses (infected, phishing, or a reason the settings keep for administrators) they ask for it instead.
 function PersonalRelease({ entry, dangerous, pending, onReleased }) {
   const [mode, setMode] = useState('as_is');
-  const [refused, setRefused] = useState(dangerous);
+  const [refused, setRefused] = useState(dangerous || pending);
   const [note, setNote] = useState('');
   const release = useAction(async (allow) => {
     const body = { as_attachment: mode === 'attachment', request_id: newRequestId() };

@@ -19,21 +19,20 @@ function Answer({ entry, onAnswered }) {
   const [reason, setReason] = useState('');
   const approve = useAction(async () => {
     const path = `/backup/${seg(entry.backup_id)}/release-request/approve`;
+    let answer;
     try {
-      const answer = await post(path, {});
-      onAnswered();
-      return answer;
+      answer = await post(path, {});
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 403 && can(ADMINISTRATORS))) throw error;
       if (!(await confirm(`${error.message}. Release it to the user anyway?`, 'Release it'))) return null;
-      const answer = await post(path, { confirm: true });
-      onAnswered();
-      return answer;
+      answer = await post(path, { confirm: true });
     }
+    onAnswered({ subject: entry.subject, release: answer });
+    return answer;
   });
   const decline = useAction(async () => {
     const answer = await post(`/backup/${seg(entry.backup_id)}/release-request/decline`, reason ? { reason } : {});
-    onAnswered();
+    onAnswered({ subject: entry.subject, declined: true });
     return answer;
   });
   return html`<div>
@@ -47,7 +46,6 @@ function Answer({ entry, onAnswered }) {
     </form>`}
     ${approve.error && html`<${ErrorNote} error=${approve.error} />`}
     ${decline.error && html`<${ErrorNote} error=${decline.error} />`}
-    <${ReleaseOutcome} answer=${approve.result} />
     ${dialog}
   </div>`;
 }
@@ -55,9 +53,16 @@ function Answer({ entry, onAnswered }) {
 export function ReleaseRequests() {
   const pages = usePages((cursor) => get('/backup/release-requests', { limit: 20, cursor }));
   const operator = can(OPERATORS);
+  const [answered, setAnswered] = useState(null); // the last answer: shown after its row has left the list
+  const onAnswered = (what) => {
+    setAnswered(what);
+    pages.reload();
+  };
   const items = (pages.data && pages.data.items) || [];
   return html`<section class="requests" aria-labelledby="requests-title" data-testid="release-requests">
     <h2 id="requests-title">Release requests</h2>
+    ${answered && answered.declined && html`<div class="notice ok" role="status" data-testid="request-answer">Declined the request for "${answered.subject || '(no subject)'}"; the user sees why in its history.</div>`}
+    ${answered && answered.release && html`<div data-testid="request-answer"><p>Approved the request for "${answered.subject || '(no subject)'}":</p><${ReleaseOutcome} answer=${answered.release} /></div>`}
     ${pages.error && html`<${ErrorNote} error=${pages.error} />`}
     ${pages.loading && !pages.data && html`<${Loading} what="Reading the requests" />`}
     ${pages.data && (items.length === 0 ? html`<p class="empty">No request awaits an answer.</p>` : html`<table class="list">
@@ -72,7 +77,7 @@ export function ReleaseRequests() {
           <td><a href=${'/backup/' + encodeURIComponent(entry.backup_id)}>${entry.subject || '(no subject)'}</a>
             <br /><small class="address">from ${entry.sender || '(empty sender)'}</small></td>
           <td><${WhyKept} entry=${entry} /></td>
-          ${operator && html`<td><${Answer} entry=${entry} onAnswered=${pages.reload} /></td>`}
+          ${operator && html`<td><${Answer} key=${entry.backup_id} entry=${entry} onAnswered=${onAnswered} /></td>`}
         </tr>`;
       })}</tbody>
     </table>`)}
