@@ -28,15 +28,15 @@ function ConditionsEditor({ side, conditions, onChange, base, error, ruleIndex }
         key=${f.name} label=${`${title}: ${f.label.toLowerCase()} (one per line)`} hint=${f.hint} rows=${3}
         values=${conditions[f.name] || []} path=${`${path}.${f.name}`} error=${error}
         testid=${`${base}-${side}-${f.name}`}
-        onChange=${(values) => onChange({ ...conditions, [f.name]: values })} />`)}
+        onChange=${(values) => onChange((c) => ({ ...c, [f.name]: values }))} />`)}
     </div>
     <${Checkbox} label=${`${title}: a domain includes its subdomains`} checked=${conditions.include_subdomains !== false}
-      onChange=${(value) => onChange({ ...conditions, include_subdomains: value })} />
+      onChange=${(value) => onChange((c) => ({ ...c, include_subdomains: value }))} />
   </fieldset>`;
 }
 
 function VerdictEditor({ module, verdictClass, action, onChange, path, error, base }) {
-  const set = (key) => (value) => onChange({ ...action, [key]: value });
+  const set = (key) => (value) => onChange((a) => ({ ...a, [key]: value }));
   return html`<fieldset class="verdict">
     <legend>${module.label}: ${words(verdictClass)}</legend>
     <div class="form-row">
@@ -61,7 +61,8 @@ function numberOrNull(text) {
 }
 
 function ModuleEditor({ module, settings, onChange, path, error, base }) {
-  const set = (key) => (value) => onChange({ ...settings, [key]: value });
+  const set = (key) => (value) => onChange((s) => ({ ...s, [key]: value }));
+  const quarantine = (fn) => onChange((s) => ({ ...s, quarantine: fn(s.quarantine) }));
   return html`<details class="module" open=${error instanceof ApiError && error.problemsAt(path).length > 0}>
     <summary>${module.label}${settings.enabled ? '' : ' (off)'}</summary>
     <${Checkbox} label=${`${module.label} runs under this rule`} checked=${settings.enabled} onChange=${set('enabled')}
@@ -82,18 +83,19 @@ function ModuleEditor({ module, settings, onChange, path, error, base }) {
       <legend>Anti-Spam Quarantine</legend>
       <div class="form-row">
         <${Checkbox} label="Hold uncertain spam and scan it again" checked=${settings.quarantine.enabled}
-          onChange=${(v) => set('quarantine')({ ...settings.quarantine, enabled: v })} />
+          onChange=${(v) => quarantine((q) => ({ ...q, enabled: v }))} />
         <${TextInput} type="number" min="1" max="1440" label="Minutes held"
           value=${settings.quarantine.hold_minutes} path=${`${path}.quarantine.hold_minutes`} error=${error}
-          onInput=${(v) => set('quarantine')({ ...settings.quarantine, hold_minutes: numberOrNull(v) })} />
+          onInput=${(v) => quarantine((q) => ({ ...q, hold_minutes: numberOrNull(v) }))} />
         ${['spam', 'probable_spam', 'mass_mailing'].map((v) => html`<${Checkbox} key=${v}
           label=${`Holds ${words(v)}`} checked=${settings.quarantine.verdicts.includes(v)}
-          onChange=${(on) => set('quarantine')({ ...settings.quarantine,
-            verdicts: on ? [...settings.quarantine.verdicts, v] : settings.quarantine.verdicts.filter((x) => x !== v) })} />`)}
+          onChange=${(on) => quarantine((q) => ({ ...q,
+            verdicts: on ? [...q.verdicts.filter((x) => x !== v), v] : q.verdicts.filter((x) => x !== v) }))} />`)}
       </div>
     </fieldset>`}
     ${module.classes.map((c) => html`<${VerdictEditor} key=${c} module=${module} verdictClass=${c}
-      action=${settings[c]} path=${`${path}.${c}`} error=${error} base=${base} onChange=${set(c)} />`)}
+      action=${settings[c]} path=${`${path}.${c}`} error=${error} base=${base}
+      onChange=${(fn) => onChange((s) => ({ ...s, [c]: fn(s[c]) }))} />`)}
   </details>`;
 }
 
@@ -111,7 +113,9 @@ function headersFrom(lines) {
 export function RuleEditor({ rule, index, isDefault, onChange, error }) {
   const path = `rules.${index}`;
   const base = `rule-${index}`;
-  const set = (key) => (value) => onChange({ ...rule, [key]: value });
+  // every change is a function of the rule as it is then (events may come faster than renders)
+  const set = (key) => (value) => onChange((r) => ({ ...r, [key]: value }));
+  const side = (key) => (fn) => onChange((r) => ({ ...r, [key]: fn(r[key]) }));
   return html`<div class="rule-editor" data-testid=${`${base}-editor`}>
     <div class="form-row">
       <${TextInput} label="Rule name" value=${rule.name} path=${`${path}.name`} error=${error} onInput=${set('name')}
@@ -124,15 +128,15 @@ export function RuleEditor({ rule, index, isDefault, onChange, error }) {
     ${isDefault
       ? html`<p class="hint">The Default rule matches every sender and recipient no other rule matched: it has no conditions, stays last and is always on.</p>`
       : html`<${ConditionsEditor} side="senders" conditions=${rule.senders} base=${base} error=${error} ruleIndex=${index}
-          onChange=${set('senders')} />
+          onChange=${side('senders')} />
         <${ConditionsEditor} side="recipients" conditions=${rule.recipients} base=${base} error=${error} ruleIndex=${index}
-          onChange=${set('recipients')} />`}
+          onChange=${side('recipients')} />`}
     <fieldset class="rule-modules">
       <legend>Actions per module</legend>
       ${rule.mode !== 'scan' && html`<p class="hint">In mode “${rule.mode}” no module runs: these actions apply only in mode scan.</p>`}
       ${MODULES.map((m) => html`<${ModuleEditor} key=${m.name} module=${m} settings=${rule.modules[m.name]}
         path=${`${path}.modules.${m.name}`} error=${error} base=${base}
-        onChange=${(value) => onChange(setIn(rule, ['modules', m.name], value))} />`)}
+        onChange=${(fn) => onChange((r) => setIn(r, ['modules', m.name], fn(r.modules[m.name])))} />`)}
     </fieldset>
     <fieldset class="rule-delivery">
       <legend>On the mail this rule delivers</legend>

@@ -98,7 +98,7 @@ function OrganisationLists() {
       if (err instanceof ApiError && err.status === 409) {
         const current = await get('/lists');
         setConflict({ from: state.version, to: current.version, changes: listChanges(state.settings, current.settings) });
-        setState({ ...state, version: current.version, settings: current.settings });
+        setState((s) => ({ ...s, version: current.version, settings: current.settings }));
         return null;
       }
       throw normaliseError(err, 'lists');
@@ -109,7 +109,7 @@ function OrganisationLists() {
   if (!state) return html`<${Loading} what="Loading the organisation's lists" />`;
   const draft = state.draft;
   const dirty = !same(draft, state.settings);
-  const set = (key, value) => setState({ ...state, draft: { ...draft, [key]: value } });
+  const set = (key, value) => setState((s) => ({ ...s, draft: { ...s.draft, [key]: value } })); // events may outrun renders
   const error = save.error;
 
   return html`<section aria-labelledby="org-lists-title" data-testid="org-lists">
@@ -120,10 +120,10 @@ function OrganisationLists() {
     ${editable
       ? html`<form onSubmit=${(e) => { e.preventDefault(); save.run(); }}>
           <div class="lists-columns">
-            <${LinesArea} label="Allow list (one entry per line; a comment after ' # ')" rows=${10} testid="org-allow"
+            <${LinesArea} label="Allow list (one entry per line; a comment after ' # ')" rows=${6} testid="org-allow"
               values=${draft.allow.map(entryText)} path="allow" canon=${(lines) => entriesFrom(lines, state.settings.allow).map(entryText)} error=${error} hint=${`${LIST_HINT}, IP networks`}
               onChange=${(lines) => set('allow', entriesFrom(lines, state.settings.allow))} />
-            <${LinesArea} label="Deny list (one entry per line; a comment after ' # ')" rows=${10} testid="org-deny"
+            <${LinesArea} label="Deny list (one entry per line; a comment after ' # ')" rows=${6} testid="org-deny"
               values=${draft.deny.map(entryText)} path="deny" canon=${(lines) => entriesFrom(lines, state.settings.deny).map(entryText)} error=${error} hint=${`${LIST_HINT}, IP networks`}
               onChange=${(lines) => set('deny', entriesFrom(lines, state.settings.deny))} />
           </div>
@@ -188,7 +188,7 @@ function PersonalLists({ initialAddress }) {
       if (err instanceof ApiError && err.status === 409) {
         const current = await get(`/lists/personal/${seg(answer.address)}`);
         setConflict({ from: answer.version, to: current.version, changes: listChanges(answer, current) });
-        setState({ answer: current, draft });
+        setState((s) => ({ answer: current, draft: s.draft }));
         return null;
       }
       throw normaliseError(err, 'lists');
@@ -222,12 +222,12 @@ function PersonalLists({ initialAddress }) {
       ${editable
         ? html`<form onSubmit=${(e) => { e.preventDefault(); save.run(); }}>
             <div class="lists-columns">
-              <${LinesArea} label=${`Allow list of ${answer.address} (one entry per line)`} rows=${8} testid="personal-allow"
+              <${LinesArea} label=${`Allow list of ${answer.address} (one entry per line)`} rows=${5} testid="personal-allow"
                 values=${draft.allow} path="allow" error=${error} hint=${LIST_HINT}
-                onChange=${(lines) => setState({ ...state, draft: { ...draft, allow: lines } })} />
-              <${LinesArea} label=${`Deny list of ${answer.address} (one entry per line)`} rows=${8} testid="personal-deny"
+                onChange=${(lines) => setState((s) => ({ ...s, draft: { ...s.draft, allow: lines } }))} />
+              <${LinesArea} label=${`Deny list of ${answer.address} (one entry per line)`} rows=${5} testid="personal-deny"
                 values=${draft.deny} path="deny" error=${error} hint=${LIST_HINT}
-                onChange=${(lines) => setState({ ...state, draft: { ...draft, deny: lines } })} />
+                onChange=${(lines) => setState((s) => ({ ...s, draft: { ...s.draft, deny: lines } }))} />
             </div>
             <div class="actions">
               <button type="submit" class="primary" disabled=${save.busy || !dirty} data-testid="personal-save">Save ${answer.address}'s lists</button>

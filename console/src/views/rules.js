@@ -81,6 +81,16 @@ export default function Rules() {
   const [importing, setImporting] = useState(null); // the rule name
   const [notice, setNotice] = useState(null);
   const [confirm, confirmDialog] = useConfirm();
+  const [refocus, setRefocus] = useState(null); // after Move up/down: keep the keyboard on the moved rule
+
+  useEffect(() => {
+    if (!refocus) return;
+    const item = document.querySelector(`.rule-list > li[data-key="${refocus.key}"]`);
+    const buttons = item ? [...item.querySelectorAll(`[data-testid="${refocus.which}"], [data-testid="move-up"], [data-testid="move-down"]`)] : [];
+    const target = buttons.find((b) => !b.disabled);
+    if (target) target.focus();
+    setRefocus(null);
+  }, [refocus]);
 
   const load = async () => {
     try {
@@ -103,39 +113,42 @@ export default function Rules() {
   const dirty = !same(rules, state.settings.rules);
   const table = () => ({ ...state.settings, rules: state.items.map((i) => i.rule) });
 
-  const change = (items, { keepProblems = false } = {}) => {
-    setState({ ...state, items });
+  // every change is a function of the table as it is then: events may come faster than renders
+  const change = (fn, { keepProblems = false } = {}) => {
+    setState((s) => ({ ...s, items: fn(s.items) }));
     setSaved(null);
     if (!keepProblems) setError(null); // the problems' positions were for the table as it was sent
   };
-  const updateRule = (index, rule) => {
-    const items = [...state.items];
-    items[index] = { ...items[index], rule };
-    change(items, { keepProblems: true });
-  };
-  const move = (from, to) => {
-    const target = Math.max(0, Math.min(to, last - 1)); // the Default rule stays last
-    if (from === target || from >= last) return;
-    const items = [...state.items];
-    const [item] = items.splice(from, 1);
-    items.splice(target, 0, item);
-    change(items);
-    setNotice(`Rule ${item.rule.name} is now at position ${target + 1}.`);
+  const updateRule = (key, fn) =>
+    change((items) => items.map((item) => (item.key === key ? { ...item, rule: fn(item.rule) } : item)), { keepProblems: true });
+  const move = (key, to) => {
+    change((items) => {
+      const from = items.findIndex((item) => item.key === key);
+      const wanted = typeof to === 'function' ? to(from) : to;
+      const target = Math.max(0, Math.min(wanted, items.length - 2)); // the Default rule stays last
+      if (from < 0 || from === target || from >= items.length - 1) return items;
+      const next = [...items];
+      const [item] = next.splice(from, 1);
+      next.splice(target, 0, item);
+      return next;
+    });
+    const item = state.items.find((i) => i.key === key);
+    if (item) setNotice(`Rule ${item.rule.name} moved.`);
   };
   const add = () => {
-    const names = new Set(rules.map((r) => r.name.toLowerCase()));
-    let n = 1;
-    while (names.has(`new rule ${n}`)) n += 1;
-    const item = { key: ++keyCounter, rule: newRule(`New rule ${n}`, rules[last]) };
-    const items = [...state.items];
-    items.splice(last, 0, item);
-    change(items);
-    setOpen({ ...open, [item.key]: true });
+    const key = ++keyCounter;
+    change((items) => {
+      const names = new Set(items.map((i) => i.rule.name.toLowerCase()));
+      let n = 1;
+      while (names.has(`new rule ${n}`)) n += 1;
+      const end = items.length - 1;
+      return [...items.slice(0, end), { key, rule: newRule(`New rule ${n}`, items[end].rule) }, ...items.slice(end)];
+    });
+    setOpen((o) => ({ ...o, [key]: true }));
   };
-  const remove = async (index) => {
-    const rule = state.items[index].rule;
-    if (!(await confirm(`Delete the rule ${rule.name}? It is gone when you save the table.`, 'Delete rule'))) return;
-    change(state.items.filter((_, i) => i !== index));
+  const remove = async (key, name) => {
+    if (!(await confirm(`Delete the rule ${name}? It is gone when you save the table.`, 'Delete rule'))) return;
+    change((items) => items.filter((item) => item.key !== key));
   };
   const discard = () => {
     setState({ ...state, items: keyed(state.settings.rules) });
@@ -172,7 +185,7 @@ export default function Rules() {
           const current = await get('/settings/rules');
           setConflict({ from: state.version, to: current.version, changes: tableChanges(state.settings.rules, current.settings.rules) });
           // the user's edit stays; the next save is made from the current version
-          setState({ ...state, version: current.version, settings: current.settings });
+          setState((s) => ({ ...s, version: current.version, settings: current.settings }));
         } catch (reloadError) {
           setError(reloadError);
         }
@@ -186,10 +199,10 @@ export default function Rules() {
 
   const onDrop = (e, index) => {
     e.preventDefault();
-    const from = dragFrom ?? Number(e.dataTransfer.getData('text/plain'));
+    const key = dragFrom ?? Number(e.dataTransfer.getData('text/plain'));
     setDragFrom(null);
     setDragOver(null);
-    if (Number.isInteger(from)) move(from, index);
+    if (Number.isInteger(key)) move(key, index);
   };
 
   const shownInPage = (path) => /^rules\.\d+\.(name|description|mode|senders|recipients|modules|bcc|remove_headers|set_headers|disclaimer)/.test(path);
@@ -208,10 +221,10 @@ export default function Rules() {
       ${state.items.map(({ key, rule }, index) => {
         const isDefault = index === last;
         const draggable = editable && !isDefault;
-        return html`<li key=${key} data-testid=${`rule-${index}`} data-rule=${rule.name}
-          class=${'rule' + (rule.enabled ? '' : ' disabled') + (dragOver === index && dragFrom !== index ? ' drop-target' : '') + (draggable ? ' draggable' : '')}
+        return html`<li key=${key} data-key=${key} data-testid=${`rule-${index}`} data-rule=${rule.name}
+          class=${'rule' + (rule.enabled ? '' : ' disabled') + (dragOver === index && dragFrom !== key ? ' drop-target' : '') + (draggable ? ' draggable' : '')}
           draggable=${draggable ? 'true' : undefined}
-          onDragStart=${draggable ? (e) => { setDragFrom(index); e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', String(index)); } : undefined}
+          onDragStart=${draggable ? (e) => { setDragFrom(key); e.dataTransfer.effectAllowed = 'move'; e.dataTransfer.setData('text/plain', String(key)); } : undefined}
           onDragOver=${editable ? (e) => { if (dragFrom !== null) { e.preventDefault(); setDragOver(index); } } : undefined}
           onDragLeave=${editable ? () => setDragOver(null) : undefined}
           onDrop=${editable ? (e) => onDrop(e, index) : undefined}
@@ -225,25 +238,25 @@ export default function Rules() {
             ${editable && html`<div class="rule-buttons">
               ${!isDefault && html`
                 <button type="button" disabled=${index === 0} aria-label=${`Move up: ${rule.name}`} data-testid="move-up"
-                  onClick=${() => move(index, index - 1)}>Move up</button>
+                  onClick=${() => { move(key, (from) => from - 1); setRefocus({ key, which: 'move-up' }); }}>Move up</button>
                 <button type="button" disabled=${index >= last - 1} aria-label=${`Move down: ${rule.name}`} data-testid="move-down"
-                  onClick=${() => move(index, index + 1)}>Move down</button>
+                  onClick=${() => { move(key, (from) => from + 1); setRefocus({ key, which: 'move-down' }); }}>Move down</button>
                 <${Checkbox} label="Enabled" checked=${rule.enabled} data-testid="rule-enabled"
-                  aria-label=${`Enabled: ${rule.name}`} onChange=${(v) => updateRule(index, { ...rule, enabled: v })} />`}
+                  aria-label=${`Enabled: ${rule.name}`} onChange=${(v) => updateRule(key, (r) => ({ ...r, enabled: v }))} />`}
               <button type="button" aria-expanded=${open[key] ? 'true' : 'false'} data-testid="rule-edit"
                 aria-label=${`${open[key] ? "Close editor:" : "Edit"} ${rule.name}`}
-                onClick=${() => setOpen({ ...open, [key]: !open[key] })}>${open[key] ? 'Close editor' : 'Edit'}</button>
+                onClick=${() => setOpen((o) => ({ ...o, [key]: !o[key] }))}>${open[key] ? 'Close editor' : 'Edit'}</button>
               ${!isDefault && html`<button type="button" disabled=${dirty} data-testid="rule-import"
                 title=${dirty ? 'Save or discard your changes first' : undefined}
                 aria-label=${`Import… senders or recipients into ${rule.name}`}
                 onClick=${() => setImporting(rule.name)}>Import…</button>
                 <button type="button" class="danger" aria-label=${`Delete ${rule.name}`} data-testid="rule-delete"
-                  onClick=${() => remove(index)}>Delete</button>`}
+                  onClick=${() => remove(key, rule.name)}>Delete</button>`}
             </div>`}
           </div>
           ${editable && open[key]
             ? html`<${RuleEditor} rule=${rule} index=${index} isDefault=${isDefault} error=${error}
-                onChange=${(next) => updateRule(index, next)} />`
+                onChange=${(fn) => updateRule(key, fn)} />`
             : html`<${RuleSummary} rule=${rule} isDefault=${isDefault} />`}
         </li>`;
       })}

@@ -107,7 +107,9 @@ def test_an_administrator_adds_a_rule_moves_it_up_dry_runs_it_and_saves_it(brows
     by_testid(by_testid(browser, "rule-0"), "move-down").click()  # the keyboard's way: the buttons
     assert rule_order(browser) == [other, deleting, "Default"]
     assert not by_testid(by_testid(browser, "rule-1"), "move-down").is_enabled()  # Default stays last
-    by_testid(by_testid(browser, "rule-1"), "move-up").click()
+    focused = browser.switch_to.active_element  # the keyboard stays on the moved rule
+    assert focused.get_attribute("aria-label") == f"Move up: {deleting}"
+    focused.send_keys(Keys.ENTER)
     assert rule_order(browser) == [deleting, other, "Default"]
     assert not by_testid(by_testid(browser, "rule-0"), "move-up").is_enabled()  # the top rule cannot go higher
 
@@ -220,5 +222,6 @@ def test_the_lists_show_a_bad_entry_beside_it_and_save_the_organisations_and_a_u
     assert "saved" in shown(browser, "personal-saved").text
     status, bob = api(gateway, "GET", "/lists/personal", role=Role.PERSONAL_USER)
     assert status == 200 and bob["deny"] == [f"spam-{tag}@bad.test"]
+    browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, "lists")
     assert axe_critical(browser) == []
