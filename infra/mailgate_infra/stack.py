@@ -12,7 +12,7 @@ from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from mailgate_infra.gateway import MailGateway
-from mailgate_infra.props import ApiDomain, MailGatewayProps
+from mailgate_infra.props import ApiDomain, ConsoleDomain, MailGatewayProps
 
 EXAMPLE_CONFIG: dict[str, Any] = {
     "authserv_id": "mailgate.example.test",
@@ -37,17 +37,21 @@ class MailgateStack(Stack):
 
 def props_from_context(app: App) -> MailGatewayProps:
     """Context keys (cdk.json or `-c key=value`): config (a JSON file path), alarmEmail, memoryMb,
-    activateRuleSet, clamavScanning (default true), apiDomain + apiCertificateArn. Without `config` the
-    example domain is used."""
+    activateRuleSet, clamavScanning (default true), apiDomain + apiCertificateArn, console (default true),
+    consoleDomain + consoleCertificateArn, consoleLoginPrefix. Without `config` the example domain is used."""
     ctx = app.node.try_get_context
     config_path = ctx("config")
     config = json.loads(Path(config_path).read_text()) if config_path else EXAMPLE_CONFIG
     domain = ApiDomain(ctx("apiDomain"), ctx("apiCertificateArn")) if ctx("apiDomain") else None
+    console_domain = (ConsoleDomain(ctx("consoleDomain"), ctx("consoleCertificateArn"))
+                      if ctx("consoleDomain") else None)
     return MailGatewayProps(
         gateway_config=config, alarm_email=ctx("alarmEmail"),
         function_memory_mb=int(ctx("memoryMb") or 1024),
         activate_rule_set=str(ctx("activateRuleSet") or "false").lower() == "true", api_domain=domain,
-        clamav_scanning=str(ctx("clamavScanning") or "true").lower() == "true")
+        clamav_scanning=str(ctx("clamavScanning") or "true").lower() == "true",
+        console=str(ctx("console") or "true").lower() == "true", console_domain=console_domain,
+        console_login_prefix=ctx("consoleLoginPrefix"))
 
 
 def build_app(app: App | None = None) -> tuple[App, MailgateStack]:

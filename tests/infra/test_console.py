@@ -247,3 +247,19 @@ def test_a_login_prefix_cognito_would_refuse_is_refused_before_synth(prefix: str
 
     with pytest.raises(ValueError, match="console_login_prefix"):
         MailGatewayProps(gateway_config=EXAMPLE_CONFIG, console_login_prefix=prefix)
+
+
+def test_cdk_context_keys_reach_the_console_props() -> None:
+    """`cdk deploy -c consoleDomain=… -c consoleCertificateArn=… -c consoleLoginPrefix=…` as docs/deploy.md
+    says; `-c console=false` leaves the console out."""
+    from aws_cdk import App
+    from mailgate_infra.stack import props_from_context
+
+    cert = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+    props = props_from_context(App(context={"consoleDomain": "mail.example.com", "consoleCertificateArn": cert,
+                                            "consoleLoginPrefix": "example-mail"}))
+    assert props.console is True
+    assert props.console_domain is not None
+    assert (props.console_domain.domain_name, props.console_domain.certificate_arn) == ("mail.example.com", cert)
+    assert props.console_login_prefix == "example-mail"
+    assert props_from_context(App(context={"console": "false"})).console is False
