@@ -3,10 +3,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { ApiError, post } from '../api.js';
-import { Checkbox, ErrorNote, Progress, useAction } from '../ui.js';
+import { Checkbox, ErrorNote, Progress, useAction, useId } from '../ui.js';
 import { RuleSelect } from './rule_editor.js';
 import { normaliseError } from './rule_lines.js';
-import { useId } from '../ui.js';
 
 // `target`: {title, path (the endpoint), sides: [{value,label}], sideKey ('side' or 'list'), hint};
 // `version`: the settings version; `onDone(answer)` after a success, `onClose()` on cancel.
@@ -17,7 +16,9 @@ export function ImportDialog({ target, version, onDone, onClose }) {
   const [replace, setReplace] = useState(false);
   const [text, setText] = useState('');
   useEffect(() => {
-    if (ref.current && !ref.current.open) ref.current.showModal();
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => dialog && dialog.open && dialog.close(); // the browser gives focus back to what opened it
   }, []);
   const action = useAction(async () => {
     try {
