@@ -25,7 +25,7 @@ function ConditionsEditor({ side, conditions, onChange, base, error, ruleIndex }
     <legend>${title} <small>(entries of all kinds are alternatives; none at all: anyone)</small></legend>
     <div class="rule-grid">
       ${CONDITION_FIELDS.filter((f) => side === 'senders' || !f.sendersOnly).map((f) => html`<${LinesArea}
-        key=${f.name} label=${`${title}: ${f.label.toLowerCase()} (one per line)`} hint=${f.hint} rows=${3}
+        key=${f.name} label=${`${title}: ${f.label} (one per line)`} hint=${f.hint} rows=${3}
         values=${conditions[f.name] || []} path=${`${path}.${f.name}`} error=${error}
         testid=${`${base}-${side}-${f.name}`}
         onChange=${(values) => onChange((c) => ({ ...c, [f.name]: values }))} />`)}

@@ -48,13 +48,13 @@ export const SWITCHES = {
 };
 
 export const CONDITION_FIELDS = [
-  { name: 'addresses', label: 'Addresses', hint: 'alice@example.com' },
-  { name: 'domains', label: 'Domains', hint: 'example.com' },
-  { name: 'masks', label: 'Masks', hint: '* any run of characters, ? one character: *@news.example.com' },
-  { name: 'regexes', label: 'Regular expressions', hint: 'searched, not anchored, case-insensitive' },
+  { name: 'addresses', label: 'addresses', hint: 'alice@example.com' },
+  { name: 'domains', label: 'domains', hint: 'example.com' },
+  { name: 'masks', label: 'masks', hint: '* any run of characters, ? one character: *@news.example.com' },
+  { name: 'regexes', label: 'regular expressions', hint: 'searched, not anchored, case-insensitive' },
   { name: 'networks', label: 'IP networks (sending client)', hint: '192.0.2.0/24 or one address', sendersOnly: true },
-  { name: 'users', label: 'Directory users', hint: 'by any of their addresses' },
-  { name: 'groups', label: 'Directory groups', hint: 'by address, DN or display name' },
+  { name: 'users', label: 'directory users', hint: 'by any of their addresses' },
+  { name: 'groups', label: 'directory groups', hint: 'by address, DN or display name' },
   { name: 'dictionaries', label: 'Content Filtering dictionaries', hint: 'by name' },
 ];
 
@@ -75,7 +75,7 @@ export function newRule(name, defaultRule) {
 
 export function conditionsText(conditions) {
   const parts = CONDITION_FIELDS.filter((f) => (conditions?.[f.name] || []).length)
-    .map((f) => `${f.label.toLowerCase()}: ${conditions[f.name].join(', ')}`);
+    .map((f) => `${f.label}: ${conditions[f.name].join(', ')}`);
   return parts.length ? parts.join('; ') : 'anyone';
 }
 

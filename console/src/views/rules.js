@@ -26,8 +26,14 @@ function RuleActions({ rule }) {
     ${MODULES.map((m) => {
       const settings = rule.modules[m.name];
       if (!settings) return null;
+      const notes = [];
+      if ((settings.expressions || []).length) notes.push(`only the expressions ${settings.expressions.join(', ')}`);
+      for (const t of m.thresholds || []) if (settings[t] !== null && settings[t] !== undefined) notes.push(`${words(t)} ${settings[t]}`);
+      if (settings.quarantine && settings.quarantine.enabled) {
+        notes.push(`Quarantine holds ${settings.quarantine.verdicts.map(words).join(', ')} for ${settings.quarantine.hold_minutes} min`);
+      }
       return html`<li key=${m.name}><strong>${m.label}</strong>: ${settings.enabled
-        ? m.classes.map((c, i) => html`${i ? '; ' : ''}${words(c)} → ${verdictText(settings[c])}`)
+        ? html`${m.classes.map((c, i) => html`${i ? '; ' : ''}${words(c)} → ${verdictText(settings[c])}`)}${notes.length ? ` (${notes.join('; ')})` : ''}`
         : 'off'}</li>`;
     })}
   </ul>`;
