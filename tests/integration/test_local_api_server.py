@@ -96,8 +96,9 @@ def test_head_and_options_are_answered_in_json_never_an_html_page(gateway) -> No
     status, headers, raw = call("HEAD", f"{gateway.api_url}/settings/rules", bearer)
     assert status < 500 and headers["Content-Type"].startswith("application/json") and raw == b""
     status, headers, raw = call("OPTIONS", f"{gateway.api_url}/settings/rules", bearer)
-    assert status < 500 and headers["Content-Type"].startswith("application/json")
-    assert set(json.loads(raw)) >= {"error", "message"}
+    # the session's gateway serves the web console, so OPTIONS is a CORS preflight: answered without a body (by
+    # API Gateway's mock integration in the cloud, by the function's CORS here), never with an HTML page
+    assert status < 500 and raw == b"" and "text/html" not in headers.get("Content-Type", "")
 
 
 def test_a_malformed_request_is_answered_in_json(gateway) -> None:

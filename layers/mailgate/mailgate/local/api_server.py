@@ -28,10 +28,11 @@ verifies (moto's Cognito). A request without the header reaches the handler with
 handler answers 401 for every route that needs a role. A body over API Gateway's 10 MB payload quota is
 answered 413 here; the handler bounds what Lambda carries (6 MB) itself.
 
-CORS: the handler answers the web console's origin itself (preflights included: an OPTIONS request carries no
-token, so it always reaches the handler). The answers this server gives of its own (401, 413, 502) carry
-`Access-Control-Allow-Origin: $MAILGATE_CONSOLE_ORIGIN` when that is set, as the stack's API Gateway gateway
-responses do, so that the console can read why it was refused.
+CORS: the function answers the web console's origin (`$MAILGATE_CONSOLE_ORIGIN`) itself. In the cloud API Gateway
+answers the preflights with a mock integration; here an OPTIONS request (which carries no token) reaches the
+function, whose CORS answers it with the same origin, headers and max age. The answers this server gives of its
+own (401, 413, 502) carry the origin as the stack's gateway responses do, so that the console can read why it
+was refused.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from mailgate import web_console
 from mailgate.environment import Env
 from mailgate.local.functions import Handler, LocalLambdaContext
 
@@ -107,8 +109,9 @@ def api_gateway_event(method: str, target: str, headers: Mapping[str, str] | Ite
 def _error(status: int, code: str, message: str) -> dict[str, Any]:
     """An answer of API Gateway's own (a gateway response), readable by the web console."""
     headers = {"Content-Type": "application/json"}
-    if origin := os.environ.get(Env.CONSOLE_ORIGIN):
-        headers["Access-Control-Allow-Origin"] = origin
+    if origin := os.environ.get(Env.CONSOLE_ORIGIN):  # the stack's Cors4xx and Cors5xx gateway responses
+        headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin",
+                        "Access-Control-Expose-Headers": ",".join(web_console.API_EXPOSE_HEADERS)})
     return {"statusCode": status, "headers": headers, "body": json.dumps({"error": code, "message": message})}
 
 
