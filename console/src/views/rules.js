@@ -93,7 +93,7 @@ export default function Rules() {
     if (!refocus) return;
     const item = document.querySelector(`.rule-list > li[data-key="${refocus.key}"]`);
     const buttons = item ? [...item.querySelectorAll(`[data-testid="${refocus.which}"], [data-testid="move-up"], [data-testid="move-down"]`)] : [];
-    const target = buttons.find((b) => !b.disabled);
+    const target = refocus.which === 'name' ? item && item.querySelector('input[data-testid$="-name"]') : buttons.find((b) => !b.disabled);
     if (target) target.focus();
     setRefocus(null);
   }, [refocus]);
@@ -151,6 +151,7 @@ export default function Rules() {
       return [...items.slice(0, end), { key, rule: newRule(`New rule ${n}`, items[end].rule) }, ...items.slice(end)];
     });
     setOpen((o) => ({ ...o, [key]: true }));
+    setRefocus({ key, which: 'name' }); // the new rule's name field, ready to type
   };
   const remove = async (key, name) => {
     if (!(await confirm(`Delete the rule ${name}? It is gone when you save the table.`, 'Delete rule'))) return;
