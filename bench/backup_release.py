@@ -46,7 +46,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as state:
         options = LocalOptions(smtp_port=free_port(), downstream_port=free_port(), api_port=free_port(),
                                moto_port=free_port(), state_dir=Path(state), no_network=True, clamd=False,
-                               queue_visibility_seconds=30)
+                               queue_visibility_seconds=30, console_port=None)
         gateway = LocalGateway(options).start()
         try:
             entries = [held(gateway, n) for n in range(RELEASES)]

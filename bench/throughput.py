@@ -30,7 +30,7 @@ def run(workers: int, processes: int = 0) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as state:
         options = LocalOptions(smtp_port=free_port(), downstream_port=free_port(), api_port=free_port(),
                                moto_port=free_port(), state_dir=Path(state), no_network=True, clamd=False,
-                               workers=workers, queue_visibility_seconds=30)
+                               workers=workers, queue_visibility_seconds=30, console_port=None)
         gateway = LocalGateway(options).start()
         children = [_worker(state, step) for step in ("scan", "rules") for _ in range(processes)]
         try:

@@ -29,7 +29,9 @@ async function start() {
   if (!user) return; // on the way to the login page
   useApiAt(config.apiUrl);
   setMe(await get('/me'));
-  render(html`<${App} />`, document.getElementById('app'));
+  const root = document.getElementById('app');
+  root.replaceChildren(); // the "Loading…" line: Preact would keep it beside the console
+  render(html`<${App} />`, root);
 }
 
 start().catch((err) => fail(err.message || String(err)));

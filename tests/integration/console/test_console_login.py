@@ -153,6 +153,7 @@ def test_the_right_password_lands_in_the_console(browser, gateway):
     login(browser, gateway, "admin")
     assert urlsplit(browser.current_url).netloc == urlsplit(origin(gateway)).netloc
     assert "code=" not in browser.current_url  # the app took the code out of the address
+    assert "Loading the mailgate console" not in browser.find_element(By.TAG_NAME, "body").text
     screenshot(browser, "console-after-login")
     refused = [m for m in console_errors(browser) if "Content Security Policy" in m or "Uncaught" in m]
     assert refused == []
