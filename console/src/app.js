@@ -1,5 +1,5 @@
 // The console's frame: who is signed in, the navigation their roles allow, and the page for the address.
-import { useEffect } from 'preact/hooks';
+import { useEffect, useRef } from 'preact/hooks';
 import { LocationProvider, Router, Route, lazy, useLocation } from 'preact-iso';
 import { html } from './html.js';
 import { me, can, personalOnly, READERS, SETTINGS_READERS, ALL } from './roles.js';
@@ -96,12 +96,30 @@ function Home(props) {
   return personalOnly() ? null : html`<${Dashboard} ...${props} />`;
 }
 
-// Focus the new page's heading after navigation, so keyboard and screen-reader users land on it.
+// Focus the new page's heading after navigation, so keyboard and screen-reader users land on it (a link in
+// the navigation keeps the focus otherwise). Pages load lazily: wait for the heading, a few seconds at most.
 function FocusOnNavigate() {
   const { path } = useLocation();
+  const first = useRef(true);
   useEffect(() => {
-    const heading = document.getElementById('page-title');
-    if (heading && document.activeElement === document.body) heading.focus();
+    if (first.current) {
+      first.current = false;
+      return undefined;
+    }
+    let frames = 0;
+    let handle = 0;
+    const previous = document.getElementById('page-title'); // the old page stays up while the new one loads
+    const focusHeading = () => {
+      frames += 1;
+      const heading = document.getElementById('page-title');
+      const main = document.getElementById('main');
+      const typing = main && main.contains(document.activeElement) && document.activeElement !== main;
+      const arrived = heading && (heading !== previous || frames > 60);
+      if (arrived && !typing) heading.focus();
+      else if (!arrived && frames < 300) handle = requestAnimationFrame(focusHeading);
+    };
+    handle = requestAnimationFrame(focusHeading);
+    return () => cancelAnimationFrame(handle);
   }, [path]);
   return null;
 }
