@@ -73,9 +73,24 @@ def browser() -> Iterator[WebDriver]:
 
 
 def wait(driver: WebDriver, seconds: float = WAIT_SECONDS) -> Any:
+    """A WebDriverWait that keeps waiting through a page that navigates while it looks (the console sends the
+    browser on to the login page and back): chromedriver then answers 'aborted by navigation'."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, seconds)
+    class NavigationTolerantWait(WebDriverWait):
+        def until(self, method: Any, message: str = "") -> Any:
+            def look(d: Any) -> Any:
+                try:
+                    return method(d)
+                except WebDriverException as exc:
+                    if "aborted by navigation" in str(exc.msg or ""):
+                        return False
+                    raise
+
+            return super().until(look, message)
+
+    return NavigationTolerantWait(driver, seconds)
 
 
 def console_url(gateway: LocalGateway) -> str:
