@@ -23,6 +23,7 @@ if [ "$profile" = test ]; then
     samba samba-ad-dc samba-ad-provision krb5-user winbind   # Samba as an Active Directory DC in tests
     clamav-testfiles p7zip-full          # test files (and 7z nestings) for Anti-Virus
     chromium chromium-driver fonts-dejavu-core   # the web console's tests in a real browser (Selenium)
+    poppler-utils                        # pdftotext/pdftoppm read the summary reports' PDFs
   )
 fi
 

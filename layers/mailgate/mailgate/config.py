@@ -357,6 +357,29 @@ class DigestSettings(_Model, frozen=True):
         msgspec.structs.force_setattr(self, "opted_out", tuple(a.strip().lower() for a in self.opted_out))
 
 
+class ReportSettings(_Model, frozen=True):
+    """The summary reports (mailgate.reports): which periods are sent, when, in which time zone, to whom."""
+
+    daily: bool = False
+    weekly: bool = False  # for the week (Monday to Sunday) before the day it runs
+    monthly: bool = False  # for the month before
+    hour: Annotated[int, Meta(ge=0, le=23)] = 6  # made at this hour of `time_zone`
+    time_zone: Annotated[str, Meta(min_length=1, max_length=64)] = "UTC"  # an IANA name: Europe/Berlin
+    recipients: Annotated[tuple[str, ...], Meta(max_length=50)] = ()  # mailed to these (in accepted domains)
+
+    def __post_init__(self) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError  # noqa: PLC0415 - only when reports are configured
+
+        try:
+            ZoneInfo(self.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"time_zone {self.time_zone!r} is not an IANA time zone (e.g. Europe/Berlin)") from None
+        for address in self.recipients:
+            if address.count("@") != 1 or len(address) > 254 or any(c.isspace() for c in address):
+                raise ValueError(f"recipients: {address[:60]!r} is not a mail address")
+        msgspec.structs.force_setattr(self, "recipients", tuple(a.strip().lower() for a in self.recipients))
+
+
 SelfReleasable = Literal["antispam", "content_filter", "links", "authentication", "deny_list", "rule"]
 
 
@@ -380,6 +403,7 @@ class GatewayConfig(_Model, frozen=True):
     content_filter: ContentFilterSettings = msgspec.field(default_factory=ContentFilterSettings)
     notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
     digest: DigestSettings = msgspec.field(default_factory=DigestSettings)
+    reports: ReportSettings = msgspec.field(default_factory=ReportSettings)
     modifications: ModificationSettings = msgspec.field(default_factory=ModificationSettings)
     lists: SenderLists = msgspec.field(default_factory=SenderLists)
     spam_quarantine: QuarantineLimits = msgspec.field(default_factory=QuarantineLimits)

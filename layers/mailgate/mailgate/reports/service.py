@@ -1,0 +1,107 @@
+"""A summary report made, kept in the mail bucket under `summary-reports/` (the scan reports have `reports/`)
+and mailed to the configured recipients through the gateway's own mail path (as the Backup digest is)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from mailgate.backup.model import BackupIndex
+from mailgate.config import GatewayConfig
+from mailgate.reports import render
+from mailgate.reports.gather import DirectoryHealth, Period, ReportWindow, gather
+
+PREFIX = "summary-reports/"
+
+
+class ReportStore(Protocol):
+    """Where reports are kept (aws/report_store.py)."""
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def listing(self, prefix: str, limit: int) -> list[tuple[str, int, str]]: ...  # (key, size, modified)
+
+    def get(self, key: str) -> bytes: ...
+
+    def download_url(self, key: str, seconds: int) -> str: ...
+
+
+@dataclass(frozen=True)
+class ReportPorts:
+    store: ReportStore
+    index: BackupIndex
+    hourly: Callable[[Sequence[str]], dict[str, dict[str, int]]] | None
+    directories: Callable[[], Sequence[DirectoryHealth] | None]
+    send: Callable[[str, str, bytes], None]  # (mail_from, to, data): the own-mail path; raises when refused
+
+
+@dataclass(frozen=True)
+class MadeReport:
+    report_id: str
+    period: Period
+    first_day: str
+    last_day: str
+    pdf_key: str
+    mail_key: str
+    size: int
+    mailed_to: list[str]
+    not_mailed: dict[str, str]  # address → why
+    warnings: list[str]
+
+
+def report_id(span: ReportWindow, now: datetime) -> str:
+    return f"{span.period}-{span.first_day.isoformat()}-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+def make_report(config: GatewayConfig, ports: ReportPorts, span: ReportWindow, mail: bool = True,
+                now: datetime | None = None) -> MadeReport:
+    now = now or datetime.now(UTC)
+    data = gather(span, ports.hourly, ports.index, ports.directories())
+    shown = render.charts(data)
+    document = render.pdf(data, shown)
+    sender = config.notifications.sender(config.authserv_id)
+    recipients = config.reports.recipients if mail else ()
+    message = render.compose(data, sender, recipients or (sender,), config.authserv_id, shown, document, now)
+    raw = message.as_bytes()
+    rid = report_id(span, now)
+    base = f"{PREFIX}{rid}"
+    ports.store.put(f"{base}.pdf", document, "application/pdf")
+    ports.store.put(f"{base}.eml", raw, "message/rfc822")
+    mailed: list[str] = []
+    refused: dict[str, str] = {}
+    for address in recipients:
+        try:
+            ports.send(sender, address, raw)
+            mailed.append(address)
+        except Exception as error:  # one recipient refused does not stop the others; the answer says why
+            refused[address] = str(error)[:300]
+    made = MadeReport(rid, span.period, span.first_day.isoformat(), span.last_day.isoformat(), f"{base}.pdf",
+                      f"{base}.eml", len(document), mailed, refused, data.warnings)
+    ports.store.put(f"{base}.json", json.dumps(made.__dict__).encode(), "application/json")
+    return made
+
+
+def listing(store: ReportStore, limit: int = 200) -> list[dict[str, Any]]:
+    """The kept reports, newest first: what their `.json` says, with the PDF's size and time."""
+    objects = store.listing(PREFIX, 3 * limit)
+    pdfs = {key: (size, modified) for key, size, modified in objects if key.endswith(".pdf")}
+    found: list[dict[str, Any]] = []
+    for key, _size, _modified in objects:
+        if not key.endswith(".json"):
+            continue
+        pdf_key = key[:-len(".json")] + ".pdf"
+        if pdf_key not in pdfs:
+            continue
+        try:
+            made = json.loads(store.get(key))
+        except (ValueError, KeyError):
+            continue
+        size, modified = pdfs[pdf_key]
+        found.append({"report_id": str(made.get("report_id", "")), "period": str(made.get("period", "")),
+                      "first_day": str(made.get("first_day", "")), "last_day": str(made.get("last_day", "")),
+                      "created": modified, "size": size, "pdf_key": pdf_key})
+    return sorted(found, key=lambda r: r["created"], reverse=True)[:limit]
