@@ -14,6 +14,7 @@ from mailgate.actions.outcome import Outcome, delivery_failures
 from mailgate.environment import METRICS_NAMESPACE, RELEASE_KEY, SEND_KEY, Metric, require
 from mailgate.handlers import is_sqs_event, process_sqs_batch
 from mailgate.scan.handoff import HandOff
+from mailgate.stats.metrics import publish_message
 from mailgate.tracing import function_tracer
 from mailgate.wiring import rules as wiring
 from mailgate.wiring.process import config
@@ -28,9 +29,11 @@ metrics = Metrics(namespace=METRICS_NAMESPACE, service="mailgate-rules")
 service = wiring.service  # built once per process and configuration (bench/ measures its cold start)
 
 
-def _count(outcomes: list[Outcome]) -> None:
+def _count(outcomes: list[Outcome], message_id: str) -> None:
     if failed := delivery_failures(outcomes):
         metrics.add_metric(name=Metric.DELIVERY_FAILED, unit=MetricUnit.Count, value=failed)
+    # the dashboard's traffic and detection graphs: one EMF record per finished message (mailgate.stats.metrics)
+    publish_message(service().ports.events, message_id, outcomes, METRICS_NAMESPACE, "mailgate-rules")
 
 
 @metrics.log_metrics
@@ -48,11 +51,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             logger.set_correlation_id(handoff.message_id)  # the gateway's message id on every log line
             tracer.put_annotation(key="message_id", value=handoff.message_id)
             outcomes = service().handle(handoff, attempt)
-            _count(outcomes)
+            _count(outcomes, handoff.message_id)
             logger.info("processed", message_id=handoff.message_id, outcomes=[o.status for o in outcomes])
 
         return process_sqs_batch(event, context, work, config().delivery.retry_delay)
     # A direct invocation (Lambda destination) carries the hand-off itself.
-    outcomes = service().handle(HandOff.from_dict(event), config().delivery.max_attempts)
-    _count(outcomes)
+    handoff = HandOff.from_dict(event)
+    outcomes = service().handle(handoff, config().delivery.max_attempts)
+    _count(outcomes, handoff.message_id)
     return {"outcomes": [o.to_dict() for o in outcomes]}
