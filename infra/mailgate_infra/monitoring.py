@@ -12,7 +12,15 @@ from aws_cdk import aws_sns_subscriptions as subs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from mailgate.stats.metrics import BYTES, DETECTION_METRICS, LATENCY, TRAFFIC_METRICS
 from mailgate_infra import names
+
+_AUTHENTICATION = ("Spf", "Dkim", "Dmarc")
+# the graphs of the per-message metrics (mailgate.stats.metrics): threats, authentication results, scanner errors
+THREAT_METRICS = tuple(m for m in DETECTION_METRICS if not m.endswith("Error") and not m.startswith(_AUTHENTICATION))
+AUTHENTICATION_METRICS = tuple(m for m in DETECTION_METRICS if m.startswith(_AUTHENTICATION)
+                               and not m.endswith(("Error", "None", "Neutral")))
+SCANNER_ERROR_METRICS = tuple(m for m in DETECTION_METRICS if m.endswith("Error"))
 
 
 class Monitoring(Construct):
@@ -47,6 +55,14 @@ class Monitoring(Construct):
                     "clamd did not answer: messages are held in Backup with the Anti-Virus verdict error")
         self.dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=None)
         self.dashboard.add_widgets(
+            cw.GraphWidget(title="Messages", left=_message_metrics(TRAFFIC_METRICS), width=12),
+            cw.GraphWidget(title="Delivery latency (receipt to delivery) / bytes received",
+                           left=[_message_metric(LATENCY, "p50"), _message_metric(LATENCY, "p95")],
+                           right=[_message_metric(BYTES)], width=12),
+            cw.GraphWidget(title="Threats detected", left=_message_metrics(THREAT_METRICS), width=8),
+            cw.GraphWidget(title="Authentication failures (SPF, DKIM, DMARC)",
+                           left=_message_metrics(AUTHENTICATION_METRICS), width=8),
+            cw.GraphWidget(title="Scanner errors", left=_message_metrics(SCANNER_ERROR_METRICS), width=8),
             cw.GraphWidget(title="Invocations", left=[f.metric_invocations() for f in functions.values()]),
             cw.GraphWidget(title="Errors", left=[f.metric_errors() for f in functions.values()]),
             cw.GraphWidget(title="Duration p95", left=[f.metric_duration(statistic="p95")
@@ -64,3 +80,14 @@ class Monitoring(Construct):
                          alarm_description=f"mailgate: {description}", treat_missing_data=missing)
         alarm.add_alarm_action(cw_actions.SnsAction(self.topic))
         self.alarms.append(alarm)
+
+
+def _message_metric(name: str, statistic: str = "Sum") -> cw.Metric:
+    """One of the rules step's per-message metrics (its only dimension: Powertools' service)."""
+    return cw.Metric(namespace=names.METRICS_NAMESPACE, metric_name=name, statistic=statistic,
+                     dimensions_map={"service": f"{names.SERVICE_NAME}-rules"}, period=Duration.minutes(5),
+                     label=name if statistic == "Sum" else f"{name} {statistic}")
+
+
+def _message_metrics(metric_names: tuple[str, ...]) -> list[cw.IMetric]:
+    return [_message_metric(name) for name in metric_names]
