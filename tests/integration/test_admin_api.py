@@ -50,6 +50,7 @@ BODIES = {
     ("POST", "/backup/<backup_id>/release-request/decline"): {},
     ("POST", "/backup/<backup_id>/release-request/approve"): {},
     ("POST", "/backup/release"): {"filter": {}},
+    ("POST", "/reports/run"): {"period": "day", "mail": False},
     ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},
     ("PUT", "/directory/connections/<connection_id>"): {"name": "n", "domain": "example.test", "base_dn": "dc=x",
                                                         "bind_dn": "x"},

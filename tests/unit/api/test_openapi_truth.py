@@ -63,6 +63,8 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("get", "/backup/{backup_id}"): ("/backup/nothing", None),
         ("get", "/backup/counts"): ("/backup/counts", None),
         ("get", "/stats"): ("/stats?step=hour", None),
+        ("get", "/reports"): ("/reports", None),
+        ("post", "/reports/run"): ("/reports/run", {"period": "day", "mail": False}),
         ("delete", "/backup/{backup_id}"): ("/backup/nothing", None),
         ("post", "/backup/delete"): ("/backup/delete", {"filter": {"sender": "a@sender.test"}}),
         ("get", "/backup/release-requests"): ("/backup/release-requests", None),

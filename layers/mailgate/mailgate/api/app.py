@@ -40,6 +40,7 @@ from mailgate.api.routes_links import links_router
 from mailgate.api.routes_lists import lists_router
 from mailgate.api.routes_notifications import notifications_router
 from mailgate.api.routes_quarantine import quarantine_router
+from mailgate.api.routes_reports import reports_router
 from mailgate.api.routes_settings import settings_router
 from mailgate.api.routes_stats import stats_router
 from mailgate.api.schemas import COMPONENTS, DOCUMENT_TYPES
@@ -258,6 +259,7 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
                    backup_view_router(ports), settings_router(ports), directory_router(ports),
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
                    dry_run_router(ports), import_router(ports),
-                   quarantine_router(ports), backup_release_router(ports), links_router(ports), stats_router(ports)):
+                   quarantine_router(ports), backup_release_router(ports), links_router(ports), stats_router(ports),
+                   reports_router(ports)):
         app.include_router(router)
     return app

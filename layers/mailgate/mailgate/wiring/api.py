@@ -43,6 +43,8 @@ from mailgate.wiring.process import config, local, settings
 
 if TYPE_CHECKING:
     from mailgate.aws.idempotency import DynamoExecuteOnce
+    from mailgate.reports.gather import DirectoryHealth
+    from mailgate.reports.service import ReportPorts
 
 
 def ports() -> Ports:
@@ -51,7 +53,8 @@ def ports() -> Ports:
                  status=stores.status_board, report=stored_report, personal_lists=personal_lists,
                  dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger,
                  backup_remover=backup_remover, backup_release=backup_release, links=link_ports,
-                 stats=traffic_counters, queues=queue_depths)
+                 stats=traffic_counters, queues=queue_depths,
+                 summary_reports=summary_reports)
 
 
 @cache
@@ -176,27 +179,55 @@ def allow_sender(recipient: str, sender: str, actor: str) -> bool:
     return sender.strip().lower() in {a.lower() for a in store.get(recipient.strip().lower()).lists.allow}
 
 
+def send_own_mail(mail_from: str, to: str, data: bytes) -> None:
+    """The gateway's own mail (the Backup digest, the summary reports): the rules function signs and relays it
+    (it holds the keys and logins; mailgate.notify.own_mail); raises unless `to` was accepted."""
+    from mailgate.wiring import rules  # noqa: PLC0415 - the SMTP relay loads for own mail only
+
+    remote, cfg = rules_invoker(), config()
+    if remote is not None:
+        from mailgate.notify.own_mail import result_from, send_order  # noqa: PLC0415
+
+        result = result_from(remote(send_order(mail_from, to, data)))
+    else:
+        route = cfg.route_for(to)
+        if route is None:
+            raise ValueError(f"{to}: not a domain this gateway accepts")
+        result = rules.deliverer_for(route).deliver(mail_from, (to,), data)
+    if to.lower() not in {a.lower() for a in result.accepted}:
+        code, text = result.refused.get(to, (0, result.reply))
+        raise RuntimeError(f"{result.host} refused {to}: {code} {text}".strip())
+
+
+def summary_reports() -> ReportPorts | None:
+    """What the summary reports read and where they are kept (the mail bucket); None without one."""
+    from mailgate.aws.report_store import S3ReportStore  # noqa: PLC0415 - reports only
+    from mailgate.reports.gather import directory_health  # noqa: PLC0415
+    from mailgate.reports.service import ReportPorts as Made  # noqa: PLC0415
+
+    store = mail_store()
+    if store is None:
+        return None
+    counters = traffic_counters()
+
+    def directories() -> list[DirectoryHealth] | None:
+        admin = directory_admin()
+        if admin is None:
+            return None
+        return directory_health([(c.name, (st := admin.status(c.connection_id)).state, st.last_success,
+                                  st.stale_since) for c in admin.connections()])
+
+    return Made(store=S3ReportStore(store), index=stores.backup_index(),
+                hourly=counters.hourly, directories=directories,
+                send=send_own_mail)
+
+
 def digest_job() -> DigestRun:
     s, cfg = settings(), config()
     if not cfg.digest.enabled:
         return DigestRun()
-    from mailgate.wiring import rules  # noqa: PLC0415 - the SMTP relay loads for the digest only
 
-    remote = rules_invoker()
-
-    def send(mail_from: str, to: str, data: bytes) -> None:
-        if remote is not None:  # the rules function signs and relays: it holds the keys and logins
-            from mailgate.notify.own_mail import result_from, send_order  # noqa: PLC0415
-
-            result = result_from(remote(send_order(mail_from, to, data)))
-        else:
-            route = cfg.route_for(to)
-            if route is None:
-                raise ValueError(f"{to}: not a domain this gateway accepts")
-            result = rules.deliverer_for(route).deliver(mail_from, (to,), data)
-        if to.lower() not in {a.lower() for a in result.accepted}:
-            code, text = result.refused.get(to, (0, result.reply))
-            raise RuntimeError(f"{result.host} refused {to}: {code} {text}".strip())
+    send = send_own_mail
 
     def personal_allowed(address: str) -> bool:
         index = stores.directory_index()
