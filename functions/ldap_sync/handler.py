@@ -18,6 +18,7 @@ from mailgate.directory.status import SyncRun
 from mailgate.directory.sync_events import sync_events
 from mailgate.environment import require
 from mailgate.tracing import function_tracer
+from mailgate.wiring import application_notices
 from mailgate.wiring import ldap_sync as wiring
 from mailgate.wiring.process import settings
 
@@ -76,4 +77,5 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
     for run in runs:
         _report(run)
     _log_events(env, runs)
+    application_notices.directory_runs(runs, {c.connection_id: c.name for c in env.store.list_connections()})
     return {"runs": [r.to_dict() for r in runs], "synchronised": sum(r.state == "succeeded" for r in runs)}

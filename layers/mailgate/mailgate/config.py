@@ -16,7 +16,7 @@ import msgspec
 from msgspec import Meta
 
 from mailgate.environment import Env
-from mailgate.notify.templates import NotificationSettings
+from mailgate.notify.templates import NotificationSettings, is_address
 from mailgate.rules.table import RuleTable
 
 Port = Annotated[int, Meta(ge=1, le=65535)]
@@ -382,6 +382,29 @@ class ReportSettings(_Model, frozen=True):
 
 SelfReleasable = Literal["antispam", "content_filter", "links", "authentication", "deny_list", "rule"]
 
+_SNS_TOPIC = r"^(arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256})?$"
+ApplicationKind = Literal["signatures_outdated", "directory", "dead_letters", "backup_size", "delivery_failing",
+                          "antispam_model", "settings_import"]
+
+
+class ApplicationNotifications(_Model, frozen=True):
+    """Mail to the administrators when the gateway itself needs a person (mailgate.notify.application): one
+    notice per change of a condition (failing, recovered), not one per check."""
+
+    enabled: bool = True
+    kinds_off: tuple[ApplicationKind, ...] = ()  # kinds that send nothing
+    recipients: Annotated[tuple[str, ...], Meta(max_length=50)] = ()  # empty: notifications.administrator_addresses
+    sns_topic_arn: Annotated[str, Meta(max_length=300, pattern=_SNS_TOPIC)] = ""  # also published there
+    delivery_failing_minutes: Annotated[int, Meta(ge=1, le=10_080)] = 30
+
+    def __post_init__(self) -> None:
+        for address in self.recipients:
+            if not is_address(address):
+                raise ValueError(f"recipient {address!r} is not an e-mail address")
+
+    def sends(self, kind: str) -> bool:
+        return self.enabled and kind not in self.kinds_off
+
 
 class GatewayConfig(_Model, frozen=True):
     authserv_id: str = "mailgate.invalid"  # our name in Authentication-Results headers
@@ -404,6 +427,7 @@ class GatewayConfig(_Model, frozen=True):
     notifications: NotificationSettings = msgspec.field(default_factory=NotificationSettings)
     digest: DigestSettings = msgspec.field(default_factory=DigestSettings)
     reports: ReportSettings = msgspec.field(default_factory=ReportSettings)
+    application_notifications: ApplicationNotifications = msgspec.field(default_factory=ApplicationNotifications)
     modifications: ModificationSettings = msgspec.field(default_factory=ModificationSettings)
     lists: SenderLists = msgspec.field(default_factory=SenderLists)
     spam_quarantine: QuarantineLimits = msgspec.field(default_factory=QuarantineLimits)

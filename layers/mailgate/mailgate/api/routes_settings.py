@@ -28,6 +28,7 @@ from mailgate.api.responses import (
     SpamQuarantineSection,
 )
 from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
+from mailgate.api.routes_reports import ReportsSection, ReportsUpdate
 from mailgate.api.schemas import (
     AntispamUpdate,
     AntivirusUpdate,
@@ -42,6 +43,7 @@ from mailgate.api.schemas import (
     SpamQuarantineUpdate,
 )
 from mailgate.api.timerange import time_range
+from mailgate.notify.application import settings_import_notice
 from mailgate.settings.document import export_document, parse_document
 from mailgate.settings.service import (
     SettingsRecord,
@@ -94,6 +96,9 @@ SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], .
     ("/settings/spam-quarantine", "spam_quarantine", SpamQuarantineSection, SpamQuarantineUpdate,
      "How much the Anti-Spam Quarantine may hold at once (messages, megabytes).",
      "Replace the quarantine's limits (conditional on `version`); beyond them mail is decided at once."),
+    ("/settings/reports", "reports", ReportsSection, ReportsUpdate,
+     "Summary reports: daily, weekly and monthly schedules, their hour and time zone, the recipients.",
+     "Replace the summary reports' settings (conditional on `version`; 422 names a bad time zone or address)."),
 )
 
 
@@ -175,7 +180,9 @@ def settings_router(ports: Ports) -> Router:
     ) -> Imported:
         """Replace all settings at once: every problem reported together (422), or one atomic write."""
         config = parse_document(document)
-        record = ports.settings().change(version, lambda _current: config, acting(router, "POST /settings/import"))
+        actor = acting(router, "POST /settings/import")
+        record = ports.settings().change(version, lambda _current: config, actor)
+        ports.notice(settings_import_notice(actor.who, record.version), record.config)
         return Imported(version=record.version, imported=True)
 
     @endpoint(router, "GET", "/audit", SETTINGS_READERS, errors=(400,), tags=["audit"])

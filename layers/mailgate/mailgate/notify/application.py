@@ -1,0 +1,150 @@
+"""Application events: mail to the administrators when the gateway itself needs a person.
+
+Two shapes. A *condition* (a directory connection failing, a DLQ not empty) is announced once per change of its
+state, never once per check: the caller keeps each condition's last state (`StateStore`, a conditional write, so
+of two checkers that see the same change only one announces it) and `transition` says what a change means. An
+*event* (a settings import, the Anti-Spam model changed by feedback) is announced each time it happens.
+
+The notice is composed by the rule notifications' composer (`mailgate.notify.compose`) with a template of the
+same shape, so the same %MACROS% apply: %SUBJECT% is the notice's summary, %MESSAGE_ACTION% its details, %DATE%
+when it was seen, %SENDER% the gateway's name. A template in `notifications.templates` with the notice's name
+(`app_directory_failing`, ...) replaces the built-in one; a disabled one sends nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from mailgate.config import GatewayConfig
+from mailgate.notify.compose import compose
+from mailgate.notify.context import NotificationContext
+from mailgate.notify.templates import Template
+
+State = Literal["ok", "failing"]
+Change = Literal["failing", "recovered"]
+
+
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell the administrators. `kind` is an ApplicationKind (config.py); `name` picks the template."""
+
+    kind: str
+    name: str  # the template's name: app_<kind>_<change> or app_<kind>
+    summary: str  # one line: "Directory connection Corp LDAP is failing"
+    details: str  # what was seen, for a person to act on
+    at: str = ""  # ISO time; empty: now
+
+
+def transition(previous: str | None, current: State) -> Change | None:
+    """What a condition's new state means: None when nothing is to be announced.
+
+    The first observation announces only a failure (a working connection that was never failing has nothing
+    to recover from); a repeated state announces nothing; each change of a flapping condition is announced.
+    """
+    if previous == current or (previous is None and current == "ok"):
+        return None
+    return "failing" if current == "failing" else "recovered"
+
+
+class StateStore(Protocol):
+    def swap(self, key: str, state: State, at: str) -> tuple[bool, str | None]:
+        """Record `state` for `key` unless it is already recorded: (changed, previous state or None).
+
+        Atomic: of two callers recording one change, exactly one gets changed=True."""
+        ...
+
+
+def observe(store: StateStore, key: str, state: State) -> Change | None:
+    """Records a condition's state; the change to announce, at most once per change."""
+    changed, previous = store.swap(key, state, datetime.now(UTC).isoformat())
+    return transition(previous, state) if changed else None
+
+
+def directory_notice(connection_name: str, change: Change, detail: str) -> Notice:
+    name = connection_name.replace("\n", " ")[:200]
+    if change == "failing":
+        return Notice("directory", "app_directory_failing", f"Directory connection {name} is failing",
+                      f"The synchronisation of directory connection {name} failed: {detail}\n"
+                      "The gateway keeps using the last directory data it read. A mail follows when it works "
+                      "again.")
+    return Notice("directory", "app_directory_recovered", f"Directory connection {name} works again",
+                  f"The synchronisation of directory connection {name} succeeded again. {detail}".strip())
+
+
+def settings_import_notice(who: str, version: int) -> Notice:
+    return Notice("settings_import", "app_settings_import", "All settings were replaced by an import",
+                  f"{who.replace(chr(10), ' ')[:200]} imported a settings document (POST /settings/import); the "
+                  f"settings are now at version {version}. The audit log (GET /audit) lists every changed value.")
+
+
+_BODY = ("%SUBJECT%\n\n%MESSAGE_ACTION%\n\nSeen: %DATE%\nGateway: %SENDER%\n\n"
+         "These mails are sent by the gateway about itself; switch a kind off in the settings "
+         "(application_notifications).\n")
+
+
+def _builtin(name: str) -> Template:
+    return Template(name=name, subject="[mailgate] %SUBJECT%", body_text=_BODY,
+                    description="To the administrators: an application event of the gateway.")
+
+
+def template_for(config: GatewayConfig, notice: Notice) -> Template | None:
+    """The administrator's template of that name when there is one (None if switched off), else the built-in."""
+    configured = next((t for t in config.notifications.templates if t.name == notice.name), None)
+    if configured is not None:
+        return configured if configured.enabled else None
+    return _builtin(notice.name)
+
+
+def recipients(config: GatewayConfig) -> tuple[str, ...]:
+    settings = config.application_notifications
+    return settings.recipients or config.notifications.administrator_addresses
+
+
+def compose_notice(config: GatewayConfig, notice: Notice, to: str, now: datetime | None = None) -> bytes | None:
+    """The notice as a message to `to`; None when its kind or its template is switched off."""
+    template = template_for(config, notice)
+    if template is None or not config.application_notifications.sends(notice.kind):
+        return None
+    when = now or datetime.now(UTC)
+    context = NotificationContext(
+        sender=config.authserv_id, sender_ip="", all_recipients=(to,), affected_recipients=(to,),
+        affected_rules=(), subject=notice.summary, date=notice.at or when.isoformat(timespec="seconds"),
+        message_id=f"app-{notice.name}", smtp_message_id="", action=notice.details, verdicts=())
+    return compose(config.notifications, template, context, (to,), authserv_id=config.authserv_id, now=when)
+
+
+@dataclass
+class Announced:
+    sent: list[str]
+    failed: list[str]
+
+
+def announce(config: GatewayConfig, notice: Notice, send: Callable[[str, str, bytes], None],
+             publish: Callable[[str, str, str], None] | None = None) -> Announced:
+    """Mails the notice to each administrator (send(mail_from, to, data)), and publishes it to the SNS topic
+    when one is configured (publish(topic, subject, text)). A recipient that fails does not stop the others."""
+    done = Announced([], [])
+    settings = config.application_notifications
+    if not settings.sends(notice.kind):
+        return done
+    sender = config.notifications.sender(config.authserv_id)
+    for to in recipients(config):
+        data = compose_notice(config, notice, to)
+        if data is None:
+            return done
+        try:
+            send(sender, to, data)
+            done.sent.append(to)
+        except Exception as exc:  # one administrator's refusal must not hide the notice from the others
+            done.failed.append(f"{to}: {type(exc).__name__}: {exc}")
+    if settings.sns_topic_arn and publish is not None and template_for(config, notice) is not None:
+        try:
+            text = f"{notice.summary}\n\n{notice.details}"
+            publish(settings.sns_topic_arn, f"[mailgate] {notice.summary}"[:100], text)
+            done.sent.append(settings.sns_topic_arn)
+        except Exception as exc:
+            done.failed.append(f"{settings.sns_topic_arn}: {type(exc).__name__}: {exc}")
+    return done

@@ -1,0 +1,75 @@
+"""Sending application notices (mailgate.notify.application) from any function: the mail goes the way the
+Backup digest's does, as an own-mail order to the rules function (which holds the relay logins and DKIM keys),
+or through that function's handler in-process in local mode; published to SNS when a topic is configured."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools import Logger
+
+from mailgate.aws.application_state import DynamoApplicationState, sns_publish
+from mailgate.config import GatewayConfig
+from mailgate.notify.application import Notice, announce, observe
+from mailgate.wiring.process import config, local, settings
+
+logger = Logger(service="mailgate-application-notices")
+
+
+def _invoker() -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    if settings().rules_function:
+        from mailgate.aws.function_invoker import LambdaInvoker  # noqa: PLC0415
+
+        return LambdaInvoker(settings().rules_function)
+    return local.rules_invoker
+
+
+def send(mail_from: str, to: str, data: bytes) -> None:
+    from mailgate.notify.own_mail import result_from, send_order  # noqa: PLC0415
+
+    remote = _invoker()
+    if remote is None:
+        raise RuntimeError("no rules function to send the gateway's own mail through (RULES_FUNCTION unset)")
+    result = result_from(remote(send_order(mail_from, to, data)))
+    if to.lower() not in {a.lower() for a in result.accepted}:
+        code, text = result.refused.get(to, (0, result.reply))
+        raise RuntimeError(f"{result.host} refused {to}: {code} {text}".strip())
+
+
+def notify(notice: Notice, settings_now: GatewayConfig | None = None) -> None:
+    """Announces one notice (under `settings_now`, e.g. the settings just imported; else the current ones); a
+    failure to send is logged, never raised into the caller's work."""
+    try:
+        done = announce(settings_now or config(), notice, send, sns_publish)
+    except Exception:
+        logger.exception("could not send an application notice", extra={"notice": notice.name})
+        return
+    if done.failed:
+        logger.warning("an application notice did not reach every administrator",
+                       extra={"notice": notice.name, "failed": done.failed, "sent": done.sent})
+
+
+def state_store() -> DynamoApplicationState | None:
+    table = settings().directory_table
+    return DynamoApplicationState(table) if table else None
+
+
+def directory_runs(runs: list[Any], names: dict[str, str]) -> None:
+    """After directory syncs: a connection that starts failing or works again is announced once."""
+    from mailgate.notify.application import directory_notice  # noqa: PLC0415
+
+    store = state_store()
+    if store is None or not config().application_notifications.sends("directory"):
+        return
+    for run in runs:
+        if run.state not in ("succeeded", "failed") or run.error_kind == "busy":  # says nothing about the server
+            continue
+        try:
+            change = observe(store, f"directory#{run.connection_id}", "ok" if run.state == "succeeded" else "failing")
+        except Exception:
+            logger.exception("could not record the directory connection's state", extra={"id": run.connection_id})
+            continue
+        if change is not None:
+            detail = "; ".join(run.errors[-3:]) if change == "failing" else ""
+            notify(directory_notice(names.get(run.connection_id, run.connection_id), change, detail))

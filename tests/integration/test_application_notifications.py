@@ -1,0 +1,127 @@
+"""Application notices to the administrators, through the local gateway (issue 17).
+
+A directory connection to a real slapd that starts failing is announced once, however often it is synchronised
+while it fails, and once more when it works again; each goes through the gateway's own-mail path (the rules
+function relays it) into the downstream folder. A settings import is announced; a kind switched off is not.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import uuid
+from collections.abc import Iterator
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from msgspec.structs import replace
+
+from mailgate.aws.directory_table import DynamoDirectoryStore
+from mailgate.directory.connection import ServerAddress
+from mailgate.local.functions import LocalLambdaContext, load_function
+from mailgate.local.gateway import DIRECTORY_TABLE
+from mailgate.wiring import process
+from tests.integration.test_directory_sync import connection
+from tests.support.cognito import api
+from tests.support.local_gateway import wait_for
+from tests.support.settings_api import put_section, settings_restored
+from tests.support.slapd import free_port
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def administrator(gateway: Any) -> Iterator[str]:
+    """A fresh administrator address of the local gateway's accepted domain, the only recipient of notices."""
+    address = f"admin-{uuid.uuid4().hex[:8]}@example.test"
+    restoring = settings_restored(gateway)
+    next(restoring)
+    put_section(gateway, "notifications", lambda s: {**s, "administrator_addresses": [address]})
+    yield address
+    next(restoring, None)
+
+
+def notices(gateway: Any, to: str, name: str) -> list[EmailMessage]:
+    found = []
+    for path in sorted(Path(gateway.delivered_dir).glob("*.eml")):
+        envelope = path.with_suffix(".json")
+        if not envelope.exists() or to not in json.loads(envelope.read_text()).get("recipients", []):
+            continue
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        if message["X-Mailgate-Notification"] == name:
+            found.append(message)  # type: ignore[arg-type]
+    return found
+
+
+def sync(connection_id: str) -> dict[str, Any]:
+    result = load_function("ldap_sync").handler({"connection_id": connection_id, "sync_id": uuid.uuid4().hex},
+                                                LocalLambdaContext("mailgate-ldap-sync"))
+    [run] = result["runs"]
+    return dict(run)
+
+
+def settled(gateway: Any, to: str, name: str, count: int) -> list[EmailMessage]:
+    """The notices of that name once `count` arrived, after a moment more in which no other may arrive."""
+    found = wait_for(lambda: notices(gateway, to, name) if len(notices(gateway, to, name)) >= count else None)
+    assert len(found) == count, [m["Subject"] for m in found]
+    return found
+
+
+def test_a_failing_directory_is_announced_once_and_its_recovery_once(gateway, administrator, slapd, ldap_ou,
+                                                                      secrets):
+    ldap_ou.user("Alice Able", "alice", "alice@example.test")
+    store = DynamoDirectoryStore(DIRECTORY_TABLE)
+    working = replace(connection(secrets, ldap_ou.base, slapd), name="Notice LDAP")
+    broken = replace(working, servers=(ServerAddress(host="127.0.0.1", port=free_port()),))  # nobody listens
+    store.put_connection(working)
+    try:
+        assert sync(working.connection_id)["state"] == "succeeded"
+        store.put_connection(broken)
+        assert sync(broken.connection_id)["state"] == "failed"
+        [failing] = settled(gateway, administrator, "app_directory_failing", 1)
+        assert "Notice LDAP is failing" in str(failing["Subject"])
+        assert failing["Auto-Submitted"] == "auto-generated"
+
+        assert sync(broken.connection_id)["state"] == "failed"  # still failing: no second mail
+        store.put_connection(working)
+        assert sync(working.connection_id)["state"] == "succeeded"
+        [recovered] = settled(gateway, administrator, "app_directory_recovered", 1)
+        assert "Notice LDAP works again" in str(recovered["Subject"])
+        assert len(notices(gateway, administrator, "app_directory_failing")) == 1
+        assert sync(working.connection_id)["state"] == "succeeded"
+        assert len(notices(gateway, administrator, "app_directory_recovered")) == 1
+    finally:
+        store.delete_connection(working.connection_id)
+
+
+def _import(gateway: Any, change: Any = None) -> None:
+    status, exported = api(gateway, "GET", "/settings/export")
+    assert status == 200
+    exported.pop("exported_at")
+    if change is not None:
+        change(exported["settings"])
+    status, answer = api(gateway, "POST", "/settings/import", body=exported)
+    assert status == 200, answer
+    process.reset()
+
+
+def test_a_settings_import_is_announced_unless_that_kind_is_switched_off(gateway, administrator):
+    _import(gateway)
+    [notice] = settled(gateway, administrator, "app_settings_import", 1)
+    assert "All settings were replaced by an import" in str(notice["Subject"])
+
+    def switched_off(settings: dict[str, Any]) -> None:
+        settings["application_notifications"] = {"kinds_off": ["settings_import"]}
+
+    _import(gateway, switched_off)
+    _import(gateway)  # still switched off: the imported document carries it
+    assert len(notices(gateway, administrator, "app_settings_import")) == 1
+
+    def switched_on(settings: dict[str, Any]) -> None:
+        settings["application_notifications"] = {"kinds_off": []}
+
+    _import(gateway, switched_on)  # announced under the settings it imports: the two before it sent nothing
+    settled(gateway, administrator, "app_settings_import", 2)
