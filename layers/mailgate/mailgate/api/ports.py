@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, 
     from mailgate.backup.releasing import ReleasePorts
     from mailgate.backup.removal import BackupRemover
     from mailgate.directory.service import DirectoryAdmin
+    from mailgate.notify.application import Notice
     from mailgate.reports.service import ReportPorts
     from mailgate.rules.sender_lists import PersonalLists
     from mailgate.scanners.antispam.feedback import FeedbackService
@@ -80,3 +81,4 @@ class Ports:
     stats: Callable[[], TrafficCounters | None] = lambda: None  # the dashboard's hourly counters
     queues: Callable[[], QueueDepths | None] = lambda: None  # the scan and rules queues' depth
     summary_reports: Callable[[], ReportPorts | None] = lambda: None  # kept reports, their data, mailing
+    notice: Callable[[Notice, GatewayConfig], None] = lambda notice, config: None  # to the administrators
