@@ -64,6 +64,8 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("get", "/backup/counts"): ("/backup/counts", None),
         ("get", "/stats"): ("/stats?step=hour", None),
         ("get", "/reports"): ("/reports", None),
+        ("get", "/settings/reports"): ("/settings/reports", None),
+        ("put", "/settings/reports"): ("/settings/reports", {"version": version + 100, "settings": {}}),
         ("post", "/reports/run"): ("/reports/run", {"period": "day", "mail": False}),
         ("delete", "/backup/{backup_id}"): ("/backup/nothing", None),
         ("post", "/backup/delete"): ("/backup/delete", {"filter": {"sender": "a@sender.test"}}),
@@ -216,6 +218,7 @@ def test_each_settings_route_declares_its_own_section_and_every_reference_resolv
                          "/settings/content-filter": "ContentFilterSettings", "/lists": "SenderLists",
                          "/settings/modifications": "ModificationSettings",
                          "/settings/spam-quarantine": "QuarantineLimits",
+                         "/settings/reports": "ReportSettings",
                          "/settings/notifications": "NotificationSettings"}.items():
         operations = document["paths"][path]
         answer = operations["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]

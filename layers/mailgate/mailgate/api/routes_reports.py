@@ -4,7 +4,7 @@ month of the configured time zone (mailgate.reports), stored and, when asked, ma
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from pydantic import BaseModel, ConfigDict, Field
@@ -12,14 +12,29 @@ from pydantic import BaseModel, ConfigDict, Field
 from mailgate.api.errors import ApiError
 from mailgate.api.guard import endpoint
 from mailgate.api.ports import Ports
-from mailgate.api.responses import Answer
+from mailgate.api.responses import Answer, Section
 from mailgate.api.roles import OPERATORS, READERS
+from mailgate.api.schemas import SectionUpdate, shaped_as
+from mailgate.config import ReportSettings
 
 if TYPE_CHECKING:
     from mailgate.reports.service import ReportPorts
 
 DOWNLOAD_SECONDS = 900
 LISTED = 200
+
+
+ReportSettingsDocument = Annotated[dict[str, Any], shaped_as(ReportSettings)]
+
+
+class ReportsSection(Section):
+    """GET/PUT /settings/reports (mailgate.api.routes_settings.SECTIONS)."""
+
+    settings: ReportSettingsDocument
+
+
+class ReportsUpdate(SectionUpdate):
+    settings: ReportSettingsDocument
 
 
 class ReportsUnavailable(ApiError):

@@ -29,6 +29,7 @@ from mailgate.api.responses import (
 )
 from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
 from mailgate.api.routes_reports import ReportsSection, ReportsUpdate
+from mailgate.api.routes_reports import ReportsSection, ReportsUpdate
 from mailgate.api.schemas import (
     AntispamUpdate,
     AntivirusUpdate,
@@ -96,6 +97,9 @@ SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], .
     ("/settings/spam-quarantine", "spam_quarantine", SpamQuarantineSection, SpamQuarantineUpdate,
      "How much the Anti-Spam Quarantine may hold at once (messages, megabytes).",
      "Replace the quarantine's limits (conditional on `version`); beyond them mail is decided at once."),
+    ("/settings/reports", "reports", ReportsSection, ReportsUpdate,
+     "Summary reports: daily, weekly and monthly schedules, their hour and time zone, the recipients.",
+     "Replace the summary reports' settings (conditional on `version`; 422 names a bad time zone or address)."),
     ("/settings/reports", "reports", ReportsSection, ReportsUpdate,
      "Summary reports: daily, weekly and monthly schedules, their hour and time zone, the recipients.",
      "Replace the summary reports' settings (conditional on `version`; 422 names a bad time zone or address)."),
