@@ -22,6 +22,7 @@ if [ "$profile" = test ]; then
     slapd ldap-utils                     # OpenLDAP for the directory sync tests
     samba samba-ad-dc samba-ad-provision krb5-user winbind   # Samba as an Active Directory DC in tests
     clamav-testfiles p7zip-full          # test files (and 7z nestings) for Anti-Virus
+    rsyslog rsyslog-gnutls               # a real syslog collector (TLS) for the SIEM export tests
     chromium chromium-driver fonts-dejavu-core   # the web console's tests in a real browser (Selenium)
     poppler-utils                        # pdftotext/pdftoppm read the summary reports' PDFs
   )

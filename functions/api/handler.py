@@ -12,6 +12,7 @@ from mailgate.api.app import create_app
 from mailgate.environment import require
 from mailgate.tracing import function_tracer
 from mailgate.wiring import api as wiring
+from mailgate.wiring import siem
 
 require("api")  # a missing variable stops the cold start, not the first call
 
@@ -26,4 +27,6 @@ app = create_app(wiring.ports())
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if wiring.JOB_KEY in event:  # a schedule's invocation (Backup's retention), not a request
         return wiring.run_job(str(event[wiring.JOB_KEY]))
+    if siem.is_sqs_event(event):  # a batch of the SIEM queue (docs/siem.md)
+        return siem.forward_records(event)
     return app.resolve(event, context)

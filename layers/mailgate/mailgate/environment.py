@@ -38,6 +38,15 @@ class Env(StrEnum):
     CLAMAV_SIGNATURES = "CLAMAV_SIGNATURES"  # s3://bucket/prefix/ of the refreshed ClamAV databases
     ANTISPAM_REFRESH_SECONDS = "ANTISPAM_REFRESH_SECONDS"
     CONSOLE_ORIGIN = "MAILGATE_CONSOLE_ORIGIN"  # the web console's origin: the only one the API allows (CORS)
+    # the SIEM export (docs/siem.md): the queue the event log sends to, and where the forwarder sends
+    SIEM_QUEUE_URL = "SIEM_QUEUE_URL"
+    SIEM_HOST = "SIEM_HOST"
+    SIEM_PORT = "SIEM_PORT"
+    SIEM_PROTOCOL = "SIEM_PROTOCOL"  # tls | tcp | udp
+    SIEM_FORMAT = "SIEM_FORMAT"  # cef | json
+    SIEM_CA_SECRET = "SIEM_CA_SECRET"  # noqa: S105 (a secret's name): the CA PEM to trust
+    SIEM_CA_FILE = "SIEM_CA_FILE"  # or a PEM file (local mode)
+    SIEM_ENABLED = "SIEM_ENABLED"
 
 
 # A scheduled invocation's input names its job under this key (API Gateway's events never have it).

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mailgate.aws import dynamo
+from mailgate.aws.siem_queue import SiemQueue
 from mailgate.aws.stats_counters import PREFIX as STATS_PREFIX
 from mailgate.aws.stats_counters import DynamoStatsCounters
 from mailgate.errors import InvalidPageToken
@@ -58,6 +59,7 @@ class DynamoEventLog:
         self.table_name = table_name
         self.retention_days = retention_days
         self.counters = DynamoStatsCounters(table_name, retention_days)
+        self.siem = SiemQueue.from_env()  # None: no SIEM export configured
 
     @property
     def table(self) -> Any:
@@ -97,6 +99,11 @@ class DynamoEventLog:
             self.counters.add(increments(written))
         except Exception:
             logger.exception("could not update the traffic counters of %d event(s)", len(written))
+        if self.siem is not None:  # the SIEM export (docs/siem.md): never fails, nor long holds, the mail step
+            try:
+                self.siem.send(written)
+            except Exception:
+                logger.exception("could not send %d event(s) to the SIEM queue", len(written))
 
     def for_message(self, message_id: str) -> Sequence[Event]:
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
