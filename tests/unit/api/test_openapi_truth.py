@@ -94,6 +94,9 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
             "known_senders": {"add": ["not a domain"]}}}),
         ("get", "/settings/modifications"): ("/settings/modifications", None),
         ("put", "/settings/modifications"): ("/settings/modifications", {"version": version + 100, "settings": {}}),
+        ("get", "/settings/application-notifications"): ("/settings/application-notifications", None),
+        ("put", "/settings/application-notifications"): ("/settings/application-notifications",
+                                                         {"version": version + 100, "settings": {}}),
         ("get", "/settings/spam-quarantine"): ("/settings/spam-quarantine", None),
         ("put", "/settings/spam-quarantine"): ("/settings/spam-quarantine", {"version": version + 100, "settings": {}}),
         ("get", "/settings/signing"): ("/settings/signing", None),
@@ -218,6 +221,7 @@ def test_each_settings_route_declares_its_own_section_and_every_reference_resolv
                          "/settings/content-filter": "ContentFilterSettings", "/lists": "SenderLists",
                          "/settings/modifications": "ModificationSettings",
                          "/settings/spam-quarantine": "QuarantineLimits",
+                         "/settings/application-notifications": "ApplicationNotifications",
                          "/settings/reports": "ReportSettings",
                          "/settings/notifications": "NotificationSettings"}.items():
         operations = document["paths"][path]

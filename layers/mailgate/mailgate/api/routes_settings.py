@@ -9,6 +9,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
+from mailgate.api.application_sections import ApplicationNotificationsSection, ApplicationNotificationsUpdate
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
@@ -28,7 +29,6 @@ from mailgate.api.responses import (
     SpamQuarantineSection,
 )
 from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
-from mailgate.api.routes_reports import ReportsSection, ReportsUpdate
 from mailgate.api.routes_reports import ReportsSection, ReportsUpdate
 from mailgate.api.schemas import (
     AntispamUpdate,
@@ -97,9 +97,11 @@ SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], .
     ("/settings/spam-quarantine", "spam_quarantine", SpamQuarantineSection, SpamQuarantineUpdate,
      "How much the Anti-Spam Quarantine may hold at once (messages, megabytes).",
      "Replace the quarantine's limits (conditional on `version`); beyond them mail is decided at once."),
-    ("/settings/reports", "reports", ReportsSection, ReportsUpdate,
-     "Summary reports: daily, weekly and monthly schedules, their hour and time zone, the recipients.",
-     "Replace the summary reports' settings (conditional on `version`; 422 names a bad time zone or address)."),
+    ("/settings/application-notifications", "application_notifications", ApplicationNotificationsSection,
+     ApplicationNotificationsUpdate,
+     "Mail (and SNS) to the administrators about the gateway itself: the kinds switched off, the recipients "
+     "(empty: the notifications' administrators), the SNS topic.",
+     "Replace the application notifications' settings (conditional on `version`; 422 names a bad address)."),
     ("/settings/reports", "reports", ReportsSection, ReportsUpdate,
      "Summary reports: daily, weekly and monthly schedules, their hour and time zone, the recipients.",
      "Replace the summary reports' settings (conditional on `version`; 422 names a bad time zone or address)."),

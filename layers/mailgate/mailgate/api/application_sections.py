@@ -1,0 +1,20 @@
+"""GET/PUT /settings/application-notifications (mailgate.api.routes_settings.SECTIONS): which application
+events are mailed to whom (mailgate.notify.application)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from mailgate.api.responses import Section
+from mailgate.api.schemas import SectionUpdate, shaped_as
+from mailgate.config import ApplicationNotifications
+
+ApplicationNotificationsDocument = Annotated[dict[str, Any], shaped_as(ApplicationNotifications)]
+
+
+class ApplicationNotificationsSection(Section):
+    settings: ApplicationNotificationsDocument
+
+
+class ApplicationNotificationsUpdate(SectionUpdate):
+    settings: ApplicationNotificationsDocument
