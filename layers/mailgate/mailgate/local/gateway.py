@@ -53,6 +53,9 @@ class LocalOptions:
     # rules pollers in this process (None: `workers`); more can run in processes of their own (`mailgate worker`)
     rules_workers: int | None = None
     lines: Any = None  # a LineWriter: one line per decided message (`mailgate serve`); None: no lines
+    # the SIEM export (docs/siem.md): SIEM_HOST, SIEM_PORT, ... as the api function reads them; empty: none
+    siem: dict[str, str] = field(default_factory=dict)
+    siem_visibility_seconds: int = 60  # a batch the collector did not take is sent again after this
 
 
 
@@ -95,6 +98,8 @@ class LocalGateway:
         self.delivered_dir = self.state_dir / "delivered"
         self._stoppers: list[Any] = []
         self.pollers: list[Any] = []
+        self.siem_queue: tuple[str, str] | None = None  # (url, arn) of the SIEM queue, when the export is on
+        self.siem_poller: Any = None
         self.config: GatewayConfig | None = None
         self.cognito: Any = None  # LocalCognito: the user pool the admin API's tokens come from
         self._admin_token: tuple[float, str] | None = None
@@ -199,7 +204,7 @@ class LocalGateway:
         clients.client("ses").verify_domain_identity(Domain=config.authserv_id)
         for name, value in self.options.secrets.items():
             clients.client("secretsmanager").create_secret(Name=name, SecretString=value)
-        environment = self._environment(config_path, rules_url, _depth_queues(scan_url))
+        environment = self._environment(config_path, rules_url, {**_depth_queues(scan_url), **self._siem_env()})
         process.reset()
         plan = WorkerPlan(environment=environment, region=REGION, visibility_seconds=visibility,
                           queues={"scan": (scan_url, scan_arn), "rules": (rules_url, rules_arn)})
@@ -214,7 +219,7 @@ class LocalGateway:
         downstream.start()
         self._stoppers.append(downstream.stop)
 
-        self._start_pollers(plan, scan.handler, rules.handler)
+        self._start_pollers(plan, scan.handler, rules.handler, api.handler)
 
         s3, sqs = clients.client("s3"), clients.client("sqs")
         self._start_rescans(lambda body: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(body)))
@@ -253,7 +258,7 @@ class LocalGateway:
 
         snapshot.save(self.state_dir, BUCKET)
 
-    def _start_pollers(self, plan: Any, scan: Any, rules: Any) -> None:
+    def _start_pollers(self, plan: Any, scan: Any, rules: Any, api: Any = None) -> None:
         """Several pollers per queue, as Lambda runs several instances; `serve`'s rules pollers print a line
         per decided message."""
         from mailgate.local.worker import start_pollers  # noqa: PLC0415
@@ -267,6 +272,54 @@ class LocalGateway:
             for poller in start_pollers(plan, step, handler, count):
                 self.pollers.append(poller)
                 self._stoppers.append(poller.stop)
+        if api is not None:
+            self._start_siem_forwarder(api)
+
+    def _siem_env(self) -> dict[str, str]:
+        """The SIEM queue and its DLQ when the export is configured, as the CDK construct makes them (siem.py):
+        two hours of redeliveries before the DLQ, so a collector down for an hour loses nothing."""
+        from mailgate.aws import resources  # noqa: PLC0415
+
+        if not self.options.siem:
+            return {}
+        visibility = self.options.siem_visibility_seconds
+        self.siem_queue = resources.create_queue("mailgate-siem", visibility, max(3, 2 * 3600 // max(1, visibility)))
+        return {**self.options.siem, Env.SIEM_QUEUE_URL: self.siem_queue[0]}
+
+    def _start_siem_forwarder(self, api: Any) -> None:
+        """The api function's SQS event source on the SIEM queue: one poller, as a concurrency of one."""
+        from mailgate.local.event_source import QueuePoller  # noqa: PLC0415
+        from mailgate.local.functions import LocalLambdaContext  # noqa: PLC0415
+
+        if self.siem_queue is None:
+            return
+        queue = self.siem_queue
+        self.siem_poller = QueuePoller(queue[0], queue[1], api, LocalLambdaContext("mailgate-api"), REGION)
+        self.siem_poller.start()
+        self._stoppers.append(self.siem_poller.stop)
+
+    def start_siem(self, siem: dict[str, str], visibility_seconds: int = 60) -> None:
+        """Turn the SIEM export on in a running gateway (what `LocalOptions.siem` does at start): the queue, the
+        variables for this process's functions, and the forwarder."""
+        from mailgate.local.functions import load_function  # noqa: PLC0415
+        from mailgate.wiring import process  # noqa: PLC0415
+
+        self.options.siem, self.options.siem_visibility_seconds = dict(siem), visibility_seconds
+        os.environ.update(self._siem_env())
+        process.reset()  # the services are built again, their event log with the queue
+        self._start_siem_forwarder(load_function("api").handler)
+
+    def stop_siem(self) -> None:
+        """Turn the SIEM export off again; the queue and what it still holds stay."""
+        from mailgate.wiring import process  # noqa: PLC0415
+
+        if self.siem_poller is not None:
+            self.siem_poller.stop()
+            self.siem_poller = None
+        for name in (*self.options.siem, Env.SIEM_QUEUE_URL):
+            os.environ.pop(name, None)
+        self.options.siem, self.siem_queue = {}, None
+        process.reset()
 
     def _start_directory_sync(self) -> None:
         """ldap_sync on the API's demand, in a thread of this process, and every 30 minutes, as in the cloud."""
