@@ -101,3 +101,15 @@ def test_the_pdf_reads_as_the_report(data, tmp_path):
     words = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Mail gateway summary report" in words and "2026-07-01" in words and "Europe/Berlin" in words
     assert "received" in words and HOSTILE.lower() in words
+
+
+def test_the_daily_run_makes_the_periods_due():
+    from mailgate.config import GatewayConfig, ReportSettings
+    from mailgate.reports.service import due
+
+    every = GatewayConfig(reports=ReportSettings(daily=True, weekly=True, monthly=True, time_zone="Europe/Berlin"))
+    assert due(every, datetime(2026, 6, 1, 5, tzinfo=UTC)) == ["day", "week", "month"]  # a Monday, the 1st
+    assert due(every, datetime(2026, 6, 2, 5, tzinfo=UTC)) == ["day"]
+    assert due(GatewayConfig(), datetime(2026, 6, 1, 5, tzinfo=UTC)) == []
+    # 23:30 UTC on May 31 is already June 1 in Berlin
+    assert due(every, datetime(2026, 5, 31, 23, 30, tzinfo=UTC)) == ["day", "week", "month"]

@@ -105,3 +105,29 @@ def listing(store: ReportStore, limit: int = 200) -> list[dict[str, Any]]:
                       "first_day": str(made.get("first_day", "")), "last_day": str(made.get("last_day", "")),
                       "created": modified, "size": size, "pdf_key": pdf_key})
     return sorted(found, key=lambda r: r["created"], reverse=True)[:limit]
+
+
+def due(config: GatewayConfig, now: datetime) -> list[Period]:
+    """The periods the daily run reports on at `now` (its hour in reports.time_zone): the day before when daily
+    is on; the week before on Mondays when weekly is; the month before on the 1st when monthly is."""
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    settings = config.reports
+    today = now.astimezone(ZoneInfo(settings.time_zone)).date()
+    wanted: list[Period] = []
+    if settings.daily:
+        wanted.append("day")
+    if settings.weekly and today.weekday() == 0:
+        wanted.append("week")
+    if settings.monthly and today.day == 1:
+        wanted.append("month")
+    return wanted
+
+
+def run_scheduled(config: GatewayConfig, ports: ReportPorts, now: datetime | None = None) -> list[MadeReport]:
+    """The scheduled job (once a day at reports.hour): each period due, made, kept and mailed."""
+    from mailgate.reports.gather import previous  # noqa: PLC0415
+
+    now = now or datetime.now(UTC)
+    return [make_report(config, ports, previous(period, now, config.reports.time_zone), now=now)
+            for period in due(config, now)]
