@@ -23,10 +23,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "mailgate"))
 sys.path.insert(0, str(ROOT))
 
+from tests.support.local_gateway import outcomes, send, simple_message  # noqa: E402
+
 from mailgate.aws import clients, siem_queue  # noqa: E402
 from mailgate.local.gateway import LocalGateway, LocalOptions, free_port  # noqa: E402
 from mailgate.siem.syslog import read_frames  # noqa: E402
-from tests.support.local_gateway import outcomes, send, simple_message  # noqa: E402
 
 MESSAGES = 20
 P_SQS_PER_M = 0.40  # SQS standard requests per million (docs/cost.md), each up to 64 KB
