@@ -54,6 +54,8 @@ class MailGateway(Construct):
             if props.console else None
         self.directory.serve_admin_api(self.api.function)
         self.processing.serve_releases(self.api.function, self.storage)
+        self.processing.serve_own_mail(self.directory.function, "it sends the directory's application notices "
+                                       "(mailgate.notify.application) with the delivery secrets.")
         read_queue_depth(self.api.function, {
             Env.SCAN_QUEUE_URL: self.ingress.scan_queue, Env.SCAN_DLQ_URL: self.ingress.scan_dlq,
             Env.RULES_QUEUE_URL: self.processing.rules_queue, Env.RULES_DLQ_URL: self.processing.rules_dlq})

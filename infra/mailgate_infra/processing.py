@@ -111,6 +111,14 @@ class Processing(Construct):
             "lambda:InvokeFunction on the rules function's versions/aliases only (grant_invoke): it delivers "
             "releases from Backup with the delivery secrets the API function does not hold.")})
 
+    def serve_own_mail(self, function: lambda_.Function, why: str) -> None:
+        """`function` has the gateway's own mail (mailgate.notify.own_mail) sent by rules, which holds the relay
+        logins and the DKIM keys, and sends only mail from the notification sender to an accepted domain."""
+        self.rules.grant_invoke(function)
+        function.add_environment(Env.RULES_FUNCTION, self.rules.function_name)
+        nag.acknowledge_role(function, {f"Resource::<{nag.logical_id(self.rules)}.Arn>:*": (
+            f"lambda:InvokeFunction on the rules function's versions/aliases only (grant_invoke): {why}")})
+
     def _acknowledge(self, storage: Storage) -> None:
         bucket, tables = storage.bucket, (storage.events, storage.backup)
         indexes = {nag.table_indexes(t): nag.INDEX_REASON for t in tables}

@@ -48,3 +48,9 @@ def test_scan_reads_the_cache_and_only_the_sync_and_the_api_write_it(resources: 
     assert not writes_cache("ProcessingScanRole")
     assert writes_cache("DirectoryLdapSyncRole") and writes_cache("AdminApiRole")
     assert "DIRECTORY_TABLE" in _environment(resources, "ProcessingScan")
+
+
+def test_ldap_sync_has_its_application_notices_sent_by_rules(resources: Resources) -> None:
+    granted = _granted(resources, "LdapSync")
+    assert any(a == "lambda:InvokeFunction" and "Rules" in r for a, r in granted)
+    assert "RULES_FUNCTION" in _environment(resources, "LdapSync")
