@@ -1,5 +1,6 @@
-"""Scheduled jobs of the admin API's function: Backup's retention sweep every hour (age, size, orphans), and the
-daily digest of Backup at the configured hour in the configured time zone."""
+"""Scheduled jobs of the admin API's function: Backup's retention sweep every hour (age, size, orphans), the
+daily digest of Backup at the configured hour in the configured time zone, and the summary reports' daily run
+(mailgate.reports.service.due decides which periods are due) at theirs."""
 
 from __future__ import annotations
 
@@ -10,21 +11,26 @@ from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from mailgate.config import DigestSettings
+from mailgate.config import DigestSettings, ReportSettings
 from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate_infra import nag, names
-from mailgate_infra.grants import delete_prefix, list_prefix
+from mailgate_infra.grants import delete_prefix, list_prefix, read_prefix, write_prefix
 from mailgate_infra.storage import Storage
 
 RETENTION_RATE_HOURS = 1
+SUMMARY_PREFIX = "summary-reports/"  # mailgate.reports.service.PREFIX
 
 
 class Housekeeping(Construct):
     def __init__(self, scope: Construct, id: str, *, storage: Storage, api: lambda_.Function,
-                 digest: DigestSettings | None = None) -> None:
+                 digest: DigestSettings | None = None, reports: ReportSettings | None = None) -> None:
         super().__init__(scope, id)
         delete_prefix(storage.bucket, api, names.BACKUP_PREFIX)  # deletions and the retention sweep
         list_prefix(storage.bucket, api, names.BACKUP_PREFIX)
+        for grant in (read_prefix, write_prefix, list_prefix):  # the summary reports kept, listed, downloaded
+            grant(storage.bucket, api, SUMMARY_PREFIX)
+        nag.acknowledge_role(api, {nag.object_prefix(storage.bucket, SUMMARY_PREFIX): (
+            "the summary reports the api function makes, lists and offers for download: their own prefix only")})
         self.dlq = sqs.Queue(self, "ScheduleDlq", encryption=sqs.QueueEncryption.KMS,
                              encryption_master_key=storage.key, enforce_ssl=True,
                              retention_period=Duration.days(14))
@@ -40,6 +46,7 @@ class Housekeeping(Construct):
                 {SCHEDULED_JOB_KEY: "backup_retention"}), dead_letter_queue=self.dlq, retry_attempts=2,
                 max_event_age=Duration.minutes(50)))
         self.digest = self._digest(api, digest or DigestSettings())
+        self.reports = self._reports(api, reports or ReportSettings())
 
     def _digest(self, api: lambda_.Function, digest: DigestSettings) -> scheduler.Schedule:
         """Daily at `digest.hour` in `digest.time_zone` (Scheduler keeps the hour across daylight saving time).
@@ -51,4 +58,15 @@ class Housekeeping(Construct):
                                                        time_zone=TimeZone.of(digest.time_zone)),
             target=targets.LambdaInvoke(api, input=scheduler.ScheduleTargetInput.from_object(
                 {SCHEDULED_JOB_KEY: "backup_digest"}), dead_letter_queue=self.dlq, retry_attempts=2,
+                max_event_age=Duration.hours(2)))
+
+    def _reports(self, api: lambda_.Function, reports: ReportSettings) -> scheduler.Schedule:
+        """Daily at `reports.hour` in `reports.time_zone`; the job makes the periods switched on that are due
+        (the day before; on Mondays the week before; on the 1st the month before), nothing when none is."""
+        return scheduler.Schedule(
+            self, "SummaryReports", description="mailgate summary reports (daily, weekly, monthly as configured)",
+            schedule=scheduler.ScheduleExpression.cron(minute="5", hour=str(reports.hour),
+                                                       time_zone=TimeZone.of(reports.time_zone)),
+            target=targets.LambdaInvoke(api, input=scheduler.ScheduleTargetInput.from_object(
+                {SCHEDULED_JOB_KEY: "summary_reports"}), dead_letter_queue=self.dlq, retry_attempts=2,
                 max_event_age=Duration.hours(2)))

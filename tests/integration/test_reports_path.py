@@ -76,3 +76,12 @@ def test_a_report_is_made_kept_listed_and_mailed(gateway, restore_settings, tmp_
     status, listed = api(gateway, "GET", "/reports", role=Role.AUDITOR)
     assert status == 200, listed
     assert made["report_id"] in {r["report_id"] for r in listed["reports"]}
+
+
+def test_the_scheduled_run_makes_the_daily_report_when_daily_is_on(gateway, restore_settings):
+    put_section(gateway, "reports", lambda s: {**s, "daily": True, "recipients": [ADMIN_BOX]})
+    answer = gateway.jobs.run("summary_reports")  # as EventBridge Scheduler invokes the api function
+    [made] = answer["result"]["reports"]
+    assert made["period"] == "day" and made["mailed_to"] == [ADMIN_BOX]
+    status, listed = api(gateway, "GET", "/reports", role=Role.AUDITOR)
+    assert status == 200 and made["report_id"] in {r["report_id"] for r in listed["reports"]}

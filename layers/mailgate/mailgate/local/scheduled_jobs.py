@@ -1,5 +1,6 @@
 """The api function's scheduled jobs in local mode, as EventBridge Scheduler runs them in AWS: the same handler,
-the same event (Backup's retention every hour; the digest daily at its hour, mailgate.local.digest_cli)."""
+the same event (Backup's retention every hour; the digest daily at its hour, mailgate.local.digest_cli; the
+summary reports daily at theirs)."""
 
 from __future__ import annotations
 
@@ -26,11 +27,30 @@ class LocalJobSchedule:
         self._threads = [threading.Thread(target=self._repeat, args=(job, minutes * 60), name=f"job-{job}",
                                           daemon=True) for job, minutes in self.every_minutes.items()]
         self._threads.append(threading.Thread(target=self._daily_digest, name="job-backup_digest", daemon=True))
+        self._threads.append(threading.Thread(target=self._daily_reports, name="job-summary_reports", daemon=True))
 
     def _daily_digest(self) -> None:
         from mailgate.local.digest_cli import JOB, daily  # noqa: PLC0415
 
         daily(lambda: self.run(JOB), self._stop)
+
+    def _daily_reports(self) -> None:
+        """The summary reports' run daily at reports.hour in reports.time_zone (read again after each run)."""
+        from mailgate.local.digest_cli import seconds_until_next  # noqa: PLC0415
+        from mailgate.wiring.process import config  # noqa: PLC0415
+
+        def wait() -> float:
+            try:
+                return seconds_until_next(config().reports.hour, config().reports.time_zone)
+            except Exception:  # settings that cannot be read now: look again in an hour
+                logger.exception("local report schedule: cannot read the reports' settings")
+                return 3600.0
+
+        while not self._stop.wait(wait()):
+            try:
+                self.run("summary_reports")
+            except Exception:  # tried again the next day, as the schedule would
+                logger.exception("local scheduled job summary_reports failed")
 
     def run(self, job: str) -> Any:
         return self.handler({SCHEDULED_JOB_KEY: job}, LocalLambdaContext("mailgate-api"))

@@ -75,7 +75,8 @@ JOB_KEY = SCHEDULED_JOB_KEY
 def run_job(name: str) -> dict[str, Any]:
     """The scheduled jobs the api function runs (EventBridge Scheduler in AWS, local mode's timer)."""
     jobs = {"backup_retention": lambda: dataclasses.asdict(retention_sweep().run()),
-            "backup_digest": lambda: dataclasses.asdict(digest_job())}
+            "backup_digest": lambda: dataclasses.asdict(digest_job()),
+            "summary_reports": summary_reports_job}
     if name not in jobs:
         raise ValueError(f"unknown job {name!r}: the schedule's input should name one of {sorted(jobs)}")
     return {"job": name, "result": jobs[name]()}
@@ -220,6 +221,16 @@ def summary_reports() -> ReportPorts | None:
     return Made(store=S3ReportStore(store), index=stores.backup_index(),
                 hourly=counters.hourly, directories=directories,
                 send=send_own_mail)
+
+
+def summary_reports_job() -> dict[str, Any]:
+    """The reports due today (mailgate.reports.service.due), made, kept and mailed."""
+    from mailgate.reports.service import run_scheduled  # noqa: PLC0415 - reports only
+
+    made = summary_reports()
+    if made is None:
+        return {"reports": [], "skipped": "no mail bucket"}
+    return {"reports": [dataclasses.asdict(r) for r in run_scheduled(config(), made)]}
 
 
 def digest_job() -> DigestRun:

@@ -1,0 +1,14 @@
+"""The summary reports' daily run in the template (issue 17): EventBridge Scheduler invokes `summary_reports` in
+the api function at the reports' hour and time zone, and the function may keep and read summary-reports/."""
+
+from __future__ import annotations
+
+import json
+
+
+def test_the_reports_run_daily_and_may_write_their_prefix(resources):
+    schedules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    reports = next(s for s in schedules if "summary_reports" in json.dumps(s["Target"].get("Input", "")))
+    assert reports["ScheduleExpression"] == "cron(5 6 * * ? *)" and reports["ScheduleExpressionTimezone"] == "UTC"
+    policies = json.dumps([r["Properties"] for r in resources.values() if r["Type"] == "AWS::IAM::Policy"])
+    assert "summary-reports/*" in policies
