@@ -19,6 +19,7 @@ from mailgate_infra.monitoring import Monitoring
 from mailgate_infra.processing import CLAMAV_SCAN_TIMEOUT, SCAN_TIMEOUT, Processing
 from mailgate_infra.props import MailGatewayProps
 from mailgate_infra.scanning import SignatureRefresh, scan_image
+from mailgate_infra.siem import SiemExport
 from mailgate_infra.storage import Storage
 
 __all__ = ["MailGateway", "MailGatewayProps"]
@@ -73,6 +74,9 @@ class MailGateway(Construct):
             functions={"Scan": self.processing.scan, "Rules": self.processing.rules,
                        "LdapSync": self.directory.function, "Api": self.api.function,
                        "SignatureRefresh": self.signatures.function})
+        self.siem = SiemExport(self, "Siem", key=self.storage.key, target=props.siem, forwarder=self.api.function,
+                               writers=[self.processing.scan, self.processing.rules, self.directory.function]) \
+            if props.siem is not None else None
         CfnOutput(self, "ReceiptRuleSetName", value=self.ingress.rule_set.receipt_rule_set_name,
                   description="activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>")
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)

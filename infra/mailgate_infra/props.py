@@ -68,6 +68,7 @@ class MailGatewayProps:
     console: bool = True
     console_domain: ConsoleDomain | None = None
     console_login_prefix: str | None = None
+    siem: Any = None  # a mailgate_infra.siem.SiemTarget: events to a SIEM over syslog (docs/siem.md); None: no export
 
     def __post_init__(self) -> None:
         prefix = self.console_login_prefix
