@@ -3,6 +3,7 @@ rsyslogd, a hostile subject survives the escaping, and a collector that is down 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,8 +11,11 @@ from typing import Any
 import pytest
 
 from mailgate.aws import clients
+from mailgate.events.model import Event
 from mailgate.local.gateway import LocalGateway
+from mailgate.siem import syslog
 from mailgate.siem.cef import millis, parse_cef
+from mailgate.siem.forwarder import Formatter
 from tests.support.local_gateway import events, outcomes, send, wait_for
 from tests.support.rsyslog import Rsyslog, rsyslogd_missing
 
@@ -110,3 +114,22 @@ def test_a_collector_down_for_a_while_loses_nothing(siem_gateway: LocalGateway, 
 
 def test_ca_file_is_a_real_pem(rsyslog: Rsyslog) -> None:
     assert Path(rsyslog.ca_file).read_text().startswith("-----BEGIN CERTIFICATE-----")
+
+
+def test_tls_refuses_a_collector_whose_name_does_not_match(rsyslog: Rsyslog) -> None:
+    # the certificate names localhost; 127.0.0.1 is the same server under a name it does not carry
+    collector = syslog.Collector("127.0.0.1", rsyslog.port, "tls", rsyslog.ca_file.read_text(), timeout=5)
+    with pytest.raises(syslog.SyslogError, match="certificate"):
+        syslog.send(collector, [b"never"])
+
+
+def test_json_lines_over_udp_reach_rsyslog(rsyslog: Rsyslog) -> None:
+    event = Event(message_id="udp-1", kind="received", summary="over UDP", subject="a \"quoted\" | = \\ subject")
+    message = Formatter(format="json").message(event)
+    syslog.send(syslog.Collector("127.0.0.1", rsyslog.udp_port, "udp"), [message])
+
+    def arrived() -> dict[str, Any] | None:
+        lines = [json.loads(x) for x in rsyslog.lines() if x.startswith("{") and "udp-1" in x]
+        return lines[0] if lines else None
+
+    assert wait_for(arrived, timeout=20)["subject"] == event.subject

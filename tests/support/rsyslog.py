@@ -1,7 +1,7 @@
 """A real rsyslogd as the SIEM's collector (Debian `rsyslog` + `rsyslog-gnutls`).
 
 No fork (`-n`), its own config, pid file and work directory under a temp dir; imtcp with the gtls stream driver
-(TLS only, anonymous clients) on a free loopback port, with a test CA and a server certificate for `localhost`
+(TLS only, anonymous clients) and imudp on free loopback ports, with a test CA and a server certificate for `localhost`
 made here with `cryptography`; each received message's MSG part is appended to `received.log`, one per line.
 `stop()` and `start()` again keep the port, so a test can take the collector away and bring it back.
 """
@@ -62,6 +62,7 @@ class Rsyslog:
         self.folder = folder
         self.host = host
         self.port = free_port(host)
+        self.udp_port = free_port(host)  # imudp too, for the lab transport
         self.work = folder / "work"
         self.work.mkdir(parents=True, exist_ok=True)
         self.received = folder / "received.log"
@@ -76,6 +77,8 @@ global(workDirectory="{self.work}"
        DefaultNetstreamDriverKeyFile="{f / "key.pem"}")
 module(load="imtcp" StreamDriver.Name="gtls" StreamDriver.Mode="1" StreamDriver.AuthMode="anon")
 input(type="imtcp" address="{host}" port="{self.port}")
+module(load="imudp")
+input(type="imudp" address="{host}" port="{self.udp_port}")
 template(name="msgonly" type="string" string="%msg%\\n")
 action(type="omfile" file="{self.received}" template="msgonly" flushOnTXEnd="on" asyncWriting="off")
 ''')
