@@ -7,6 +7,7 @@ function relays it) into the downstream folder. A settings import is announced; 
 
 from __future__ import annotations
 
+import base64
 import email
 import email.policy
 import json
@@ -24,9 +25,10 @@ from mailgate.directory.connection import ServerAddress
 from mailgate.local.functions import LocalLambdaContext, load_function
 from mailgate.local.gateway import DIRECTORY_TABLE
 from mailgate.wiring import process
+from tests.integration.test_antispam_feedback import fresh_model  # noqa: F401 - a fixture
 from tests.integration.test_directory_sync import connection
 from tests.support.cognito import api
-from tests.support.local_gateway import wait_for
+from tests.support.local_gateway import simple_message, wait_for
 from tests.support.settings_api import put_section, settings_restored
 from tests.support.slapd import free_port
 
@@ -125,3 +127,21 @@ def test_a_settings_import_is_announced_unless_that_kind_is_switched_off(gateway
 
     _import(gateway, switched_on)  # announced under the settings it imports: the two before it sent nothing
     settled(gateway, administrator, "app_settings_import", 2)
+
+
+@pytest.mark.usefixtures("fresh_model")
+def test_feedback_that_changes_the_antispam_model_is_announced_and_a_repeat_is_not(gateway, administrator):
+    raw = simple_message("julia@partner.test", "anna@example.test", f"Re: budget {uuid.uuid4().hex[:8]}",
+                         "Hi Anna,\n\nthe numbers for the second quarter look right to me.\n\nJulia\n")
+    upload = base64.b64encode(raw).decode()
+    status, first = api(gateway, "POST", "/antispam/feedback", body={"label": "not_spam", "message": upload})
+    assert (status, first["learned"]) == (200, True)
+    [notice] = settled(gateway, administrator, "app_antispam_model", 1)
+    assert "changed by feedback" in str(notice["Subject"])
+    assert "marked a message as not_spam" in notice.get_body().get_content()  # type: ignore[union-attr]
+
+    status, again = api(gateway, "POST", "/antispam/feedback", body={"label": "not_spam", "message": upload})
+    assert (status, again["learned"]) == (200, False)  # nothing changed: nothing announced
+    status, moved = api(gateway, "POST", "/antispam/feedback", body={"label": "spam", "message": upload})
+    assert (status, moved["learned"]) == (200, True)
+    settled(gateway, administrator, "app_antispam_model", 2)

@@ -18,6 +18,7 @@ from mailgate.api.ports import MailReader, Ports
 from mailgate.api.responses import AntispamModelSummary, FeedbackOutcome
 from mailgate.api.roles import OPERATORS, READERS
 from mailgate.api.upload import MAX_UPLOAD_BYTES, decode_upload
+from mailgate.notify.application import antispam_model_notice
 
 if TYPE_CHECKING:
     from mailgate.scanners.antispam.feedback import FeedbackService
@@ -90,6 +91,9 @@ def antispam_router(ports: Ports) -> Router:
             raise Invalid([{"path": field, "message": str(exc)}]) from None
         except StaleModel as exc:
             raise Conflict(f"{exc}: others are marking mail at the same moment; try again") from None
+        if outcome.learned:
+            ports.notice(antispam_model_notice(principal(router).who, outcome.label, outcome.previous, source,
+                                               outcome.model.version), ports.config())
         return FeedbackOutcome.model_validate(outcome.to_dict())
 
     @endpoint(router, "GET", "/antispam/model", READERS, errors=(503,), tags=["anti-spam"])

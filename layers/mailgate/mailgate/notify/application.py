@@ -80,6 +80,14 @@ def settings_import_notice(who: str, version: int) -> Notice:
                   f"settings are now at version {version}. The audit log (GET /audit) lists every changed value.")
 
 
+def antispam_model_notice(who: str, label: str, previous: str | None, source: str, version: int) -> Notice:
+    corrected = f" (it was learned as {previous} before)" if previous else ""
+    return Notice("antispam_model", "app_antispam_model", "The Anti-Spam model was changed by feedback",
+                  f"{who.replace(chr(10), ' ')[:200]} marked a message as {label}{corrected}, from "
+                  f"{source.replace(chr(10), ' ')[:200]}; the organisation's model is now at version {version}. "
+                  "GET /antispam/model shows what it has learned.")
+
+
 _BODY = ("%SUBJECT%\n\n%MESSAGE_ACTION%\n\nSeen: %DATE%\nGateway: %SENDER%\n\n"
          "These mails are sent by the gateway about itself; switch a kind off in the settings "
          "(application_notifications).\n")
