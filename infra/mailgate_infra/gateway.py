@@ -67,16 +67,17 @@ class MailGateway(Construct):
                                            log_retention_days=props.log_retention_days)
         if props.clamav_scanning:
             self.signatures.serve(self.processing.scan)
-        self.monitoring = Monitoring(
-            self, "Monitoring", key=self.storage.key, alarm_email=props.alarm_email,
-            dlqs={"Scan": self.ingress.scan_dlq, "Rules": self.processing.rules_dlq,
-                  "LdapSchedule": self.directory.dlq, "HousekeepingSchedule": self.housekeeping.dlq},
-            functions={"Scan": self.processing.scan, "Rules": self.processing.rules,
-                       "LdapSync": self.directory.function, "Api": self.api.function,
-                       "SignatureRefresh": self.signatures.function})
         self.siem = SiemExport(self, "Siem", key=self.storage.key, target=props.siem, forwarder=self.api.function,
                                writers=[self.processing.scan, self.processing.rules, self.directory.function]) \
             if props.siem is not None else None
+        self.monitoring = Monitoring(
+            self, "Monitoring", key=self.storage.key, alarm_email=props.alarm_email,
+            dlqs={"Scan": self.ingress.scan_dlq, "Rules": self.processing.rules_dlq,
+                  "LdapSchedule": self.directory.dlq, "HousekeepingSchedule": self.housekeeping.dlq,
+                  **({"Siem": self.siem.dlq} if self.siem is not None else {})},
+            functions={"Scan": self.processing.scan, "Rules": self.processing.rules,
+                       "LdapSync": self.directory.function, "Api": self.api.function,
+                       "SignatureRefresh": self.signatures.function})
         CfnOutput(self, "ReceiptRuleSetName", value=self.ingress.rule_set.receipt_rule_set_name,
                   description="activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>")
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)

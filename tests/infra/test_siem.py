@@ -65,3 +65,9 @@ def test_the_writers_know_the_queue_and_the_api_the_collector(with_siem: Resourc
     api = next(env for k, env in functions.items() if "Admin" in k and Env.SIEM_HOST in env)
     assert api[Env.SIEM_HOST] == "siem.example.org" and api[Env.SIEM_PROTOCOL] == "tls"
     assert api[Env.SIEM_CA_SECRET] == "mailgate/siem-ca"
+
+
+def test_a_record_in_the_siem_dlq_raises_an_alarm(with_siem: Resources) -> None:
+    dlq = next(k for k in of_type(with_siem, "AWS::SQS::Queue") if k.startswith("GatewaySiemQueueDlq"))
+    alarms = [a["Properties"] for a in of_type(with_siem, "AWS::CloudWatch::Alarm").values()]
+    assert any(dlq in json.dumps(a.get("Dimensions", [])) for a in alarms)
