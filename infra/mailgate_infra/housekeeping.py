@@ -47,6 +47,12 @@ class Housekeeping(Construct):
                 max_event_age=Duration.minutes(50)))
         self.digest = self._digest(api, digest or DigestSettings())
         self.reports = self._reports(api, reports or ReportSettings())
+        self.application_checks = scheduler.Schedule(
+            self, "ApplicationChecks", schedule=scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+            description="mailgate application notices: dead-letter queues that start or stop holding messages",
+            target=targets.LambdaInvoke(api, input=scheduler.ScheduleTargetInput.from_object(
+                {SCHEDULED_JOB_KEY: "application_checks"}), dead_letter_queue=self.dlq, retry_attempts=1,
+                max_event_age=Duration.minutes(4)))
 
     def _digest(self, api: lambda_.Function, digest: DigestSettings) -> scheduler.Schedule:
         """Daily at `digest.hour` in `digest.time_zone` (Scheduler keeps the hour across daylight saving time).

@@ -54,3 +54,12 @@ def test_ldap_sync_has_its_application_notices_sent_by_rules(resources: Resource
     granted = _granted(resources, "LdapSync")
     assert any(a == "lambda:InvokeFunction" and "Rules" in r for a, r in granted)
     assert "RULES_FUNCTION" in _environment(resources, "LdapSync")
+
+
+def test_the_api_function_checks_the_dead_letter_queues_every_five_minutes(resources: Resources) -> None:
+    import json
+
+    schedules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
+    checks = next(s for s in schedules if "application_checks" in json.dumps(s["Target"].get("Input", "")))
+    assert checks["ScheduleExpression"] == "rate(5 minutes)"
+    assert "DeadLetterConfig" in checks["Target"]

@@ -145,3 +145,35 @@ def test_feedback_that_changes_the_antispam_model_is_announced_and_a_repeat_is_n
     status, moved = api(gateway, "POST", "/antispam/feedback", body={"label": "spam", "message": upload})
     assert (status, moved["learned"]) == (200, True)
     settled(gateway, administrator, "app_antispam_model", 2)
+
+
+def _checks() -> dict[str, Any]:
+    from mailgate.environment import SCHEDULED_JOB_KEY
+
+    answer = load_function("api").handler({SCHEDULED_JOB_KEY: "application_checks"}, LocalLambdaContext("mailgate-api"))
+    return dict(answer["result"])
+
+
+def _drain(sqs: Any, url: str) -> None:
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0).get("Messages"):
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
+def test_a_dead_letter_queue_holding_messages_is_announced_once_and_once_more_when_empty(gateway, administrator):
+    from mailgate.aws import clients
+
+    sqs = clients.client("sqs")
+    url = sqs.get_queue_url(QueueName="mailgate-rules-dlq")["QueueUrl"]
+    _drain(sqs, url)  # what earlier tests of the session left there
+    _checks()
+    sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"poison": True}))
+    assert _checks() == {"dead_letters#rules_dlq": "failing"}
+    [notice] = settled(gateway, administrator, "app_dead_letters_failing", 1)
+    assert "rules queue's dead-letter queue" in str(notice["Subject"])
+    assert _checks() == {}  # still holding it: no second mail
+
+    _drain(sqs, url)
+    assert _checks() == {"dead_letters#rules_dlq": "recovered"}
+    settled(gateway, administrator, "app_dead_letters_recovered", 1)
+    assert len(notices(gateway, administrator, "app_dead_letters_failing")) == 1

@@ -127,3 +127,12 @@ def test_a_bad_recipient_or_topic_is_refused() -> None:
         _config(recipients=["not an address"])
     with pytest.raises(msgspec.ValidationError):
         _config(sns_topic_arn="arn:aws:s3:::bucket")
+
+
+def test_a_dead_letter_queue_that_cannot_be_read_neither_fails_nor_recovers() -> None:
+    from mailgate.notify.application import dead_letter_states
+    from mailgate.stats.queues import QueueDepth
+
+    states = dead_letter_states({"scan": QueueDepth(5, 0), "scan_dlq": QueueDepth(0, 1), "rules_dlq": None})
+    assert states == [("dead_letters#scan_dlq", "failing", 1)]
+    assert dead_letter_states({"scan_dlq": QueueDepth(0, 0)}) == [("dead_letters#scan_dlq", "ok", 0)]

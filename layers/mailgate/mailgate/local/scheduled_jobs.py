@@ -13,7 +13,7 @@ from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate.local.functions import LocalLambdaContext
 
 logger = logging.getLogger(__name__)
-JOBS_EVERY_MINUTES = {"backup_retention": 60.0}
+JOBS_EVERY_MINUTES = {"backup_retention": 60.0, "application_checks": 5.0}
 
 
 class LocalJobSchedule:

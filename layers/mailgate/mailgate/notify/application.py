@@ -13,10 +13,10 @@ when it was seen, %SENDER% the gateway's name. A template in `notifications.temp
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from mailgate.config import GatewayConfig
 from mailgate.notify.compose import compose
@@ -86,6 +86,34 @@ def antispam_model_notice(who: str, label: str, previous: str | None, source: st
                   f"{who.replace(chr(10), ' ')[:200]} marked a message as {label}{corrected}, from "
                   f"{source.replace(chr(10), ' ')[:200]}; the organisation's model is now at version {version}. "
                   "GET /antispam/model shows what it has learned.")
+
+
+DLQ_NAMES = {"scan_dlq": "the scan queue's dead-letter queue", "rules_dlq": "the rules queue's dead-letter queue"}
+
+
+def dead_letter_states(depths: Mapping[str, Any]) -> list[tuple[str, State, int]]:
+    """Each dead-letter queue's condition (key, state, messages in it); a queue that could not be read is left
+    out: it neither fails nor recovers."""
+    found: list[tuple[str, State, int]] = []
+    for queue in DLQ_NAMES:
+        depth = depths.get(queue)
+        if depth is None:
+            continue
+        count = int(depth.visible) + int(depth.in_flight)
+        found.append((f"dead_letters#{queue}", "failing" if count else "ok", count))
+    return found
+
+
+def dead_letter_notice(key: str, change: Change, count: int) -> Notice:
+    queue = key.partition("#")[2]
+    name = DLQ_NAMES.get(queue, queue)
+    if change == "failing":
+        return Notice("dead_letters", "app_dead_letters_failing", f"Messages wait in {name}",
+                      f"{count} message(s) are in {name} ({queue}): the gateway gave up on them after its "
+                      "retries. Look at them (GET /stats shows the depth) and redrive or remove them. A mail "
+                      "follows when the queue is empty again.")
+    return Notice("dead_letters", "app_dead_letters_recovered", f"{name[0].upper()}{name[1:]} is empty again",
+                  f"No message waits in {name} ({queue}) any more.")
 
 
 _BODY = ("%SUBJECT%\n\n%MESSAGE_ACTION%\n\nSeen: %DATE%\nGateway: %SENDER%\n\n"

@@ -72,11 +72,18 @@ def queue_depths() -> SqsQueueDepths:
 JOB_KEY = SCHEDULED_JOB_KEY
 
 
+def application_checks_job() -> dict[str, Any]:
+    """Application notices for conditions only a periodic look sees (mailgate.notify.application)."""
+    depths: SqsQueueDepths = queue_depths()
+    return application_notices.periodic_checks(depths.depths())
+
+
 def run_job(name: str) -> dict[str, Any]:
     """The scheduled jobs the api function runs (EventBridge Scheduler in AWS, local mode's timer)."""
     jobs = {"backup_retention": lambda: dataclasses.asdict(retention_sweep().run()),
             "backup_digest": lambda: dataclasses.asdict(digest_job()),
-            "summary_reports": summary_reports_job}
+            "summary_reports": summary_reports_job,
+            "application_checks": application_checks_job}
     if name not in jobs:
         raise ValueError(f"unknown job {name!r}: the schedule's input should name one of {sorted(jobs)}")
     return {"job": name, "result": jobs[name]()}

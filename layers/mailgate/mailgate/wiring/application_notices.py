@@ -4,7 +4,7 @@ or through that function's handler in-process in local mode; published to SNS wh
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -73,3 +73,20 @@ def directory_runs(runs: list[Any], names: dict[str, str]) -> None:
         if change is not None:
             detail = "; ".join(run.errors[-3:]) if change == "failing" else ""
             notify(directory_notice(names.get(run.connection_id, run.connection_id), change, detail))
+
+
+def periodic_checks(depths: Mapping[str, Any]) -> dict[str, Any]:
+    """The api function's scheduled check: each dead-letter queue that starts holding messages, or is empty
+    again, is announced once. Returns what changed."""
+    from mailgate.notify.application import dead_letter_notice, dead_letter_states  # noqa: PLC0415
+
+    store = state_store()
+    changed: dict[str, Any] = {}
+    if store is None or not config().application_notifications.sends("dead_letters"):
+        return changed
+    for key, state, count in dead_letter_states(depths):
+        change = observe(store, key, state)
+        if change is not None:
+            changed[key] = change
+            notify(dead_letter_notice(key, change, count))
+    return changed
