@@ -177,3 +177,30 @@ def test_a_dead_letter_queue_holding_messages_is_announced_once_and_once_more_wh
     assert _checks() == {"dead_letters#rules_dlq": "recovered"}
     settled(gateway, administrator, "app_dead_letters_recovered", 1)
     assert len(notices(gateway, administrator, "app_dead_letters_failing")) == 1
+
+
+def test_signatures_older_than_allowed_are_announced_once_and_once_more_when_fresh(gateway, administrator):
+    from mailgate.aws import dynamo
+    from mailgate.aws.status_board import STATUS_PARTITION, DynamoStatusBoard
+    from mailgate.local.gateway import SETTINGS_TABLE
+    from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT
+
+    board = DynamoStatusBoard(SETTINGS_TABLE)
+    before = board.read(STATUS_COMPONENT)
+    fresh = {"stale": False, "age_hours": 2, "max_age_hours": 48, "database_version": 27000}
+    try:
+        board.publish(STATUS_COMPONENT, fresh)
+        _checks()
+        board.publish(STATUS_COMPONENT, {**fresh, "stale": True, "age_hours": 73})
+        assert _checks().get("signatures_outdated#clamav") == "failing"
+        [notice] = settled(gateway, administrator, "app_signatures_outdated_failing", 1)
+        assert "73 h old" in notice.get_body().get_content()  # type: ignore[union-attr]
+        assert "signatures_outdated#clamav" not in _checks()  # still old: no second mail
+        board.publish(STATUS_COMPONENT, fresh)
+        assert _checks().get("signatures_outdated#clamav") == "recovered"
+        settled(gateway, administrator, "app_signatures_outdated_recovered", 1)
+    finally:
+        if before is not None:
+            board.publish(STATUS_COMPONENT, before)
+        else:  # as the session had it: nothing published yet
+            dynamo.table(SETTINGS_TABLE).delete_item(Key={"pk": STATUS_PARTITION, "sk": STATUS_COMPONENT})

@@ -136,3 +136,10 @@ def test_a_dead_letter_queue_that_cannot_be_read_neither_fails_nor_recovers() ->
     states = dead_letter_states({"scan": QueueDepth(5, 0), "scan_dlq": QueueDepth(0, 1), "rules_dlq": None})
     assert states == [("dead_letters#scan_dlq", "failing", 1)]
     assert dead_letter_states({"scan_dlq": QueueDepth(0, 0)}) == [("dead_letters#scan_dlq", "ok", 0)]
+
+
+def test_signatures_never_published_decide_nothing() -> None:
+    from mailgate.notify.application import signature_state
+
+    assert signature_state(None) is None and signature_state({}) is None
+    assert signature_state({"stale": True}) == "failing" and signature_state({"stale": False}) == "ok"

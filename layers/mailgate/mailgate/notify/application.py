@@ -116,6 +116,24 @@ def dead_letter_notice(key: str, change: Change, count: int) -> Notice:
                   f"No message waits in {name} ({queue}) any more.")
 
 
+def signature_state(signatures: Mapping[str, Any] | None) -> State | None:
+    """The ClamAV signatures' condition from what the scan function last published (as GET /health reads it);
+    None when nothing was published: that decides nothing."""
+    if not signatures:
+        return None
+    return "failing" if signatures.get("stale") else "ok"
+
+
+def signature_notice(change: Change, sentence: str) -> Notice:
+    if change == "failing":
+        return Notice("signatures_outdated", "app_signatures_outdated_failing",
+                      "ClamAV signatures are older than allowed",
+                      f"{sentence}. Mail is still scanned with the old signatures. A mail follows when they are "
+                      "fresh again.")
+    return Notice("signatures_outdated", "app_signatures_outdated_recovered", "ClamAV signatures are fresh again",
+                  "The ClamAV signatures the scan function uses are within the allowed age again.")
+
+
 _BODY = ("%SUBJECT%\n\n%MESSAGE_ACTION%\n\nSeen: %DATE%\nGateway: %SENDER%\n\n"
          "These mails are sent by the gateway about itself; switch a kind off in the settings "
          "(application_notifications).\n")

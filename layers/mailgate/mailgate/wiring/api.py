@@ -74,8 +74,11 @@ JOB_KEY = SCHEDULED_JOB_KEY
 
 def application_checks_job() -> dict[str, Any]:
     """Application notices for conditions only a periodic look sees (mailgate.notify.application)."""
+    from mailgate.scanners.antivirus.signature_watch import STATUS_COMPONENT  # noqa: PLC0415
+
     depths: SqsQueueDepths = queue_depths()
-    return application_notices.periodic_checks(depths.depths())
+    board = stores.status_board()
+    return application_notices.periodic_checks(depths.depths(), board.read(STATUS_COMPONENT) if board else None)
 
 
 def run_job(name: str) -> dict[str, Any]:

@@ -75,14 +75,30 @@ def directory_runs(runs: list[Any], names: dict[str, str]) -> None:
             notify(directory_notice(names.get(run.connection_id, run.connection_id), change, detail))
 
 
-def periodic_checks(depths: Mapping[str, Any]) -> dict[str, Any]:
+def periodic_checks(depths: Mapping[str, Any], signatures: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The api function's scheduled check: each dead-letter queue that starts holding messages, or is empty
-    again, is announced once. Returns what changed."""
-    from mailgate.notify.application import dead_letter_notice, dead_letter_states  # noqa: PLC0415
+    again, and ClamAV signatures that become older than allowed, or fresh again, are announced once. Returns
+    what changed."""
+    from mailgate.notify.application import (  # noqa: PLC0415
+        dead_letter_notice,
+        dead_letter_states,
+        signature_notice,
+        signature_state,
+    )
+    from mailgate.scanners.antivirus.signature_watch import stale_sentence  # noqa: PLC0415
 
     store = state_store()
     changed: dict[str, Any] = {}
-    if store is None or not config().application_notifications.sends("dead_letters"):
+    if store is None:
+        return changed
+    sends = config().application_notifications.sends
+    state = signature_state(signatures)
+    if state is not None and sends("signatures_outdated"):
+        change = observe(store, "signatures_outdated#clamav", state)
+        if change is not None:
+            changed["signatures_outdated#clamav"] = change
+            notify(signature_notice(change, stale_sentence(dict(signatures or {}))))
+    if not sends("dead_letters"):
         return changed
     for key, state, count in dead_letter_states(depths):
         change = observe(store, key, state)
