@@ -168,13 +168,13 @@ def test_a_dead_letter_queue_holding_messages_is_announced_once_and_once_more_wh
     _drain(sqs, url)  # what earlier tests of the session left there
     _checks()
     sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"poison": True}))
-    assert _checks() == {"dead_letters#rules_dlq": "failing"}
+    _checks()  # the local job timer may be the one that sees it: the mail is what counts
     [notice] = settled(gateway, administrator, "app_dead_letters_failing", 1)
     assert "rules queue's dead-letter queue" in str(notice["Subject"])
-    assert _checks() == {}  # still holding it: no second mail
+    assert "dead_letters#rules_dlq" not in _checks()  # still holding it: no second mail
 
     _drain(sqs, url)
-    assert _checks() == {"dead_letters#rules_dlq": "recovered"}
+    _checks()
     settled(gateway, administrator, "app_dead_letters_recovered", 1)
     assert len(notices(gateway, administrator, "app_dead_letters_failing")) == 1
 
@@ -192,15 +192,43 @@ def test_signatures_older_than_allowed_are_announced_once_and_once_more_when_fre
         board.publish(STATUS_COMPONENT, fresh)
         _checks()
         board.publish(STATUS_COMPONENT, {**fresh, "stale": True, "age_hours": 73})
-        assert _checks().get("signatures_outdated#clamav") == "failing"
+        _checks()  # the local job timer may be the one that sees it: the mail is what counts
         [notice] = settled(gateway, administrator, "app_signatures_outdated_failing", 1)
         assert "73 h old" in notice.get_body().get_content()  # type: ignore[union-attr]
         assert "signatures_outdated#clamav" not in _checks()  # still old: no second mail
         board.publish(STATUS_COMPONENT, fresh)
-        assert _checks().get("signatures_outdated#clamav") == "recovered"
+        _checks()  # the local job timer may be the one that sees it: the mail is what counts
         settled(gateway, administrator, "app_signatures_outdated_recovered", 1)
+        assert len(notices(gateway, administrator, "app_signatures_outdated_failing")) == 1
     finally:
         if before is not None:
             board.publish(STATUS_COMPONENT, before)
         else:  # as the session had it: nothing published yet
             dynamo.table(SETTINGS_TABLE).delete_item(Key={"pk": STATUS_PARTITION, "sk": STATUS_COMPONENT})
+
+
+def test_backup_near_its_size_limit_is_announced_once_and_once_more_below_it(gateway, administrator):
+    from mailgate.aws import dynamo
+    from mailgate.aws.backup_table import TOTALS_KEY
+    from mailgate.local.gateway import BACKUP_TABLE
+
+    table = dynamo.table(BACKUP_TABLE)
+    before = table.get_item(Key={"backup_id": TOTALS_KEY}).get("Item")
+    limit = process.config().backup_max_megabytes * 2**20
+    try:
+        table.put_item(Item={"backup_id": TOTALS_KEY, "entries": 1, "bytes": 0})
+        _checks()
+        table.put_item(Item={"backup_id": TOTALS_KEY, "entries": 1000, "bytes": int(limit * 0.95)})
+        _checks()  # the local job timer may be the one that sees it: the mail is what counts
+        [notice] = settled(gateway, administrator, "app_backup_size_failing", 1)
+        assert "(95 %)" in notice.get_body().get_content()  # type: ignore[union-attr]
+        assert "backup_size#backup" not in _checks()
+        table.put_item(Item={"backup_id": TOTALS_KEY, "entries": 1, "bytes": 0})
+        _checks()  # the local job timer may be the one that sees it: the mail is what counts
+        settled(gateway, administrator, "app_backup_size_recovered", 1)
+        assert len(notices(gateway, administrator, "app_backup_size_failing")) == 1
+    finally:
+        if before is not None:
+            table.put_item(Item=before)
+        else:
+            table.delete_item(Key={"backup_id": TOTALS_KEY})

@@ -134,6 +134,19 @@ def signature_notice(change: Change, sentence: str) -> Notice:
                   "The ClamAV signatures the scan function uses are within the allowed age again.")
 
 
+def backup_size_state(size: int, max_bytes: int, warn_at: float) -> State:
+    return "failing" if size >= warn_at * max_bytes else "ok"
+
+
+def backup_size_notice(change: Change, size: int, max_bytes: int) -> Notice:
+    held = f"Backup holds {size / 2**20:.0f} MB of its {max_bytes / 2**20:.0f} MB ({100 * size / max_bytes:.0f} %)"
+    if change == "failing":
+        return Notice("backup_size", "app_backup_size_failing", "Backup is near its size limit",
+                      f"{held}. Beyond the limit the oldest entries are removed: raise backup_max_megabytes "
+                      "(PATCH /settings/general) or release and delete what is not needed.")
+    return Notice("backup_size", "app_backup_size_recovered", "Backup is below its size warning again", f"{held}.")
+
+
 _BODY = ("%SUBJECT%\n\n%MESSAGE_ACTION%\n\nSeen: %DATE%\nGateway: %SENDER%\n\n"
          "These mails are sent by the gateway about itself; switch a kind off in the settings "
          "(application_notifications).\n")

@@ -78,7 +78,9 @@ def application_checks_job() -> dict[str, Any]:
 
     depths: SqsQueueDepths = queue_depths()
     board = stores.status_board()
-    return application_notices.periodic_checks(depths.depths(), board.read(STATUS_COMPONENT) if board else None)
+    backup_bytes = stores.backup_index().totals()[1] if settings().backup_table else None
+    return application_notices.periodic_checks(depths.depths(), board.read(STATUS_COMPONENT) if board else None,
+                                               backup_bytes)
 
 
 def run_job(name: str) -> dict[str, Any]:

@@ -75,7 +75,8 @@ def directory_runs(runs: list[Any], names: dict[str, str]) -> None:
             notify(directory_notice(names.get(run.connection_id, run.connection_id), change, detail))
 
 
-def periodic_checks(depths: Mapping[str, Any], signatures: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def periodic_checks(depths: Mapping[str, Any], signatures: Mapping[str, Any] | None = None,
+                    backup_bytes: int | None = None) -> dict[str, Any]:
     """The api function's scheduled check: each dead-letter queue that starts holding messages, or is empty
     again, and ClamAV signatures that become older than allowed, or fresh again, are announced once. Returns
     what changed."""
@@ -98,6 +99,15 @@ def periodic_checks(depths: Mapping[str, Any], signatures: Mapping[str, Any] | N
         if change is not None:
             changed["signatures_outdated#clamav"] = change
             notify(signature_notice(change, stale_sentence(dict(signatures or {}))))
+    if backup_bytes is not None and sends("backup_size"):
+        from mailgate.backup.retention import WARN_AT  # noqa: PLC0415
+        from mailgate.notify.application import backup_size_notice, backup_size_state  # noqa: PLC0415
+
+        limit = config().backup_max_megabytes * 2**20
+        change = observe(store, "backup_size#backup", backup_size_state(backup_bytes, limit, WARN_AT))
+        if change is not None:
+            changed["backup_size#backup"] = change
+            notify(backup_size_notice(change, backup_bytes, limit))
     if not sends("dead_letters"):
         return changed
     for key, state, count in dead_letter_states(depths):
