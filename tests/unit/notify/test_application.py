@@ -143,3 +143,20 @@ def test_signatures_never_published_decide_nothing() -> None:
 
     assert signature_state(None) is None and signature_state({}) is None
     assert signature_state({"stale": True}) == "failing" and signature_state({"stale": False}) == "ok"
+
+
+def test_the_dynamodb_state_is_written_once_per_change_so_two_checkers_announce_once(aws) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from mailgate.aws import resources
+    from mailgate.aws.application_state import DynamoApplicationState
+
+    resources.create_directory_table("directory")
+    store = DynamoApplicationState("directory")
+    assert observe(store, "directory#a", "ok") is None  # first seen working: nothing to say
+    with ThreadPoolExecutor(8) as pool:
+        changes = list(pool.map(lambda _: observe(store, "directory#a", "failing"), range(8)))
+    assert (changes.count("failing"), changes.count(None)) == (1, 7)
+    assert store.swap("directory#a", "failing", "now") == (False, "failing")
+    assert observe(store, "directory#a", "ok") == "recovered"
+    assert observe(store, "directory#b", "failing") == "failing"  # each condition on its own
