@@ -64,7 +64,8 @@ def test_a_report_is_made_kept_listed_and_mailed(gateway, restore_settings, tmp_
     assert "Mail gateway summary report" in words and f"Period: {today} (UTC)" in words
     received = re.search(r"^\s*received\s+(\d+)\s*$", words, re.MULTILINE)
     assert received and int(received[1]) >= 2, words  # the shared gateway counts other tests' mail too
-    assert sender in words  # the held sender is on the top list (a fresh, unique name)
+    # (the held sender's place on the top list is not checked here: the shared gateway holds many other tests'
+    # senders with as many entries; tests/unit/reports check the list and its escaping)
 
     [mail] = wait_for(lambda: reports_to(gateway, ADMIN_BOX, today))
     attachments = [p for p in mail.iter_attachments() if p.get_content_type() == "application/pdf"]

@@ -46,8 +46,9 @@ class RunBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     period: Literal["day", "week", "month"]
-    end: date | None = Field(default=None, description="a day of the period (the configured time zone); default: "
-                                                       "the last complete period")
+    end: date | None = Field(default=None, ge=date(2000, 1, 1), le=date(2999, 12, 31),
+                             description="a day of the period (the configured time zone), 2000 to 2999; default: "
+                                         "the last complete period")
     mail: bool = Field(default=True, description="mail it to the configured recipients (reports.recipients)")
 
 
