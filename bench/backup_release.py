@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "mailgate"))
 
 from mailgate.local.api_server import call, get_json  # noqa: E402
-from mailgate.local.gateway import LocalGateway, LocalOptions, free_port  # noqa: E402
+from mailgate.local.gateway import LocalGateway, LocalOptions  # noqa: E402
+from mailgate.local.ports import free_port  # noqa: E402
 from mailgate.scanners.antispam.rules import GTUBE  # noqa: E402
 
 RELEASES = 40

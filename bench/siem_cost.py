@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 from tests.support.local_gateway import outcomes, send, simple_message  # noqa: E402
 
 from mailgate.aws import clients, siem_queue  # noqa: E402
-from mailgate.local.gateway import LocalGateway, LocalOptions, free_port  # noqa: E402
+from mailgate.local.gateway import LocalGateway, LocalOptions  # noqa: E402
+from mailgate.local.ports import free_port  # noqa: E402
 from mailgate.siem.syslog import read_frames  # noqa: E402
 
 MESSAGES = 20

@@ -20,7 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "layers" / "mailgate"))
 
-from mailgate.local.gateway import LocalGateway, LocalOptions, free_port  # noqa: E402
+from mailgate.local.gateway import LocalGateway, LocalOptions  # noqa: E402
+from mailgate.local.ports import free_port  # noqa: E402
 
 MESSAGES = 240
 CLIENTS = 12

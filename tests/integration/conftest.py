@@ -6,7 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from mailgate.local.gateway import LocalGateway, LocalOptions, free_port
+from mailgate.local.gateway import LocalGateway, LocalOptions
+from mailgate.local.ports import free_port
 from tests.support.dns_fixtures import DnsTestZone
 from tests.support.settings_api import personal_lists_emptied, settings_restored
 from tests.support.smtp_servers import RecordingServer

@@ -23,7 +23,7 @@ import pytest
 
 from mailgate.config import AntivirusSettings
 from mailgate.local.api_server import get_json
-from mailgate.local.gateway import free_port
+from mailgate.local.ports import free_port
 from mailgate.message import parse_message
 from mailgate.scan.envelope import Envelope
 from mailgate.scan.report import ScannerResult

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from mailgate.local.gateway import free_port
+from mailgate.local.ports import free_port
 from mailgate.scanners.antivirus.daemon import clamd_binary
 from tests.support.cli import run_mailgate
 from tests.support.local_gateway import wait_for

@@ -214,8 +214,11 @@ def test_the_wrong_profile_is_a_warning_in_the_status_the_event_log_and_health(g
         assert run["state"] == "succeeded" and "no users found" in run["warnings"][0], run
         shown = api(gateway, "GET", path, Role.AUDITOR)[1]["status"]
         assert shown["state"] == "warning" and shown["warnings"] == run["warnings"]
-        logged = _all_events(gateway, "kind=warning&message_id=application:directory")
-        assert any(created["name"] in e["summary"] and "no users found" in e["summary"] for e in logged)
+        def logged() -> bool:  # the sync function writes its events after the run's state
+            return any(created["name"] in e["summary"] and "no users found" in e["summary"]
+                       for e in _all_events(gateway, "kind=warning&message_id=application:directory"))
+
+        assert wait_for(logged, timeout=30, interval=0.5)
         assert any("found no users" in w for w in api(gateway, "GET", "/health", role=None)[1]["warnings"])
     finally:
         assert api(gateway, "DELETE", path)[0] == 200

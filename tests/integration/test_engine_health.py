@@ -10,7 +10,7 @@ import pytest
 
 from mailgate.api.roles import Role
 from mailgate.local.api_server import get_json
-from mailgate.local.gateway import free_port
+from mailgate.local.ports import free_port
 from mailgate.scan.service import APPLICATION_ANTIVIRUS
 from tests.support.cognito import api
 from tests.support.local_gateway import events, outcomes, send, wait_for

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from mailgate.local.api_server import call
-from mailgate.local.gateway import free_port
+from mailgate.local.ports import free_port
 from mailgate.scanners.antivirus.database import EICAR
 from tests.integration.test_cli_serve import Served, serve_through_a_pipe
 from tests.support.cli import run_mailgate

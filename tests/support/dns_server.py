@@ -13,7 +13,6 @@ from __future__ import annotations
 import ipaddress
 import os
 import shutil
-import socket
 import subprocess
 import time
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ import dns.exception
 import dns.message
 import dns.query
 
+from mailgate.local import ports
 from mailgate.local.processes import stop_process_group
 
 LOOPBACK = "127.0.0.1"
@@ -97,17 +97,7 @@ def _reverse_name(address: str) -> str:
 
 def free_port(host: str = LOOPBACK) -> int:
     """A port free for both UDP and TCP right now (dnsmasq needs both)."""
-    for _ in range(50):
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-            udp.bind((host, 0))
-            port = int(udp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-                try:
-                    tcp.bind((host, port))
-                except OSError:
-                    continue
-                return port
-    raise RuntimeError("no free UDP+TCP port found")
+    return ports.free_port(host, udp=True)
 
 
 class DnsmasqServer:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from mailgate.local.gateway import free_port
+from mailgate.local.ports import free_port
 
 RSYSLOGD = "/usr/sbin/rsyslogd"
 HOSTNAME = "localhost"

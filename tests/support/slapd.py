@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import time
@@ -26,6 +25,7 @@ from pathlib import Path
 
 import ldap3
 
+from mailgate.local import ports
 from mailgate.local.processes import stop_process_group
 
 SCHEMA = Path(__file__).resolve().parents[1] / "fixtures" / "ldap" / "ad-lite.schema"
@@ -38,9 +38,7 @@ STOCK_SCHEMAS = ("core", "cosine", "inetorgperson", "nis", "misc")  # /etc/ldap/
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return ports.free_port()
 
 
 def self_signed(workdir: Path, name: str = "localhost") -> tuple[Path, Path]:

@@ -9,7 +9,6 @@ between tests, `.stop()` it at the end (or use it as a context manager).
 from __future__ import annotations
 
 import asyncio
-import socket
 import socketserver
 import ssl
 import subprocess
@@ -23,14 +22,14 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from mailgate.local import ports
+
 LOOPBACK = "127.0.0.1"
 
 
 def free_port(host: str = LOOPBACK) -> int:
     """A port nothing listens on right now (for a "host is down" address, or a fixed-port server)."""
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    return ports.free_port(host)
 
 
 # -- a throwaway certificate authority ----------------------------------------------------------------

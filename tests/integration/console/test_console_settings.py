@@ -16,7 +16,8 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 
 from mailgate import web_console
-from mailgate.local.gateway import LocalGateway, free_port
+from mailgate.local.gateway import LocalGateway
+from mailgate.local.ports import free_port
 from tests.support.browser import axe_critical, console_errors, login, screenshot, wait
 from tests.support.cognito import api
 from tests.support.settings_api import put_section

@@ -34,6 +34,7 @@ def test_a_slow_invocation_is_not_handed_to_a_second_worker_and_knows_its_deadli
         seen["remaining"] = context.get_remaining_time_in_millis()
         time.sleep(VISIBILITY * 2.5)  # longer than the visibility timeout
         seen["meanwhile"] = client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", [])
+        seen["later"] = context.get_remaining_time_in_millis()
         return {"batchItemFailures": []}
 
     poller = QueuePoller(url, arn, slow_handler, LocalLambdaContext("mailgate-rules"),
@@ -41,6 +42,7 @@ def test_a_slow_invocation_is_not_handed_to_a_second_worker_and_knows_its_deadli
     assert poller.poll_once(wait_seconds=0) == 1
     assert seen["meanwhile"] == []  # another worker polling meanwhile gets nothing
     assert 0 < seen["remaining"] <= VISIBILITY * 1000  # its record expires when the message could reappear
+    assert 0 < seen["later"] <= VISIBILITY * 1000  # ... which each extension moved along, so it still runs
     assert client("sqs").receive_message(QueueUrl=url, WaitTimeSeconds=0).get("Messages", []) == []  # done
 
 

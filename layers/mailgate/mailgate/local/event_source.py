@@ -33,9 +33,12 @@ class QueuePoller:
 
     With `visibility_seconds` (the queue's visibility timeout) the messages of a running invocation are
     kept invisible for as long as it runs, and its context's remaining time ends when they would
-    reappear had the worker died. Lambda gets the same from a queue visibility of six times the
-    function's timeout; here an invocation has no timeout, so a slow one must not be handed to a second
-    worker while the first is still delivering, and a killed one must be retried soon.
+    reappear had the worker died: each extension that lands moves that end along, so a long invocation
+    keeps its idempotency records "in progress" (a worker that got the messages after an extension came
+    late waits for them, rather than delivering the same recipients a second time). Lambda gets the same
+    from a queue visibility of six times the function's timeout; here an invocation has no timeout, so a
+    slow one must not be handed to a second worker while the first is still delivering, and a killed one
+    must be retried soon.
     """
 
     def __init__(self, queue_url: str, queue_arn: str, handler: Callable[[dict[str, Any], Any], Any],
@@ -68,9 +71,10 @@ class QueuePoller:
             return 0
         event = {"Records": [sqs_record(m, self.queue_arn, self.region) for m in messages]}
         self.invocations += 1
+        context = self._invocation_context(received_at)
         try:
-            with self._kept_invisible(sqs, messages):
-                result = self.handler(event, self._invocation_context(received_at)) or {}
+            with self._kept_invisible(sqs, messages, context):
+                result = self.handler(event, context) or {}
             failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         except Exception:  # a crashed invocation: every record is retried, as Lambda does
             log.exception("handler failed; the batch will be redelivered")
@@ -87,23 +91,28 @@ class QueuePoller:
         return invocation(received_at + self.visibility_seconds)
 
     @contextmanager
-    def _kept_invisible(self, sqs: Any, messages: list[dict[str, Any]]) -> Iterator[None]:
-        """Extend the messages' visibility every half timeout while the handler runs."""
+    def _kept_invisible(self, sqs: Any, messages: list[dict[str, Any]], context: Any) -> Iterator[None]:
+        """Extend the messages' visibility every third of the timeout while the handler runs."""
         if not self.visibility_seconds:
             yield
             return
         done = threading.Event()
-        period = self.visibility_seconds / 2
+        visibility = self.visibility_seconds
+        period = visibility / 3
 
         def extend() -> None:
             while not done.wait(period):
+                sent_at, kept = time.monotonic(), True
                 for message in messages:
                     try:
                         sqs.change_message_visibility(QueueUrl=self.queue_url,
                                                       ReceiptHandle=message["ReceiptHandle"],
-                                                      VisibilityTimeout=self.visibility_seconds)
+                                                      VisibilityTimeout=visibility)
                     except Exception:  # deleted or already retried by the handler: nothing to keep
+                        kept = False
                         log.debug("could not extend the visibility of %s", message["MessageId"])
+                if kept and getattr(context, "deadline", None) is not None:
+                    context.deadline = max(context.deadline, sent_at + visibility)
 
         keeper = threading.Thread(target=extend, name="keep-invisible", daemon=True)
         keeper.start()

@@ -6,7 +6,6 @@ import contextlib
 import json
 import logging
 import os
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,12 +23,6 @@ BACKUP_TABLE = "mailgate-backup"
 IDEMPOTENCY_TABLE = "mailgate-idempotency"
 SETTINGS_TABLE = "mailgate-settings"
 DIRECTORY_TABLE = "mailgate-directory"
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -9,7 +9,6 @@ and a database directory.
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,6 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from mailgate.config import AntivirusSettings
+from mailgate.local.ports import free_port
 from mailgate.processes import stop_process_group
 from mailgate.scanners.antivirus.client import ClamdAddress, ClamdClient
 
@@ -94,7 +94,7 @@ class ClamdProcess:
         self.config_path = self.workdir / "clamd.conf"
         self.log_path = self.run_dir / "clamd.log"
         self.output_path = self.run_dir / "clamd.out"  # stdout and stderr: start-up errors land here
-        self.tcp = (tcp_host, tcp_port or _free_port(tcp_host)) if tcp_host else None
+        self.tcp = (tcp_host, tcp_port or free_port(tcp_host)) if tcp_host else None
         self._socket_dir: Path | None = None
         self.socket_path = self._socket_path() if unix_socket else None
         self.process: subprocess.Popen[bytes] | None = None
@@ -172,7 +172,4 @@ class ClamdProcess:
         self.stop()
 
 
-def _free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
+
