@@ -21,6 +21,7 @@ const Notifications = lazy(() => import('./views/notifications.js'));
 const Signing = lazy(() => import('./views/signing.js'));
 const General = lazy(() => import('./views/general.js'));
 const Directory = lazy(() => import('./views/directory.js'));
+const Reports = lazy(() => import('./views/reports.js'));
 const Audit = lazy(() => import('./views/audit.js'));
 const Transfer = lazy(() => import('./views/transfer.js'));
 const MyBackup = lazy(() => import('./views/my_backup.js'));
@@ -34,6 +35,7 @@ export const SECTIONS = [
     ['/trace', 'Message trace', Trace, READERS],
     ['/backup', 'Backup', Backup, READERS],
     ['/quarantine', 'Anti-Spam Quarantine', Quarantine, READERS],
+    ['/reports', 'Reports', Reports, READERS],
   ]],
   ['Policy', [
     ['/rules', 'Rules', Rules, SETTINGS_READERS],
