@@ -2,7 +2,8 @@
 report from the page, sees its outcome and the new report in the list, and its PDF link downloads a PDF; the
 schedule is saved as the API then holds it, a change saved meanwhile is shown as a conflict, and a bad hour or
 time zone shows the API's problem beside its field; an Auditor reads the reports and the schedule with no control
-to run or save; a SecurityOfficer runs reports but does not see the schedule (the API refuses them its settings).
+to run or save; a SecurityOfficer runs reports but does not see the schedule (the API refuses them its settings);
+more than twenty reports are shown twenty to a page.
 Screenshots: reports, reports-auditor."""
 
 from __future__ import annotations
@@ -208,3 +209,25 @@ def test_a_personal_user_has_no_reports_page(browser, gateway):
     login(browser, gateway, "user", "/reports")
     heading(browser, "Not for your role")
     assert browser.find_element(By.CSS_SELECTOR, "nav.sidebar").find_elements(By.LINK_TEXT, "Reports") == []
+
+
+def test_more_than_twenty_reports_are_shown_a_page_at_a_time(browser, gateway):
+    while len(listed(gateway)) < 21:  # GET /reports answers them all at once; the page shows 20 at a time
+        assert api(gateway, "POST", "/reports/run", body={"period": "week", "mail": False})[0] == 200
+    kept = listed(gateway)
+    login(browser, gateway, "admin", "/reports")
+    heading(browser, "Reports")
+    table = by_testid(browser, "report-list")
+    wait(browser).until(lambda d: len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == 20)
+    pager = table.find_element(By.CSS_SELECTOR, "nav.pager")
+    assert "Page 1" in pager.text
+    pager.find_element(By.XPATH, ".//button[text()='Next page']").click()
+    wait(browser).until(lambda d: "Page 2" in pager.text)
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert len(rows) == min(20, len(kept) - 20)
+    def days(report: dict[str, Any]) -> str:
+        first, last = report["first_day"], report["last_day"]
+        return str(first) if first == last else f"{first} \u2013 {last}"
+
+    assert [by_testid(r, "report-days").text for r in rows] == [days(r) for r in kept[20:40]]
+    checked(browser)
