@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aws_cdk import CfnOutput
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from mailgate.environment import Env
@@ -57,6 +58,7 @@ class MailGateway(Construct):
         self.processing.serve_releases(self.api.function, self.storage)
         self.processing.serve_own_mail(self.directory.function, "it sends the directory's application notices "
                                        "(mailgate.notify.application) with the delivery secrets.")
+        self.notices = self._application_notices()
         read_queue_depth(self.api.function, {
             Env.SCAN_QUEUE_URL: self.ingress.scan_queue, Env.SCAN_DLQ_URL: self.ingress.scan_dlq,
             Env.RULES_QUEUE_URL: self.processing.rules_queue, Env.RULES_DLQ_URL: self.processing.rules_dlq})
@@ -85,6 +87,18 @@ class MailGateway(Construct):
         CfnOutput(self, "MailBucketName", value=self.storage.bucket.bucket_name)
         if self.console is not None:
             CfnOutput(self, "ConsoleUrl", value=self.console.url, description="the web console (docs/deploy.md)")
+
+    def _application_notices(self) -> sns.Topic:
+        """The topic the functions that announce application notices (mailgate.notify.application) publish to
+        when the settings name no other; people or a chat integration subscribe to it."""
+        topic = sns.Topic(self, "AdministratorNotices", master_key=self.storage.key, enforce_ssl=True,
+                          display_name="mailgate application notices")
+        for function in (self.api.function, self.directory.function):
+            topic.grant_publish(function)
+            function.add_environment(Env.APPLICATION_TOPIC_ARN, topic.topic_arn)
+        CfnOutput(self, "AdministratorNoticesTopicArn", value=topic.topic_arn,
+                  description="SNS topic of the gateway's application notices: subscribe to it")
+        return topic
 
     def _environment(self, props: MailGatewayProps) -> dict[str, str]:
         s = self.storage

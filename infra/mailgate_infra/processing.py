@@ -94,6 +94,9 @@ class Processing(Construct):
         storage.backup.grant_write_data(self.rules)
         storage.idempotency.grant_read_write_data(self.rules)
         storage.settings.grant_read_data(self.rules)
+        self.rules.add_to_role_policy(iam.PolicyStatement(  # whether each route takes mail (route_watch)
+            sid="PublishRouteStatus", actions=["dynamodb:PutItem"], resources=[storage.settings.table_arn],
+            conditions={"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [names.STATUS_PARTITION]}}))
         self.rules.add_to_role_policy(iam.PolicyStatement(
             sid="SendRawMail", actions=["ses:SendRawEmail"],
             resources=[self.rules.stack.format_arn(service="ses", resource="identity", resource_name="*")]))

@@ -16,10 +16,12 @@ def role_id(resources: dict[str, dict[str, Any]], path_part: str) -> str:
 
 
 def statements(resources: dict[str, dict[str, Any]], role: str) -> list[dict[str, Any]]:
-    """All statements of the inline policies attached to `role`."""
+    """All statements of the policies attached to `role`: inline, and the managed ones CDK moves a long inline
+    policy's overflow into."""
     out: list[dict[str, Any]] = []
-    for policy in of_type(resources, "AWS::IAM::Policy").values():
-        if {"Ref": role} in policy["Properties"]["Roles"]:
+    policies = {**of_type(resources, "AWS::IAM::Policy"), **of_type(resources, "AWS::IAM::ManagedPolicy")}
+    for policy in policies.values():
+        if {"Ref": role} in policy["Properties"].get("Roles", []):
             out.extend(policy["Properties"]["PolicyDocument"]["Statement"])
     return out
 

@@ -11,6 +11,7 @@ import base64
 import email
 import email.policy
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -28,9 +29,10 @@ from mailgate.wiring import process
 from tests.integration.test_antispam_feedback import fresh_model  # noqa: F401 - a fixture
 from tests.integration.test_directory_sync import connection
 from tests.support.cognito import api
-from tests.support.local_gateway import simple_message, wait_for
+from tests.support.local_gateway import send, simple_message, wait_for
 from tests.support.settings_api import put_section, settings_restored
 from tests.support.slapd import free_port
+from tests.support.smtp_servers import RecordingServer
 
 pytestmark = pytest.mark.integration
 
@@ -232,3 +234,34 @@ def test_backup_near_its_size_limit_is_announced_once_and_once_more_below_it(gat
             table.put_item(Item=before)
         else:
             table.delete_item(Key={"backup_id": TOTALS_KEY})
+
+
+def test_a_route_failing_for_the_configured_minutes_is_announced_once_and_once_more_when_it_works(
+        gateway, administrator):
+    """Mail to a domain whose server is down: the notice comes once the route has failed for a minute (the
+    shortest setting), not for every deferred message; a delivery through it again is announced once."""
+    put_section(gateway, "application-notifications", lambda s: {**s, "delivery_failing_minutes": 1})
+    domain, port = "refusing.test", free_port()  # an accepted domain, its server now down (settings restored after)
+    status, current = api(gateway, "GET", "/settings/domains")
+    routes = {**current["domains"], domain: {"kind": "smtp", "hosts": [{"host": "127.0.0.1", "port": port}]}}
+    status, saved = api(gateway, "PUT", "/settings/domains", body={"version": current["version"], "domains": routes})
+    assert status == 200, saved
+    process.reset()
+    first_failure = time.monotonic()
+    for n in range(3):
+        send(gateway, "alice@sender.test", [f"user{n}@{domain}"],
+             simple_message("alice@sender.test", f"user{n}@{domain}", "down"))
+    wait_for(lambda: f"delivery_failing#127.0.0.1:{port}" in _checks() or None, timeout=150, interval=2)
+    assert time.monotonic() - first_failure >= 55  # not before the minute
+    [notice] = settled(gateway, administrator, "app_delivery_failing_failing", 1)
+    assert domain in str(notice["Subject"]) and f"127.0.0.1:{port}" in str(notice["Subject"])
+    assert "kept in Backup" in notice.get_body().get_content()  # type: ignore[union-attr]
+    assert f"delivery_failing#127.0.0.1:{port}" not in _checks()  # still failing: no second mail
+
+    with RecordingServer(port=port) as server:
+        send(gateway, "alice@sender.test", [f"back@{domain}"],
+             simple_message("alice@sender.test", f"back@{domain}", "up again"))
+        server.wait_for(1, timeout=60)
+        _checks()  # the local job timer may be the one that sees it: the mail is what counts
+        settled(gateway, administrator, "app_delivery_failing_recovered", 1)
+    assert len(notices(gateway, administrator, "app_delivery_failing_failing")) == 1

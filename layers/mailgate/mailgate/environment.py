@@ -37,6 +37,8 @@ class Env(StrEnum):
     SECRETS_PREFIX = "SECRETS_PREFIX"
     CLAMAV_SIGNATURES = "CLAMAV_SIGNATURES"  # s3://bucket/prefix/ of the refreshed ClamAV databases
     ANTISPAM_REFRESH_SECONDS = "ANTISPAM_REFRESH_SECONDS"
+    # the construct's SNS topic for application notices, used when application_notifications.sns_topic_arn is empty
+    APPLICATION_TOPIC_ARN = "APPLICATION_TOPIC_ARN"
     CONSOLE_ORIGIN = "MAILGATE_CONSOLE_ORIGIN"  # the web console's origin: the only one the API allows (CORS)
     # the SIEM export (docs/siem.md): the queue the event log sends to, and where the forwarder sends
     SIEM_QUEUE_URL = "SIEM_QUEUE_URL"
@@ -47,6 +49,9 @@ class Env(StrEnum):
     SIEM_CA_SECRET = "SIEM_CA_SECRET"  # noqa: S105 (a secret's name): the CA PEM to trust
     SIEM_CA_FILE = "SIEM_CA_FILE"  # or a PEM file (local mode)
     SIEM_ENABLED = "SIEM_ENABLED"
+    SIEM_DESTINATION = "SIEM_DESTINATION"  # syslog (default) | firehose | eventbridge
+    SIEM_FIREHOSE_STREAM = "SIEM_FIREHOSE_STREAM"  # the Firehose stream's name (destination firehose)
+    SIEM_EVENT_BUS = "SIEM_EVENT_BUS"  # the EventBridge bus's name or ARN (destination eventbridge)
 
 
 # A scheduled invocation's input names its job under this key (API Gateway's events never have it).

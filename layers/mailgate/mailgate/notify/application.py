@@ -147,6 +147,36 @@ def backup_size_notice(change: Change, size: int, max_bytes: int) -> Notice:
     return Notice("backup_size", "app_backup_size_recovered", "Backup is below its size warning again", f"{held}.")
 
 
+def delivery_states(documents: Mapping[str, Mapping[str, Any] | None], minutes: int,
+                    now: datetime | None = None) -> list[tuple[str, State, Mapping[str, Any]]]:
+    """Each route's condition from what the rules function noted (mailgate.delivery.route_watch): failing once
+    it has failed for `minutes` without a delivery in between; a route nothing was noted about is left out."""
+    from mailgate.delivery.route_watch import failing_for  # noqa: PLC0415
+
+    when = now or datetime.now(UTC)
+    found: list[tuple[str, State, Mapping[str, Any]]] = []
+    for label, document in documents.items():
+        if not document:
+            continue
+        lasting = failing_for(dict(document), when)
+        state: State = "failing" if lasting is not None and lasting.total_seconds() >= 60 * minutes else "ok"
+        found.append((f"delivery_failing#{label[:500]}", state, document))
+    return found
+
+
+def delivery_notice(change: Change, label: str, domains: list[str], document: Mapping[str, Any]) -> Notice:
+    where = " ".join(f"{', '.join(sorted(domains)[:20]) or 'mail'} ({label})".split())[:400]
+    if change == "failing":
+        error = " ".join(str(document.get("error") or "no reason given").split())[:300]
+        return Notice("delivery_failing", "app_delivery_failing_failing", f"Delivery to {where} is failing",
+                      f"Every hand-over to {where} has failed since {document.get('failing_since')}: {error}\n"
+                      "The mail waits in the queue and is retried; what is still undelivered after the last retry "
+                      "is kept in Backup (held by delivery failure) and can be released from there. A mail "
+                      "follows when delivery works again.")
+    return Notice("delivery_failing", "app_delivery_failing_recovered", f"Delivery to {where} works again",
+                  f"Mail was delivered to {where} again at {document.get('at')}.")
+
+
 _BODY = ("%SUBJECT%\n\n%MESSAGE_ACTION%\n\nSeen: %DATE%\nGateway: %SENDER%\n\n"
          "These mails are sent by the gateway about itself; switch a kind off in the settings "
          "(application_notifications).\n")
@@ -190,9 +220,10 @@ class Announced:
 
 
 def announce(config: GatewayConfig, notice: Notice, send: Callable[[str, str, bytes], None],
-             publish: Callable[[str, str, str], None] | None = None) -> Announced:
+             publish: Callable[[str, str, str], None] | None = None, default_topic: str = "") -> Announced:
     """Mails the notice to each administrator (send(mail_from, to, data)), and publishes it to the SNS topic
-    when one is configured (publish(topic, subject, text)). A recipient that fails does not stop the others."""
+    when one is configured, else to `default_topic` (the deployment's own; publish(topic, subject, text)). A
+    recipient that fails does not stop the others."""
     done = Announced([], [])
     settings = config.application_notifications
     if not settings.sends(notice.kind):
@@ -207,11 +238,12 @@ def announce(config: GatewayConfig, notice: Notice, send: Callable[[str, str, by
             done.sent.append(to)
         except Exception as exc:  # one administrator's refusal must not hide the notice from the others
             done.failed.append(f"{to}: {type(exc).__name__}: {exc}")
-    if settings.sns_topic_arn and publish is not None and template_for(config, notice) is not None:
+    topic = settings.sns_topic_arn or default_topic
+    if topic and publish is not None and template_for(config, notice) is not None:
         try:
             text = f"{notice.summary}\n\n{notice.details}"
-            publish(settings.sns_topic_arn, f"[mailgate] {notice.summary}"[:100], text)
-            done.sent.append(settings.sns_topic_arn)
+            publish(topic, f"[mailgate] {notice.summary}"[:100], text)
+            done.sent.append(topic)
         except Exception as exc:
-            done.failed.append(f"{settings.sns_topic_arn}: {type(exc).__name__}: {exc}")
+            done.failed.append(f"{topic}: {type(exc).__name__}: {exc}")
     return done

@@ -80,7 +80,17 @@ def application_checks_job() -> dict[str, Any]:
     board = stores.status_board()
     backup_bytes = stores.backup_index().totals()[1] if settings().backup_table else None
     return application_notices.periodic_checks(depths.depths(), board.read(STATUS_COMPONENT) if board else None,
-                                               backup_bytes)
+                                               backup_bytes, _route_notes(board))
+
+
+def _route_notes(board: Any) -> dict[str, Any]:
+    """What the rules function last noted about each route of the current settings (one read per route)."""
+    from mailgate.delivery.route_watch import COMPONENT_PREFIX, route_label  # noqa: PLC0415
+
+    if board is None:
+        return {}
+    labels = {route_label(r) for r in config().domains.values()}
+    return {label: board.read(COMPONENT_PREFIX + label) for label in sorted(labels)}
 
 
 def run_job(name: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ or through that function's handler in-process in local mode; published to SNS wh
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -11,6 +12,7 @@ from aws_lambda_powertools import Logger
 
 from mailgate.aws.application_state import DynamoApplicationState, sns_publish
 from mailgate.config import GatewayConfig
+from mailgate.environment import Env
 from mailgate.notify.application import Notice, announce, observe
 from mailgate.wiring.process import config, local, settings
 
@@ -41,7 +43,8 @@ def notify(notice: Notice, settings_now: GatewayConfig | None = None) -> None:
     """Announces one notice (under `settings_now`, e.g. the settings just imported; else the current ones); a
     failure to send is logged, never raised into the caller's work."""
     try:
-        done = announce(settings_now or config(), notice, send, sns_publish)
+        done = announce(settings_now or config(), notice, send, sns_publish,
+                        os.environ.get(Env.APPLICATION_TOPIC_ARN, ""))
     except Exception:
         logger.exception("could not send an application notice", extra={"notice": notice.name})
         return
@@ -76,10 +79,12 @@ def directory_runs(runs: list[Any], names: dict[str, str]) -> None:
 
 
 def periodic_checks(depths: Mapping[str, Any], signatures: Mapping[str, Any] | None = None,
-                    backup_bytes: int | None = None) -> dict[str, Any]:
+                    backup_bytes: int | None = None,
+                    routes: Mapping[str, Mapping[str, Any] | None] | None = None) -> dict[str, Any]:
     """The api function's scheduled check: each dead-letter queue that starts holding messages, or is empty
-    again, and ClamAV signatures that become older than allowed, or fresh again, are announced once. Returns
-    what changed."""
+    again, ClamAV signatures that become older than allowed, or fresh again, Backup near its limit, and each
+    route (label → what the rules function noted) failing for the configured minutes, or working again, are
+    announced once. Returns what changed."""
     from mailgate.notify.application import (  # noqa: PLC0415
         dead_letter_notice,
         dead_letter_states,
@@ -108,6 +113,8 @@ def periodic_checks(depths: Mapping[str, Any], signatures: Mapping[str, Any] | N
         if change is not None:
             changed["backup_size#backup"] = change
             notify(backup_size_notice(change, backup_bytes, limit))
+    if routes and sends("delivery_failing"):
+        _route_checks(store, routes, changed)
     if not sends("dead_letters"):
         return changed
     for key, state, count in dead_letter_states(depths):
@@ -116,3 +123,18 @@ def periodic_checks(depths: Mapping[str, Any], signatures: Mapping[str, Any] | N
             changed[key] = change
             notify(dead_letter_notice(key, change, count))
     return changed
+
+
+def _route_checks(store: DynamoApplicationState, routes: Mapping[str, Mapping[str, Any] | None],
+                  changed: dict[str, Any]) -> None:
+    from mailgate.delivery.route_watch import route_label  # noqa: PLC0415
+    from mailgate.notify.application import delivery_notice, delivery_states  # noqa: PLC0415
+
+    current = config()
+    for key, state, document in delivery_states(routes, current.application_notifications.delivery_failing_minutes):
+        change = observe(store, key, state)
+        if change is not None:
+            label = key.partition("#")[2]
+            changed[key] = change
+            domains = [d for d, r in current.domains.items() if route_label(r)[:500] == label]
+            notify(delivery_notice(change, label, domains, document))

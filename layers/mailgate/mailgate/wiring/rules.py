@@ -17,6 +17,7 @@ from mailgate.aws.secrets import SecretStore
 from mailgate.aws.ses_sender import SesRawSender
 from mailgate.config import GatewayConfig, Route
 from mailgate.delivery.base import Deliverer
+from mailgate.delivery.route_watch import RouteWatch, WatchedDeliverer, route_label
 from mailgate.delivery.smtp_relay import SmtpRelay
 from mailgate.quarantine.rescan import RescanScheduler
 from mailgate.rules.current import PersonalLookup
@@ -57,9 +58,17 @@ def secret_store() -> SecretStore:
 
 
 def deliverer_for(route: Route) -> Deliverer:
-    if route.kind == "ses":
-        return SesRawSender()
-    return SmtpRelay(route, config().delivery, secrets=secret_store())
+    """The route's deliverer, watched so that a destination that stops taking mail is noticed."""
+    inner: Deliverer = SesRawSender() if route.kind == "ses" else SmtpRelay(route, config().delivery,
+                                                                             secrets=secret_store())
+    watch = route_watch()
+    return WatchedDeliverer(inner, route_label(route), watch) if watch is not None else inner
+
+
+@cache
+def route_watch() -> RouteWatch | None:
+    board = stores.status_board()
+    return RouteWatch(board) if board is not None else None
 
 
 def arc_sealer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
