@@ -62,8 +62,7 @@ class MailGateway(Construct):
         read_queue_depth(self.api.function, {
             Env.SCAN_QUEUE_URL: self.ingress.scan_queue, Env.SCAN_DLQ_URL: self.ingress.scan_dlq,
             Env.RULES_QUEUE_URL: self.processing.rules_queue, Env.RULES_DLQ_URL: self.processing.rules_dlq})
-        self.housekeeping = Housekeeping(self, "Housekeeping", storage=self.storage, api=self.api.function,
-                                         digest=props.parsed().digest, reports=props.parsed().reports)
+        self.housekeeping = Housekeeping(self, "Housekeeping", storage=self.storage, api=self.api.function)
         self.directory.serve_readers(self.processing.scan, self.processing.rules)  # rules: directory groups
         self.signatures = SignatureRefresh(self, "ClamAV", storage=self.storage,
                                            log_retention_days=props.log_retention_days)

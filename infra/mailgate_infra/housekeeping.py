@@ -1,17 +1,16 @@
 """Scheduled jobs of the admin API's function: Backup's retention sweep every hour (age, size, orphans), the
-daily digest of Backup at the configured hour in the configured time zone, and the summary reports' daily run
-(mailgate.reports.service.due decides which periods are due) at theirs."""
+daily digest of Backup and the summary reports' daily run (mailgate.reports.service.due decides which periods are
+due), both invoked hourly and done in the hour their current settings name."""
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Stack, TimeZone, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from mailgate.config import DigestSettings, ReportSettings
 from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate_infra import nag, names
 from mailgate_infra.grants import delete_prefix, list_prefix, read_prefix, write_prefix
@@ -22,8 +21,7 @@ SUMMARY_PREFIX = "summary-reports/"  # mailgate.reports.service.PREFIX
 
 
 class Housekeeping(Construct):
-    def __init__(self, scope: Construct, id: str, *, storage: Storage, api: lambda_.Function,
-                 digest: DigestSettings | None = None, reports: ReportSettings | None = None) -> None:
+    def __init__(self, scope: Construct, id: str, *, storage: Storage, api: lambda_.Function) -> None:
         super().__init__(scope, id)
         delete_prefix(storage.bucket, api, names.BACKUP_PREFIX)  # deletions and the retention sweep
         list_prefix(storage.bucket, api, names.BACKUP_PREFIX)
@@ -45,8 +43,8 @@ class Housekeeping(Construct):
             target=targets.LambdaInvoke(api, input=scheduler.ScheduleTargetInput.from_object(
                 {SCHEDULED_JOB_KEY: "backup_retention"}), dead_letter_queue=self.dlq, retry_attempts=2,
                 max_event_age=Duration.minutes(50)))
-        self.digest = self._digest(api, digest or DigestSettings())
-        self.reports = self._reports(api, reports or ReportSettings())
+        self.digest = self._digest(api)
+        self.reports = self._reports(api)
         self.application_checks = scheduler.Schedule(
             self, "ApplicationChecks", schedule=scheduler.ScheduleExpression.rate(Duration.minutes(5)),
             description="mailgate application notices: dead-letter queues that start or stop holding messages",
@@ -54,25 +52,24 @@ class Housekeeping(Construct):
                 {SCHEDULED_JOB_KEY: "application_checks"}), dead_letter_queue=self.dlq, retry_attempts=1,
                 max_event_age=Duration.minutes(4)))
 
-    def _digest(self, api: lambda_.Function, digest: DigestSettings) -> scheduler.Schedule:
-        """Daily at `digest.hour` in `digest.time_zone` (Scheduler keeps the hour across daylight saving time).
-        Scheduled also when the organisation turned the digest off: the job then sends nothing, and turning it
-        on in the settings needs no deployment."""
+    def _digest(self, api: lambda_.Function) -> scheduler.Schedule:
+        """Hourly; the job (`backup_digest_at_hour`) sends only in the hour `digest.hour` of `digest.time_zone`,
+        read from the current settings, so changing the hour, the zone or turning the digest on needs no
+        deployment (daylight saving time included: the hour is the zone's local hour)."""
         return scheduler.Schedule(
             self, "BackupDigest", description="mailgate daily digest of Backup with single-use links",
-            schedule=scheduler.ScheduleExpression.cron(minute="0", hour=str(digest.hour),
-                                                       time_zone=TimeZone.of(digest.time_zone)),
+            schedule=scheduler.ScheduleExpression.cron(minute="0"),
             target=targets.LambdaInvoke(api, input=scheduler.ScheduleTargetInput.from_object(
-                {SCHEDULED_JOB_KEY: "backup_digest"}), dead_letter_queue=self.dlq, retry_attempts=2,
-                max_event_age=Duration.hours(2)))
+                {SCHEDULED_JOB_KEY: "backup_digest_at_hour"}), dead_letter_queue=self.dlq, retry_attempts=2,
+                max_event_age=Duration.minutes(50)))
 
-    def _reports(self, api: lambda_.Function, reports: ReportSettings) -> scheduler.Schedule:
-        """Daily at `reports.hour` in `reports.time_zone`; the job makes the periods switched on that are due
-        (the day before; on Mondays the week before; on the 1st the month before), nothing when none is."""
+    def _reports(self, api: lambda_.Function) -> scheduler.Schedule:
+        """Hourly at minute 5; the job (`summary_reports_at_hour`) makes the periods switched on that are due (the
+        day before; on Mondays the week before; on the 1st the month before) only in the hour `reports.hour` of
+        `reports.time_zone` of the current settings."""
         return scheduler.Schedule(
             self, "SummaryReports", description="mailgate summary reports (daily, weekly, monthly as configured)",
-            schedule=scheduler.ScheduleExpression.cron(minute="5", hour=str(reports.hour),
-                                                       time_zone=TimeZone.of(reports.time_zone)),
+            schedule=scheduler.ScheduleExpression.cron(minute="5"),
             target=targets.LambdaInvoke(api, input=scheduler.ScheduleTargetInput.from_object(
-                {SCHEDULED_JOB_KEY: "summary_reports"}), dead_letter_queue=self.dlq, retry_attempts=2,
-                max_event_age=Duration.hours(2)))
+                {SCHEDULED_JOB_KEY: "summary_reports_at_hour"}), dead_letter_queue=self.dlq, retry_attempts=2,
+                max_event_age=Duration.minutes(50)))

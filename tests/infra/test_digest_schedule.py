@@ -6,11 +6,13 @@ import json
 
 
 def test_the_digest_runs_daily_at_the_configured_hour_and_its_links_are_public_but_throttled(resources):
-    """Issue 14: EventBridge Scheduler runs `backup_digest` in the api function at the digest's hour and time zone;
+    """Issue 14: EventBridge Scheduler runs `backup_digest_at_hour` in the api function hourly (it sends at the
+    digest's hour and time zone of the current settings);
     /links/{token} takes no Cognito token and is throttled to a few requests a second."""
     schedules = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"]
     digest = next(s for s in schedules if "backup_digest" in json.dumps(s["Target"].get("Input", "")))
-    assert digest["ScheduleExpression"] == "cron(0 8 * * ? *)" and digest["ScheduleExpressionTimezone"] == "UTC"
+    assert digest["ScheduleExpression"] == "cron(0 * * * ? *)"  # hourly: the job keeps the settings' hour
+    assert json.loads(digest["Target"]["Input"]) == {"mailgate_job": "backup_digest_at_hour"}
     token = next(k for k, r in resources.items() if r["Type"] == "AWS::ApiGateway::Resource"
                  and r["Properties"]["PathPart"] == "{token}")
     methods = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::ApiGateway::Method"

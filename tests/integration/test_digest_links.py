@@ -16,8 +16,10 @@ from urllib.request import Request, urlopen
 
 import pytest
 
+from mailgate.api.roles import Role
 from mailgate.local.gateway import LocalGateway
 from mailgate.scanners.antispam.rules import GTUBE
+from mailgate.wiring import process
 from tests.support.cognito import api
 from tests.support.local_gateway import delivered, outcomes, send, simple_message, wait_for
 
@@ -117,3 +119,23 @@ def test_the_digest_arrives_and_its_release_link_delivers_once_and_refuses_reuse
     again = run_digest(gw)  # nothing new held for Bob: nothing sent to him
     assert again.returncode == 0 and BOB not in again.stdout
     assert len(digests(gw, BOB)) == before
+
+
+def test_the_digest_settings_are_their_own_section_and_the_hourly_run_keeps_their_hour(gateway, restore_settings):
+    """GET/PUT /settings/digest as an administrator changes it; EventBridge Scheduler's hourly invocation sends only
+    in the hour the current settings name (a changed hour applies without a deployment)."""
+    from datetime import UTC, datetime
+
+    status, current = api(gateway, "GET", "/settings/digest", role=Role.AUDITOR)
+    assert status == 200 and current["settings"]["enabled"] is True
+    other = (datetime.now(UTC).hour + 12) % 24
+    status, refused = api(gateway, "PUT", "/settings/digest", body={
+        "version": current["version"], "settings": {**current["settings"], "time_zone": "Mars/Olympus"}})
+    assert status == 422 and "Mars/Olympus" in str(refused["problems"]), refused
+    status, saved = api(gateway, "PUT", "/settings/digest", body={
+        "version": current["version"], "settings": {**current["settings"], "hour": other, "time_zone": "UTC"}})
+    assert status == 200 and saved["settings"]["hour"] == other, saved
+    process.reset()
+    answer = gateway.jobs.run("backup_digest_at_hour")
+    assert answer["result"] == {"skipped": answer["result"]["skipped"]}
+    assert f"the job runs at {other:02d}:00" in answer["result"]["skipped"]

@@ -79,9 +79,21 @@ def test_a_report_is_made_kept_listed_and_mailed(gateway, restore_settings, tmp_
     assert made["report_id"] in {r["report_id"] for r in listed["reports"]}
 
 
-def test_the_scheduled_run_makes_the_daily_report_when_daily_is_on(gateway, restore_settings):
-    put_section(gateway, "reports", lambda s: {**s, "daily": True, "recipients": [ADMIN_BOX]})
-    answer = gateway.jobs.run("summary_reports")  # as EventBridge Scheduler invokes the api function
+def test_the_hourly_run_makes_the_daily_report_in_the_hour_the_settings_name(gateway, restore_settings):
+    """EventBridge Scheduler invokes the api function every hour; the hour and zone are read from the settings at
+    each run, so a changed hour applies without a deployment."""
+    now = datetime.now(UTC)
+    other = (now.hour + 12) % 24
+    put_section(gateway, "reports", lambda s: {**s, "daily": True, "hour": other, "time_zone": "UTC",
+                                                "recipients": [ADMIN_BOX]})
+    answer = gateway.jobs.run("summary_reports_at_hour")
+    assert "reports" not in answer["result"] and f"runs at {other:02d}:00" in answer["result"]["skipped"]
+    for _ in range(2):  # an hour may begin between the settings change and the run
+        hour = datetime.now(UTC).hour
+        put_section(gateway, "reports", lambda s, hour=hour: {**s, "hour": hour})
+        answer = gateway.jobs.run("summary_reports_at_hour")
+        if "reports" in answer["result"]:
+            break
     [made] = answer["result"]["reports"]
     assert made["period"] == "day" and made["mailed_to"] == [ADMIN_BOX]
     status, listed = api(gateway, "GET", "/reports", role=Role.AUDITOR)

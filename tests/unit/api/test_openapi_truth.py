@@ -65,6 +65,8 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("get", "/stats"): ("/stats?step=hour", None),
         ("get", "/reports"): ("/reports", None),
         ("get", "/settings/reports"): ("/settings/reports", None),
+        ("get", "/settings/digest"): ("/settings/digest", None),
+        ("put", "/settings/digest"): ("/settings/digest", {"version": version + 100, "settings": {}}),
         ("put", "/settings/reports"): ("/settings/reports", {"version": version + 100, "settings": {}}),
         ("post", "/reports/run"): ("/reports/run", {"period": "day", "mail": False}),
         ("delete", "/backup/{backup_id}"): ("/backup/nothing", None),
@@ -222,7 +224,7 @@ def test_each_settings_route_declares_its_own_section_and_every_reference_resolv
                          "/settings/modifications": "ModificationSettings",
                          "/settings/spam-quarantine": "QuarantineLimits",
                          "/settings/application-notifications": "ApplicationNotifications",
-                         "/settings/reports": "ReportSettings",
+                         "/settings/reports": "ReportSettings", "/settings/digest": "DigestSettings",
                          "/settings/notifications": "NotificationSettings"}.items():
         operations = document["paths"][path]
         answer = operations["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]

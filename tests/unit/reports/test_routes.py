@@ -57,7 +57,8 @@ def app(sent):
 def test_a_report_made_now_is_kept_mailed_and_listed(app, sent):
     status, body = call(app, "POST", "/reports/run", "SecurityOfficer", {"period": "day", "end": TODAY})
     assert status == 200, body
-    assert body["first_day"] == body["last_day"] == TODAY and body["pdf_key"].startswith("summary-reports/day-")
+    assert body["first_day"] == body["last_day"] == TODAY and body["pdf_key"].startswith("summary-reports/")
+    assert body["report_id"].startswith(f"day-{TODAY}-{TODAY}-") and body["report_id"] in body["pdf_key"]
     assert body["mailed_to"] == ["admin@example.org"] and "550" in body["not_mailed"]["boss@example.org"]
     pdf = client("s3").get_object(Bucket="mail", Key=body["pdf_key"])["Body"].read()
     assert pdf.startswith(b"%PDF") and len(pdf) == body["size"]
@@ -70,6 +71,32 @@ def test_a_report_made_now_is_kept_mailed_and_listed(app, sent):
     [report] = listed["reports"]
     assert report["report_id"] == body["report_id"] and report["size"] == body["size"]
     assert body["pdf_key"] in report["download_url"]
+    assert body["pdf_key"].removesuffix(".pdf") + ".eml" in report["mail_url"]
+    assert listed["next_cursor"] is None
+
+
+def test_the_list_pages_newest_first_with_its_cursor(app):
+    days = ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09"]
+    for day in days:
+        status, body = call(app, "POST", "/reports/run", "Administrator", {"period": "day", "end": day, "mail": False})
+        assert status == 200, body
+    seen: list[str] = []
+    cursor = None
+    while True:
+        status, listed = call(app, "GET", "/reports?limit=2" + (f"&cursor={cursor}" if cursor else ""), "Auditor")
+        assert status == 200, listed
+        assert len(listed["reports"]) <= 2
+        seen += [r["first_day"] for r in listed["reports"]]
+        cursor = listed["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == list(reversed(days))  # the last made first
+
+
+def test_a_cursor_the_api_did_not_write_is_refused(app):
+    for cursor in ("not-a-cursor", "eyJhZnRlciI6ICJiYWNrdXAveCJ9"):  # the second: {"after": "backup/x"}
+        status, body = call(app, "GET", f"/reports?cursor={cursor}", "Auditor")
+        assert status == 400 and body["field"] == "cursor", body
 
 
 def test_an_auditor_cannot_make_one_and_a_period_must_be_named(app):

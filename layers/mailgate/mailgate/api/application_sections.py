@@ -1,5 +1,5 @@
-"""GET/PUT /settings/application-notifications (mailgate.api.routes_settings.SECTIONS): which application
-events are mailed to whom (mailgate.notify.application)."""
+"""GET/PUT /settings/application-notifications and /settings/digest (mailgate.api.routes_settings.SECTIONS): which
+application events are mailed to whom (mailgate.notify.application), and the users' daily Backup digest."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from mailgate.api.responses import Section
 from mailgate.api.schemas import SectionUpdate, shaped_as
-from mailgate.config import ApplicationNotifications
+from mailgate.config import ApplicationNotifications, DigestSettings
 
 ApplicationNotificationsDocument = Annotated[dict[str, Any], shaped_as(ApplicationNotifications)]
 
@@ -18,3 +18,14 @@ class ApplicationNotificationsSection(Section):
 
 class ApplicationNotificationsUpdate(SectionUpdate):
     settings: ApplicationNotificationsDocument
+
+
+DigestDocument = Annotated[dict[str, Any], shaped_as(DigestSettings)]
+
+
+class DigestSection(Section):
+    settings: DigestDocument
+
+
+class DigestUpdate(SectionUpdate):
+    settings: DigestDocument

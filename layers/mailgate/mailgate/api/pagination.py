@@ -49,3 +49,14 @@ def check_cursor(cursor: str | None, keys: frozenset[str]) -> str | None:
     if not isinstance(state, dict) or set(state) != keys or not all(isinstance(v, str) for v in state.values()):
         raise BadRequest("invalid page token", field="cursor")
     return cursor
+
+
+def cursor_state(cursor: str | None, keys: frozenset[str]) -> dict[str, str] | None:
+    """What a cursor this API wrote says (None: the first page); 400 for any other."""
+    if check_cursor(cursor, keys) is None:
+        return None
+    return dict(json.loads(base64.urlsafe_b64decode(str(cursor).encode())))
+
+
+def encode_cursor(state: dict[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(state).encode()).decode()

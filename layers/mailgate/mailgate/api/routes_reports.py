@@ -7,10 +7,12 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailgate.api.errors import ApiError
+from mailgate.api.errors import ApiError, BadRequest
 from mailgate.api.guard import endpoint
+from mailgate.api.pagination import cursor_state, encode_cursor
 from mailgate.api.ports import Ports
 from mailgate.api.responses import Answer, Section
 from mailgate.api.roles import OPERATORS, READERS
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
     from mailgate.reports.service import ReportPorts
 
 DOWNLOAD_SECONDS = 900
-LISTED = 200
+CURSOR_KEYS = frozenset({"after"})
 
 
 ReportSettingsDocument = Annotated[dict[str, Any], shaped_as(ReportSettings)]
@@ -60,10 +62,13 @@ class ReportView(Answer):
     created: str = Field(description="when the PDF was stored (UTC)")
     size: int = Field(description="bytes of the PDF")
     download_url: str = Field(description=f"a pre-signed URL of the PDF, valid {DOWNLOAD_SECONDS // 60} minutes")
+    mail_url: str = Field(description="a pre-signed URL of the report as it was mailed (message/rfc822: the HTML "
+                                      "with its charts, the PDF attached), valid as long")
 
 
 class ReportList(Answer):
-    reports: list[ReportView] = Field(description=f"newest first, at most {LISTED}")
+    reports: list[ReportView] = Field(description="newest first")
+    next_cursor: str | None = Field(description="pass as `cursor` for the next page; null: this was the last")
 
 
 class RunAnswer(Answer):
@@ -88,15 +93,23 @@ def reports_router(ports: Ports) -> Router:
             raise ReportsUnavailable("reports need the mail bucket: not configured in this deployment")
         return found
 
-    @endpoint(router, "GET", "/reports", READERS, errors=(503,), tags=["reports"])
-    def list_reports() -> ReportList:
-        """The summary reports kept in the mail bucket, newest first, each with a download URL of its PDF."""
-        from mailgate.reports.service import listing  # noqa: PLC0415 - loaded for reports only
+    @endpoint(router, "GET", "/reports", READERS, errors=(400, 503), tags=["reports"])
+    def list_reports(limit: Annotated[int, Query(ge=1, le=200)] = 50,
+                     cursor: Annotated[str | None, Query(max_length=1024)] = None) -> ReportList:
+        """The summary reports kept in the mail bucket, newest first, each with download URLs of its PDF and of
+        the mail as it was sent; paged with `cursor`."""
+        from mailgate.reports.service import PREFIX, listing  # noqa: PLC0415 - loaded for reports only
 
+        after = (cursor_state(cursor, CURSOR_KEYS) or {}).get("after", "")
+        if after and not after.startswith(PREFIX):
+            raise BadRequest("invalid page token", field="cursor")
         store = wired().store
-        return ReportList(reports=[ReportView(**{k: v for k, v in r.items() if k != "pdf_key"},
-                                              download_url=store.download_url(r["pdf_key"], DOWNLOAD_SECONDS))
-                                   for r in listing(store, LISTED)])
+        found, last = listing(store, limit, after)
+        return ReportList(reports=[
+            ReportView(**{k: v for k, v in r.items() if k != "pdf_key"},
+                       download_url=store.download_url(r["pdf_key"], DOWNLOAD_SECONDS),
+                       mail_url=store.download_url(r["pdf_key"][:-len(".pdf")] + ".eml", DOWNLOAD_SECONDS))
+            for r in found], next_cursor=encode_cursor({"after": last}) if last else None)
 
     @endpoint(router, "POST", "/reports/run", OPERATORS, errors=(400, 503), tags=["reports"])
     def run_report(body: RunBody) -> RunAnswer:

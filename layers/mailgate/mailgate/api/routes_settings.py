@@ -9,7 +9,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 
-from mailgate.api.application_sections import ApplicationNotificationsSection, ApplicationNotificationsUpdate
+from mailgate.api.application_sections import (
+    ApplicationNotificationsSection,
+    ApplicationNotificationsUpdate,
+    DigestSection,
+    DigestUpdate,
+)
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
@@ -102,6 +107,9 @@ SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], .
      "Mail (and SNS) to the administrators about the gateway itself: the kinds switched off, the recipients "
      "(empty: the notifications' administrators), the SNS topic.",
      "Replace the application notifications' settings (conditional on `version`; 422 names a bad address)."),
+    ("/settings/digest", "digest", DigestSection, DigestUpdate,
+     "The users' daily Backup digest: on or off, its hour and time zone, how long its links work, who opted out.",
+     "Replace the digest's settings (conditional on `version`; 422 names a bad time zone, address or URL)."),
     ("/settings/reports", "reports", ReportsSection, ReportsUpdate,
      "Summary reports: daily, weekly and monthly schedules, their hour and time zone, the recipients.",
      "Replace the summary reports' settings (conditional on `version`; 422 names a bad time zone or address)."),

@@ -20,11 +20,12 @@ class S3ReportStore:
     def download_url(self, key: str, seconds: int) -> str:
         return self.store.presigned_get(key, seconds)
 
-    def listing(self, prefix: str, limit: int) -> list[tuple[str, int, str]]:
-        """(key, size, last modified as ISO UTC) of at most `limit` objects under the prefix."""
+    def listing(self, prefix: str, limit: int, start_after: str = "") -> list[tuple[str, int, str]]:
+        """(key, size, last modified as ISO UTC) of at most `limit` objects under the prefix after `start_after`."""
         found: list[tuple[str, int, str]] = []
         paginator: Any = self.store.s3.get_paginator("list_objects_v2")
-        for page in paginator.paginate(Bucket=self.store.bucket, Prefix=prefix):
+        extra = {"StartAfter": start_after} if start_after else {}
+        for page in paginator.paginate(Bucket=self.store.bucket, Prefix=prefix, **extra):
             for item in page.get("Contents", []):
                 found.append((str(item["Key"]), int(item["Size"]),
                               item["LastModified"].strftime("%Y-%m-%dT%H:%M:%SZ")))

@@ -4,6 +4,7 @@ and mailed to the configured recipients through the gateway's own mail path (as 
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,6 +17,11 @@ from mailgate.reports import render
 from mailgate.reports.gather import DirectoryHealth, Period, ReportWindow, gather
 
 PREFIX = "summary-reports/"
+# summary-reports/<newest first>-<report id>.{pdf,eml,json}: the key orders the listing newest first and says
+# what the report is, so a page of the list is one S3 listing call, not a read per report
+_KEY = re.compile(r"^summary-reports/\d{14}-(?P<rid>(?P<period>day|week|month)-(?P<first>\d{4}-\d{2}-\d{2})-"
+                  r"(?P<last>\d{4}-\d{2}-\d{2})-\d{8}T\d{6}-[0-9a-f]{6})\.pdf$")
+NEWEST_FIRST = 10**14  # minus the milliseconds since 1970
 
 
 class ReportStore(Protocol):
@@ -23,7 +29,9 @@ class ReportStore(Protocol):
 
     def put(self, key: str, data: bytes, content_type: str) -> None: ...
 
-    def listing(self, prefix: str, limit: int) -> list[tuple[str, int, str]]: ...  # (key, size, modified)
+    def listing(self, prefix: str, limit: int, start_after: str = "") -> list[tuple[str, int, str]]:
+        """(key, size, modified) of at most `limit` objects after `start_after`, in key order."""
+        ...
 
     def get(self, key: str) -> bytes: ...
 
@@ -54,7 +62,13 @@ class MadeReport:
 
 
 def report_id(span: ReportWindow, now: datetime) -> str:
-    return f"{span.period}-{span.first_day.isoformat()}-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
+    return (f"{span.period}-{span.first_day.isoformat()}-{span.last_day.isoformat()}-"
+            f"{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}")
+
+
+def report_base(rid: str, now: datetime) -> str:
+    """The report's keys without their suffix: newest first in the bucket's key order."""
+    return f"{PREFIX}{NEWEST_FIRST - int(now.timestamp() * 1000):014d}-{rid}"
 
 
 def make_report(config: GatewayConfig, ports: ReportPorts, span: ReportWindow, mail: bool = True,
@@ -68,7 +82,7 @@ def make_report(config: GatewayConfig, ports: ReportPorts, span: ReportWindow, m
     message = render.compose(data, sender, recipients or (sender,), config.authserv_id, shown, document, now)
     raw = message.as_bytes()
     rid = report_id(span, now)
-    base = f"{PREFIX}{rid}"
+    base = report_base(rid, now)
     ports.store.put(f"{base}.pdf", document, "application/pdf")
     ports.store.put(f"{base}.eml", raw, "message/rfc822")
     mailed: list[str] = []
@@ -85,26 +99,25 @@ def make_report(config: GatewayConfig, ports: ReportPorts, span: ReportWindow, m
     return made
 
 
-def listing(store: ReportStore, limit: int = 200) -> list[dict[str, Any]]:
-    """The kept reports, newest first: what their `.json` says, with the PDF's size and time."""
-    objects = store.listing(PREFIX, 3 * limit)
-    pdfs = {key: (size, modified) for key, size, modified in objects if key.endswith(".pdf")}
+def listing(store: ReportStore, limit: int = 50, after: str = "") -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the kept reports, newest first, and the key the next page starts after (None: the last page).
+    Only what the keys say is read; an object not named like a report is skipped."""
     found: list[dict[str, Any]] = []
-    for key, _size, _modified in objects:
-        if not key.endswith(".json"):
-            continue
-        pdf_key = key[:-len(".json")] + ".pdf"
-        if pdf_key not in pdfs:
-            continue
-        try:
-            made = json.loads(store.get(key))
-        except (ValueError, KeyError):
-            continue
-        size, modified = pdfs[pdf_key]
-        found.append({"report_id": str(made.get("report_id", "")), "period": str(made.get("period", "")),
-                      "first_day": str(made.get("first_day", "")), "last_day": str(made.get("last_day", "")),
-                      "created": modified, "size": size, "pdf_key": pdf_key})
-    return sorted(found, key=lambda r: r["created"], reverse=True)[:limit]
+    cursor = after
+    while True:
+        want = 3 * (limit - len(found)) + 2  # a report is three objects: .eml, .json, .pdf
+        objects = store.listing(PREFIX, want, cursor)
+        for key, size, modified in objects:
+            cursor = key
+            named = _KEY.match(key)
+            if named is None:
+                continue
+            found.append({"report_id": named["rid"], "period": named["period"], "first_day": named["first"],
+                          "last_day": named["last"], "created": modified, "size": size, "pdf_key": key})
+            if len(found) >= limit:
+                return found, cursor
+        if len(objects) < want:
+            return found, None
 
 
 def due(config: GatewayConfig, now: datetime) -> list[Period]:

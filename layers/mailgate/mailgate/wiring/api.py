@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -94,14 +95,29 @@ def _route_notes(board: Any) -> dict[str, Any]:
 
 
 def run_job(name: str) -> dict[str, Any]:
-    """The scheduled jobs the api function runs (EventBridge Scheduler in AWS, local mode's timer)."""
+    """The scheduled jobs the api function runs (EventBridge Scheduler in AWS, local mode's timer). The digest
+    and the reports also run hourly as `<job>_at_hour`, which does the job only in the hour of their settings'
+    time zone that the settings name: a changed hour or zone applies without a deployment."""
     jobs = {"backup_retention": lambda: dataclasses.asdict(retention_sweep().run()),
             "backup_digest": lambda: dataclasses.asdict(digest_job()),
+            "backup_digest_at_hour": lambda: _at_hour(config().digest.hour, config().digest.time_zone,
+                                                      lambda: dataclasses.asdict(digest_job())),
             "summary_reports": summary_reports_job,
+            "summary_reports_at_hour": lambda: _at_hour(config().reports.hour, config().reports.time_zone,
+                                                        summary_reports_job),
             "application_checks": application_checks_job}
     if name not in jobs:
         raise ValueError(f"unknown job {name!r}: the schedule's input should name one of {sorted(jobs)}")
     return {"job": name, "result": jobs[name]()}
+
+
+def _at_hour(hour: int, zone: str, job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    from zoneinfo import ZoneInfo  # noqa: PLC0415
+
+    local = datetime.now(UTC).astimezone(ZoneInfo(zone))
+    if local.hour != hour:
+        return {"skipped": f"it is {local:%H:%M} in {zone}; the job runs at {hour:02d}:00"}
+    return job()
 
 
 def retention_sweep() -> RetentionSweep:
