@@ -1,14 +1,14 @@
-// Summary reports: the kept reports with their PDFs (GET /reports), one made now (POST /reports/run) with its
-// outcome, and the schedule (GET/PUT /settings/reports, replaced whole and versioned). Readers see the list;
-// Administrators and SecurityOfficers make one now; Administrators and Auditors see the schedule, only
-// Administrators change it.
-import { useEffect, useState } from 'preact/hooks';
+// Summary reports: the kept reports with their PDFs and mails (GET /reports, paged with its cursors), one made
+// now (POST /reports/run) with its outcome, and the schedule (GET/PUT /settings/reports, replaced whole and
+// versioned). Readers see the list; Administrators and SecurityOfficers make one now; Administrators and Auditors
+// see the schedule, only Administrators change it.
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { html } from '../html.js';
 import { ApiError, get, post, put } from '../api.js';
 import { can, OPERATORS, SETTINGS_READERS } from '../roles.js';
 import {
   Checkbox, ErrorNote, Field, Loading, Notice, PageHeader, Pager, Progress, Select, Table, Time, useAction, useId,
-  useLoad,
+  usePages,
 } from '../ui.js';
 import {
   Bound, BoundCheck, SectionForm, StringList, relativeError, relativePath, useSettingsSection,
@@ -35,47 +35,40 @@ function span(report) {
   return report.first_day === report.last_day ? report.first_day : `${report.first_day} – ${report.last_day}`;
 }
 
-// GET /reports answers the newest 200 at once (no cursor): shown a page at a time, with the same pager as the
-// lists the API pages.
-function useLocalPages(items) {
-  const [page, setPage] = useState(0);
-  const pages = Math.max(1, Math.ceil(items.length / PAGE_SIZE));
-  const current = Math.min(page, pages - 1);
-  return {
-    rows: items.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE),
-    pageNumber: current + 1,
-    hasPrevious: current > 0,
-    hasNext: current < pages - 1,
-    previousPage: () => setPage(Math.max(0, current - 1)),
-    nextPage: () => setPage(Math.min(pages - 1, current + 1)),
-    firstPage: () => setPage(0),
-  };
-}
-
 function DownloadLink({ report }) {
   return html`<a href=${report.download_url} target="_blank" rel="noopener noreferrer" data-testid="report-pdf"
     aria-label=${`PDF of the ${report.period} report ${span(report)} (${size(report.size)})`}>PDF</a>`;
 }
 
-function ReportList({ list, fresh }) {
-  const items = (list.data && list.data.reports) || [];
-  const pages = useLocalPages(items);
+// The report as it was mailed (message/rfc822: the HTML with its charts, the PDF attached).
+function MailLink({ report }) {
+  return html`<a href=${report.mail_url} target="_blank" rel="noopener noreferrer" data-testid="report-eml"
+    aria-label=${`Mail of the ${report.period} report ${span(report)} (.eml)`}>Mail (.eml)</a>`;
+}
+
+// GET /reports pages with its cursors, newest first: PAGE_SIZE a page, with the pager of the other lists.
+function ReportList({ pages, fresh }) {
+  const items = (pages.data && pages.data.reports) || [];
+  // the pager once there is more than a page, kept while a page loads (the loading page's data is the last one's)
+  const paged = useRef(false);
+  if (pages.hasNext || pages.hasPrevious) paged.current = true;
   const columns = [
     { label: 'Period', render: (r) => html`<span data-testid="report-period">${PERIOD_NAMES[r.period] || r.period}</span>` },
     { label: 'Covers', render: (r) => html`<span data-testid="report-days">${span(r)}</span>` },
     { label: 'Made', render: (r) => html`<${Time} iso=${r.created} />${r.report_id === fresh ? html` <span class="badge good">new</span>` : ''}` },
-    { label: 'Download', render: (r) => html`<${DownloadLink} report=${r} /> <span class="hint">${size(r.size)}</span>` },
+    { label: 'Download', render: (r) => html`<${DownloadLink} report=${r} /> <span class="hint">${size(r.size)}</span>
+      <${MailLink} report=${r} />` },
   ];
   return html`<section aria-labelledby="reports-kept" data-testid="report-list">
     <h2 id="reports-kept">Kept reports</h2>
-    <p class="hint">Newest first (the API lists at most 200). A download link is valid for 15 minutes; the list is
+    <p class="hint">Newest first, ${PAGE_SIZE} to a page. A download link is valid for 15 minutes; the page is
       read again every 10.</p>
-    <div class="actions"><button type="button" onClick=${list.reload} disabled=${list.loading}>Reload the list</button></div>
-    ${list.loading && !list.data && html`<${Loading} what="Loading the reports" />`}
-    <${ErrorNote} error=${list.error} />
-    ${list.data && html`<${Table} caption="Summary reports" columns=${columns} rows=${pages.rows}
+    <div class="actions"><button type="button" onClick=${pages.reload} disabled=${pages.loading}>Reload the list</button></div>
+    ${pages.loading && !pages.data && html`<${Loading} what="Loading the reports" />`}
+    <${ErrorNote} error=${pages.error} />
+    ${pages.data && html`<${Table} caption="Summary reports" columns=${columns} rows=${items}
       rowKey=${(r) => r.report_id} empty="No report has been made yet." />`}
-    ${items.length > PAGE_SIZE && html`<${Pager} pages=${pages} label="Report pages" />`}
+    ${paged.current && html`<${Pager} pages=${pages} label="Report pages" />`}
   </section>`;
 }
 
@@ -198,21 +191,23 @@ function Schedule() {
 }
 
 export default function Reports() {
-  const list = useLoad(() => get('/reports'));
+  const pages = usePages((cursor) => get('/reports', { limit: PAGE_SIZE, cursor }));
   const [fresh, setFresh] = useState(null);
   useEffect(() => {
-    const timer = setInterval(() => list.reload(), RELOAD_MS);
+    const timer = setInterval(() => pages.reload(), RELOAD_MS);
     return () => clearInterval(timer);
   }, []);
+  // a report made now is the newest: the first page shows it
   const made = (report) => {
     setFresh(report.report_id);
-    list.reload();
+    pages.firstPage();
+    pages.reload();
   };
   return html`<${PageHeader} title="Reports" />
     <p class="hint">Summary reports of a day, week or month: traffic and detections, the top held senders and
       targeted recipients, Backup, and the directory's health, kept as PDF and mailed to the recipients.</p>
     ${can(OPERATORS) && html`<${RunNow} onMade=${made} />`}
     ${!can(OPERATORS) && html`<${Notice}>Your role reads the reports; making one needs an Administrator or a SecurityOfficer.</${Notice}>`}
-    <${ReportList} list=${list} fresh=${fresh} />
+    <${ReportList} pages=${pages} fresh=${fresh} />
     ${can(SETTINGS_READERS) && html`<${Schedule} />`}`;
 }

@@ -1,16 +1,19 @@
 """The console's Reports page in a real browser against the session's local gateway: an administrator runs a day
-report from the page, sees its outcome and the new report in the list, and its PDF link downloads a PDF; the
+report from the page, sees its outcome and the new report in the list, and its PDF link downloads a PDF and its
+Mail (.eml) link the report as it was mailed; the
 schedule is saved as the API then holds it, a change saved meanwhile is shown as a conflict, and a bad hour or
 time zone shows the API's problem beside its field; an Auditor reads the reports and the schedule with no control
 to run or save; a SecurityOfficer runs reports but does not see the schedule (the API refuses them its settings);
-more than twenty reports are shown twenty to a page.
+more than twenty reports are shown twenty to a page, the next page read with the API's cursor.
 Screenshots: reports, reports-auditor."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from email import message_from_bytes, policy
 from typing import Any
+from urllib.parse import quote, urlsplit
 from urllib.request import urlopen
 
 import pytest
@@ -75,10 +78,24 @@ def schedule(gateway: LocalGateway) -> dict[str, Any]:
     return dict(answer["settings"])
 
 
-def listed(gateway: LocalGateway) -> list[dict[str, Any]]:
-    status, answer = api(gateway, "GET", "/reports")
+def reports_page(gateway: LocalGateway, limit: int, cursor: str | None = None) -> dict[str, Any]:
+    """One page of GET /reports as the API answers it."""
+    query = f"?limit={limit}" + (f"&cursor={quote(cursor)}" if cursor else "")
+    status, answer = api(gateway, "GET", f"/reports{query}")
     assert status == 200, answer
-    return list(answer["reports"])
+    return dict(answer)
+
+
+def listed(gateway: LocalGateway) -> list[dict[str, Any]]:
+    """All the kept reports, newest first, page after page of the API's cursors."""
+    found: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        answer = reports_page(gateway, 200, cursor)
+        found += answer["reports"]
+        cursor = answer["next_cursor"]
+        if cursor is None:
+            return found
 
 
 def pdf_at(url: str) -> bytes:
@@ -113,6 +130,17 @@ def test_an_administrator_runs_a_report_downloads_its_pdf_and_changes_the_schedu
     pdf = pdf_at(str(link.get_attribute("href")))
     assert pdf.startswith(b"%PDF") and len(pdf) == made["size"]
     assert pdf_at(str(by_testid(outcome, "run-pdf").get_attribute("href"))).startswith(b"%PDF")
+    # and its mail: the message as it was mailed, headers first, the HTML with the PDF attached
+    mail_link = by_testid(row, "report-eml")
+    assert mail_link.text == "Mail (.eml)"
+    assert urlsplit(str(mail_link.get_attribute("href"))).path == urlsplit(made["mail_url"]).path
+    raw = pdf_at(str(mail_link.get_attribute("href")))
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].decode("ascii", "replace")
+    assert re.match(r"^[!-9;-~]+:", head), head[:200]  # a header field first, no blank line or body before it
+    assert re.search(r"(?m)^Subject: ", head) and re.search(r"(?mi)^Content-Type: multipart/", head), head
+    mail = message_from_bytes(raw, policy=policy.default)
+    assert mail.is_multipart()
+    assert "application/pdf" in {part.get_content_type() for part in mail.walk()}
     screenshot(browser, "reports")
     checked(browser)
 
@@ -211,23 +239,59 @@ def test_a_personal_user_has_no_reports_page(browser, gateway):
     assert browser.find_element(By.CSS_SELECTOR, "nav.sidebar").find_elements(By.LINK_TEXT, "Reports") == []
 
 
-def test_more_than_twenty_reports_are_shown_a_page_at_a_time(browser, gateway):
-    while len(listed(gateway)) < 21:  # GET /reports answers them all at once; the page shows 20 at a time
+def days(report: dict[str, Any]) -> str:
+    first, last = report["first_day"], report["last_day"]
+    return str(first) if first == last else f"{first} \u2013 {last}"
+
+
+def shown_ids(driver: WebDriver, table: WebElement) -> list[str]:
+    """The report each row shows, by its PDF link's key (read at once: the rows are replaced as a page loads)."""
+    hrefs = driver.execute_script("return [...arguments[0].querySelectorAll('tbody tr [data-testid=\"report-pdf\"]')]"
+                                  ".map(a => a.href)", table)
+    return [report_key(str(h)) for h in hrefs]
+
+
+def report_key(url: str) -> str:
+    return urlsplit(url).path.rsplit("/", 1)[-1]
+
+
+def reports_read(driver: WebDriver) -> list[str]:
+    """The GET /reports the page sent, in order (their query strings)."""
+    names = driver.execute_script("return performance.getEntriesByType('resource').map(e => e.name)")
+    paths = [urlsplit(n) for n in names]
+    return [u.query for u in paths if u.path.endswith("/reports") and not u.path.endswith("/settings/reports")]
+
+
+def test_more_than_twenty_reports_are_shown_a_page_at_a_time_with_the_apis_cursor(browser, gateway):
+    while len(listed(gateway)) < 21:  # the page asks the API for 20 at a time and follows its next_cursor
         assert api(gateway, "POST", "/reports/run", body={"period": "week", "mail": False})[0] == 200
     kept = listed(gateway)
+    first = reports_page(gateway, 20)
+    assert [r["report_id"] for r in first["reports"]] == [r["report_id"] for r in kept[:20]]
+    assert first["next_cursor"]
+    second = reports_page(gateway, 20, first["next_cursor"])
+    assert [r["report_id"] for r in second["reports"]] == [r["report_id"] for r in kept[20:40]]
     login(browser, gateway, "admin", "/reports")
     heading(browser, "Reports")
     table = by_testid(browser, "report-list")
     wait(browser).until(lambda d: len(table.find_elements(By.CSS_SELECTOR, "tbody tr")) == 20)
     pager = table.find_element(By.CSS_SELECTOR, "nav.pager")
     assert "Page 1" in pager.text
+    page_one = shown_ids(browser, table)
+    assert page_one == [report_key(r["download_url"]) for r in kept[:20]]
+    assert reports_read(browser) == ["limit=20"]
     pager.find_element(By.XPATH, ".//button[text()='Next page']").click()
-    wait(browser).until(lambda d: "Page 2" in pager.text)
+    wait(browser).until(lambda d: "Page 2" in pager.text and shown_ids(d, table) != page_one)
+    # the second page is what the API answers for the first page's cursor
+    assert reports_read(browser)[-1] == f"limit=20&cursor={quote(first['next_cursor'], safe='')}"
     rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
     assert len(rows) == min(20, len(kept) - 20)
-    def days(report: dict[str, Any]) -> str:
-        first, last = report["first_day"], report["last_day"]
-        return str(first) if first == last else f"{first} \u2013 {last}"
-
+    assert shown_ids(browser, table) == [report_key(r["download_url"]) for r in second["reports"]]
     assert [by_testid(r, "report-days").text for r in rows] == [days(r) for r in kept[20:40]]
+    assert all(by_testid(r, "report-eml").text == "Mail (.eml)" for r in rows)
+    next_button = pager.find_element(By.XPATH, ".//button[text()='Next page']")
+    assert next_button.is_enabled() == (second["next_cursor"] is not None)
+    # and back: the first page again
+    pager.find_element(By.XPATH, ".//button[text()='Previous page']").click()
+    wait(browser).until(lambda d: "Page 1" in pager.text and shown_ids(d, table) == page_one)
     checked(browser)
