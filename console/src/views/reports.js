@@ -164,8 +164,7 @@ function ScheduleFields(section, readOnly) {
           list="reports-time-zones" autocomplete="off" data-testid="schedule-time-zone" />
       </div>
       <datalist id="reports-time-zones">${TIME_ZONES.map((zone) => html`<option value=${zone} />`)}</datalist>
-      <p class="hint">In AWS the schedule takes the hour and time zone of the settings the stack was deployed with:
-        after changing them here, deploy again for the job to run at the new time.</p>
+      <p class="hint">The reports are made in this hour of this time zone; a change applies from the next hour.</p>
     </section>
     <${StringList} section=${section} path="recipients" label="Recipients (in an accepted domain)" itemLabel="Address"
       readOnly=${readOnly} placeholder="security@example.com" testid="schedule-recipients" />`;
