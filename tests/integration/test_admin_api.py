@@ -38,6 +38,7 @@ BODIES = {
     ("POST", "/settings/rules/<rule_name>/import"): {"version": 0, "side": "senders", "text": ""},
     ("PUT", "/settings/spam-quarantine"): {"version": 0, "settings": {}},
     ("PUT", "/settings/application-notifications"): {"version": 0, "settings": {}},
+    ("PUT", "/settings/recipient-verification"): {"version": 0, "settings": {}},
     ("POST", "/rules/dry-run"): {"message_id": "no-such-message"},
     ("PUT", "/lists/personal"): {"version": 0},
     ("PUT", "/lists/personal/<address>"): {"version": 0},

@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
+from mailgate.directory.recipients import MAX_PATTERNS, pattern_problem
 from mailgate.environment import Env
 from mailgate.notify.templates import NotificationSettings, is_address
 from mailgate.rules.table import RuleTable
@@ -380,6 +381,22 @@ class ReportSettings(_Model, frozen=True):
         msgspec.structs.force_setattr(self, "recipients", tuple(a.strip().lower() for a in self.recipients))
 
 
+class RecipientVerification(_Model, frozen=True):
+    """Unknown recipients refused during SMTP (docs/recipient-verification.md): recipients of accepted domains
+    that the directory cache does not know, unless a pattern here accepts them (`local@domain`, `*@domain`,
+    `local@*`); postmaster@ always. Off by default; nothing is refused while the directory holds no users."""
+
+    enabled: bool = False
+    also_accept: Annotated[tuple[str, ...], Meta(max_length=MAX_PATTERNS)] = ("abuse@*",)
+
+    def __post_init__(self) -> None:
+        for pattern in self.also_accept:
+            if problem := pattern_problem(pattern):
+                raise ValueError(f"also_accept: {problem}")
+        msgspec.structs.force_setattr(self, "also_accept",
+                                      tuple(dict.fromkeys(p.strip().lower() for p in self.also_accept)))
+
+
 SelfReleasable = Literal["antispam", "content_filter", "links", "authentication", "deny_list", "rule"]
 
 _SNS_TOPIC = r"^(arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256})?$"
@@ -430,6 +447,7 @@ class GatewayConfig(_Model, frozen=True):
     application_notifications: ApplicationNotifications = msgspec.field(default_factory=ApplicationNotifications)
     modifications: ModificationSettings = msgspec.field(default_factory=ModificationSettings)
     lists: SenderLists = msgspec.field(default_factory=SenderLists)
+    recipient_verification: RecipientVerification = msgspec.field(default_factory=RecipientVerification)
     spam_quarantine: QuarantineLimits = msgspec.field(default_factory=QuarantineLimits)
     rules: RuleTable = msgspec.field(default_factory=RuleTable)  # first match wins; Default last
 

@@ -99,6 +99,9 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("get", "/settings/application-notifications"): ("/settings/application-notifications", None),
         ("put", "/settings/application-notifications"): ("/settings/application-notifications",
                                                          {"version": version + 100, "settings": {}}),
+        ("get", "/settings/recipient-verification"): ("/settings/recipient-verification", None),
+        ("put", "/settings/recipient-verification"): ("/settings/recipient-verification", {
+            "version": version, "settings": {"also_accept": ["*@*"]}}),
         ("get", "/settings/spam-quarantine"): ("/settings/spam-quarantine", None),
         ("put", "/settings/spam-quarantine"): ("/settings/spam-quarantine", {"version": version + 100, "settings": {}}),
         ("get", "/settings/signing"): ("/settings/signing", None),
@@ -224,6 +227,7 @@ def test_each_settings_route_declares_its_own_section_and_every_reference_resolv
                          "/settings/modifications": "ModificationSettings",
                          "/settings/spam-quarantine": "QuarantineLimits",
                          "/settings/application-notifications": "ApplicationNotifications",
+                         "/settings/recipient-verification": "RecipientVerification",
                          "/settings/reports": "ReportSettings", "/settings/digest": "DigestSettings",
                          "/settings/notifications": "NotificationSettings"}.items():
         operations = document["paths"][path]

@@ -18,6 +18,7 @@ from mailgate.api.application_sections import (
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
+from mailgate.api.recipient_sections import RecipientVerificationSection, RecipientVerificationUpdate
 from mailgate.api.responses import (
     AntispamSection,
     AntivirusSection,
@@ -113,6 +114,11 @@ SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], .
     ("/settings/reports", "reports", ReportsSection, ReportsUpdate,
      "Summary reports: daily, weekly and monthly schedules, their hour and time zone, the recipients.",
      "Replace the summary reports' settings (conditional on `version`; 422 names a bad time zone or address)."),
+    ("/settings/recipient-verification", "recipient_verification", RecipientVerificationSection,
+     RecipientVerificationUpdate,
+     "Recipient verification: unknown recipients of accepted domains refused during SMTP (550 5.1.1) from the "
+     "directory cache, and the addresses accepted outside it (`also_accept`: local@domain, *@domain, local@*).",
+     "Replace the recipient verification settings (conditional on `version`; 422 names a bad pattern)."),
 )
 
 
