@@ -1,7 +1,9 @@
-"""The local SMTP ingress: plays SES's receipt rule (store first, then notify), nothing more."""
+"""The local SMTP ingress: plays SES's receipt rule (store first, then notify), and Mail Manager's traffic policy
+that refuses unknown recipients during SMTP (docs/recipient-verification.md), nothing more."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import Callable
@@ -48,16 +50,28 @@ def _path_problem(address: str) -> str | None:
         return f"{address[:80]!r} has no local part and domain"
     if len(address.encode("utf-8", "surrogateescape")) > MAX_PATH:
         return f"longer than {MAX_PATH} octets"
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in address):  # a CR alone, NUL: never echoed into our reply
+        return "a control character in the address"
     return None
 
 
+def _known_recipient(address: str) -> bool:
+    """The directory cache and the recipient verification setting, as this process sees them."""
+    from mailgate.wiring import recipients  # noqa: PLC0415 - local mode's wiring, only once mail arrives
+
+    return recipients.accepts(address)
+
+
 class IngressHandler:
-    """aiosmtpd hooks: refuse recipients of domains we don't accept, store, then notify."""
+    """aiosmtpd hooks: refuse recipients of domains we don't accept and unknown recipients, store, then notify.
+    `known` says whether an accepted domain's recipient exists (by default: the directory cache, when recipient
+    verification is on); it is asked off the event loop, as it may read the cache."""
 
     def __init__(self, config: GatewayConfig, store: Callable[[str, bytes], None],
                  notify: Callable[[dict[str, Any]], None], bucket: str, prefix: str,
-                 hostname: str = "mailgate.local") -> None:
+                 hostname: str = "mailgate.local", known: Callable[[str], bool] = _known_recipient) -> None:
         self.config = config
+        self.known = known
         self.store = store
         self.notify = notify
         self.bucket = bucket
@@ -82,6 +96,12 @@ class IngressHandler:
         if not self.config.accepts(address):
             domain = address.rpartition("@")[2] or address
             return f"550 5.7.1 Relaying denied: the domain {domain} is not accepted by this gateway"
+        try:
+            known = await asyncio.get_running_loop().run_in_executor(None, self.known, address)
+        except Exception as exc:  # the setting or the cache unreadable: the sender tries again, never a bounce
+            return f"451 4.3.0 Temporary failure checking the recipient: {type(exc).__name__}"
+        if not known:  # refused here: nothing is stored or scanned for it, the other recipients go on
+            return f"550 5.1.1 <{address}>: recipient unknown"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
