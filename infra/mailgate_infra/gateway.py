@@ -16,9 +16,10 @@ from mailgate_infra.functions import RUNTIME, FunctionSettings, layer_directory
 from mailgate_infra.grants import read_queue_depth
 from mailgate_infra.housekeeping import Housekeeping
 from mailgate_infra.ingress import Ingress
+from mailgate_infra.mail_manager import MailManagerIngress
 from mailgate_infra.monitoring import Monitoring
 from mailgate_infra.processing import CLAMAV_SCAN_TIMEOUT, SCAN_TIMEOUT, Processing
-from mailgate_infra.props import MailGatewayProps
+from mailgate_infra.props import MAIL_MANAGER, MailGatewayProps
 from mailgate_infra.scanning import SignatureRefresh, scan_image
 from mailgate_infra.siem import SiemExport
 from mailgate_infra.storage import Storage
@@ -40,6 +41,9 @@ class MailGateway(Construct):
         self.storage = Storage(self, "Storage", props)
         scan_timeout = CLAMAV_SCAN_TIMEOUT if props.clamav_scanning else SCAN_TIMEOUT
         self.ingress = Ingress(self, "Ingress", props, self.storage, scan_timeout, self.max_receive_count)
+        self.mail_manager = MailManagerIngress(
+            self, "MailManager", storage=self.storage, scan_queue=self.ingress.scan_queue,
+            retention_days=props.incoming_retention_days) if props.ingress_mode == MAIL_MANAGER else None
         self.layer = lambda_.LayerVersion(self, "MailgateLayer", code=lambda_.Code.from_asset(str(layer_directory())),
                                           compatible_runtimes=[RUNTIME],
                                           description="mailgate domain library and its dependencies")
@@ -64,6 +68,10 @@ class MailGateway(Construct):
             Env.RULES_QUEUE_URL: self.processing.rules_queue, Env.RULES_DLQ_URL: self.processing.rules_dlq})
         self.housekeeping = Housekeeping(self, "Housekeeping", storage=self.storage, api=self.api.function)
         self.directory.serve_readers(self.processing.scan, self.processing.rules)  # rules: directory groups
+        if self.mail_manager is not None:  # outgoing/ to scan and rules, the address list to ldap_sync, SendEmail
+            self.mail_manager.serve(scan=self.processing.scan, rules=self.processing.rules,
+                                    ldap_sync=self.directory.function)
+            self.processing.grant_send_email(sorted(config.domains))
         self.signatures = SignatureRefresh(self, "ClamAV", storage=self.storage,
                                            log_retention_days=props.log_retention_days)
         if props.clamav_scanning:
@@ -79,8 +87,9 @@ class MailGateway(Construct):
             functions={"Scan": self.processing.scan, "Rules": self.processing.rules,
                        "LdapSync": self.directory.function, "Api": self.api.function,
                        "SignatureRefresh": self.signatures.function})
-        CfnOutput(self, "ReceiptRuleSetName", value=self.ingress.rule_set.receipt_rule_set_name,
-                  description="activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>")
+        if self.ingress.rule_set is not None:
+            CfnOutput(self, "ReceiptRuleSetName", value=self.ingress.rule_set.receipt_rule_set_name,
+                      description="activate with: aws ses set-active-receipt-rule-set --rule-set-name <this>")
         CfnOutput(self, "ApiUrl", value=self.api.rest_api.url)
         CfnOutput(self, "UserPoolId", value=self.api.user_pool.user_pool_id)
         CfnOutput(self, "MailBucketName", value=self.storage.bucket.bucket_name)

@@ -1,5 +1,6 @@
 """SES receipt → S3 incoming/ (+ SNS notification) → SQS scan queue. Queues are the only hand-offs:
-Lambda's asynchronous queue may drop events, SQS keeps them and counts redeliveries for the code."""
+Lambda's asynchronous queue may drop events, SQS keeps them and counts redeliveries for the code.
+In the mail_manager ingress mode only the scan queue is made here (mailgate_infra.mail_manager feeds it)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from aws_cdk import custom_resources as cr
 from constructs import Construct
 
 from mailgate_infra import names
-from mailgate_infra.props import MailGatewayProps
+from mailgate_infra.props import MAIL_MANAGER, MailGatewayProps
 from mailgate_infra.storage import Storage
 
 PROVIDER_ID = "AWS679f53fac002430cb0da5b7982bd2287"  # AwsCustomResource's singleton provider id
@@ -39,10 +40,14 @@ class Ingress(Construct):
                  scan_timeout: Duration, max_receive_count: int) -> None:
         super().__init__(scope, id)
         config = props.parsed()
-        self._allow_ses_to_use_key(storage.key)
-        self.topic = sns.Topic(self, "Received", master_key=storage.key, enforce_ssl=True)
         self.scan_queue, self.scan_dlq = queue_with_dlq(
             self, "ScanQueue", storage.key, Duration.seconds(scan_timeout.to_seconds() * 6), max_receive_count)
+        self.rule_set: ses.ReceiptRuleSet | None = None
+        self.topic: sns.Topic | None = None
+        if props.ingress_mode == MAIL_MANAGER:  # Mail Manager writes to S3, whose notifications feed the queue
+            return  # (mailgate_infra.mail_manager): no receipt rule, rule set, topic or activation
+        self._allow_ses_to_use_key(storage.key)
+        self.topic = sns.Topic(self, "Received", master_key=storage.key, enforce_ssl=True)
         self.topic.add_subscription(subs.SqsSubscription(self.scan_queue, raw_message_delivery=False))
         self.rule_set = ses.ReceiptRuleSet(self, "RuleSet")
         self.rule = self.rule_set.add_rule(
@@ -50,14 +55,14 @@ class Ingress(Construct):
             tls_policy=ses.TlsPolicy.REQUIRE,
             actions=[ses_actions.S3(bucket=storage.bucket, object_key_prefix=names.INCOMING_PREFIX,
                                     topic=self.topic)])
-        self._only_this_rule_set_writes(storage)
+        self._only_this_rule_set_writes(storage, self.rule_set)
         if props.activate_rule_set:
-            self._activate()
+            self._activate(self.rule_set)
 
-    def _activate(self) -> None:
+    def _activate(self, rule_set: ses.ReceiptRuleSet) -> None:
         """Make this the account's active rule set (there is one per region: this replaces the current)."""
         call = cr.AwsSdkCall(service="SES", action="setActiveReceiptRuleSet",
-                             parameters={"RuleSetName": self.rule_set.receipt_rule_set_name},
+                             parameters={"RuleSetName": rule_set.receipt_rule_set_name},
                              physical_resource_id=cr.PhysicalResourceId.of("mailgate-active-rule-set"))
         activation = cr.AwsCustomResource(
             self, "Activate", on_create=call, on_update=call,
@@ -75,11 +80,11 @@ class Ingress(Construct):
                            reason="CDK's AwsCustomResource provider (one-off rule-set activation) uses it."),
             Acknowledgment(id="AwsSolutions-L1", reason="CDK's AwsCustomResource provider picks its own runtime."))
 
-    def _only_this_rule_set_writes(self, storage: Storage) -> None:
+    def _only_this_rule_set_writes(self, storage: Storage, rule_set: ses.ReceiptRuleSet) -> None:
         """CDK's S3 action grants SES with aws:SourceAccount; add the SourceArn of this rule set."""
         rule_set_arn = Stack.of(self).format_arn(
             service="ses", resource="receipt-rule-set",
-            resource_name=f"{self.rule_set.receipt_rule_set_name}:receipt-rule/*",
+            resource_name=f"{rule_set.receipt_rule_set_name}:receipt-rule/*",
             arn_format=ArnFormat.SLASH_RESOURCE_NAME)
         storage.bucket.add_to_resource_policy(iam.PolicyStatement(
             sid="OnlyThisReceiptRuleSet", effect=iam.Effect.DENY,

@@ -13,6 +13,7 @@ from mailgate.aws.resources import settings_table_spec, table_specs
 from mailgate.aws.status_board import STATUS_PARTITION  # noqa: F401 - where functions report their state
 
 INCOMING_PREFIX = "incoming/"
+OUTGOING_PREFIX = "outgoing/"  # mail_manager mode: the organisation's own mail from the authenticated ingress point
 REPORTS_PREFIX = "reports/"
 BACKUP_PREFIX = "backup/"
 MODELS_PREFIX = MODEL_PREFIX  # learned anti-spam counts (models/antispam/<organisation>/<version>-<nonce>.json.gz)

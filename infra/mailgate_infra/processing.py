@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -101,6 +103,14 @@ class Processing(Construct):
             sid="SendRawMail", actions=["ses:SendRawEmail"],
             resources=[self.rules.stack.format_arn(service="ses", resource="identity", resource_name="*")]))
         read_secrets(self.rules, self, "ReadDeliverySecrets", DELIVERY)  # DKIM/ARC keys, relay logins: not LDAP
+
+    def grant_send_email(self, domains: Sequence[str]) -> None:
+        """The mail_manager ingress mode's outbound path: rules sends the organisation's scanned outgoing mail to the
+        internet with SES v2 SendEmail (raw content), from the accepted domains' identities only."""
+        self.rules.add_to_role_policy(iam.PolicyStatement(
+            sid="SendOutboundMail", actions=["ses:SendEmail"],
+            resources=[self.rules.stack.format_arn(service="ses", resource="identity", resource_name=domain)
+                       for domain in sorted(domains)]))
 
     def serve_releases(self, api: lambda_.Function, storage: Storage) -> None:
         """Releases from Backup: the admin API invokes rules synchronously with a release order, and rules delivers

@@ -40,6 +40,9 @@ LOGIN_PREFIX = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 RESERVED_IN_PREFIX = ("aws", "amazon", "cognito")
 
 
+RECEIPT_RULE = "receipt_rule"  # an SES receipt rule: the cheap default (docs/cost.md)
+MAIL_MANAGER = "mail_manager"  # SES Mail Manager ingress points: recipients checked during SMTP, an outbound path
+INGRESS_MODES = (RECEIPT_RULE, MAIL_MANAGER)
 MIN_INCOMING_RETENTION_DAYS = 2  # a held original must outlive the longest hold (1,440 minutes) and its retries
 
 
@@ -69,12 +72,20 @@ class MailGatewayProps:
     console_domain: ConsoleDomain | None = None
     console_login_prefix: str | None = None
     siem: Any = None  # a mailgate_infra.siem.SiemTarget: events to a SIEM over syslog (docs/siem.md); None: no export
+    # How mail comes in (docs/deploy.md, Mail Manager mode): "receipt_rule" (an SES receipt rule, the default) or
+    # "mail_manager" (an open ingress point refusing recipients not in the address list ldap_sync keeps, and an
+    # authenticated one for the organisation's own outgoing mail; no receipt rule, rule set or activation).
+    ingress_mode: str = RECEIPT_RULE
 
     def __post_init__(self) -> None:
         prefix = self.console_login_prefix
         if prefix is not None and (not LOGIN_PREFIX.fullmatch(prefix) or any(w in prefix for w in RESERVED_IN_PREFIX)):
             raise ValueError(f"console_login_prefix: lower-case letters, digits and hyphens, at most 63, without "
                              f"{', '.join(RESERVED_IN_PREFIX)}: {prefix!r}")
+        if self.ingress_mode not in INGRESS_MODES:
+            raise ValueError(f"ingress_mode: one of {', '.join(INGRESS_MODES)}, not {self.ingress_mode!r}")
+        if self.ingress_mode == MAIL_MANAGER and self.activate_rule_set:
+            raise ValueError("activate_rule_set: the mail_manager ingress mode has no receipt rule set to activate")
         if self.incoming_retention_days < MIN_INCOMING_RETENTION_DAYS:
             raise ValueError(f"incoming_retention_days: at least {MIN_INCOMING_RETENTION_DAYS} (the Anti-Spam "
                              "Quarantine holds originals up to a day before scanning them again)")
