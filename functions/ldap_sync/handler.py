@@ -4,7 +4,8 @@ Two shapes of event: the EventBridge schedule (every 30 minutes; anything withou
 synchronises every connection whose own schedule is due; the admin API's on-demand request
 `{"connection_id": ..., "sync_id": ...}` synchronises that one connection under that sync id.
 Runs of one connection never overlap (a lease in the directory table); the logic is in
-mailgate.directory.runner.
+mailgate.directory.runner. Afterwards the SES Mail Manager address list (MAIL_MANAGER_ADDRESS_LIST), when there is
+one, is made equal to the directory's recipients (mailgate.directory.address_list).
 """
 
 from __future__ import annotations
@@ -54,6 +55,23 @@ def _log_events(env: SyncEnvironment, runs: list[SyncRun]) -> None:
         logger.exception("could not write the directory events to the event log")
 
 
+def _keep_address_list(env: SyncEnvironment, runs: list[SyncRun]) -> dict[str, Any] | None:
+    """The Mail Manager address list follows the directory; a list that cannot be changed never fails the sync."""
+    try:
+        report = wiring.address_list(env.store, runs)
+    except Exception:
+        logger.exception("could not bring the Mail Manager address list up to date; the next sync tries again")
+        return None
+    if report is None:
+        return None
+    fields = report.to_dict()
+    if report.errors:
+        logger.warning("Mail Manager address list not fully up to date; the next sync tries again", extra=fields)
+    else:
+        logger.info("Mail Manager address list up to date", extra=fields)
+    return fields
+
+
 @logger.inject_lambda_context(correlation_id_path="sync_id")
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
@@ -78,4 +96,6 @@ def handler(event: dict[str, Any] | None, context: Any) -> dict[str, Any]:
         _report(run)
     _log_events(env, runs)
     application_notices.directory_runs(runs, {c.connection_id: c.name for c in env.store.list_connections()})
-    return {"runs": [r.to_dict() for r in runs], "synchronised": sum(r.state == "succeeded" for r in runs)}
+    address_list = _keep_address_list(env, runs)
+    return {"runs": [r.to_dict() for r in runs], "synchronised": sum(r.state == "succeeded" for r in runs),
+            **({"address_list": address_list} if address_list else {})}

@@ -52,6 +52,7 @@ class Env(StrEnum):
     SIEM_DESTINATION = "SIEM_DESTINATION"  # syslog (default) | firehose | eventbridge
     SIEM_FIREHOSE_STREAM = "SIEM_FIREHOSE_STREAM"  # the Firehose stream's name (destination firehose)
     SIEM_EVENT_BUS = "SIEM_EVENT_BUS"  # the EventBridge bus's name or ARN (destination eventbridge)
+    MAIL_MANAGER_ADDRESS_LIST = "MAIL_MANAGER_ADDRESS_LIST"  # the address list ldap_sync keeps equal to the directory
 
 
 # A scheduled invocation's input names its job under this key (API Gateway's events never have it).
