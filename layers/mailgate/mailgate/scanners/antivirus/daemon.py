@@ -16,7 +16,7 @@ from pathlib import Path
 from types import TracebackType
 
 from mailgate.config import AntivirusSettings
-from mailgate.local.ports import free_port
+from mailgate.free_ports import free_port
 from mailgate.processes import stop_process_group
 from mailgate.scanners.antivirus.client import ClamdAddress, ClamdClient
 
