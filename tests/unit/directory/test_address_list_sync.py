@@ -210,3 +210,25 @@ def test_ldap_sync_keeps_the_list_after_a_successful_run_and_never_shrinks_it_af
     finally:
         process.reset()
         clients.reset()
+
+
+def test_the_fake_also_speaks_rpc_v2_cbor_as_botocore_reads_it(fake):
+    """The model offers both protocols; botocore picks awsJson1_0 today, so the CBOR side is checked here with
+    botocore's own serializer and parser."""
+    import urllib.request
+
+    from botocore.parsers import RpcV2CBORParser
+    from botocore.serialize import RpcV2CBORSerializer
+
+    from tests.support.mail_manager_fake import _MODEL
+
+    fake.create_list(LIST, "alice@example.test")
+    operation = _MODEL.operation_model("ListMembersOfAddressList")
+    request = RpcV2CBORSerializer().serialize_to_request({"AddressListId": LIST, "PageSize": 10}, operation)
+    http = urllib.request.Request(fake.url + request["url_path"], data=request["body"], method="POST",
+                                  headers={**request["headers"], "Authorization": "AWS4-HMAC-SHA256 test"})
+    with urllib.request.urlopen(http, timeout=10) as reply:
+        parsed = RpcV2CBORParser().parse({"body": reply.read(), "headers": dict(reply.headers),
+                                          "status_code": reply.status}, operation.output_shape)
+    assert [a["Address"] for a in parsed["Addresses"]] == ["alice@example.test"]
+    assert parsed["Addresses"][0]["CreatedTimestamp"].year >= 2024
