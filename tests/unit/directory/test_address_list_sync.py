@@ -232,3 +232,48 @@ def test_the_fake_also_speaks_rpc_v2_cbor_as_botocore_reads_it(fake):
                                           "status_code": reply.status}, operation.output_shape)
     assert [a["Address"] for a in parsed["Addresses"]] == ["alice@example.test"]
     assert parsed["Addresses"][0]["CreatedTimestamp"].year >= 2024
+
+
+def test_the_ldap_sync_handler_reports_a_list_it_cannot_change_and_never_fails_for_it(fake, aws, monkeypatch):
+    from mailgate.aws import resources
+    from mailgate.aws.directory_table import DynamoDirectoryStore
+    from mailgate.directory.connection import parse_connection
+    from mailgate.directory.runner import SyncEnvironment
+    from mailgate.directory.status import SyncRun
+    from mailgate.local.functions import load_function
+    from mailgate.wiring import process
+
+    from .build import entry, snapshot
+
+    resources.create_directory_table("directory")
+    store = DynamoDirectoryStore("directory")
+    store.put_connection(parse_connection({
+        "connection_id": "corp", "name": "Corp", "domain": "example.test", "base_dn": "DC=example,DC=test",
+        "bind_dn": "svc@example.test", "password_secret": "mailgate/ldap/corp"}))
+    store.publish(snapshot(entry("user", "Alice", "alice@example.test")), 0)
+    for name, value in {"DIRECTORY_TABLE": "directory", "MAIL_MANAGER_ADDRESS_LIST": LIST,
+                        "AWS_ENDPOINT_URL_MAILMANAGER": fake.url,
+                        "MAILGATE_CONFIG": '{"domains": {"example.test": {}}}'}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("SETTINGS_TABLE", raising=False)
+    monkeypatch.delenv("MAILGATE_CONFIG_FILE", raising=False)
+    process.reset()
+    clients.reset()
+    handler = load_function("ldap_sync")
+    run = SyncRun(sync_id="s1", connection_id="corp", trigger="schedule", requested_at="")
+    run.state = "succeeded"
+    try:
+        fake.fail("ListMembersOfAddressList", "AccessDeniedException")
+        reported = handler._keep_address_list(SyncEnvironment(store, lambda _n: ""), [run])
+        assert reported["errors"] == ["AccessDeniedException: AccessDeniedException (injected)"]
+        assert fake.members(LIST) == set()
+
+        gone = DynamoDirectoryStore("no-such-table")  # the cache itself unreadable: logged, nothing raised
+        assert handler._keep_address_list(SyncEnvironment(gone, lambda _n: ""), [run]) is None
+
+        reported = handler._keep_address_list(SyncEnvironment(store, lambda _n: ""), [run])
+        assert reported["added"] == 3 and fake.members(LIST) == {"alice@example.test", "postmaster@example.test",
+                                                                  "abuse@example.test"}
+    finally:
+        process.reset()
+        clients.reset()
