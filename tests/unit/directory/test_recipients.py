@@ -31,6 +31,8 @@ def test_every_address_of_users_groups_and_contacts_is_valid_and_compared_case_i
         assert policy.accepts(address), address
     assert not policy.accepts("mallory@example.test")
     assert not policy.accepts("alice@other.test")  # the whole address, not the local part alone
+    assert not policy.accepts("mallory@example.test.")  # the domain's final dot changes nothing
+    assert policy.accepts('"alice"@example.test') and not policy.accepts('"mallory"@example.test')
 
 
 def test_sub_addresses_are_accepted_when_the_base_address_is():

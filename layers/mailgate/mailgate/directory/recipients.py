@@ -49,7 +49,12 @@ def pattern_problem(pattern: str) -> str | None:
 
 
 def normalise(address: str) -> str:
-    return address.strip().strip("<>").lower()
+    """Lower case, without angle brackets, the domain without its final dot (`example.org.` is `example.org`, as
+    the accepted domains compare), a quoted local part without quotes when it needs none (`"alice"` is `alice`)."""
+    local, at, domain = address.strip().strip("<>").lower().rpartition("@")
+    if len(local) > 2 and local[0] == local[-1] == '"' and re.fullmatch(_LOCAL, local[1:-1]):
+        local = local[1:-1]
+    return f"{local}{at}{domain.rstrip('.')}" if at else domain
 
 
 @dataclass(frozen=True)
