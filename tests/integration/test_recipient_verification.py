@@ -143,8 +143,9 @@ def test_the_settings_catch_all_shared_and_role_addresses_are_accepted(gateway, 
 
 
 @pytest.mark.parametrize("hostile", [b"<a\rb@example.test>", b"<a\x00b@example.test>",
-                                     b"<" + b"x" * 20_000 + b"@example.test>", b"<" + b"y" * 300 + b"@example.test>"],
-                         ids=["cr-alone", "nul", "huge-line", "over-256-octets"])
+                                     b"<" + b"x" * 20_000 + b"@example.test>", b"<" + b"y" * 300 + b"@example.test>",
+                                     b"<\xff\xfeab@example.test>", "<jörg.unknown@example.test>".encode()],
+                         ids=["cr-alone", "nul", "huge-line", "over-256-octets", "not-utf-8", "unknown-utf-8"])
 def test_a_hostile_rcpt_gets_a_clean_5xx_and_the_session_goes_on(gateway, directory, verification, hostile):
     path, tag = directory
     synchronised(gateway, path)
@@ -160,7 +161,7 @@ def test_a_hostile_rcpt_gets_a_clean_5xx_and_the_session_goes_on(gateway, direct
 
         assert reader.readline().startswith(b"220")
         assert say(b"EHLO client.sender.test").startswith(b"250")
-        assert say(b"MAIL FROM:<partner@sender.test>").startswith(b"250")
+        assert say(b"MAIL FROM:<partner@sender.test> SMTPUTF8").startswith(b"250")
         answer = say(b"RCPT TO:" + hostile)
         assert answer[:1] == b"5" and b"\r" not in answer[:-2] and b"\x00" not in answer, answer
         assert say(f"RCPT TO:<alice{tag}@example.test>".encode()).startswith(b"250")  # the session survives

@@ -81,7 +81,8 @@ def test_a_directory_that_cannot_be_asked_is_a_temporary_failure_not_a_refusal(i
 
 @pytest.mark.parametrize("rcpt", [b"RCPT TO:<a\rb@example.test>", b"RCPT TO:<a\x00b@example.test>",
                                   b"RCPT TO:<" + b"a" * 5000 + b"@example.test>",
-                                  b"RCPT TO:<" + b"a" * 300 + b"@example.test>"])
+                                  b"RCPT TO:<" + b"a" * 300 + b"@example.test>", b"RCPT TO:<\xff\xfeab@example.test>",
+                                  "RCPT TO:<jörg@example.test>".encode()])
 def test_a_hostile_recipient_gets_a_clean_5xx_and_the_session_goes_on(ingress, rcpt):
     state, port = ingress
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
