@@ -30,11 +30,12 @@ def gateway(tmp_path_factory: pytest.TempPathFactory, dns_zone: DnsTestZone,
     sealing_key = dns_zone.key("example.test", "sel1")  # the organisation's domain seals what we deliver
     options = LocalOptions(
         smtp_port=free_port(), downstream_port=free_port(), api_port=free_port(), moto_port=free_port(),
-        console_port=free_port(),
+        console_port=free_port(), submission_port=free_port(), internet_port=free_port(),
         state_dir=tmp_path_factory.mktemp("gateway"), domains=("example.test",), dns=dns_zone.address,
         queue_visibility_seconds=2, clamd=True,  # a real clamd with the project's test signatures
         secrets={"mailgate/dkim/sender.test": signing_key.private_pem.decode(),
-                 "mailgate/arc/example.test": sealing_key.private_pem.decode()},
+                 "mailgate/arc/example.test": sealing_key.private_pem.decode(),
+                 "mailgate/dkim/example.test": sealing_key.private_pem.decode()},  # outbound (test_outbound.py)
         overrides={
             "domains": {
                 "unreachable.test": {"hosts": [{"host": "127.0.0.1", "port": dead_port}]},

@@ -55,6 +55,7 @@ BODIES = {
     ("POST", "/reports/run"): {"period": "day", "mail": False},
     ("PUT", "/settings/reports"): {"version": 0, "settings": {}},
     ("PUT", "/settings/digest"): {"version": 0, "settings": {}},
+    ("PUT", "/settings/outbound"): {"version": 0, "settings": {}},
     ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},
     ("PUT", "/directory/connections/<connection_id>"): {"name": "n", "domain": "example.test", "base_dn": "dc=x",
                                                         "bind_dn": "x"},

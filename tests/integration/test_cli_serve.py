@@ -55,7 +55,8 @@ class Served:
 def serve_through_a_pipe(state_dir: Path, *options: str, downstream_port: int = 0) -> Served:
     smtp_port = free_port()
     ports = ["--smtp-port", str(smtp_port), "--api-port", str(free_port()), "--moto-port", str(free_port()),
-             "--console-port", str(free_port()), "--downstream-port", str(downstream_port or free_port())]
+             "--console-port", str(free_port()), "--downstream-port", str(downstream_port or free_port()),
+             "--submission-port", str(free_port()), "--internet-port", str(free_port())]
     command = " ".join([MAILGATE, "serve", "--state-dir", str(state_dir), "--no-network", "--workers", "1",
                         *ports, *options])
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAILGATE_", "POWERTOOLS_"))}
@@ -169,7 +170,8 @@ def test_a_port_already_taken_is_said_before_anything_starts(tmp_path):
         port = taken.getsockname()[1]
         result = subprocess.run([MAILGATE, "serve", "--state-dir", str(tmp_path), "--no-network",
                                  "--smtp-port", str(port), "--api-port", str(free_port()),
-                                 "--moto-port", str(free_port()), "--downstream-port", str(free_port())],
+                                 "--moto-port", str(free_port()), "--downstream-port", str(free_port()),
+                                 "--submission-port", "0"],
                                 capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 2
     assert f"already in use: SMTP ingress 127.0.0.1:{port}" in result.stderr

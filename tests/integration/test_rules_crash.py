@@ -132,7 +132,7 @@ def crash_gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrashGat
                                 "--no-clamd", "--no-network", "--workers", "1", "--rules-workers", "0",
                                 "--smtp-port", str(smtp_port), "--moto-port", str(moto_port),
                                 "--api-port", str(free_port()), "--downstream-port", str(free_port()),
-                                "--console-port", "0"],
+                                "--console-port", "0", "--submission-port", "0"],
                                "Press Ctrl-C")
         try:
             yield CrashGateway(state_dir, smtp_port, f"http://127.0.0.1:{moto_port}", destination, archive)

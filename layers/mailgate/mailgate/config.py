@@ -401,7 +401,7 @@ SelfReleasable = Literal["antispam", "content_filter", "links", "authentication"
 
 _SNS_TOPIC = r"^(arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256})?$"
 ApplicationKind = Literal["signatures_outdated", "directory", "dead_letters", "backup_size", "delivery_failing",
-                          "antispam_model", "settings_import"]
+                          "antispam_model", "settings_import", "outbound_limit"]
 
 
 class ApplicationNotifications(_Model, frozen=True):
@@ -421,6 +421,25 @@ class ApplicationNotifications(_Model, frozen=True):
 
     def sends(self, kind: str) -> bool:
         return self.enabled and kind not in self.kinds_off
+
+
+class OutboundLimits(_Model, frozen=True):
+    """Outbound spam control per sender and hour (a compromised account sends much, to many, or spam); 0: no
+    limit of that kind."""
+
+    messages_per_hour: Annotated[int, Meta(ge=0, le=1_000_000)] = 500
+    recipients_per_hour: Annotated[int, Meta(ge=0, le=10_000_000)] = 2_000
+    spam_per_hour: Annotated[int, Meta(ge=0, le=100_000)] = 10  # messages anti-spam called spam or probable spam
+
+
+class OutboundSettings(_Model, frozen=True):
+    """The organisation's own mail through the gateway (docs/outbound.md): submitted by its servers over an
+    authenticated ingress, scanned, decided by the rules (direction outbound), signed and sent on."""
+
+    enabled: bool = False
+    relay: Route = msgspec.field(default_factory=lambda: Route(kind="ses"))  # where mail for other domains goes
+    limits: OutboundLimits = msgspec.field(default_factory=OutboundLimits)
+    hold_over_limit: bool = True  # past a limit the sender's mail is kept in Backup (else only announced)
 
 
 class GatewayConfig(_Model, frozen=True):
@@ -450,15 +469,20 @@ class GatewayConfig(_Model, frozen=True):
     recipient_verification: RecipientVerification = msgspec.field(default_factory=RecipientVerification)
     spam_quarantine: QuarantineLimits = msgspec.field(default_factory=QuarantineLimits)
     rules: RuleTable = msgspec.field(default_factory=RuleTable)  # first match wins; Default last
+    outbound: OutboundSettings = msgspec.field(default_factory=OutboundSettings)
 
     def __post_init__(self) -> None:
         normalised = {d.lower().rstrip("."): r for d, r in self.domains.items()}
         msgspec.structs.force_setattr(self, "domains", normalised)
 
-    def route_for(self, address: str) -> Route | None:
-        """The route for a recipient address, or None when its domain is not accepted."""
+    def route_for(self, address: str, outbound: bool = False) -> Route | None:
+        """The route for a recipient address, or None when its domain is not accepted; for outbound mail a
+        recipient of another domain goes to the outbound relay."""
         domain = address.rpartition("@")[2].lower().rstrip(".")
-        return self.domains.get(domain)
+        route = self.domains.get(domain)
+        if route is None and outbound and self.outbound.enabled:
+            return self.outbound.relay
+        return route
 
     def accepts(self, address: str) -> bool:
         return self.route_for(address) is not None

@@ -113,3 +113,14 @@ def test_paused_sending_is_retried_later() -> None:
 
     with pytest.raises(TemporaryDeliveryError):
         SesRawSender(client).deliver("gateway@corp.test", ["bob@example.org"], MESSAGE)
+
+
+def test_outbound_mail_goes_through_ses_v2_with_the_envelope_recipients(ses: Any) -> None:
+    """The organisation's outbound mail: SES v2 SendEmail with raw content (40 MB), Bcc recipients included."""
+    v2 = boto3.client("sesv2", region_name=REGION)
+    result = SesRawSender(v2, api="v2").deliver("ceo@corp.test", ["partner@example.org", "hidden@example.org"],
+                                                MESSAGE)
+    assert result.accepted == ("partner@example.org", "hidden@example.org")
+    [message] = sent()
+    assert message.raw_data == MESSAGE.decode() or message.raw_data.encode() == MESSAGE
+    assert sorted(message.destinations) == ["hidden@example.org", "partner@example.org"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mailgate.actions.grouping import RecipientGroup
+from mailgate.actions.outbound_limits import LimitCheck, OutboundCounter
 from mailgate.backup.keeper import BackupKeeper
 from mailgate.backup.model import HeldBy, Holding, held_by_module
 from mailgate.config import GatewayConfig, Route
@@ -29,11 +30,15 @@ class RulesPorts:
     deliverer_for: Callable[[Route], Deliverer]
     bounce_sender: Deliverer | None
     execute_once: ExecuteOnce
-    seal: Callable[[bytes], bytes] | None = None  # ARC-seals every delivered message (after DKIM)
+    seal: Callable[[bytes], bytes] | None = None  # ARC-seals every delivered inbound message
+    sign: Callable[[bytes], bytes] | None = None  # DKIM-signs outbound mail (the organisation's own) only
+    outbound_deliverer_for: Callable[[Route], Deliverer] | None = None  # outbound mail's (SES v2); None: as inbound
     directory: Callable[[], DirectoryIndex | None] = lambda: None  # users and groups in rule conditions
     personal_lists: PersonalLookup | None = None  # each recipient's own allow/deny lists
     quarantine: QuarantineLedger | None = None  # the Anti-Spam Quarantine's count of held mail
     schedule_rescan: RescanScheduler | None = None  # hands a held message back to scan when its hold ends
+    outbound_counter: OutboundCounter | None = None  # outbound spam control's hourly counts per sender
+    announce: Callable[[LimitCheck, GatewayConfig], None] | None = None  # tells the administrators of a limit
 
 
 @dataclass(frozen=True)

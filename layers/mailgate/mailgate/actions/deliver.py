@@ -91,8 +91,11 @@ def _handed_over(ctx: MessageContext, group: RecipientGroup, route: Route, data:
     """Deliver and log the delivery as a step of its own, recorded as soon as the server took the copy:
     a worker that dies after it (copies, notifications, bounces) is retried without a second copy."""
 
+    outbound = ctx.report.envelope.direction == "outbound" and ctx.ports.outbound_deliverer_for is not None
+    deliverer_for = ctx.ports.outbound_deliverer_for if outbound else ctx.ports.deliverer_for
+
     def hand_over() -> dict[str, Any]:
-        result = ctx.ports.deliverer_for(route).deliver(ctx.mail_from, group.recipients, data)
+        result = deliverer_for(route).deliver(ctx.mail_from, group.recipients, data)  # type: ignore[misc]
         if result.accepted:
             ctx.log(group, ev.DELIVERED, f"delivered to {result.host}:{result.port}: {result.reply}",
                     ", ".join(result.accepted), host=result.host, tls=result.tls,
@@ -131,6 +134,8 @@ def _sealed(ctx: MessageContext, group: RecipientGroup, data: bytes) -> tuple[by
     secret problem must not hold mail back (an error event); a message that cannot carry a seal (no
     From) is delivered with a note saying so."""
     notes: list[str] = []
+    if ctx.report.envelope.direction == "outbound":
+        return _signed(ctx, group, data), notes
     if ctx.ports.seal is None:
         return data, notes
     try:
@@ -140,3 +145,16 @@ def _sealed(ctx: MessageContext, group: RecipientGroup, data: bytes) -> tuple[by
     except (ValueError, RuntimeError) as exc:
         ctx.log(group, ev.ERROR, f"ARC sealing skipped: {exc}")
     return data, notes
+
+
+def _signed(ctx: MessageContext, group: RecipientGroup, data: bytes) -> bytes:
+    """Outbound mail, which came in through the organisation's authenticated ingress: our DKIM signature for the
+    From domain when a key is configured (after the disclaimer, so the signature covers it). A key problem sends
+    the mail unsigned with an error event rather than holding the organisation's mail."""
+    if ctx.ports.sign is None:
+        return data
+    try:
+        return ctx.ports.sign(data)
+    except Exception as exc:
+        ctx.log(group, ev.ERROR, f"DKIM signing skipped: {type(exc).__name__}: {exc}"[:500])
+        return data

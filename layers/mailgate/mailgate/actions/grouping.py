@@ -36,7 +36,7 @@ def group_recipients(report: ScanReport, config: GatewayConfig, recipients: Sequ
     groups: dict[tuple[Any, ...], RecipientGroup] = {}
     for rcpt in recipients if recipients is not None else report.envelope.recipients:
         decision = decide(report, rcpt, config, directory, personal_lists, table, hold_refused)
-        route = config.route_for(rcpt)
+        route = config.route_for(rcpt, outbound=report.envelope.direction == "outbound")
         key = (decision.signature(), route.key() if route else None)
         if key in groups:
             group = groups[key]

@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from mailgate.actions import outbound_limits
 from mailgate.actions.bounce import reject
 from mailgate.actions.context import MessageContext, RulesPorts
 from mailgate.actions.copies import send_copies
 from mailgate.actions.deliver import deliver, deliver_without_parts
-from mailgate.actions.grouping import RecipientGroup, group_recipients
+from mailgate.actions.grouping import MAX_RECIPIENTS_PER_COPY, RecipientGroup, group_recipients
 from mailgate.actions.hold import hold
 from mailgate.actions.notifications import notify
+from mailgate.actions.outbound_limits import LimitCheck
 from mailgate.actions.outcome import Outcome, OutcomeStatus
 from mailgate.config import GatewayConfig
 from mailgate.events import model as ev
@@ -34,12 +36,46 @@ def process_report(report: ScanReport, raw: bytes, subject: str, config: Gateway
     personal = ports.personal_lists
     directory = ports.directory() if personal is not None or needs_directory(config.rules) else None
     ctx = MessageContext(report, raw, subject, config, ports, final_attempt, directory, personal)
-    outcomes = _act_on(ctx, None)
+    limited = _outbound_limits(ctx)
+    if limited is not None and limited.over and config.outbound.hold_over_limit:
+        outcomes = _held_over_limit(ctx, limited)
+    else:
+        outcomes = _act_on(ctx, None)
     rescan = report.facts.get("rescan") or {}
     if rescan and ports.quarantine is not None:  # the re-scan's decision is made: the hold gives back its place
         size = rescan.get("size")
         ports.quarantine.release(str(rescan.get("hold_key") or ""), int(size) if size else None)
     return outcomes
+
+
+def _outbound_limits(ctx: MessageContext) -> LimitCheck | None:
+    """Outbound mail's sender counted once (a retry reads the same counts), the limit it crosses announced and
+    logged once; None for inbound mail or where no counter is wired."""
+    counter = ctx.ports.outbound_counter
+    if ctx.report.envelope.direction != "outbound" or counter is None:
+        return None
+    limits = ctx.config.outbound.limits
+
+    def count() -> dict[str, Any]:
+        found = outbound_limits.check(ctx.report, limits, counter)
+        if found.crossed:
+            summary = f"outbound limit passed by {found.sender}: {found.sentence(limits)}"
+            ctx.ports.events.append([ev.Event(ctx.message_id, ev.WARNING, summary, sender=ctx.mail_from,
+                                              subject=ctx.subject, detail=found.to_dict())])
+            if ctx.ports.announce is not None:
+                ctx.ports.announce(found, ctx.config)
+        return found.to_dict()
+
+    return LimitCheck.from_dict(ctx.ports.execute_once(f"{ctx.message_id}|outbound-limits", count))
+
+
+def _held_over_limit(ctx: MessageContext, found: LimitCheck) -> list[Outcome]:
+    decision = outbound_limits.held_decision(found, ctx.config.outbound.limits)
+    recipients = ctx.report.envelope.recipients
+    groups = [RecipientGroup(decision, None, tuple(recipients[start:start + MAX_RECIPIENTS_PER_COPY]))
+              for start in range(0, len(recipients), MAX_RECIPIENTS_PER_COPY)]
+    return [Outcome.from_dict(ctx.ports.execute_once(group_key(ctx, g), lambda g=g: act(ctx, g).to_dict()))  # type: ignore[misc]
+            for g in groups]
 
 
 def _act_on(ctx: MessageContext, recipients: Sequence[str] | None) -> list[Outcome]:

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from mailgate.api.responses import Section
 from mailgate.api.schemas import SectionUpdate, shaped_as
-from mailgate.config import ApplicationNotifications, DigestSettings
+from mailgate.config import ApplicationNotifications, DigestSettings, OutboundSettings
 
 ApplicationNotificationsDocument = Annotated[dict[str, Any], shaped_as(ApplicationNotifications)]
 
@@ -29,3 +29,14 @@ class DigestSection(Section):
 
 class DigestUpdate(SectionUpdate):
     settings: DigestDocument
+
+
+OutboundDocument = Annotated[dict[str, Any], shaped_as(OutboundSettings)]
+
+
+class OutboundSection(Section):
+    settings: OutboundDocument
+
+
+class OutboundUpdate(SectionUpdate):
+    settings: OutboundDocument

@@ -14,6 +14,8 @@ from mailgate.api.application_sections import (
     ApplicationNotificationsUpdate,
     DigestSection,
     DigestUpdate,
+    OutboundSection,
+    OutboundUpdate,
 )
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
@@ -108,6 +110,10 @@ SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], .
      "Mail (and SNS) to the administrators about the gateway itself: the kinds switched off, the recipients "
      "(empty: the notifications' administrators), the SNS topic.",
      "Replace the application notifications' settings (conditional on `version`; 422 names a bad address)."),
+    ("/settings/outbound", "outbound", OutboundSection, OutboundUpdate,
+     "Outbound mail (the organisation's own, from its authenticated ingress): on or off, where mail for other "
+     "domains goes (SES or a smart host), the hourly limits per sender and whether passing one holds the mail.",
+     "Replace the outbound settings (conditional on `version`; 422 names the bad field)."),
     ("/settings/digest", "digest", DigestSection, DigestUpdate,
      "The users' daily Backup digest: on or off, its hour and time zone, how long its links work, who opted out.",
      "Replace the digest's settings (conditional on `version`; 422 names a bad time zone, address or URL)."),

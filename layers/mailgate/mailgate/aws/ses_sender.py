@@ -1,4 +1,6 @@
-"""Sending raw mail through Amazon SES (v1 SendRawEmail): bounces, and routes of kind "ses".
+"""Sending raw mail through Amazon SES: bounces and routes of kind "ses" with v1 SendRawEmail (10 MB), and the
+organisation's outbound mail with v2 SendEmail's raw content (`SesRawSender(api="v2")`), which takes messages up to
+40 MB, as much as the ingress accepts, and the envelope recipients as Destination (Bcc included).
 
 SES sends only from verified identities, which is why the SMTP relay is the default deliverer and
 this one the fallback. The message goes out byte for byte as given (our headers, DKIM signature).
@@ -7,7 +9,7 @@ this one the fallback. The message goes out byte for byte as given (our headers,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -16,7 +18,6 @@ from mailgate.delivery.base import DeliveryResult, settle
 from mailgate.delivery.errors import DeliveryError, PermanentDeliveryError, TemporaryDeliveryError
 
 if TYPE_CHECKING:
-    from types_boto3_ses.client import SESClient
     from types_boto3_ses.type_defs import RawMessageTypeDef
 
 MAX_DESTINATIONS = 50  # SES's limit of recipients per SendRawEmail call
@@ -42,17 +43,18 @@ def _error_from(exc: ClientError | BotoCoreError, host: str, port: int) -> Deliv
 
 
 class SesRawSender:
-    """A Deliverer over SES; `client` defaults to the process's shared SES client, made on first use."""
+    """A Deliverer over SES; `client` defaults to the process's shared SES (or SES v2) client, made on first use."""
 
-    def __init__(self, client: SESClient | None = None) -> None:
+    def __init__(self, client: Any = None, api: Literal["v1", "v2"] = "v1") -> None:
         self._client = client
+        self.api = api
 
     @property
-    def client(self) -> SESClient:
+    def client(self) -> Any:
         if self._client is None:
             from mailgate.aws.clients import client  # noqa: PLC0415 - boto3 only when first needed
 
-            self._client = client("ses")
+            self._client = client("ses" if self.api == "v1" else "sesv2")
         return self._client
 
     def _endpoint(self) -> tuple[str, int, bool]:
@@ -73,13 +75,17 @@ class SesRawSender:
         destinations: list[str] = list(recipients)
         raw: RawMessageTypeDef = {"Data": message}
         try:
-            if source:
+            if self.api == "v2":
+                sender = {"FromEmailAddress": source} if source else {}
+                reply = self.client.send_email(**sender, Destination={"ToAddresses": destinations},
+                                               Content={"Raw": {"Data": message}})
+            elif source:
                 reply = self.client.send_raw_email(Source=source, Destinations=destinations, RawMessage=raw)
             else:
                 reply = self.client.send_raw_email(Destinations=destinations, RawMessage=raw)
         except (ClientError, BotoCoreError) as exc:
             raise _error_from(exc, host, port) from exc
-        return reply["MessageId"]
+        return str(reply["MessageId"])
 
     def deliver(self, mail_from: str, recipients: Sequence[str], message: bytes) -> DeliveryResult:
         """Send in batches of 50; a batch SES refuses is reported per recipient, like an SMTP refusal."""

@@ -34,6 +34,7 @@ class HeldBy(StrEnum):
     DELIVERY_FAILURE = "delivery_failure"
     PROCESSING_ERROR = "processing_error"
     RULE = "rule"  # the rule keeps a copy of everything it matches, or no module's verdict decided
+    OUTBOUND_LIMIT = "outbound_limit"  # a sender of the organisation passed an hourly limit (outbound spam control)
 
 
 _MODULES = {h.value for h in HeldBy} - {HeldBy.DENY_LIST, HeldBy.DELIVERY_FAILURE, HeldBy.PROCESSING_ERROR,

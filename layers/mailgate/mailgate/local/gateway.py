@@ -49,6 +49,9 @@ class LocalOptions:
     # the SIEM export (docs/siem.md): SIEM_HOST, SIEM_PORT, ... as the api function reads them; empty: none
     siem: dict[str, str] = field(default_factory=dict)
     siem_visibility_seconds: int = 60  # a batch the collector did not take is sent again after this
+    # outbound mail (docs/outbound.md): SMTP submission with AUTH, and the local "internet" it is sent to; None: off
+    submission_port: int | None = None
+    internet_port: int | None = None
 
 
 
@@ -67,6 +70,9 @@ def default_config(options: LocalOptions, clamd: str | None = None) -> dict[str,
         "delivery": {"retry_base_seconds": 2, "max_attempts": 4,
                      "connect_timeout_seconds": 5},
     }
+    if options.submission_port is not None and options.internet_port is not None:
+        config["outbound"] = {"enabled": True, "relay": {"kind": "smtp", "hosts": [
+            {"host": options.host, "port": options.internet_port}]}}
     if clamd:
         config["antivirus"] = {"clamd": clamd}
     for key, value in options.overrides.items():
@@ -89,6 +95,8 @@ class LocalGateway:
         self.options = options
         self.state_dir = options.state_dir.resolve()
         self.delivered_dir = self.state_dir / "delivered"
+        self.internet_dir = self.state_dir / "internet"  # what outbound mail was sent to (the local "internet")
+        self.submission_login: Any = None  # mailgate.local.submission.Login, with submission_port
         self._stoppers: list[Any] = []
         self.pollers: list[Any] = []
         self.siem_queue: tuple[str, str] | None = None  # (url, arn) of the SIEM queue, when the export is on
@@ -150,7 +158,9 @@ class LocalGateway:
         o = self.options
         check_ports_free(o.host, {"SMTP ingress": o.smtp_port, "downstream SMTP": o.downstream_port,
                                   "admin API": o.api_port, "moto": o.moto_port,
-                                  **({"web console": o.console_port} if o.console_port is not None else {})})
+                                  **({"web console": o.console_port} if o.console_port is not None else {}),
+                                  **({"submission": o.submission_port, "internet": o.internet_port}
+                                     if o.submission_port is not None and o.internet_port is not None else {})})
         quiet_metrics()
         try:
             return self._start()
@@ -165,8 +175,7 @@ class LocalGateway:
         from mailgate.local.api_server import ApiServer  # noqa: PLC0415
         from mailgate.local.downstream import MailFolder  # noqa: PLC0415
         from mailgate.local.functions import load_function  # noqa: PLC0415
-        from mailgate.local.smtp_ingress import IngressHandler  # noqa: PLC0415
-        from mailgate.local.smtp_server import DOWNSTREAM_LIMIT, INGRESS_LIMIT, MailServer  # noqa: PLC0415
+        from mailgate.local.smtp_server import DOWNSTREAM_LIMIT, MailServer  # noqa: PLC0415
         from mailgate.local.worker import WORKER_PLAN, WorkerPlan  # noqa: PLC0415
         from mailgate.wiring import process  # noqa: PLC0415
 
@@ -216,6 +225,19 @@ class LocalGateway:
 
         s3, sqs = clients.client("s3"), clients.client("sqs")
         self._start_rescans(lambda body: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(body)))
+        self._start_ingress(s3, sqs, scan_url, config)
+        self._start_submission(s3, sqs, scan_url, config)
+
+        self._start_directory_sync()
+        self._start_api(ApiServer, api.handler)
+        self._start_jobs(api.handler)
+        return self
+
+    def _start_ingress(self, s3: Any, sqs: Any, scan_url: str, config: Any) -> None:
+        """The SMTP ingress, as SES's receipt rule: stored under incoming/, then the scan queue notified."""
+        from mailgate.local.smtp_ingress import IngressHandler  # noqa: PLC0415
+        from mailgate.local.smtp_server import INGRESS_LIMIT, MailServer  # noqa: PLC0415
+
         ingress = MailServer(
             IngressHandler(config,
                            store=lambda key, raw: s3.put_object(Bucket=BUCKET, Key=key, Body=raw),
@@ -226,10 +248,28 @@ class LocalGateway:
         ingress.start()
         self._stoppers.append(ingress.stop)
 
-        self._start_directory_sync()
-        self._start_api(ApiServer, api.handler)
-        self._start_jobs(api.handler)
-        return self
+    def _start_submission(self, s3: Any, sqs: Any, scan_url: str, config: Any) -> None:
+        """Outbound mail: authenticated submission into outgoing/, and the "internet" folder server it goes to."""
+        o = self.options
+        if o.submission_port is None or o.internet_port is None:
+            return
+        from mailgate.local.downstream import MailFolder  # noqa: PLC0415
+        from mailgate.local.smtp_server import DOWNSTREAM_LIMIT, INGRESS_LIMIT, MailServer  # noqa: PLC0415
+        from mailgate.local.submission import OUTGOING_PREFIX, Login, SubmissionHandler  # noqa: PLC0415
+
+        internet = MailServer(MailFolder(self.internet_dir), hostname=o.host, port=o.internet_port,
+                              server_hostname="mx.internet.local", data_size_limit=DOWNSTREAM_LIMIT)
+        internet.start()
+        self._stoppers.append(internet.stop)
+        self.submission_login = login = Login.in_state_dir(self.state_dir)
+        submission = MailServer(
+            SubmissionHandler(config, store=lambda key, raw: s3.put_object(Bucket=BUCKET, Key=key, Body=raw),
+                              notify=lambda note: sqs.send_message(QueueUrl=scan_url, MessageBody=json.dumps(note)),
+                              bucket=BUCKET, prefix=OUTGOING_PREFIX),
+            hostname=o.host, port=o.submission_port, data_size_limit=INGRESS_LIMIT, enable_SMTPUTF8=True,
+            server_hostname="mailgate.local", authenticator=login, auth_required=True, auth_require_tls=False)
+        submission.start()
+        self._stoppers.append(submission.stop)
 
     def _restore_snapshot(self) -> None:
         """The last run's tables, bucket and secrets (see local/snapshot.py); from here on a stop saves them,
@@ -467,6 +507,10 @@ class LocalGateway:
             f"  call the API with it            curl -H \"Authorization: Bearer $TOKEN\" {self.api_url}/me",
             *([f"  web console                     {self.console_url}/  (log in as admin, officer, auditor or user)",
                f"  the users' passwords            {self._passwords_command}"] if self.console_url else []),
+            *([f"  outbound submission (AUTH)      smtp://{o.host}:{o.submission_port}  user "
+               f"{self.submission_login.username}, password in {o.state_dir}/submission.json",
+               f"  outbound mail sent to           {self.internet_dir}/  (the local \"internet\")"]
+              if self.submission_login is not None else []),
             *(f"note: {note}" for note in self.notes),
             "One line per message follows. Press Ctrl-C to stop.",
         ])

@@ -31,6 +31,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
     serve.add_argument("--api-port", type=int, default=8025, help="the admin API (default: %(default)s)")
     serve.add_argument("--console-port", type=int, default=8026,
                        help="the web console and its local sign-in (default: %(default)s; 0: no console)")
+    serve.add_argument("--submission-port", type=int, default=2587,
+                       help="outbound mail: SMTP submission with AUTH for the organisation's mail server "
+                       "(default: %(default)s; 0: no outbound mail)")
+    serve.add_argument("--internet-port", type=int, default=2528,
+                       help="the local \"internet\" outbound mail is sent to (default: %(default)s)")
     serve.add_argument("--moto-port", type=int, default=5005,
                        help="moto, standing in for the AWS APIs (default: %(default)s)")
     serve.add_argument("--state-dir", default=".mailgate",
@@ -65,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
         config_file=Path(args.config) if args.config else None,
         domains=tuple(args.domain or ("example.test",)), dns=args.dns, no_network=args.no_network,
         clamd=False if args.no_clamd else None, workers=args.workers, rules_workers=args.rules_workers,
-        lines=lines,
+        lines=lines, submission_port=args.submission_port or None,
+        internet_port=args.internet_port if args.submission_port else None,
     )
     stop = threading.Event()
     for signum in STOP_SIGNALS:  # before the start: a Ctrl-C while clamd loads must stop it too

@@ -78,6 +78,11 @@ class IngressHandler:
         self.prefix = prefix
         self.hostname = hostname
 
+    def notification(self, session: Any, message_id: str, key: str, envelope: Any, timestamp: str) -> dict[str, Any]:
+        """What SES's S3 action would publish for this message."""
+        return ses_notification(message_id, self.bucket, key, envelope.mail_from or "", list(envelope.rcpt_tos),
+                                timestamp)
+
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
                           mail_options: list[str]) -> str:
         """A reverse-path is empty (a bounce) or an address with a local part and a domain, as SES requires:
@@ -119,8 +124,7 @@ class IngressHandler:
         try:
             self.store(key, raw)  # stored first: from here on nothing may lose it
             timestamp = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            self.notify(sns_envelope(ses_notification(message_id, self.bucket, key, envelope.mail_from or "",
-                                                      list(envelope.rcpt_tos), timestamp)))
+            self.notify(sns_envelope(self.notification(session, message_id, key, envelope, timestamp)))
         except Exception as exc:
             return f"451 4.3.0 Temporary failure storing the message: {type(exc).__name__}"
         return f"250 2.0.0 Ok: queued as {message_id}"

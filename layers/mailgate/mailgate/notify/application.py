@@ -177,6 +177,16 @@ def delivery_notice(change: Change, label: str, domains: list[str], document: Ma
                   f"Mail was delivered to {where} again at {document.get('at')}.")
 
 
+def outbound_limit_notice(sender: str, sentence: str, held: bool) -> Notice:
+    """A sender of the organisation past an outbound limit: once per sender, limit and hour."""
+    who = " ".join(sender.split())[:200]
+    then = ("Their outgoing mail is kept in Backup for the rest of the hour (outbound.hold_over_limit): release "
+            "what was legitimate, and check the account (a changed password, a mailbox rule forwarding mail)."
+            if held else "Their mail is still sent (outbound.hold_over_limit is off).")
+    return Notice("outbound_limit", "app_outbound_limit", f"{who} passed an outbound limit",
+                  f"{who} sent {sentence}. This is how a compromised account looks. {then}")
+
+
 _BODY = ("%SUBJECT%\n\n%MESSAGE_ACTION%\n\nSeen: %DATE%\nGateway: %SENDER%\n\n"
          "These mails are sent by the gateway about itself; switch a kind off in the settings "
          "(application_notifications).\n")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import msgspec
+
 from mailgate.directory.index import DirectoryIndex
 from mailgate.rules.decision import (
     DELETE,
@@ -24,7 +26,7 @@ from mailgate.rules.decision import (
 from mailgate.rules.matching import CompiledTable
 from mailgate.rules.requests import Judging, Request
 from mailgate.rules.sender_lists import NO_LISTS, ListOutcome
-from mailgate.rules.table import Rule
+from mailgate.rules.table import DEFAULT_RULE, Rule, outbound_default_modules
 from mailgate.scan.report import ScanReport
 from mailgate.scanners.registry import JUDGE_ORDER
 
@@ -36,10 +38,15 @@ def decide(report: ScanReport, recipient: str, table: CompiledTable,
     `hold_refused`: why the Anti-Spam Quarantine cannot hold this message (its limits), if it cannot."""
     sender = report.envelope.mail_from
     client_ip = report.envelope.client_ip
-    rule, why, position = table.first_match(sender, recipient, str(client_ip) if client_ip else None, directory)
+    direction = report.envelope.direction
+    rule, why, position = table.first_match(sender, recipient, str(client_ip) if client_ip else None, directory,
+                                            direction)
     skipped = table.enabled_before[position]
     path = [f"recipient {recipient} matched rule {rule.name!r} ({why})"
             + (f", after {skipped} rule{'s' if skipped != 1 else ''} that did not match" if skipped else "")]
+    if direction == "outbound" and rule.name == DEFAULT_RULE:
+        rule = msgspec.structs.replace(rule, modules=rule.outbound_modules or outbound_default_modules())
+        path.append("outbound mail: the Default rule's outbound actions")
     if rule.mode != "scan":
         return _without_scanning(rule, path)
     path.extend(lists.notes)

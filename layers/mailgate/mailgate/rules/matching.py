@@ -310,16 +310,20 @@ class CompiledTable:
                    SideIndex([(p, r.recipients) for p, r in enabled]), before)
 
     def first_match(self, sender: str, recipient: str, client_ip: str | None,
-                    directory: DirectoryIndex | None = None) -> tuple[Rule, str, int]:
-        """The first enabled rule for the pair, why it matched, and its position in the table."""
+                    directory: DirectoryIndex | None = None, direction: str = "inbound") -> tuple[Rule, str, int]:
+        """The first enabled rule for the pair and the mail's direction, why it matched, and its position."""
         lookup = Lookup(directory)
         ip = parse_ip(client_ip)
         sender_address, recipient_address = Address.of(sender), Address.of(recipient)
         candidates = self.recipients.candidates(recipient_address) & self.senders.candidates(sender_address)
         for position in sorted(candidates):
             compiled = self.rules[position]
+            if compiled.rule.direction not in ("any", direction):
+                continue
             why = compiled.matches(sender_address, recipient_address, ip, lookup)
             if why is not None:
+                if compiled.rule.direction != "any":
+                    why = f"{direction} mail; {why}"
                 return compiled.rule, why, position
         default = self.rules[-1].rule  # validated tables end with the Default rule, which matches anyone
         return default, "any sender, any recipient", len(self.rules) - 1

@@ -23,6 +23,7 @@ DEFAULT_RULE = "Default"
 MAX_PATTERN_CHARS = 1024  # an address regular expression longer than this is a mistake, not a rule
 
 Mode = Literal["scan", "reject", "delete", "skip"]
+RuleDirection = Literal["any", "inbound", "outbound"]  # inbound: from outside; outbound: the organisation's own
 ActionName = Literal["skip", "reject", "delete_message", "delete_attachment"]
 NOTIFY_ROLES = frozenset({"administrator", "sender", "recipients"})
 
@@ -193,13 +194,26 @@ class Rule(_Struct, frozen=True):
     description: str = ""
     enabled: bool = True
     mode: Mode = "scan"  # scan: module settings; reject/delete/skip: without scanning
+    direction: RuleDirection = "any"  # a condition: the mail's direction (the Default rule takes any)
     senders: Conditions = msgspec.field(default_factory=Conditions)
     recipients: Conditions = msgspec.field(default_factory=Conditions)
     modules: ModuleSettings = msgspec.field(default_factory=ModuleSettings)
+    # the Default rule's actions for outbound mail, its own; None: outbound_default_modules()
+    outbound_modules: ModuleSettings | None = None
     bcc: tuple[str, ...] = ()  # copies sent whatever the action
     remove_headers: tuple[str, ...] = ()  # on delivered mail
     set_headers: dict[str, str] = msgspec.field(default_factory=dict)
     disclaimer: str = ""  # names one of the settings' disclaimers, added to the mail this rule delivers
+
+
+def outbound_default_modules() -> ModuleSettings:
+    """What the Default rule does with the organisation's own mail unless set otherwise: viruses and malicious
+    links held, Content Filtering as configured, spam held (a compromised account's), probable spam and bulk mail
+    sent on; the checks about senders from outside (SPF/DKIM/DMARC, spoofing) do not apply."""
+    return ModuleSettings(
+        antispam=AntispamModule(probable_spam=_skip(), blacklisted=_hold()),
+        antiphishing=AntiphishingModule(enabled=False),
+        authentication=AuthenticationModule(enabled=False))
 
 
 def default_rule() -> Rule:
@@ -258,6 +272,8 @@ def _parse(document: Any) -> tuple[RuleTable | None, list[Problem]]:
         _check_conditions(rule.senders, f"{where}.senders", problems, networks_allowed=True)
         _check_conditions(rule.recipients, f"{where}.recipients", problems, networks_allowed=False)
         _check_modules(rule.modules, f"{where}.modules", problems)
+        if rule.outbound_modules is not None:
+            _check_modules(rule.outbound_modules, f"{where}.outbound_modules", problems)
         for position, address in enumerate(rule.bcc):
             if not is_address(address):
                 problems.append((f"{where}.bcc[{position}]", f"{address!r} is not an e-mail address"))
@@ -282,6 +298,13 @@ def _check_order(table: RuleTable, problems: list[Problem]) -> None:
         problems.append((f"rules[{len(table.rules) - 1}]", "the Default rule matches everyone: no conditions"))
     if not default.enabled:
         problems.append((f"rules[{len(table.rules) - 1}].enabled", "the Default rule cannot be disabled"))
+    if default.direction != "any":
+        problems.append((f"rules[{len(table.rules) - 1}].direction", "the Default rule takes both directions: "
+                                                                     "give it outbound_modules for outbound mail"))
+    for index, rule in enumerate(table.rules[:-1]):
+        if rule.outbound_modules is not None:
+            problems.append((f"rules[{index}].outbound_modules", "only the Default rule has outbound_modules: give "
+                                                                 "this rule direction outbound and its modules"))
 
 
 def _check_conditions(conditions: Conditions, where: str, problems: list[Problem], networks_allowed: bool) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import msgspec
 
 from mailgate.documents import Document
 from mailgate.safe_text import checked_envelope_text, envelope_text
+
+Direction = Literal["inbound", "outbound"]
 
 
 class Envelope(Document, frozen=True):
@@ -25,6 +27,10 @@ class Envelope(Document, frozen=True):
     ses_verdicts: dict[str, str] = msgspec.field(default_factory=dict)
     # What was wrong with the strings as they arrived ("MAIL FROM: invalid UTF-8 …"): the received event shows it.
     problems: tuple[str, ...] = ()
+    # outbound: the organisation's own mail, from its authenticated ingress (the outgoing/ prefix), never a
+    # sender's claim; authenticated_as: the login it used, where the ingress knows one (local submission)
+    direction: Direction = "inbound"
+    authenticated_as: str | None = None
 
     read_defaults: ClassVar[Mapping[str, Any]] = {"mail_from": "", "recipients": ()}
 
@@ -42,7 +48,7 @@ class Envelope(Document, frozen=True):
         msgspec.structs.force_setattr(self, "recipients", tuple(checked("RCPT TO", r) for r in self.recipients))
         if self.helo is not None:
             msgspec.structs.force_setattr(self, "helo", checked("HELO", self.helo, 255))
-        for name in ("ses_message_id", "received_at", "client_ip"):
+        for name in ("ses_message_id", "received_at", "client_ip", "authenticated_as"):
             if (value := getattr(self, name)) is not None:
                 msgspec.structs.force_setattr(self, name, envelope_text(str(value), 255))
         msgspec.structs.force_setattr(self, "problems", tuple(dict.fromkeys(problems))[:20])
@@ -51,4 +57,8 @@ class Envelope(Document, frozen=True):
     def _stored(cls, data: dict[str, Any]) -> dict[str, Any]:
         if not data["problems"]:
             del data["problems"]
+        if data.get("direction") == "inbound":  # the stored form of inbound mail stays as it was
+            del data["direction"]
+        if data.get("authenticated_as") is None:
+            data.pop("authenticated_as", None)
         return data

@@ -40,12 +40,15 @@ def _envelope_from_ses(mail: dict[str, Any], receipt: dict[str, Any]) -> Envelop
         status = (receipt.get(f"{name}Verdict") or {}).get("status")
         if status:
             verdicts[name] = str(status)
+    login = (receipt.get("mailgate") or {}).get("authenticated_as") if isinstance(receipt.get("mailgate"), dict) \
+        else None
     return Envelope(
         mail_from=str(mail.get("source") or ""),
         recipients=tuple(str(r) for r in receipt.get("recipients") or mail.get("destination") or ()),
         ses_message_id=str(mail.get("messageId") or ""),
         received_at=receipt.get("timestamp") or mail.get("timestamp"),
         ses_verdicts=verdicts,
+        authenticated_as=str(login) if login else None,  # trusted only for the outgoing/ prefix (scan.service)
     )
 
 

@@ -39,10 +39,17 @@ def _header_recipients(message: Message) -> tuple[str, ...]:
     return tuple(addr for _, addr in (*message.to, *message.cc) if addr)
 
 
-def complete_envelope(inbound: InboundMail, message: Message) -> tuple[Envelope, list[str]]:
-    """The envelope from the event, with client IP/HELO from the Received header our ingress wrote."""
+OUTGOING_PREFIX = "outgoing/"  # where the organisation's authenticated ingress stores its own mail
+OUTBOUND_SKIPPED = frozenset({"authentication", "antiphishing"})  # about senders from outside, not our own
+
+
+def complete_envelope(inbound: InboundMail, message: Message,
+                      outgoing_prefix: str = OUTGOING_PREFIX) -> tuple[Envelope, list[str]]:
+    """The envelope from the event, with client IP/HELO from the Received header our ingress wrote, and the
+    direction from where the message was stored: only the authenticated ingress writes under `outgoing_prefix`."""
     notes: list[str] = []
     envelope = inbound.envelope
+    outbound = bool(outgoing_prefix) and inbound.key.startswith(outgoing_prefix)
     if envelope is None:
         mail_from = (message.header("Return-Path") or "").strip().strip("<>")
         envelope = Envelope(mail_from=mail_from, recipients=_header_recipients(message))
@@ -51,6 +58,10 @@ def complete_envelope(inbound: InboundMail, message: Message) -> tuple[Envelope,
         received = message.header_all("Received")
         ip, helo = client_from_trusted_received(received[0] if received else None)
         envelope = replace(envelope, client_ip=ip, helo=envelope.helo or helo)
+    if outbound:
+        envelope = replace(envelope, direction="outbound")
+    elif envelope.direction != "inbound" or envelope.authenticated_as:  # a claim, not where it was stored
+        envelope = replace(envelope, direction="inbound", authenticated_as=None)
     return envelope, notes
 
 
@@ -67,8 +78,10 @@ class ScanService:
                  scanners: Sequence[Scanner], backup: BackupKeeper, handoff: HandOffQueue,
                  reports_prefix: str = "reports/", status_board: StatusBoard | None = None,
                  clock: Callable[[], float] = time.time,
-                 release_hold: Callable[[str, int | None], None] | None = None) -> None:
+                 release_hold: Callable[[str, int | None], None] | None = None,
+                 outgoing_prefix: str = OUTGOING_PREFIX) -> None:
         self.config = config
+        self.outgoing_prefix = outgoing_prefix
         self.store = store
         self.events = events
         self.scanners = scanners
@@ -106,17 +119,19 @@ class ScanService:
     def scan(self, inbound: InboundMail) -> HandOff | None:
         raw, changed_line_endings = normalised_line_endings(self.store.get_bytes(inbound.key, inbound.bucket))
         message = with_line_ending_defect(parse_message(raw), changed_line_endings)
-        envelope, notes = complete_envelope(inbound, message)
+        envelope, notes = complete_envelope(inbound, message, self.outgoing_prefix)
         if changed_line_endings:
             notes = [*notes, line_ending_note(changed_line_endings)]
-        accepted = tuple(r for r in envelope.recipients if self.config.accepts(r))
-        refused = [r for r in envelope.recipients if not self.config.accepts(r)]
+        outbound = envelope.direction == "outbound"
+        accepted = tuple(r for r in envelope.recipients if self.config.route_for(r, outbound) is not None)
+        refused = [r for r in envelope.recipients if r not in accepted]
         envelope = replace(envelope, recipients=accepted)
         mid = inbound.message_id
         facts: dict[str, Any] = {"sender": envelope.mail_from, "subject": message.subject}
         summary = (f"re-scanned after a hold of {inbound.rescan.get('hold_minutes')} minutes (Anti-Spam "
                    f"Quarantine) for {len(accepted)} recipient(s)" if inbound.rescan else
-                   f"received from {envelope.mail_from or '<>'} for {len(accepted)} recipient(s)")
+                   f"{'outbound mail ' if outbound else ''}received from {envelope.mail_from or '<>'} for "
+                   f"{len(accepted)} recipient(s)")
         log = [ev.Event(mid, ev.RECEIVED, summary,
                         detail={"envelope": _bounded(envelope.to_dict()), "size": len(raw),
                                 "subject": message.subject, "notes": notes,
@@ -126,10 +141,12 @@ class ScanService:
                                 "defects": list(message.defects[:20]),
                                 # a held message scanned again is not a second message (mailgate.stats.counting)
                                 **({"rescan": True} if inbound.rescan else {})}, **facts)]
-        log += [ev.Event(mid, ev.REJECTED, "recipient domain is not accepted by this gateway", r, **facts)
-                for r in refused]
+        why = "outbound mail is not enabled (outbound.enabled)" if outbound else \
+            "recipient domain is not accepted by this gateway"
+        log += [ev.Event(mid, ev.REJECTED, why, r, **facts) for r in refused]
         context = ScanContext(envelope, self.config.authserv_id, tuple(self.config.domains))
-        report = scan_message(raw, envelope, self.scanners, context, mid,
+        scanners = [s for s in self.scanners if s.name not in OUTBOUND_SKIPPED] if outbound else self.scanners
+        report = scan_message(raw, envelope, scanners, context, mid,
                               {"bucket": inbound.bucket, "key": inbound.key}, message)
         if inbound.rescan:  # the rules step decides it now, and releases its place in the quarantine
             report = replace(report, facts={**report.facts, "rescan": inbound.rescan})

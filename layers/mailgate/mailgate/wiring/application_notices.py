@@ -39,11 +39,13 @@ def send(mail_from: str, to: str, data: bytes) -> None:
         raise RuntimeError(f"{result.host} refused {to}: {code} {text}".strip())
 
 
-def notify(notice: Notice, settings_now: GatewayConfig | None = None) -> None:
+def notify(notice: Notice, settings_now: GatewayConfig | None = None,
+           send_with: Callable[[str, str, bytes], None] | None = None) -> None:
     """Announces one notice (under `settings_now`, e.g. the settings just imported; else the current ones); a
-    failure to send is logged, never raised into the caller's work."""
+    failure to send is logged, never raised into the caller's work. `send_with`: the rules function sends its
+    own notices itself (it is the one the others ask)."""
     try:
-        done = announce(settings_now or config(), notice, send, sns_publish,
+        done = announce(settings_now or config(), notice, send_with or send, sns_publish,
                         os.environ.get(Env.APPLICATION_TOPIC_ARN, ""))
     except Exception:
         logger.exception("could not send an application notice", extra={"notice": notice.name})

@@ -8,15 +8,17 @@ from functools import cache
 from typing import Any
 
 from mailgate.actions.context import RulesPorts
+from mailgate.actions.outbound_limits import LimitCheck
 from mailgate.actions.service import RulesService
 from mailgate.aws.idempotency import DynamoExecuteOnce
 from mailgate.aws.mail_store import MailStoreError, S3MailStore
+from mailgate.aws.outbound_counters import DynamoOutboundCounter
 from mailgate.aws.personal_lists import DynamoPersonalLists
 from mailgate.aws.rescan_scheduler import EventBridgeRescanScheduler
 from mailgate.aws.secrets import SecretStore
 from mailgate.aws.ses_sender import SesRawSender
 from mailgate.config import GatewayConfig, Route
-from mailgate.delivery.base import Deliverer
+from mailgate.delivery.base import Deliverer, DeliveryResult
 from mailgate.delivery.route_watch import RouteWatch, WatchedDeliverer, route_label
 from mailgate.delivery.smtp_relay import SmtpRelay
 from mailgate.quarantine.rescan import RescanScheduler
@@ -42,10 +44,14 @@ def build_service() -> RulesService:
         bounce_sender=SesRawSender(),
         execute_once=DynamoExecuteOnce(s.idempotency_table),
         seal=arc_sealer(cfg),
+        sign=outbound_signer(cfg),
+        outbound_deliverer_for=outbound_deliverer_for,
         directory=stores.directory_index,
         personal_lists=personal_lists(),
         quarantine=stores.quarantine_ledger(),
         schedule_rescan=rescan_scheduler(),
+        outbound_counter=DynamoOutboundCounter(s.events_table) if cfg.outbound.enabled and s.events_table else None,
+        announce=announce_outbound_limit,
     )
     return RulesService(cfg, store, ports)
 
@@ -65,10 +71,28 @@ def deliverer_for(route: Route) -> Deliverer:
     return WatchedDeliverer(inner, route_label(route), watch) if watch is not None else inner
 
 
+def outbound_deliverer_for(route: Route) -> Deliverer:
+    """The organisation's own mail: a route of kind "ses" sends with SES v2 (40 MB, the envelope recipients)."""
+    if route.kind != "ses":
+        return deliverer_for(route)
+    watch = route_watch()
+    sender = SesRawSender(api="v2")
+    return WatchedDeliverer(sender, "ses-v2", watch) if watch is not None else sender
+
+
 @cache
 def route_watch() -> RouteWatch | None:
     board = stores.status_board()
     return RouteWatch(board) if board is not None else None
+
+
+def outbound_signer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
+    """DKIM for outbound mail, when keys are configured (dkimpy is loaded only then)."""
+    if not cfg.dkim_signing:
+        return None
+    from mailgate.delivery.signing import OutboundSigner  # noqa: PLC0415
+
+    return OutboundSigner(cfg.dkim_signing, secret_store())
 
 
 def arc_sealer(cfg: GatewayConfig) -> Callable[[bytes], bytes] | None:
@@ -129,3 +153,19 @@ def send_own_mail(message: dict[str, Any]) -> dict[str, Any]:
 
     cfg = config()
     return run_send(message, cfg, deliverer_for, OutboundSigner(cfg.dkim_signing, secret_store()))
+
+
+def announce_outbound_limit(found: LimitCheck, cfg: GatewayConfig) -> None:
+    """Tells the administrators that a sender passed an outbound limit, sent by this function itself."""
+    from mailgate.notify.application import outbound_limit_notice  # noqa: PLC0415
+    from mailgate.notify.own_mail import send_order  # noqa: PLC0415
+    from mailgate.wiring import application_notices  # noqa: PLC0415
+
+    def send(mail_from: str, to: str, data: bytes) -> None:
+        result = DeliveryResult.from_dict(send_own_mail(send_order(mail_from, to, data)))
+        if to.lower() not in {a.lower() for a in result.accepted}:
+            code, text = result.refused.get(to, (0, result.reply))
+            raise RuntimeError(f"{result.host} refused {to}: {code} {text}".strip())
+
+    notice = outbound_limit_notice(found.sender, found.sentence(cfg.outbound.limits), cfg.outbound.hold_over_limit)
+    application_notices.notify(notice, cfg, send_with=send)
