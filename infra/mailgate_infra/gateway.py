@@ -43,7 +43,8 @@ class MailGateway(Construct):
         self.ingress = Ingress(self, "Ingress", props, self.storage, scan_timeout, self.max_receive_count)
         self.mail_manager = MailManagerIngress(
             self, "MailManager", storage=self.storage, scan_queue=self.ingress.scan_queue,
-            retention_days=props.incoming_retention_days) if props.ingress_mode == MAIL_MANAGER else None
+            retention_days=props.incoming_retention_days, domains=sorted(config.domains),
+            verification=config.recipient_verification) if props.ingress_mode == MAIL_MANAGER else None
         self.layer = lambda_.LayerVersion(self, "MailgateLayer", code=lambda_.Code.from_asset(str(layer_directory())),
                                           compatible_runtimes=[RUNTIME],
                                           description="mailgate domain library and its dependencies")

@@ -16,6 +16,8 @@ flags it, so Bcc recipients are not seen in this mode until Mail Manager documen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import jsii
 from aws_cdk import Acknowledgment, Aws, CfnOutput, Duration, Stack, Validations
 from aws_cdk import aws_iam as iam
@@ -26,6 +28,7 @@ from aws_cdk import aws_ses as ses
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from mailgate.config import RecipientVerification
 from mailgate_infra import nag, names
 from mailgate_infra.grants import read_prefix
 from mailgate_infra.storage import Storage
@@ -51,23 +54,25 @@ def _only_tls12_or_later() -> Policy.PolicyConditionProperty:
         operator="MINIMUM_TLS_VERSION", value="TLS1_2"))
 
 
+def _recipient(operator: str, values: Sequence[str]) -> Policy.PolicyConditionProperty:
+    return Policy.PolicyConditionProperty(string_expression=Policy.IngressStringExpressionProperty(
+        evaluate=Policy.IngressStringToEvaluateProperty(attribute="RECIPIENT"), operator=operator,
+        values=list(values)))
+
+
 class MailManagerIngress(Construct):
     """The address list, two traffic policies, two rule sets, two ingress points, the roles Mail Manager assumes to
     write to the bucket, the SMTP password secret, and the S3 notifications to the scan queue."""
 
     def __init__(self, scope: Construct, id: str, *, storage: Storage, scan_queue: sqs.Queue,
-                 retention_days: int) -> None:
+                 retention_days: int, domains: Sequence[str] = (),
+                 verification: RecipientVerification | None = None) -> None:
         super().__init__(scope, id)
         self._storage = storage
         self.address_list = ses.CfnMailManagerAddressList(self, "Recipients")
         self.inbound_policy = ses.CfnMailManagerTrafficPolicy(
             self, "InboundPolicy", default_action="DENY", max_message_size_bytes=MAX_MESSAGE_BYTES,
-            policy_statements=[Policy.PolicyStatementProperty(action="ALLOW", conditions=[
-                Policy.PolicyConditionProperty(boolean_expression=Policy.IngressBooleanExpressionProperty(
-                    evaluate=Policy.IngressBooleanToEvaluateProperty(
-                        is_in_address_list=Policy.IngressIsInAddressListProperty(
-                            address_lists=[self.address_list.attr_address_list_arn], attribute="RECIPIENT")),
-                    operator="IS_TRUE"))])])
+            policy_statements=self._inbound_statements(domains, verification))
         self.outbound_policy = ses.CfnMailManagerTrafficPolicy(
             self, "OutboundPolicy", default_action="DENY", max_message_size_bytes=MAX_MESSAGE_BYTES,
             policy_statements=[Policy.PolicyStatementProperty(action="ALLOW",
@@ -88,6 +93,31 @@ class MailManagerIngress(Construct):
                 secret_arn=self.smtp_secret.secret_arn))
         self._notify(scan_queue, retention_days)
         self._outputs()
+
+    def _inbound_statements(self, domains: Sequence[str],
+                            verification: RecipientVerification | None) -> list[Policy.PolicyStatementProperty]:
+        """What the open ingress accepts during SMTP, from the settings the stack is deployed with (a change to
+        `recipient_verification` applies with the next deployment): with verification on, the address list
+        ldap_sync keeps, the settings' `*@domain` catch-alls, and `local@*` role addresses (postmaster@ always) of
+        the accepted domains; with it off, every recipient of an accepted domain. Everything else is refused."""
+        in_domains = _recipient("ENDS_WITH", [f"@{d.lower()}" for d in sorted(domains)])
+        if verification is None or not verification.enabled:
+            return [Policy.PolicyStatementProperty(action="ALLOW", conditions=[in_domains])] if domains else []
+        listed = Policy.PolicyConditionProperty(boolean_expression=Policy.IngressBooleanExpressionProperty(
+            evaluate=Policy.IngressBooleanToEvaluateProperty(
+                is_in_address_list=Policy.IngressIsInAddressListProperty(
+                    address_lists=[self.address_list.attr_address_list_arn], attribute="RECIPIENT")),
+            operator="IS_TRUE"))
+        statements = [Policy.PolicyStatementProperty(action="ALLOW", conditions=[listed])]
+        catch_alls = sorted({p[1:] for p in verification.also_accept if p.startswith("*@")})
+        if catch_alls:
+            statements.append(Policy.PolicyStatementProperty(action="ALLOW",
+                                                             conditions=[_recipient("ENDS_WITH", catch_alls)]))
+        roles = sorted({p[:-1] for p in verification.also_accept if p.endswith("@*")} | {"postmaster@"})
+        if domains:
+            statements.append(Policy.PolicyStatementProperty(action="ALLOW", conditions=[
+                _recipient("STARTS_WITH", roles), in_domains]))
+        return statements
 
     def _source_arns(self, *resources: str) -> dict[str, dict[str, object]]:
         """Only Mail Manager resources of this account and region may act through what this grants."""

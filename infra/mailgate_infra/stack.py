@@ -38,7 +38,8 @@ class MailgateStack(Stack):
 def props_from_context(app: App) -> MailGatewayProps:
     """Context keys (cdk.json or `-c key=value`): config (a JSON file path), alarmEmail, memoryMb,
     activateRuleSet, clamavScanning (default true), apiDomain + apiCertificateArn, console (default true),
-    consoleDomain + consoleCertificateArn, consoleLoginPrefix. Without `config` the example domain is used."""
+    consoleDomain + consoleCertificateArn, consoleLoginPrefix, ingressMode (receipt_rule, the default, or
+    mail_manager). Without `config` the example domain is used."""
     ctx = app.node.try_get_context
     config_path = ctx("config")
     config = json.loads(Path(config_path).read_text()) if config_path else EXAMPLE_CONFIG
@@ -51,7 +52,7 @@ def props_from_context(app: App) -> MailGatewayProps:
         activate_rule_set=str(ctx("activateRuleSet") or "false").lower() == "true", api_domain=domain,
         clamav_scanning=str(ctx("clamavScanning") or "true").lower() == "true",
         console=str(ctx("console") or "true").lower() == "true", console_domain=console_domain,
-        console_login_prefix=ctx("consoleLoginPrefix"))
+        console_login_prefix=ctx("consoleLoginPrefix"), ingress_mode=str(ctx("ingressMode") or "receipt_rule"))
 
 
 def build_app(app: App | None = None) -> tuple[App, MailgateStack]:

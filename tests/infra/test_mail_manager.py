@@ -21,6 +21,9 @@ ADDRESS_LIST_ACTIONS = {"ses:RegisterMemberToAddressList", "ses:DeregisterMember
                         "ses:StartAddressListImportJob", "ses:GetAddressListImportJob"}
 
 
+VERIFICATION = {"enabled": True, "also_accept": ["*@shared.example.test", "abuse@*", "sales@example.test"]}
+
+
 @pytest.fixture(scope="module")
 def mm_template() -> dict[str, Any]:
     from aws_cdk import App, Validations
@@ -30,7 +33,8 @@ def mm_template() -> dict[str, Any]:
     from mailgate_infra.stack import EXAMPLE_CONFIG, FEATURE_FLAGS, MailgateStack
 
     app = App(context=FEATURE_FLAGS)
-    stack = MailgateStack(app, "MailgateStack", MailGatewayProps(gateway_config=EXAMPLE_CONFIG, console=False,
+    config = {**EXAMPLE_CONFIG, "recipient_verification": VERIFICATION}
+    stack = MailgateStack(app, "MailgateStack", MailGatewayProps(gateway_config=config, console=False,
                                                                  ingress_mode="mail_manager"))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))  # a finding without an acknowledgement fails here
     return dict(Template.from_stack(stack).to_json())
@@ -73,11 +77,33 @@ def test_the_open_ingress_point_refuses_recipients_not_in_the_address_list(mm: R
     address_list, _ = _one(mm, "AWS::SES::MailManagerAddressList")
     policy = mm[_get_att(_ingress(mm, "OPEN")["TrafficPolicyId"])]["Properties"]
     assert policy["DefaultAction"] == "DENY"  # a recipient no statement allows is refused
-    (allow,) = [s for s in policy["PolicyStatements"] if s["Action"] == "ALLOW"]
-    (condition,) = allow["Conditions"]
-    assert condition == {"BooleanExpression": {"Operator": "IS_TRUE", "Evaluate": {"IsInAddressList": {
-        "Attribute": "RECIPIENT", "AddressLists": [{"Fn::GetAtt": [address_list, "AddressListArn"]}]}}}}
+    listed, catch_all, roles = [s["Conditions"] for s in policy["PolicyStatements"] if s["Action"] == "ALLOW"]
+    assert listed == [{"BooleanExpression": {"Operator": "IS_TRUE", "Evaluate": {"IsInAddressList": {
+        "Attribute": "RECIPIENT", "AddressLists": [{"Fn::GetAtt": [address_list, "AddressListArn"]}]}}}}]
+    # the settings' catch-all, and role addresses of the accepted domains only (sales@ is in the list ldap_sync keeps)
+    assert catch_all == [{"StringExpression": {"Evaluate": {"Attribute": "RECIPIENT"}, "Operator": "ENDS_WITH",
+                                               "Values": ["@shared.example.test"]}}]
+    assert roles == [{"StringExpression": {"Evaluate": {"Attribute": "RECIPIENT"}, "Operator": "STARTS_WITH",
+                                           "Values": ["abuse@", "postmaster@"]}},
+                     {"StringExpression": {"Evaluate": {"Attribute": "RECIPIENT"}, "Operator": "ENDS_WITH",
+                                           "Values": ["@example.test"]}}]
     assert policy["MaxMessageSizeBytes"] == 40 * 1024 * 1024
+
+
+def test_without_recipient_verification_the_open_ingress_takes_every_recipient_of_an_accepted_domain() -> None:
+    from aws_cdk import App
+    from aws_cdk.assertions import Template
+    from mailgate_infra.props import MailGatewayProps
+    from mailgate_infra.stack import EXAMPLE_CONFIG, FEATURE_FLAGS, MailgateStack
+
+    app = App(context=FEATURE_FLAGS)
+    stack = MailgateStack(app, "MailgateStack", MailGatewayProps(gateway_config=EXAMPLE_CONFIG, console=False,
+                                                                 ingress_mode="mail_manager"))
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    policy = resources[_get_att(_ingress(resources, "OPEN")["TrafficPolicyId"])]["Properties"]
+    assert policy["DefaultAction"] == "DENY"
+    assert policy["PolicyStatements"] == [{"Action": "ALLOW", "Conditions": [{"StringExpression": {
+        "Evaluate": {"Attribute": "RECIPIENT"}, "Operator": "ENDS_WITH", "Values": ["@example.test"]}}]}]
 
 
 def test_the_authenticated_ingress_point_takes_tls_12_or_later_only(mm: Resources) -> None:
