@@ -56,6 +56,7 @@ BODIES = {
     ("PUT", "/settings/reports"): {"version": 0, "settings": {}},
     ("PUT", "/settings/digest"): {"version": 0, "settings": {}},
     ("PUT", "/settings/outbound"): {"version": 0, "settings": {}},
+    ("PUT", "/settings/prices"): {"version": 0, "settings": {}},
     ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},
     ("PUT", "/directory/connections/<connection_id>"): {"name": "n", "domain": "example.test", "base_dn": "dc=x",
                                                         "bind_dn": "x"},

@@ -442,6 +442,28 @@ class OutboundSettings(_Model, frozen=True):
     hold_over_limit: bool = True  # past a limit the sender's mail is kept in Backup (else only announced)
 
 
+Price = Annotated[float, Meta(ge=0, le=1000)]  # USD, in the unit its name says
+
+
+class Prices(_Model, frozen=True):
+    """AWS list prices the per-message cost uses (mailgate.costing; docs/cost.md, "Prices used": us-east-1, x86, as
+    known in 2025: re-check them). Each in the unit its name says, as AWS's pricing pages quote it."""
+
+    lambda_per_gb_second: Price = 0.0000166667
+    lambda_per_million_requests: Price = 0.20
+    sqs_per_million_requests: Price = 0.40  # each 64 KB of payload is one request
+    sns_per_million_publishes: Price = 0.50
+    s3_per_thousand_puts: Price = 0.005
+    s3_per_thousand_gets: Price = 0.0004
+    s3_per_gb_month: Price = 0.023
+    dynamodb_per_million_wru: Price = 0.625
+    dynamodb_per_million_rru: Price = 0.125
+    dynamodb_per_gb_month: Price = 0.25
+    logs_per_gb: Price = 0.50  # CloudWatch Logs ingested
+    ses_receiving_per_thousand_mails: Price = 0.10
+    ses_receiving_per_thousand_chunks: Price = 0.09  # each incoming 256 KB
+
+
 class GatewayConfig(_Model, frozen=True):
     authserv_id: str = "mailgate.invalid"  # our name in Authentication-Results headers
     domains: dict[str, Route] = msgspec.field(default_factory=dict)  # accepted domain → route
@@ -470,6 +492,7 @@ class GatewayConfig(_Model, frozen=True):
     spam_quarantine: QuarantineLimits = msgspec.field(default_factory=QuarantineLimits)
     rules: RuleTable = msgspec.field(default_factory=RuleTable)  # first match wins; Default last
     outbound: OutboundSettings = msgspec.field(default_factory=OutboundSettings)
+    prices: Prices = msgspec.field(default_factory=Prices)  # for each message's cost (mailgate.costing)
 
     def __post_init__(self) -> None:
         normalised = {d.lower().rstrip("."): r for d, r in self.domains.items()}

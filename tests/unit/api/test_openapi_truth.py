@@ -68,6 +68,8 @@ def _requests(app: Any) -> dict[tuple[str, str], tuple[str, Any]]:
         ("get", "/settings/digest"): ("/settings/digest", None),
         ("get", "/settings/outbound"): ("/settings/outbound", None),
         ("put", "/settings/outbound"): ("/settings/outbound", {"version": version + 100, "settings": {}}),
+        ("get", "/settings/prices"): ("/settings/prices", None),
+        ("put", "/settings/prices"): ("/settings/prices", {"version": version + 100, "settings": {}}),
         ("put", "/settings/digest"): ("/settings/digest", {"version": version + 100, "settings": {}}),
         ("put", "/settings/reports"): ("/settings/reports", {"version": version + 100, "settings": {}}),
         ("post", "/reports/run"): ("/reports/run", {"period": "day", "mail": False}),
@@ -232,6 +234,7 @@ def test_each_settings_route_declares_its_own_section_and_every_reference_resolv
                          "/settings/recipient-verification": "RecipientVerification",
                          "/settings/reports": "ReportSettings", "/settings/digest": "DigestSettings",
                          "/settings/outbound": "OutboundSettings",
+                         "/settings/prices": "Prices",
                          "/settings/notifications": "NotificationSettings"}.items():
         operations = document["paths"][path]
         answer = operations["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]

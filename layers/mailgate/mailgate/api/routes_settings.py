@@ -20,6 +20,7 @@ from mailgate.api.application_sections import (
 from mailgate.api.guard import acting, endpoint
 from mailgate.api.pagination import page
 from mailgate.api.ports import Ports
+from mailgate.api.prices_section import PricesSection, PricesUpdate
 from mailgate.api.recipient_sections import RecipientVerificationSection, RecipientVerificationUpdate
 from mailgate.api.responses import (
     AntispamSection,
@@ -114,6 +115,9 @@ SECTIONS: tuple[tuple[str, str, type[Section], type[SectionUpdate], str, str], .
      "Outbound mail (the organisation's own, from its authenticated ingress): on or off, where mail for other "
      "domains goes (SES or a smart host), the hourly limits per sender and whether passing one holds the mail.",
      "Replace the outbound settings (conditional on `version`; 422 names the bad field)."),
+    ("/settings/prices", "prices", PricesSection, PricesUpdate,
+     "The AWS list prices (USD, in the unit each name says) every message's cost is computed with (docs/cost.md).",
+     "Replace the prices (conditional on `version`; 422 names a price that is negative or implausibly high)."),
     ("/settings/digest", "digest", DigestSection, DigestUpdate,
      "The users' daily Backup digest: on or off, its hour and time zone, how long its links work, who opted out.",
      "Replace the digest's settings (conditional on `version`; 422 names a bad time zone, address or URL)."),
