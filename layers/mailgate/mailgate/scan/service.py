@@ -79,7 +79,8 @@ class ScanService:
                  reports_prefix: str = "reports/", status_board: StatusBoard | None = None,
                  clock: Callable[[], float] = time.time,
                  release_hold: Callable[[str, int | None], None] | None = None,
-                 outgoing_prefix: str = OUTGOING_PREFIX) -> None:
+                 outgoing_prefix: str = OUTGOING_PREFIX,
+                 exposure: Callable[[ScanReport], object] | None = None) -> None:
         self.config = config
         self.outgoing_prefix = outgoing_prefix
         self.store = store
@@ -94,6 +95,7 @@ class ScanService:
         self.unavailable_engines: tuple[str, ...] = ()  # of the last scan: the handler counts them for the alarm
         self.clock = clock
         self.release_hold = release_hold  # a held message that ends in Backup gives back its quarantine place
+        self.exposure = exposure  # indexes the message's indicators (mailgate.exposure); never fails a scan
 
     def handle(self, inbound: InboundMail, attempt: int) -> HandOff | None:
         """Scan and hand off; on the last attempt a failure keeps the original in Backup."""
@@ -159,6 +161,11 @@ class ScanService:
             return None
         report_key = f"{self.reports_prefix}{mid}.json"
         self.store.put_json(report_key, report.to_dict())
+        if self.exposure is not None:
+            try:
+                self.exposure(report)
+            except Exception:
+                logger.exception("could not index the message's indicators for the exposure search")
         return HandOff(mid, self.store.bucket, report_key, report.raw_location, envelope.mail_from, accepted)
 
     def _watch_engines(self, report: ScanReport) -> None:

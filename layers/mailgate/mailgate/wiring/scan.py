@@ -9,6 +9,7 @@ from pathlib import Path
 
 import msgspec
 
+from mailgate.aws.exposure_index import DynamoExposureIndex
 from mailgate.aws.mail_store import S3MailStore
 from mailgate.aws.queue import SqsQueue
 from mailgate.aws.signature_store import S3SignatureStore
@@ -35,7 +36,13 @@ def build_service() -> ScanService:
     return ScanService(cfg, store, stores.event_log(),
                        build_scanners(cfg, stores.directory_cache(), antispam_model()),
                        stores.backup_keeper(store), SqsQueue(s.rules_queue_url), s.reports_prefix,
-                       stores.status_board(), release_hold=ledger.release if ledger is not None else None)
+                       stores.status_board(), release_hold=ledger.release if ledger is not None else None,
+                       exposure=exposure_index().record if s.events_table else None)
+
+
+def exposure_index() -> DynamoExposureIndex:
+    """The exposure search's index (mailgate.exposure), in the events table, kept as long as the events."""
+    return DynamoExposureIndex(settings().events_table, config().event_retention_days)
 
 
 @cache
