@@ -4,7 +4,7 @@ one way it writes events and keeps originals in Backup."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mailgate.actions.grouping import RecipientGroup
@@ -12,6 +12,7 @@ from mailgate.actions.outbound_limits import LimitCheck, OutboundCounter
 from mailgate.backup.keeper import BackupKeeper
 from mailgate.backup.model import HeldBy, Holding, held_by_module
 from mailgate.config import GatewayConfig, Route
+from mailgate.costing.usage import CostMeter
 from mailgate.delivery.backscatter import unvouched_sender
 from mailgate.delivery.base import Deliverer
 from mailgate.directory.index import DirectoryIndex
@@ -54,6 +55,7 @@ class MessageContext:
     final_attempt: bool
     directory: DirectoryIndex | None = None
     personal: PersonalLookup | None = None
+    cost: CostMeter = field(default_factory=CostMeter)  # the rules step's clock; the cost on the first decision
 
     @property
     def message_id(self) -> str:

@@ -22,6 +22,7 @@ from mailgate.actions.notifications import notify
 from mailgate.actions.outbound_limits import LimitCheck
 from mailgate.actions.outcome import Outcome, OutcomeStatus
 from mailgate.config import GatewayConfig
+from mailgate.costing.usage import CostMeter
 from mailgate.events import model as ev
 from mailgate.ports import ExecuteOnce
 from mailgate.rules.current import needs_directory
@@ -33,9 +34,10 @@ __all__ = ["RulesPorts", "act", "process_report", "run_directly"]
 
 def process_report(report: ScanReport, raw: bytes, subject: str, config: GatewayConfig, ports: RulesPorts,
                    final_attempt: bool = False) -> list[Outcome]:
+    meter = CostMeter()  # the step's time up to its first decision, priced into that decision's event
     personal = ports.personal_lists
     directory = ports.directory() if personal is not None or needs_directory(config.rules) else None
-    ctx = MessageContext(report, raw, subject, config, ports, final_attempt, directory, personal)
+    ctx = MessageContext(report, raw, subject, config, ports, final_attempt, directory, personal, meter)
     limited = _outbound_limits(ctx)
     if limited is not None and limited.over and config.outbound.hold_over_limit:
         outcomes = _held_over_limit(ctx, limited)
@@ -101,7 +103,7 @@ def act(ctx: MessageContext, group: RecipientGroup) -> Outcome:
     """Carry out one group's decision: its event, Backup copy, action, BCC copies and notifications."""
     decision = group.decision
     ctx.log(group, ev.DECISION, f"rule {decision.rule}: {decision.action} ({decision.reason})",
-            decision=decision.to_dict())
+            decision=decision.to_dict(), **ctx.cost.decision_detail(ctx.report.facts, ctx.raw, decision, ctx.config))
     backup_id = ctx.keep(group, group.recipients, decision.reason) if decision.backup else None
     key = group_key(ctx, group)
     actions: dict[str, Callable[[], Outcome]] = {

@@ -61,7 +61,7 @@ def _moment(moment: datetime) -> str:
 
 
 def _bucket(bucket: Bucket) -> dict[str, Any]:
-    return {**bucket.traffic, "verdicts": bucket.verdicts}
+    return {**bucket.traffic, "cost_usd": bucket.cost_microusd / 1e6, "verdicts": bucket.verdicts}
 
 
 def top_held(records: list[BackupRecord], top: int = TOP) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:

@@ -37,6 +37,9 @@ class TrafficCounts(Answer):
     deleted: int = Field(description="messages not delivered by a Delete action")
     delivery_failed: int = Field(description="deliveries that failed for good: refused by the destination, or "
                                              "kept in Backup after the last retry")
+    cost_usd: float = Field(ge=0, description="the AWS cost in USD of the messages decided (each message's `cost` "
+                                              "in its first decision event, SES receiving not included; "
+                                              "docs/cost.md), summed to the micro-dollar")
     verdicts: VerdictCounts
 
 

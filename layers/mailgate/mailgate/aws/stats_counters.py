@@ -2,9 +2,10 @@
 
 The item's partition is `stats#2026-12-05T21` (a gateway message id never contains `#`) and its sort key
 `counters`; each counter is an attribute of that name (`received`, `verdict:antispam:spam`: the bounded set of
-mailgate.stats.counting), added to with one UpdateItem ... ADD per hour an append touches. The items have no `day`
-and no `q_header_id`, so neither of the table's indexes holds them: `/events` never sees them, and the event log's
-`for_message` refuses their partitions. `expires_at` (the table's TTL) is the hour plus the event retention.
+mailgate.stats.counting; `cost_microusd` adds an amount, the messages' cost), added to with one UpdateItem ... ADD
+per hour an append touches. The items have no `day` and no `q_header_id`, so neither of the table's indexes holds
+them: `/events` never sees them, and the event log's `for_message` refuses their partitions. `expires_at` (the
+table's TTL) is the hour plus the event retention.
 
 One item takes every update of its hour: DynamoDB allows about 1,000 writes a second to one item, and a message
 makes about two (its scan, its delivery), so a gateway past some 400 messages a second would shard the key.

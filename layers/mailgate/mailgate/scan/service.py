@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from msgspec.structs import replace  # the envelope and the report are msgspec Structs (mailgate.documents)
 
 from mailgate.config import GatewayConfig
+from mailgate.costing.usage import scan_usage
 from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.message import Message, parse_message
@@ -119,6 +120,7 @@ class ScanService:
         return handoff
 
     def scan(self, inbound: InboundMail) -> HandOff | None:
+        started = time.perf_counter()  # the message's measured usage travels in its report (mailgate.costing)
         raw, changed_line_endings = normalised_line_endings(self.store.get_bytes(inbound.key, inbound.bucket))
         message = with_line_ending_defect(parse_message(raw), changed_line_endings)
         envelope, notes = complete_envelope(inbound, message, self.outgoing_prefix)
@@ -154,6 +156,7 @@ class ScanService:
             report = replace(report, facts={**report.facts, "rescan": inbound.rescan})
         log += [ev.Event(mid, ev.SCANNED, f"{r.scanner}: {r.verdict} (score {r.score:g})",
                          detail={"result": r.to_dict()}, verdicts=(r.verdict,), **facts) for r in report.results]
+        report = replace(report, facts={**report.facts, "usage": scan_usage(started, log)})
         self.events.append(log)
         self._watch_signatures(report)
         self._watch_engines(report)

@@ -13,6 +13,9 @@ What each counter counts (every counter counts messages, none counts recipients)
 - `delivery_failed`: deliveries that failed for good: the destination refused for good (a `rejected` event of a
   delivering decision: the bounce), or the original was kept in Backup with the delivery's error (after the last
   retry, or when the server refused our modified copy; that last case also bounces, and counts twice).
+- `cost_microusd`: an amount, not a count: the AWS cost (mailgate.costing, without SES receiving) of the messages
+  decided, in millionths of a US dollar rounded to the nearest, from the `cost` of a message's first `decision`
+  event (only the first group's carries one, so a message counts once; a re-scan's rules run is a second cost).
 - `verdict:<module>:<verdict>`: each scan's verdict per module (a re-scan counts again). Authentication is counted
   as `spf`, `dkim` and `dmarc` from its details; a failed authentication scanner counts `error` for all three.
 
@@ -58,7 +61,9 @@ def verdict_counter(module: str, verdict: str) -> str:
     return f"verdict:{module}:{verdict}"
 
 
-COUNTERS: frozenset[str] = frozenset(TRAFFIC) | {verdict_counter(m, v) for m, vs in VERDICTS.items() for v in vs}
+COST = "cost_microusd"
+COUNTERS: frozenset[str] = frozenset((*TRAFFIC, COST)) | {
+    verdict_counter(m, v) for m, vs in VERDICTS.items() for v in vs}
 
 
 def hour_of(at: str) -> str | None:
@@ -74,16 +79,37 @@ def hour_of(at: str) -> str | None:
 def increments(events: Iterable[Event]) -> dict[str, dict[str, int]]:
     """hour → counter → how much to add, for one append's events (see the module's docstring)."""
     seen: set[tuple[str, str, str]] = set()
+    costs: dict[tuple[str, str], int] = {}  # (hour, message) → its cost: the first one an append carries
     for event in events:
         hour = hour_of(event.at)
         if hour is None:
             continue
         seen.update((hour, event.message_id, counter) for counter in _counters(event) if counter in COUNTERS)
+        cost = _cost(event)
+        if cost:
+            costs.setdefault((hour, event.message_id), cost)
     found: dict[str, dict[str, int]] = {}
     for hour, _message, counter in seen:
         per_hour = found.setdefault(hour, {})
         per_hour[counter] = per_hour.get(counter, 0) + 1
+    for (hour, _message), amount in costs.items():
+        per_hour = found.setdefault(hour, {})
+        per_hour[COST] = per_hour.get(COST, 0) + amount
     return found
+
+
+MAX_COST_MICROUSD = 10**9  # $1,000 for one message is no price of ours: a damaged or forged detail counts nothing
+
+
+def _cost(event: Event) -> int:
+    """A decision event's `cost.total_usd` in micro-USD (0 for any other event or a value that is not a price)."""
+    if event.kind != ev.DECISION:
+        return 0
+    cost = event.detail.get("cost")
+    total = cost.get("total_usd") if isinstance(cost, dict) else None
+    if not isinstance(total, int | float) or isinstance(total, bool) or not 0 <= total * 1e6 <= MAX_COST_MICROUSD:
+        return 0
+    return round(total * 1e6)
 
 
 _SIMPLE = {ev.DELIVERED: DELIVERED, ev.DELETED: DELETED}

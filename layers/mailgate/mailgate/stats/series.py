@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from mailgate.stats.counting import TRAFFIC, VERDICTS, verdict_counter
+from mailgate.stats.counting import COST, TRAFFIC, VERDICTS, verdict_counter
 
 Step = Literal["hour", "day"]
 HOUR = timedelta(hours=1)
@@ -20,10 +20,11 @@ class Bucket:
     start: datetime
     traffic: dict[str, int]  # every counter of TRAFFIC
     verdicts: dict[str, dict[str, int]]  # module → verdict → count, every module and verdict of VERDICTS
+    cost_microusd: int = 0  # the AWS cost of the messages decided in it (mailgate.costing), micro-USD
 
     def counters(self) -> dict[str, int]:
         """The bucket as counter name → value again (what summing buckets adds up)."""
-        flat = dict(self.traffic)
+        flat = {**self.traffic, COST: self.cost_microusd}
         for module, verdicts in self.verdicts.items():
             flat.update({verdict_counter(module, v): n for v, n in verdicts.items()})
         return flat
@@ -78,5 +79,5 @@ def _bucket(start: datetime, hours: list[Mapping[str, int]]) -> Bucket:
         return sum(max(int(h.get(counter, 0)), 0) for h in hours)
 
     return Bucket(start, {c: total(c) for c in TRAFFIC},
-                  {m: {v: total(verdict_counter(m, v)) for v in vs} for m, vs in VERDICTS.items()})
+                  {m: {v: total(verdict_counter(m, v)) for v in vs} for m, vs in VERDICTS.items()}, total(COST))
 
