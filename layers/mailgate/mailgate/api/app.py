@@ -35,6 +35,7 @@ from mailgate.api.routes_directory import directory_router
 from mailgate.api.routes_dry_run import dry_run_router
 from mailgate.api.routes_events import events_router
 from mailgate.api.routes_explain import explain_router
+from mailgate.api.routes_exposure import exposure_router
 from mailgate.api.routes_import import import_router
 from mailgate.api.routes_links import links_router
 from mailgate.api.routes_lists import lists_router
@@ -260,6 +261,6 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
                    dry_run_router(ports), import_router(ports),
                    quarantine_router(ports), backup_release_router(ports), links_router(ports), stats_router(ports),
-                   reports_router(ports)):
+                   reports_router(ports), exposure_router(ports)):
         app.include_router(router)
     return app
