@@ -60,8 +60,10 @@ BODIES = {
     ("POST", "/directory/connections"): {"name": "n", "domain": "example.test", "base_dn": "dc=x", "bind_dn": "x"},
     ("PUT", "/directory/connections/<connection_id>"): {"name": "n", "domain": "example.test", "base_dn": "dc=x",
                                                         "bind_dn": "x"},
+    ("POST", "/exposure/actions"): {"kind": "sha256", "value": "ab" * 32, "actions": ["hold_in_flight"]},
 }
-QUERIES = {"/directory/search": "?q=a", "/directory/resolve": "?address=a@example.test"}  # required parameters
+QUERIES = {"/directory/search": "?q=a", "/directory/resolve": "?address=a@example.test",  # required parameters
+           "/exposure": "?kind=domain&value=bad.example", "/exposure/export": "?kind=domain&value=bad.example"}
 
 
 def _path(rule: str) -> str:
