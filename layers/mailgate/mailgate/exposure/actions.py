@@ -123,8 +123,8 @@ def notify_recipients(ports: ActionPorts, indicator: Indicator, found: Sequence[
     for item in found:
         sent: list[str] = []
         for to in item.hit.recipients:
-            if to.lower() in told or len(told) >= MAX_NOTIFIED:
-                continue
+            if to.lower() in told or len(told) >= MAX_NOTIFIED or config.route_for(to) is None:
+                continue  # a recipient outside the accepted domains (outbound mail) is not ours to tell
             context = NotificationContext(
                 sender=item.hit.sender or "<>", sender_ip="", all_recipients=item.hit.recipients,
                 affected_recipients=(to,), affected_rules=(), subject=item.hit.subject, date=item.hit.received_at,
