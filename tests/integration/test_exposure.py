@@ -83,3 +83,16 @@ def test_a_value_that_is_not_of_its_kind_is_refused(gateway: LocalGateway) -> No
     status, answer = api(gateway, "POST", "/exposure/actions", body={"kind": "sha256", "value": "ab" * 32,
                                                                      "actions": ["add_to_url_list"]})
     assert status == 200 and answer["outcomes"][0]["done"] is False
+
+
+def test_an_index_that_cannot_be_written_never_fails_the_scan(gateway: LocalGateway, monkeypatch: Any) -> None:
+    from mailgate.wiring import scan
+
+    def index_down(report: Any) -> None:
+        raise OSError("DynamoDB is unavailable")
+
+    monkeypatch.setattr(scan.service(), "exposure", index_down)
+    url = f"https://unindexed-{uuid.uuid4().hex[:10]}.example/"
+    message_id = _send_link(gateway, url, ("carol@example.test",), "Not indexed")
+    assert {e["kind"] for e in events(gateway, message_id)} >= {"scanned", "delivered"}
+    assert _search(gateway, "url", url)["messages"] == []
