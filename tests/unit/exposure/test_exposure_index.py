@@ -59,3 +59,14 @@ def test_the_items_stay_out_of_the_event_log(index: DynamoExposureIndex) -> None
     item = index.table.get_item(Key={"message_id": partition(Indicator("url", normalise("url", URL))),
                                      "sk": "2026-12-05T10:00:00.000000Z#m1"})["Item"]
     assert "day" not in item and int(item["expires_at"]) > 0
+
+
+def test_a_rescan_after_a_quarantine_hold_keeps_the_first_scans_recipients(index: DynamoExposureIndex) -> None:
+    index.record(_report("m1", "2026-12-05T10:00:00Z"))
+    report = _report("m1", "2026-12-05T10:00:00Z")
+    rescan = ScanReport(message_id="m1", raw_location={}, envelope=Envelope("eve@bad.example", ("u0@example.test",),
+                        received_at="2026-12-05T10:00:00Z"), facts={**report.facts, "rescan": {"hold_key": "k"}},
+                        results=())
+    assert index.record(rescan) == 0
+    found = index.search(Indicator("sender", "eve@bad.example"), "2026-12-01", "2026-12-31").hits
+    assert [h.recipients_count for h in found] == [80]

@@ -9,7 +9,7 @@ search shows without reading anything else: the message id, when it arrived, the
 recipients (the indicator's value too, for the export).
 
 Writes: at most MAX_INDICATORS items a message (typically 5-15), 25 to a BatchWriteItem call, the items DynamoDB
-leaves unprocessed retried with a growing pause. A re-scan of a held message writes the same keys again.
+leaves unprocessed retried with a growing pause. A re-scan of a held message writes nothing (see `record`).
 """
 
 from __future__ import annotations
@@ -72,7 +72,10 @@ class DynamoExposureIndex:
                 for indicator in indicators_of(report)]
 
     def record(self, report: ScanReport) -> int:
-        """Writes the message's index items; how many."""
+        """Writes the message's index items; how many. A re-scan after an Anti-Spam Quarantine hold writes none: its
+        report names only the held recipients, and the first scan indexed the message with all of them."""
+        if report.facts.get("rescan"):
+            return 0
         items = self.items(report)
         for first in range(0, len(items), BATCH):
             self._write([{"PutRequest": {"Item": item}} for item in items[first:first + BATCH]])
