@@ -12,7 +12,7 @@ from mailgate.api.app import create_app
 from mailgate.environment import require
 from mailgate.tracing import function_tracer
 from mailgate.wiring import api as wiring
-from mailgate.wiring import siem
+from mailgate.wiring import replay, siem
 
 require("api")  # a missing variable stops the cold start, not the first call
 
@@ -27,6 +27,8 @@ app = create_app(wiring.ports())
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if wiring.JOB_KEY in event:  # a schedule's invocation (Backup's retention), not a request
         return wiring.run_job(str(event[wiring.JOB_KEY]))
+    if replay.JOB_EVENT_KEY in event:  # a replay job carried on by this function's own invocation (docs/replay.md)
+        return replay.run_job(event, context)
     if siem.is_sqs_event(event):  # a batch of the SIEM queue (docs/siem.md)
         return siem.forward_records(event)
     return app.resolve(event, context)

@@ -40,6 +40,9 @@ BODIES = {
     ("PUT", "/settings/application-notifications"): {"version": 0, "settings": {}},
     ("PUT", "/settings/recipient-verification"): {"version": 0, "settings": {}},
     ("POST", "/rules/dry-run"): {"message_id": "no-such-message"},
+    ("POST", "/replays"): {"sections": {}, "from": "2000-01-01", "to": "2000-01-02", "limit": 1},
+    ("PUT", "/settings/shadow"): {"version": 999999, "sections": {}},  # stale: 409, no candidate is set
+    ("POST", "/settings/shadow/promote"): {"version": 999999},
     ("PUT", "/lists/personal"): {"version": 0},
     ("PUT", "/lists/personal/<address>"): {"version": 0},
     ("PUT", "/settings/rules"): {"version": 0, "settings": {}},

@@ -358,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     from mailgate import backup_cli  # noqa: PLC0415
 
     backup_cli.add_parser(sub)
+    from mailgate import replay_cli  # noqa: PLC0415
+
+    replay_cli.add_parser(sub)
     return parser
 
 
@@ -380,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, ValueError, KeyError, TypeError) as exc:
             sys.stderr.write(f"mailgate worker: {Path(args.state_dir) / 'workers.json'} cannot be used ({exc})\n")
             return EXIT_UNUSABLE
-    return int(args.func(args))  # serve, token, backup, digest
+    return int(args.func(args))  # serve, token, backup, digest, replay
 
 
 if __name__ == "__main__":

@@ -3,12 +3,13 @@ one way it writes events and keeps originals in Backup."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mailgate.actions.grouping import RecipientGroup
 from mailgate.actions.outbound_limits import LimitCheck, OutboundCounter
+from mailgate.actions.outcome import Outcome
 from mailgate.backup.keeper import BackupKeeper
 from mailgate.backup.model import HeldBy, Holding, held_by_module
 from mailgate.config import GatewayConfig, Route
@@ -22,6 +23,9 @@ from mailgate.ports import ExecuteOnce
 from mailgate.quarantine.rescan import QuarantineLedger, RescanScheduler
 from mailgate.rules.current import PersonalLookup
 from mailgate.scan.report import ScanReport
+
+# Shadow mode (mailgate.replay.shadow): called with the live outcomes once they are carried out.
+ShadowPort = Callable[[ScanReport, str, Sequence[Outcome], DirectoryIndex | None, PersonalLookup | None], None]
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,7 @@ class RulesPorts:
     schedule_rescan: RescanScheduler | None = None  # hands a held message back to scan when its hold ends
     outbound_counter: OutboundCounter | None = None  # outbound spam control's hourly counts per sender
     announce: Callable[[LimitCheck, GatewayConfig], None] | None = None  # tells the administrators of a limit
+    shadow: ShadowPort | None = None  # shadow mode: a candidate's would-be decisions logged, acting on nothing
 
 
 @dataclass(frozen=True)

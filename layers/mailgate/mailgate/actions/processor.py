@@ -8,6 +8,7 @@ Backup; the queue redelivers the hand-off in between.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -47,6 +48,9 @@ def process_report(report: ScanReport, raw: bytes, subject: str, config: Gateway
     if rescan and ports.quarantine is not None:  # the re-scan's decision is made: the hold gives back its place
         size = rescan.get("size")
         ports.quarantine.release(str(rescan.get("hold_key") or ""), int(size) if size else None)
+    if ports.shadow is not None:  # shadow mode: the candidate's decisions logged once the live ones are carried out
+        with contextlib.suppress(Exception):  # a shadow that fails never changes what was done
+            ports.shadow(report, subject, outcomes, directory, personal)
     return outcomes
 
 

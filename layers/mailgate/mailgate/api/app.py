@@ -41,8 +41,10 @@ from mailgate.api.routes_links import links_router
 from mailgate.api.routes_lists import lists_router
 from mailgate.api.routes_notifications import notifications_router
 from mailgate.api.routes_quarantine import quarantine_router
+from mailgate.api.routes_replay import replay_router
 from mailgate.api.routes_reports import reports_router
 from mailgate.api.routes_settings import settings_router
+from mailgate.api.routes_shadow import shadow_router
 from mailgate.api.routes_stats import stats_router
 from mailgate.api.schemas import COMPONENTS, DOCUMENT_TYPES
 from mailgate.errors import MailgateError
@@ -261,6 +263,7 @@ def create_app(ports: Ports) -> APIGatewayRestResolver:
                    antispam_router(ports), explain_router(ports), notifications_router(ports), lists_router(ports),
                    dry_run_router(ports), import_router(ports),
                    quarantine_router(ports), backup_release_router(ports), links_router(ports), stats_router(ports),
-                   reports_router(ports), exposure_router(ports)):
+                   reports_router(ports), replay_router(ports), shadow_router(ports),
+                   exposure_router(ports)):
         app.include_router(router)
     return app

@@ -21,6 +21,8 @@ if TYPE_CHECKING:  # the message parser and the LDAP code load when first used, 
     from mailgate.backup.removal import BackupRemover
     from mailgate.directory.service import DirectoryAdmin
     from mailgate.notify.application import Notice
+    from mailgate.replay.job import ReplayPorts
+    from mailgate.replay.shadow import ShadowSettings
     from mailgate.reports.service import ReportPorts
     from mailgate.rules.sender_lists import PersonalLists
     from mailgate.scanners.antispam.feedback import FeedbackService
@@ -33,6 +35,16 @@ class PersonalListStore(Protocol):
 
     def save(self, address: str, lists: PersonalLists, expected_version: int, actor: str, subject: str,
              operation: str) -> PersonalListRecord: ...
+
+
+class ShadowStore(Protocol):
+    """Shadow mode's candidate settings beside the live ones (aws/shadow_settings.py)."""
+
+    def get(self) -> ShadowSettings | None: ...
+
+    def put(self, shadow: ShadowSettings) -> None: ...
+
+    def delete(self) -> bool: ...
 
 
 class HeldMail(Protocol):
@@ -82,3 +94,5 @@ class Ports:
     queues: Callable[[], QueueDepths | None] = lambda: None  # the scan and rules queues' depth
     summary_reports: Callable[[], ReportPorts | None] = lambda: None  # kept reports, their data, mailing
     notice: Callable[[Notice, GatewayConfig], None] = lambda notice, config: None  # to the administrators
+    replays: Callable[[], ReplayPorts | None] = lambda: None  # replay jobs: their store and how they run
+    shadow: Callable[[], ShadowStore | None] = lambda: None  # shadow mode's candidate settings

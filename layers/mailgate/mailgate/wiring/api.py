@@ -38,7 +38,7 @@ from mailgate.environment import SCHEDULED_JOB_KEY
 from mailgate.scan.report import ScanReport
 from mailgate.scanners.antispam.feedback import FeedbackService
 from mailgate.settings.service import Actor, SettingsService
-from mailgate.wiring import application_notices, stores
+from mailgate.wiring import application_notices, replay, stores
 from mailgate.wiring.learning import antispam_model
 from mailgate.wiring.process import config, local, settings
 
@@ -55,7 +55,8 @@ def ports() -> Ports:
                  dry_run_scanners=dry_run_scanners, quarantine=stores.quarantine_ledger,
                  backup_remover=backup_remover, backup_release=backup_release, links=link_ports,
                  stats=traffic_counters, queues=queue_depths,
-                 summary_reports=summary_reports, notice=application_notices.notify)
+                 summary_reports=summary_reports, notice=application_notices.notify,
+                 replays=replay.replay_ports, shadow=replay.shadow_store)
 
 
 @cache

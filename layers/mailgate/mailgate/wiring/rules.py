@@ -26,7 +26,7 @@ from mailgate.rules.current import PersonalLookup
 from mailgate.rules.personal_source import PersonalListSource
 from mailgate.scan.report import ScanReport
 from mailgate.secret_names import DELIVERY
-from mailgate.wiring import stores
+from mailgate.wiring import replay, stores
 from mailgate.wiring.process import config, current_service, local, settings
 
 
@@ -52,6 +52,7 @@ def build_service() -> RulesService:
         schedule_rescan=rescan_scheduler(),
         outbound_counter=DynamoOutboundCounter(s.events_table) if cfg.outbound.enabled and s.events_table else None,
         announce=announce_outbound_limit,
+        shadow=replay.shadow_recorder(),
     )
     return RulesService(cfg, store, ports)
 

@@ -1,0 +1,80 @@
+"""Replay jobs in the events table, beside the counters: partition `replay#<job id>` (a gateway message id never
+contains `#`), sort keys `job` (state, progress and counts), `proposed` (the proposed settings as JSON text),
+`ids#0000` (the range's message ids, 1,000 per item) and `page#000000` (the messages whose decision changes,
+up to 100 per item). The items have no `day` and no `q_header_id`, so neither index of the table holds them
+and `/events` never sees them; `expires_at` (the table's TTL) removes a job a week after it started.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from mailgate.aws import dynamo
+from mailgate.config import GatewayConfig, parse_config
+from mailgate.replay.diff import MessageDiff
+from mailgate.replay.job import ReplayJob
+
+REPLAY_PREFIX = "replay#"
+KEEP_SECONDS = 7 * 24 * 3600
+
+
+class DynamoReplayStore:
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    @property
+    def table(self) -> Any:
+        return dynamo.table(self.table_name)
+
+    def _put(self, job_id: str, sort_key: str, expires_at: int, **attributes: Any) -> None:
+        self.table.put_item(Item={"message_id": f"{REPLAY_PREFIX}{job_id}", "sk": sort_key,
+                                  "expires_at": expires_at, **attributes})
+
+    def _get(self, job_id: str, sort_key: str) -> dict[str, Any] | None:
+        item = self.table.get_item(Key={"message_id": f"{REPLAY_PREFIX}{job_id}", "sk": sort_key},
+                                   ConsistentRead=True).get("Item")
+        return dict(item) if item else None
+
+    def _expiry(self, job_id: str) -> int:
+        item = self._get(job_id, "job")
+        return int(item["expires_at"]) if item else int(time.time()) + KEEP_SECONDS
+
+    def create(self, job: ReplayJob, proposed: GatewayConfig) -> None:
+        expires = int(time.time()) + KEEP_SECONDS
+        self._put(job.job_id, "proposed", expires, config=msgspec.json.encode(proposed).decode())
+        self._put(job.job_id, "job", expires, job=json.dumps(job.to_dict()))
+
+    def get(self, job_id: str) -> ReplayJob | None:
+        if not job_id or "#" in job_id or "/" in job_id:
+            return None
+        item = self._get(job_id, "job")
+        return ReplayJob.from_dict(json.loads(str(item["job"]))) if item else None
+
+    def save(self, job: ReplayJob) -> None:
+        self._put(job.job_id, "job", self._expiry(job.job_id), job=json.dumps(job.to_dict()))
+
+    def proposed(self, job_id: str) -> GatewayConfig:
+        item = self._get(job_id, "proposed")
+        if item is None:
+            raise LookupError(f"replay {job_id}: its proposed settings are gone")
+        return parse_config(str(item["config"]))
+
+    def put_ids(self, job_id: str, number: int, ids: Sequence[str]) -> None:
+        self._put(job_id, f"ids#{number:04d}", self._expiry(job_id), ids=list(ids))
+
+    def ids(self, job_id: str, number: int) -> list[str]:
+        item = self._get(job_id, f"ids#{number:04d}")
+        return [str(i) for i in item["ids"]] if item else []
+
+    def put_page(self, job_id: str, number: int, diffs: Sequence[MessageDiff]) -> None:
+        self._put(job_id, f"page#{number:06d}", self._expiry(job_id),
+                  diffs=json.dumps([d.to_dict() for d in diffs]))
+
+    def page(self, job_id: str, number: int) -> list[MessageDiff]:
+        item = self._get(job_id, f"page#{number:06d}")
+        return [MessageDiff.from_dict(d) for d in json.loads(str(item["diffs"]))] if item else []
