@@ -81,6 +81,8 @@ class AdminApi(Construct):
         read_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
         write_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
         delete_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
+        read_prefix(storage.bucket, self.function, names.LISTS_PREFIX)  # the exposure search's URL list
+        write_prefix(storage.bucket, self.function, names.LISTS_PREFIX)
         # Releases from Backup deliver from here (mailgate.backup.releasing): once per request and target through
         # the rules step's execute-once table, through SES for a route of that kind. Not the relay logins or the
         # ARC key: this function faces the internet and reads no secret (tests/infra/test_secret_grants.py).
@@ -91,7 +93,7 @@ class AdminApi(Construct):
         nag.acknowledge_role(self.function, {
             **nag.common(), **{nag.table_indexes(t): nag.INDEX_REASON for t in (storage.events, storage.backup)},
             **{nag.object_prefix(storage.bucket, p): nag.PREFIX_REASON
-               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX, names.MODELS_PREFIX)},
+               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX, names.MODELS_PREFIX, names.LISTS_PREFIX)},
             "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*":
                 "ses:SendRawEmail: a release goes through the route of its target's domain, chosen at run time, "
                 "so any identity of this account (as the rules function)."})

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mailgate.aws import dynamo
+from mailgate.aws.exposure_index import PREFIX as IOC_PREFIX
 from mailgate.aws.outbound_counters import PREFIX as OUTBOUND_PREFIX
 from mailgate.aws.siem_queue import SiemQueue
 from mailgate.aws.stats_counters import PREFIX as STATS_PREFIX
@@ -109,7 +110,7 @@ class DynamoEventLog:
     def for_message(self, message_id: str) -> Sequence[Event]:
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
-        if message_id.startswith((STATS_PREFIX, OUTBOUND_PREFIX)):  # the counters' items: no message's history
+        if message_id.startswith((STATS_PREFIX, OUTBOUND_PREFIX, IOC_PREFIX)):  # counters, the exposure index
             return []
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"KeyConditionExpression": Key("message_id").eq(message_id)}
