@@ -184,3 +184,12 @@ def test_a_failing_shadow_writes_nothing_and_raises_nothing(gateway):
     gateway.receive("m-1", SPAMMER, "bob@example.org")
     ShadowRecorder(broken, gateway.events())(gateway.reports["m-1"], "s", [], None, None)  # type: ignore[arg-type]
     assert [e.kind for e in gateway.events().for_message("m-1")] == ["received"]
+
+
+def test_a_replay_that_cannot_be_started_answers_503_and_the_job_says_why(gateway):
+    def denied(job_id: str) -> None:
+        raise PermissionError("lambda:InvokeFunction denied")
+
+    gateway.start = denied  # type: ignore[method-assign]
+    status, refused = gateway.call("POST", "/replays", {"sections": {}})
+    assert status == 503 and "lambda:InvokeFunction denied" in refused["message"]

@@ -162,7 +162,12 @@ def replay_router(ports: Ports) -> Router:
         proposed = proposed_config(ports.config(), request.document, request.sections)
         job = new_job(first, last, request.limit, principal(router).username)
         found.store.create(job, proposed)
-        found.start(job.job_id)
+        try:
+            found.start(job.job_id)
+        except Exception as exc:  # e.g. the function may not invoke itself: the job says so, and so does the answer
+            job.state, job.error = "failed", f"not started: {type(exc).__name__}: {exc}"[:500]
+            found.store.save(job)
+            raise Unavailable(f"the replay could not be started ({job.error}): see docs/replay.md") from None
         return view(job)
 
     @endpoint(router, "GET", "/replays/<job_id>", OPERATORS, errors=(404, 503), tags=["replay"])
