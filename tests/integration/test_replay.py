@@ -58,7 +58,7 @@ def finished(gateway, job_id: str) -> dict:
 
 
 def test_a_replay_names_exactly_the_messages_a_proposed_rule_would_delete_and_changes_nothing(gateway):
-    start = datetime.now(UTC) - timedelta(seconds=1)
+    start = datetime.now(UTC)  # the messages of this test only
     both = ["bob@example.test", "finance@example.test"]
     spam_two = sent(gateway, SPAMMER, both, "cheap offers")
     normal = sent(gateway, "alice@sender.test", ["bob@example.test"], "minutes of the meeting")
@@ -95,8 +95,33 @@ def test_a_replay_names_exactly_the_messages_a_proposed_rule_would_delete_and_ch
     assert side_effects(gateway, ids) == before  # nothing delivered, kept, logged or counted by the replays
 
 
+def test_a_proposed_content_filter_expression_is_evaluated_again_over_the_stored_originals(gateway):
+    start = datetime.now(UTC)  # the messages of this test only
+    secret = sent(gateway, "alice@sender.test", ["bob@example.test"], "Kingfisher launch plan")
+    plain = sent(gateway, "alice@sender.test", ["bob@example.test"], "lunch on friday")
+    end = datetime.now(UTC) + timedelta(seconds=1)
+    content = json.loads(json.dumps(api(gateway, "GET", "/settings/content-filter")[1]["settings"]))
+    content["dictionaries"].append({"name": "Replay codenames", "type": "text", "strings": ["kingfisher"]})
+    content["expressions"].insert(0, {
+        "name": "Codenames stay inside", "action": "reject", "backup": True,
+        "conditions": [{"attribute": "subject", "operator": "dictionary", "dictionary": "Replay codenames"}]})
+    before = side_effects(gateway, [secret, plain])
+
+    status, job = api(gateway, "POST", "/replays", body={"sections": {"content_filter": content},
+                                                         "from": iso(start), "to": iso(end)})
+    assert status == 202, job
+    job = finished(gateway, job["job_id"])
+    assert (job["state"], job["counts"]["changed_messages"], job["counts"]["missing_originals"]) == ("done", 1, 0)
+    [changed] = api(gateway, "GET", f"/replays/{job['job_id']}/results")[1]["items"]
+    [change] = changed["changed"]
+    assert changed["message_id"] == secret
+    assert (change["live"]["action"], change["proposed"]["action"], change["proposed"]["module"]) == (
+        "deliver", "reject", "content_filter")
+    assert side_effects(gateway, [secret, plain]) == before
+
+
 def test_mailgate_replay_prints_the_difference(gateway, tmp_path):
-    start = datetime.now(UTC) - timedelta(seconds=1)
+    start = datetime.now(UTC)  # the messages of this test only
     spam = sent(gateway, SPAMMER, ["bob@example.test"], "offers again")
     end = datetime.now(UTC) + timedelta(seconds=1)
     rules = tmp_path / "rules.json"

@@ -80,6 +80,8 @@ class Counts(Answer):
     would_hold: int
     would_release: int
     missing_reports: int = Field(description="messages whose scan report is gone (retention): not compared")
+    missing_originals: int = Field(description="messages whose original is gone, when the proposal changes Content "
+                                   "Filtering: compared with their stored Content Filtering result")
     transitions: dict[str, int] = Field(description="\"deliver→delete\" → recipients")
     by_rule: dict[str, LiveProposed]
     by_module: dict[str, LiveProposed]

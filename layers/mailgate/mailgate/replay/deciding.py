@@ -12,6 +12,8 @@ the stored score into the verdict the scanner would have given (its own `decide`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import msgspec
 
 from mailgate.config import AntispamSettings, GatewayConfig
@@ -51,17 +53,32 @@ def read_antispam(report: ScanReport, settings: AntispamSettings) -> ScanReport:
 
 
 class Decider:
-    def __init__(self, config: GatewayConfig) -> None:
+    """`rescan`: gives the report as this configuration's scan would have made it from the original (None: the
+    original is gone); used for what the stored report cannot answer (mailgate.replay.rescan)."""
+
+    def __init__(self, config: GatewayConfig, rescan: Callable[[ScanReport], ScanReport | None] | None = None) -> None:
         self.config = config
+        self.rescan = rescan
         self.table = compiled_rules(config)
         lists = config.lists
         self.lists = CompiledLists.of(lists.allow, lists.deny, True, lists.allow_skips_antiphishing,
                                       lists.allow_skips_authentication) if lists.allow or lists.deny else None
 
+    def prepare(self, report: ScanReport) -> tuple[ScanReport, bool]:
+        """The stored report as this configuration reads it; False when it wanted the original and it is gone."""
+        fresh = True
+        if self.rescan is not None:
+            rescanned = self.rescan(report)
+            fresh = rescanned is not None
+            report = rescanned or report
+        return read_antispam(report, self.config.antispam), fresh
+
     def sides(self, report: ScanReport, directory: DirectoryIndex | None = None,
-              personal: PersonalLookup | None = None) -> list[tuple[str, Side]]:
-        """(recipient, what its decision does) for each envelope recipient, in envelope order."""
-        report = read_antispam(report, self.config.antispam)
+              personal: PersonalLookup | None = None, prepared: bool = False) -> list[tuple[str, Side]]:
+        """(recipient, what its decision does) for each envelope recipient, in envelope order; `prepared`: the
+        report is `prepare`'s already."""
+        if not prepared:
+            report = self.prepare(report)[0]
         auth = report.result("authentication")
         client_ip = report.envelope.client_ip
         found: list[tuple[str, Side]] = []

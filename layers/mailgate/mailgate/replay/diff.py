@@ -104,6 +104,7 @@ class Tally(msgspec.Struct, kw_only=True):
     would_hold: int = 0
     would_release: int = 0
     missing_reports: int = 0
+    missing_originals: int = 0  # a proposal's Content Filtering could not read these originals: stored result kept
     transitions: dict[str, int] = msgspec.field(default_factory=dict)
     by_rule: dict[str, dict[str, int]] = msgspec.field(default_factory=dict)
     by_module: dict[str, dict[str, int]] = msgspec.field(default_factory=dict)
@@ -135,7 +136,9 @@ class Tally(msgspec.Struct, kw_only=True):
                 f"{self.recipients} recipients) decided differently: would hold {self.would_hold} more "
                 f"recipients' copies, release {self.would_release}"
                 + (f"; {self.missing_reports} messages without a stored scan report skipped"
-                   if self.missing_reports else ""))
+                   if self.missing_reports else "")
+                + (f"; {self.missing_originals} originals gone: their stored Content Filtering result kept"
+                   if self.missing_originals else ""))
 
     def to_dict(self) -> dict[str, Any]:
         return {**msgspec.to_builtins(self), "summary": self.sentence()}

@@ -24,6 +24,7 @@ from mailgate.events.model import utc_now
 from mailgate.events.query import EventFilter
 from mailgate.replay.deciding import Decider
 from mailgate.replay.diff import MessageDiff, Tally, compare
+from mailgate.replay.rescan import ContentRescan, ReadOriginal
 from mailgate.rules.current import PersonalLookup
 from mailgate.scan.report import ScanReport
 
@@ -99,6 +100,7 @@ class ReplayPorts:
     start: Callable[[str], None]  # has the job run (again) elsewhere: the api function invoked asynchronously
     directory: Callable[[], DirectoryIndex | None] = lambda: None
     personal: PersonalLookup | None = None
+    original: ReadOriginal | None = None  # the mail bucket: a proposal's Content Filtering reads the originals
 
 
 def received_ids(events: EventLog, start: str, end: str, wanted: int) -> list[str]:
@@ -133,12 +135,21 @@ def _decide_chunk(job: ReplayJob, ids: Sequence[str], live: Decider, proposed: D
         if report is None:
             job.tally.missing_reports += 1
             continue
+        read, fresh = proposed.prepare(report)
+        job.tally.missing_originals += not fresh
         diff = compare(message_id, live.sides(report, directory, ports.personal),
-                       proposed.sides(report, directory, ports.personal), report.envelope.mail_from)
+                       proposed.sides(read, directory, ports.personal, prepared=True), report.envelope.mail_from)
         job.tally.add(diff)
         if diff.changed_count:
             changed.append(diff)
     return changed
+
+
+def deciders(live: GatewayConfig, proposed: GatewayConfig, original: ReadOriginal | None) -> tuple[Decider, Decider]:
+    """The proposal re-runs Content Filtering over the originals only when it changes Content Filtering."""
+    rescan = ContentRescan(proposed, original) if original is not None and \
+        proposed.content_filter != live.content_filter else None
+    return Decider(live), Decider(proposed, rescan)
 
 
 def run(job_id: str, ports: ReplayPorts, remaining_millis: Callable[[], int] = lambda: 10**9) -> ReplayJob | None:
@@ -150,7 +161,7 @@ def run(job_id: str, ports: ReplayPorts, remaining_millis: Callable[[], int] = l
         if job.state == "queued":
             _gather(job, ports)
         directory = ports.directory()
-        live, proposed = Decider(ports.live()), Decider(ports.store.proposed(job_id))
+        live, proposed = deciders(ports.live(), ports.store.proposed(job_id), ports.original)
         while job.done < job.total:
             if remaining_millis() < MARGIN_MILLIS:
                 ports.store.save(job)

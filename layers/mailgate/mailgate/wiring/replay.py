@@ -41,7 +41,7 @@ def _directory() -> DirectoryIndex | None:
 
 def replay_ports() -> job.ReplayPorts | None:
     """None without an events table (no job can be kept)."""
-    from mailgate.wiring.api import personal_lists, stored_report  # noqa: PLC0415 - wiring.api imports this module
+    from mailgate.wiring.api import mail_store, personal_lists, stored_report  # noqa: PLC0415 - it imports this one
 
     s = settings()
     if not s.events_table:
@@ -49,7 +49,8 @@ def replay_ports() -> job.ReplayPorts | None:
     personal = personal_lists()
     return job.ReplayPorts(store=DynamoReplayStore(s.events_table), events=stores.event_log, report=stored_report,
                            live=config, start=_start, directory=_directory,
-                           personal=PersonalListSource(personal.lists) if personal is not None else None)
+                           personal=PersonalListSource(personal.lists) if personal is not None else None,
+                           original=store.get_bytes if (store := mail_store()) is not None else None)
 
 
 def run_job(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
