@@ -177,3 +177,26 @@ def test_a_shadow_candidate_logs_would_be_decisions_acts_on_nothing_and_is_promo
     finally:
         api(gateway, "DELETE", "/settings/shadow")
         process.reset()
+
+
+def test_a_shadow_candidates_content_filter_runs_over_each_new_message(gateway):
+    version = api(gateway, "GET", "/settings/general")[1]["version"]
+    content = json.loads(json.dumps(api(gateway, "GET", "/settings/content-filter")[1]["settings"]))
+    content["dictionaries"].append({"name": "Shadow codenames", "type": "text", "strings": ["heron"]})
+    content["expressions"].insert(0, {
+        "name": "Herons stay inside", "action": "reject",
+        "conditions": [{"attribute": "subject", "operator": "dictionary", "dictionary": "Shadow codenames"}]})
+    status, shadow = api(gateway, "PUT", "/settings/shadow", body={"version": version,
+                                                                   "sections": {"content_filter": content}})
+    assert status == 200, shadow
+    process.reset()
+    try:
+        message_id = sent(gateway, "alice@sender.test", ["bob@example.test"], "Heron launch plan")
+        assert delivered(gateway, message_id)  # live: no such expression
+        logged = wait_for(lambda: next((e for e in events(gateway, message_id) if e["kind"] == "shadow"), None))
+        [change] = logged["detail"]["changed"]
+        assert (change["live"]["action"], change["proposed"]["action"], change["proposed"]["module"]) == (
+            "deliver", "reject", "content_filter")
+    finally:
+        assert api(gateway, "DELETE", "/settings/shadow")[1] == {"removed": True}
+        process.reset()

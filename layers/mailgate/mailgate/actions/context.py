@@ -25,7 +25,7 @@ from mailgate.rules.current import PersonalLookup
 from mailgate.scan.report import ScanReport
 
 # Shadow mode (mailgate.replay.shadow): called with the live outcomes once they are carried out.
-ShadowPort = Callable[[ScanReport, str, Sequence[Outcome], DirectoryIndex | None, PersonalLookup | None], None]
+ShadowPort = Callable[[ScanReport, str, Sequence[Outcome], DirectoryIndex | None, PersonalLookup | None, bytes], None]
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ def process_report(report: ScanReport, raw: bytes, subject: str, config: Gateway
         ports.quarantine.release(str(rescan.get("hold_key") or ""), int(size) if size else None)
     if ports.shadow is not None:  # shadow mode: the candidate's decisions logged once the live ones are carried out
         with contextlib.suppress(Exception):  # a shadow that fails never changes what was done
-            ports.shadow(report, subject, outcomes, directory, personal)
+            ports.shadow(report, subject, outcomes, directory, personal, raw)
     return outcomes
 
 

@@ -34,11 +34,6 @@ class ContentRescan:
 
     def __call__(self, report: ScanReport) -> ScanReport | None:
         """The report with the proposal's Content Filtering result, or None when the original is gone."""
-        from mailgate.message import parse_message  # noqa: PLC0415
-        from mailgate.message.line_endings import normalised_line_endings  # noqa: PLC0415
-        from mailgate.scan.run import run_scanner  # noqa: PLC0415
-        from mailgate.scanners.base import ScanContext  # noqa: PLC0415
-
         key = report.raw_location.get("key")
         if not key:
             return None
@@ -46,6 +41,15 @@ class ContentRescan:
             raw = self.read(key, report.raw_location.get("bucket") or None)
         except Exception:  # gone with its retention, or not readable here: the stored result stands
             return None
+        return self.scanned(report, raw)
+
+    def scanned(self, report: ScanReport, raw: bytes) -> ScanReport:
+        """The report with the Content Filtering result these settings give the original `raw`."""
+        from mailgate.message import parse_message  # noqa: PLC0415
+        from mailgate.message.line_endings import normalised_line_endings  # noqa: PLC0415
+        from mailgate.scan.run import run_scanner  # noqa: PLC0415
+        from mailgate.scanners.base import ScanContext  # noqa: PLC0415
+
         message = parse_message(normalised_line_endings(raw)[0])
         others = tuple(r for r in report.results if r.scanner != CONTENT_FILTER)
         context = ScanContext(report.envelope, self.config.authserv_id, tuple(self.config.domains), others)

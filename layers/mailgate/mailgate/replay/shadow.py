@@ -25,6 +25,7 @@ from mailgate.events.model import Event
 from mailgate.events.query import EventFilter
 from mailgate.replay.deciding import Decider
 from mailgate.replay.diff import MessageDiff, Side, Tally, compare
+from mailgate.replay.rescan import ContentRescan
 from mailgate.rules.current import PersonalLookup
 from mailgate.scan.report import ScanReport
 
@@ -59,33 +60,40 @@ def live_sides(outcomes: Iterable[Outcome]) -> list[tuple[str, Side]]:
 
 class ShadowRecorder:
     """The rules step's optional shadow port: never raises, never acts; one event per message while a candidate
-    is set. `load` reads the candidate (None: no shadow); it is read again every RELOAD_SECONDS."""
+    is set. `load` reads the candidate (None: no shadow); it is read again every RELOAD_SECONDS. `live`: the live
+    settings; a candidate whose Content Filtering differs from theirs runs its expressions over the message."""
 
     def __init__(self, load: Callable[[], ShadowSettings | None], events: EventLog,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 live: Callable[[], GatewayConfig] | None = None, clock: Callable[[], float] = time.monotonic) -> None:
         self.load = load
         self.events = events
+        self.live = live
         self.clock = clock
         self._lock = threading.Lock()
-        self._held: tuple[float, ShadowSettings | None, Decider | None] | None = None
+        self._held: tuple[float, ShadowSettings | None, Decider | None, ContentRescan | None] | None = None
 
-    def candidate(self) -> tuple[ShadowSettings | None, Decider | None]:
+    def candidate(self) -> tuple[ShadowSettings | None, Decider | None, ContentRescan | None]:
         with self._lock:
             if self._held is None or self.clock() - self._held[0] > RELOAD_SECONDS:
                 shadow = self.load()
                 if self._held is not None and shadow is not None and self._held[1] == shadow:
-                    self._held = (self.clock(), shadow, self._held[2])
+                    self._held = (self.clock(), *self._held[1:])
+                elif shadow is None:
+                    self._held = (self.clock(), None, None, None)
                 else:
-                    self._held = (self.clock(), shadow, Decider(shadow.config) if shadow else None)
-            return self._held[1], self._held[2]
+                    rescan = ContentRescan(shadow.config, _unread) if self.live is not None and \
+                        shadow.config.content_filter != self.live().content_filter else None
+                    self._held = (self.clock(), shadow, Decider(shadow.config), rescan)
+            return self._held[1:]
 
     def __call__(self, report: ScanReport, subject: str, outcomes: Sequence[Outcome],
-                 directory: DirectoryIndex | None, personal: PersonalLookup | None) -> None:
+                 directory: DirectoryIndex | None, personal: PersonalLookup | None, raw: bytes = b"") -> None:
         try:
-            shadow, decider = self.candidate()
+            shadow, decider, rescan = self.candidate()
             if shadow is None or decider is None:
                 return
-            diff = compare(report.message_id, live_sides(outcomes), decider.sides(report, directory, personal),
+            read = rescan.scanned(report, raw) if rescan is not None and raw else report
+            diff = compare(report.message_id, live_sides(outcomes), decider.sides(read, directory, personal),
                            report.envelope.mail_from)
             summary = (f"shadow settings (since {shadow.since}): {diff.changed_count} of {diff.recipients} "
                        "recipients decided differently; nothing done")
@@ -95,6 +103,10 @@ class ShadowRecorder:
                 sender=report.envelope.mail_from, subject=subject)])
         except Exception:  # a shadow that fails never touches the live decision, which is already carried out
             logger.exception("shadow decision of %s failed", report.message_id)
+
+
+def _unread(key: str, bucket: str | None) -> bytes:
+    raise LookupError("the shadow recorder is handed the message; it reads no original")
 
 
 def summarise(events: EventLog, start: str, end: str, budget: int = SUMMARY_EVENTS) -> tuple[Tally, bool]:

@@ -73,4 +73,4 @@ def shadow_store() -> DynamoShadowStore | None:
 def shadow_recorder() -> ShadowRecorder | None:
     """The rules step's shadow port; None without a settings table (no candidate can be set)."""
     store = shadow_store()
-    return ShadowRecorder(store.get, stores.event_log()) if store is not None else None
+    return ShadowRecorder(store.get, stores.event_log(), config) if store is not None else None
