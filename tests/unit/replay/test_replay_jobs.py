@@ -193,3 +193,11 @@ def test_a_replay_that_cannot_be_started_answers_503_and_the_job_says_why(gatewa
     gateway.start = denied  # type: ignore[method-assign]
     status, refused = gateway.call("POST", "/replays", {"sections": {}})
     assert status == 503 and "lambda:InvokeFunction denied" in refused["message"]
+
+
+def test_a_jobs_items_are_no_messages_history(gateway):
+    gateway.receive("m-1", SPAMMER, "bob@example.org")
+    started = gateway.call("POST", "/replays", {"sections": {}})[1]
+    assert gateway.events().for_message(f"replay#{started['job_id']}") == []
+    status, _type, answer = _answer(gateway.app, "GET", f"/messages/replay%23{started['job_id']}/events")
+    assert status in (200, 404) and not answer.get("events"), answer

@@ -26,6 +26,7 @@ from typing import Any
 from mailgate.aws import dynamo
 from mailgate.aws.exposure_index import PREFIX as IOC_PREFIX
 from mailgate.aws.outbound_counters import PREFIX as OUTBOUND_PREFIX
+from mailgate.aws.replay_store import REPLAY_PREFIX
 from mailgate.aws.siem_queue import SiemQueue
 from mailgate.aws.stats_counters import PREFIX as STATS_PREFIX
 from mailgate.aws.stats_counters import DynamoStatsCounters
@@ -110,7 +111,8 @@ class DynamoEventLog:
     def for_message(self, message_id: str) -> Sequence[Event]:
         from boto3.dynamodb.conditions import Key  # noqa: PLC0415
 
-        if message_id.startswith((STATS_PREFIX, OUTBOUND_PREFIX, IOC_PREFIX)):  # counters, the exposure index
+        # counters, the exposure index, replay jobs: no message's history
+        if message_id.startswith((STATS_PREFIX, OUTBOUND_PREFIX, IOC_PREFIX, REPLAY_PREFIX)):
             return []
         items: list[dict[str, Any]] = []
         kwargs: dict[str, Any] = {"KeyConditionExpression": Key("message_id").eq(message_id)}

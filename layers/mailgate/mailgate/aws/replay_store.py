@@ -10,14 +10,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from mailgate.aws import dynamo
 from mailgate.config import GatewayConfig, parse_config
-from mailgate.replay.diff import MessageDiff
-from mailgate.replay.job import ReplayJob
+
+if TYPE_CHECKING:  # the event log imports the prefix: the replay code loads when a job is read
+    from mailgate.replay.diff import MessageDiff
+    from mailgate.replay.job import ReplayJob
 
 REPLAY_PREFIX = "replay#"
 KEEP_SECONDS = 7 * 24 * 3600
@@ -52,6 +54,8 @@ class DynamoReplayStore:
     def get(self, job_id: str) -> ReplayJob | None:
         if not job_id or "#" in job_id or "/" in job_id:
             return None
+        from mailgate.replay.job import ReplayJob  # noqa: PLC0415
+
         item = self._get(job_id, "job")
         return ReplayJob.from_dict(json.loads(str(item["job"]))) if item else None
 
@@ -76,5 +80,7 @@ class DynamoReplayStore:
                   diffs=json.dumps([d.to_dict() for d in diffs]))
 
     def page(self, job_id: str, number: int) -> list[MessageDiff]:
+        from mailgate.replay.diff import MessageDiff  # noqa: PLC0415
+
         item = self._get(job_id, f"page#{number:06d}")
         return [MessageDiff.from_dict(d) for d in json.loads(str(item["diffs"]))] if item else []
