@@ -201,3 +201,8 @@ def test_a_jobs_items_are_no_messages_history(gateway):
     assert gateway.events().for_message(f"replay#{started['job_id']}") == []
     status, _type, answer = _answer(gateway.app, "GET", f"/messages/replay%23{started['job_id']}/events")
     assert status in (200, 404) and not answer.get("events"), answer
+
+
+def test_a_candidate_equal_to_the_live_settings_is_refused(gateway):
+    status, refused = gateway.call("PUT", "/settings/shadow", {"version": 0, "sections": {}})
+    assert status == 422 and "nothing to compare" in refused["message"] + str(refused.get("problems"))

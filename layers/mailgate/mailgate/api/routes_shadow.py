@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailgate.api.errors import NotFound
+from mailgate.api.errors import Invalid, NotFound
 from mailgate.api.guard import acting, endpoint, principal
 from mailgate.api.ports import Ports
 from mailgate.api.responses import Answer
@@ -81,6 +81,8 @@ def shadow_router(ports: Ports) -> Router:
         if request.version != current.version:
             raise VersionConflict(request.version, current.version)
         candidate = proposed_config(current.config, request.document, request.sections)
+        if candidate == current.config:
+            raise Invalid([{"path": "body", "message": "the candidate is the live settings: nothing to compare"}])
         shadow = ShadowSettings(config=candidate, since=utc_now(), set_by=principal(router).username,
                                 based_on_version=current.version)
         found.put(shadow)
