@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, ArnFormat, Aws, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
@@ -83,6 +83,14 @@ class AdminApi(Construct):
         delete_prefix(storage.bucket, self.function, names.MODELS_PREFIX)
         read_prefix(storage.bucket, self.function, names.LISTS_PREFIX)  # the exposure search's URL list
         write_prefix(storage.bucket, self.function, names.LISTS_PREFIX)
+        read_prefix(storage.bucket, self.function, names.INCOMING_PREFIX)  # a replay re-runs Content Filtering on it
+        # a replay job carries itself on by invoking this function again (mailgate.aws.replay_trigger); its name is
+        # not known here without a dependency cycle, so this stack's functions, by the name CloudFormation gives them
+        self.function.add_to_role_policy(iam.PolicyStatement(
+            sid="ContinueReplayJobs", actions=["lambda:InvokeFunction"],
+            resources=[Stack.of(self).format_arn(service="lambda", resource="function",
+                                                 resource_name=f"{Stack.of(self).stack_name}-*",
+                                                 arn_format=ArnFormat.COLON_RESOURCE_NAME)]))
         # Releases from Backup deliver from here (mailgate.backup.releasing): once per request and target through
         # the rules step's execute-once table, through SES for a route of that kind. Not the relay logins or the
         # ARC key: this function faces the internet and reads no secret (tests/infra/test_secret_grants.py).
@@ -93,7 +101,11 @@ class AdminApi(Construct):
         nag.acknowledge_role(self.function, {
             **nag.common(), **{nag.table_indexes(t): nag.INDEX_REASON for t in (storage.events, storage.backup)},
             **{nag.object_prefix(storage.bucket, p): nag.PREFIX_REASON
-               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX, names.MODELS_PREFIX, names.LISTS_PREFIX)},
+               for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX, names.MODELS_PREFIX, names.LISTS_PREFIX,
+                         names.INCOMING_PREFIX)},
+            f"Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:{Stack.of(self).stack_name}-*":
+                "lambda:InvokeFunction for a replay job to carry itself on in a new invocation of the api function, "
+                "whose own name cannot be named in its role without a dependency cycle: this stack's functions only.",
             "Resource::arn:<AWS::Partition>:ses:<AWS::Region>:<AWS::AccountId>:identity/*":
                 "ses:SendRawEmail: a release goes through the route of its target's domain, chosen at run time, "
                 "so any identity of this account (as the rules function)."})

@@ -71,7 +71,7 @@ class MailGateway(Construct):
         self.directory.serve_readers(self.processing.scan, self.processing.rules)  # rules: directory groups
         if self.mail_manager is not None:  # outgoing/ to scan and rules, the address list to ldap_sync, SendEmail
             self.mail_manager.serve(scan=self.processing.scan, rules=self.processing.rules,
-                                    ldap_sync=self.directory.function)
+                                    ldap_sync=self.directory.function, api=self.api.function)
             self.processing.grant_send_email(sorted(config.domains))
         self.signatures = SignatureRefresh(self, "ClamAV", storage=self.storage,
                                            log_retention_days=props.log_retention_days)

@@ -200,10 +200,12 @@ class MailManagerIngress(Construct):
                                       "bucket at run time; it runs only during deploys."),
                 Acknowledgment(id="AwsSolutions-L1", reason="CDK's bucket-notifications handler picks its runtime."))
 
-    def serve(self, *, scan: lambda_.Function, rules: lambda_.Function, ldap_sync: lambda_.Function) -> None:
-        """scan and rules read outgoing/ as they read incoming/; scan is told the prefix; ldap_sync keeps the list."""
+    def serve(self, *, scan: lambda_.Function, rules: lambda_.Function, ldap_sync: lambda_.Function,
+              api: lambda_.Function | None = None) -> None:
+        """scan, rules (and the api function's replays) read outgoing/ as they read incoming/; scan is told the
+        prefix; ldap_sync keeps the list."""
         bucket = self._storage.bucket
-        for function in (scan, rules):
+        for function in (scan, rules, *([api] if api is not None else [])):
             read_prefix(bucket, function, names.OUTGOING_PREFIX)
             nag.acknowledge_role(function, {nag.object_prefix(bucket, names.OUTGOING_PREFIX): nag.PREFIX_REASON})
         scan.add_environment(OUTGOING_PREFIX_VARIABLE, names.OUTGOING_PREFIX)

@@ -219,12 +219,13 @@ def test_api_writes_only_the_learned_antispam_model_and_deletes_only_it_and_back
         resources: Resources) -> None:
     granted = _granted(resources, "AdminApiRole")
     writes = [r for a, r in granted if a == "s3:PutObject"]
-    # the learned model, and the summary reports the api function makes (issue 17)
-    assert writes and all(r.count("/*") == 1 and ("/models/antispam/*" in r or "/summary-reports/*" in r)
-                          for r in writes)
+    # the learned model, the summary reports the api function makes (issue 17), the exposure search's URL list
+    assert writes and all(r.count("/*") == 1 and any(p in r for p in ("/models/antispam/*", "/summary-reports/*",
+                                                                      "/lists/*")) for r in writes)
     deletes = [r for a, r in granted if a == "s3:DeleteObject"]
     assert deletes and all(r.count("/*") == 1 and ("/models/antispam/*" in r or "/backup/*" in r) for r in deletes)
-    assert not any("/incoming/" in r for _, r in granted)
+    # incoming/ only read (a replay runs Content Filtering over the originals again), never written or deleted
+    assert [a for a, r in granted if "/incoming/" in r] == ["s3:GetObject"]
 
 
 def test_scan_and_api_share_the_learned_antispam_model(resources: Resources) -> None:

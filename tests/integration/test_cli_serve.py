@@ -52,11 +52,11 @@ class Served:
         return self.shell.wait(timeout=60)
 
 
-def serve_through_a_pipe(state_dir: Path, *options: str, downstream_port: int = 0) -> Served:
+def serve_through_a_pipe(state_dir: Path, *options: str, downstream_port: int = 0, internet_port: int = 0) -> Served:
     smtp_port = free_port()
     ports = ["--smtp-port", str(smtp_port), "--api-port", str(free_port()), "--moto-port", str(free_port()),
              "--console-port", str(free_port()), "--downstream-port", str(downstream_port or free_port()),
-             "--submission-port", str(free_port()), "--internet-port", str(free_port())]
+             "--submission-port", str(free_port()), "--internet-port", str(internet_port or free_port())]
     command = " ".join([MAILGATE, "serve", "--state-dir", str(state_dir), "--no-network", "--workers", "1",
                         *ports, *options])
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("MAILGATE_", "POWERTOOLS_"))}

@@ -21,10 +21,12 @@ from tests.support.local_gateway import wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(600)]
 
 
-def _start(state_dir: Path, downstream: int) -> tuple[Served, str]:
-    """serve on fresh ports but the downstream one (the configuration it generates stays the same); its API."""
+def _start(state_dir: Path, downstream: int, internet: int) -> tuple[Served, str]:
+    """serve on fresh ports but the downstream and "internet" ones (the configuration it generates names them, and
+    stays the same); its API."""
     api_port = free_port()
-    served = serve_through_a_pipe(state_dir, "--api-port", str(api_port), downstream_port=downstream)
+    served = serve_through_a_pipe(state_dir, "--api-port", str(api_port), downstream_port=downstream,
+                                  internet_port=internet)
     wait_for(lambda: "Press Ctrl-C" in served.text() or served.shell.poll() is not None, timeout=240)
     assert "Press Ctrl-C" in served.text(), served.text()
     return served, f"http://127.0.0.1:{api_port}"
@@ -49,9 +51,9 @@ def _virus(port: int) -> str:
 
 
 def test_held_mail_settings_and_tokens_survive_a_restart(tmp_path_factory):
-    state_dir, downstream = tmp_path_factory.mktemp("restart"), free_port()
+    state_dir, downstream, internet = tmp_path_factory.mktemp("restart"), free_port(), free_port()
 
-    first, url = _start(state_dir, downstream)
+    first, url = _start(state_dir, downstream, internet)
     try:
         token = run_mailgate("token", "--user", "admin", "--state-dir", str(state_dir)).stdout.strip()
         _virus(first.smtp_port)
@@ -68,7 +70,7 @@ def test_held_mail_settings_and_tokens_survive_a_restart(tmp_path_factory):
     saved = json.loads((current / "manifest.json").read_text())
     assert any(o["key"].startswith("backup/") for o in saved["objects"])  # the kept original, not only its entry
 
-    second, url = _start(state_dir, downstream)
+    second, url = _start(state_dir, downstream, internet)
     try:
         assert "note: restored the last run's state" in second.text()
         status, kept = _api(url, token, "GET", "/backup")  # the token fetched before the restart

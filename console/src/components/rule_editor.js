@@ -4,7 +4,7 @@ import { html } from '../html.js';
 import { ApiError } from '../api.js';
 import { Checkbox, Field, TextInput, useId } from '../ui.js';
 import { LinesArea } from './rule_lines.js';
-import { CONDITION_FIELDS, MODES, MODULES, SWITCHES, Words, actionsFor, setIn, words } from './rule_model.js';
+import { CONDITION_FIELDS, DIRECTIONS, MODES, MODULES, SWITCHES, Words, actionsFor, setIn, words } from './rule_model.js';
 
 // A select with a test hook and the API's problems beside it.
 export function RuleSelect({ label, value, onChange, options, path, error, testid }) {
@@ -124,7 +124,11 @@ export function RuleEditor({ rule, index, isDefault, onChange, error }) {
         onInput=${set('description')} class="wide" />
       <${RuleSelect} label="Mode" value=${rule.mode} options=${MODES} path=${`${path}.mode`} error=${error}
         testid=${`${base}-mode`} onChange=${set('mode')} />
+      ${!isDefault && html`<${RuleSelect} label="Direction" value=${rule.direction || 'any'} options=${DIRECTIONS}
+        path=${`${path}.direction`} error=${error} testid=${`${base}-direction`} onChange=${set('direction')} />`}
     </div>
+    ${isDefault && html`<p class="hint">Outbound mail (the organisation's own) that no rule above matched gets the
+      Default rule's outbound actions (${rule.outbound_modules ? 'set in the settings' : 'built in: viruses, malicious links and spam held'}; docs/outbound.md).</p>`}
     ${isDefault
       ? html`<p class="hint">The Default rule matches every sender and recipient no other rule matched: it has no conditions, stays last and is always on.</p>`
       : html`<${ConditionsEditor} side="senders" conditions=${rule.senders} base=${base} error=${error} ruleIndex=${index}

@@ -10,6 +10,12 @@ export const MODES = [
   { value: 'skip', label: 'deliver without scanning (skip)' },
 ];
 
+export const DIRECTIONS = [
+  { value: 'any', label: 'both directions' },
+  { value: 'inbound', label: 'inbound only (mail from outside)' },
+  { value: 'outbound', label: "outbound only (the organisation's own mail)" },
+];
+
 export const MODULES = [
   { name: 'antivirus', label: 'Anti-Virus', classes: ['infected', 'unscannable', 'error'], removable: ['infected'] },
   { name: 'links', label: 'Link scanning', classes: ['malicious_link', 'phishing_link'] },

@@ -45,6 +45,7 @@ function RuleSummary({ rule, isDefault }) {
   if (Object.keys(rule.set_headers || {}).length) extras.push(`sets ${Object.keys(rule.set_headers).join(', ')}`);
   if (rule.remove_headers.length) extras.push(`removes ${rule.remove_headers.join(', ')}`);
   if (rule.disclaimer) extras.push(`disclaimer ${rule.disclaimer}`);
+  if (rule.direction && rule.direction !== 'any') extras.push(`${rule.direction} mail only`);
   return html`<div class="rule-summary">
     ${rule.description && html`<p class="hint">${rule.description}</p>`}
     <dl class="rule-conditions-summary">
@@ -212,7 +213,7 @@ export default function Rules() {
     if (Number.isInteger(key)) move(key, index);
   };
 
-  const shownInPage = (path) => /^rules\.\d+\.(name|description|mode|senders|recipients|modules|bcc|remove_headers|set_headers|disclaimer)/.test(path);
+  const shownInPage = (path) => /^rules\.\d+\.(name|description|mode|direction|senders|recipients|modules|bcc|remove_headers|set_headers|disclaimer)/.test(path);
 
   return html`<div class="rules-page">
     <${PageHeader} title="Rules">

@@ -96,6 +96,7 @@ def test_an_administrator_adds_a_rule_moves_it_up_dry_runs_it_and_saves_it(brows
     by_testid(browser, "rule-add").click()
     retype(by_testid(browser, "rule-0-name"), other)
     by_testid(browser, "rule-0-senders-domains").send_keys("other.test")
+    Select(by_testid(browser, "rule-0-direction")).select_by_value("outbound")  # the organisation's own mail only
     by_testid(browser, "rule-add").click()  # the new rule goes just above Default
     retype(by_testid(browser, "rule-1-name"), deleting)
     by_testid(browser, "rule-1-senders-addresses").send_keys(sender)
@@ -132,7 +133,8 @@ def test_an_administrator_adds_a_rule_moves_it_up_dry_runs_it_and_saves_it(brows
     rules = saved_rules(gateway)
     assert [r["name"] for r in rules] == [deleting, other, "Default"]
     assert rules[0]["mode"] == "delete" and rules[0]["senders"]["addresses"] == [sender]
-    assert rules[1]["senders"]["domains"] == ["other.test"]
+    assert rules[1]["senders"]["domains"] == ["other.test"] and rules[1]["direction"] == "outbound"
+    assert rules[0].get("direction", "any") == "any"
     browser.execute_script("window.scrollTo(0, 0)")
     screenshot(browser, "rules")
     assert console_errors(browser) == []  # (the 422 below is logged by the browser as a failed load)
