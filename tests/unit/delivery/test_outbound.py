@@ -44,3 +44,19 @@ def test_default_names() -> None:
     out = fields(prepare_for_delivery(RAW, report(), decision, "mx.example.test"))
     assert out["X-Mailgate-Spam-Flag"] == ["YES"] and out["X-Mailgate-Rule"] == ["Default"]
     assert out["X-Corp-Scan-Action"] == ["deliver"]  # not ours under the default prefix: left alone
+
+
+def test_outbound_mail_gets_the_date_and_message_id_its_client_left_out_and_inbound_mail_never() -> None:
+    import msgspec
+
+    decision = Decision(DELIVER, False, "Default", "no policy violation")
+    outbound = msgspec.structs.replace(report(), envelope=Envelope(
+        "ceo@example.test", ("p@elsewhere.test",), received_at="2026-12-06T09:30:00.000Z", direction="outbound"))
+    added = fields(prepare_for_delivery(RAW, outbound, decision, "mx.example.test"))
+    assert added["Date"] == ["Sun, 06 Dec 2026 09:30:00 +0000"]
+    assert added["Message-ID"] == ["<m-1@mx.example.test>"]  # the same on every retry
+    complete = b"Date: Sat, 05 Dec 2026 10:00:00 +0000\r\nMessage-ID: <own@example.test>\r\n" + RAW
+    kept = fields(prepare_for_delivery(complete, outbound, decision, "mx.example.test"))
+    assert kept["Date"] == ["Sat, 05 Dec 2026 10:00:00 +0000"] and kept["Message-ID"] == ["<own@example.test>"]
+    inbound = fields(prepare_for_delivery(RAW, report(), decision, "mx.example.test"))
+    assert "Date" not in inbound and "Message-ID" not in inbound  # mail from outside is passed on as it came

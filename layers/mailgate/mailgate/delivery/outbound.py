@@ -8,7 +8,10 @@ field from outside is removed and only our SCL is added.
 
 from __future__ import annotations
 
-from mailgate.delivery.header_edit import edit_headers
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+from mailgate.delivery.header_edit import edit_headers, field_name, split_header_block
 from mailgate.rules.decision import Decision
 from mailgate.scan.report import ScanReport
 from mailgate.scanners.antispam.verdict import spam_headers
@@ -55,8 +58,26 @@ def prepare_for_delivery(raw: bytes, report: ScanReport, decision: Decision, aut
             return True
         return name == "authentication-results" and is_own_authentication_results(value, authserv_id)
 
-    added = [*mailgate_headers(report, decision, header_prefix), *decision.set_headers]
+    added = [*mailgate_headers(report, decision, header_prefix), *decision.set_headers,
+             *(submission_fields(raw, report, authserv_id) if report.envelope.direction == "outbound" else ())]
     auth = report.result("authentication")
     if auth is not None and auth.verdict != "error":
         added.insert(0, ("Authentication-Results", authentication_results_value(authserv_id, auth)))
     return edit_headers(raw, remove=forged, prepend=added)
+
+
+def submission_fields(raw: bytes, report: ScanReport, authserv_id: str) -> list[tuple[str, str]]:
+    """What a submission server adds to the organisation's own mail when its client left it out (RFC 6409 §8.2,
+    §8.3): Date, and a Message-ID made from the gateway's id (the same on every retry). Receivers and DKIM
+    verifiers such as OpenDKIM refuse mail without a Date."""
+    present = {field_name(f) for f in split_header_block(raw).fields}
+    added: list[tuple[str, str]] = []
+    if "date" not in present:
+        try:
+            when = datetime.fromisoformat(str(report.envelope.received_at).replace("Z", "+00:00"))
+        except ValueError:
+            when = datetime.now(UTC)
+        added.append(("Date", format_datetime(when if when.tzinfo else when.replace(tzinfo=UTC))))
+    if "message-id" not in present:
+        added.append(("Message-ID", f"<{report.message_id}@{authserv_id}>"))
+    return added
