@@ -188,3 +188,28 @@ def test_swaks_as_the_readme_shows_sends_outbound_mail_with_the_generated_login(
     gateway_id = next(line for line in result.stdout.splitlines() if "queued as" in line).rsplit(" ", 1)[-1]
     [(_, envelope)] = wait_for(lambda: arrived(outbound, gateway_id), timeout=60)
     assert envelope["recipients"] == ["partner@elsewhere.example"]
+
+
+def test_hostile_recipients_at_submission_get_a_clean_refusal_and_the_session_goes_on(outbound: LocalGateway) -> None:
+    """Even an authenticated client is not trusted with the envelope: a CR alone, NUL or bad UTF-8 in RCPT TO is
+    refused, never
+    echoed into a reply or the Received field; past 1,000 recipients a transaction is told to stop; a good message
+    in the same session still goes out."""
+    login = outbound.submission_login
+    with smtplib.SMTP(outbound.options.host, outbound.options.submission_port, timeout=60) as smtp:
+        smtp.ehlo("mail.example.test")
+        smtp.login(login.username, login.password)
+        assert smtp.mail("ceo@example.test")[0] == 250
+        for hostile in (b"a\rX-Injected: 1@elsewhere.test", b"nul\x00@elsewhere.test", b"\xff\xfe@elsewhere.test"):
+            assert smtp.sock is not None  # smtplib refuses to send these itself: the bytes go as a client sends them
+            smtp.sock.sendall(b"RCPT TO:<" + hostile + b">\r\n")
+            code, reply = smtp.getreply()
+            assert code // 100 == 5 and b"X-Injected" not in reply and b"\x00" not in reply, (hostile, code, reply)
+        codes = [smtp.rcpt(f"r{n}@elsewhere.test")[0] for n in range(1001)]
+        assert codes[:1000] == [250] * 1000 and codes[1000] == 452
+        smtp.rset()
+        assert smtp.sock is not None
+        smtp.sock.sendall(b"MAIL FROM:<\xff\xfe@example.test>\r\n")
+        assert smtp.getreply()[0] == 501
+    gateway_id = submit(outbound, outgoing("ceo@example.test", "partner@elsewhere.test", "after the attack"))
+    assert wait_for(lambda: arrived(outbound, gateway_id), timeout=60)

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mailgate.aws.clients import client
-from mailgate.aws.siem_firehose import batches
+from mailgate.aws.siem_firehose import batches, refused
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,5 @@ class EventBridgeSender:
         except Exception as exc:  # botocore's ClientError and connection errors alike: retried later
             logger.error("EventBridge bus %s did not take %d SIEM event(s): %s", self.bus, len(entries), exc)
             return chunk
-        answers = reply.get("Entries") or []
-        if not reply.get("FailedEntryCount"):
-            return []
-        if len(answers) != len(chunk):  # cannot tell which: retry them all
-            return chunk
-        codes = [(i, a.get("ErrorCode")) for i, a in zip(chunk, answers, strict=True) if a.get("ErrorCode")]
-        logger.error("EventBridge bus %s refused %d SIEM event(s) (%s): retried later", self.bus, len(codes),
-                     ", ".join(sorted({str(c) for _, c in codes})))
-        return [i for i, _ in codes]
+        return refused(chunk, reply.get("Entries") or [], int(reply.get("FailedEntryCount") or 0),
+                       f"EventBridge bus {self.bus}", "event")

@@ -36,6 +36,19 @@ def batches(sizes: Sequence[int], max_items: int, max_bytes: int) -> Iterator[li
         yield batch
 
 
+def refused(chunk: list[int], answers: Sequence[Any], failed: int, where: str, what: str) -> list[int]:
+    """Of a call's indices, those the service's per-item answers mark with an ErrorCode (all of them when the
+    answers cannot be matched to the items); logged as retried."""
+    if not failed:
+        return []
+    if len(answers) != len(chunk):  # cannot tell which: retry them all
+        return chunk
+    codes = [(i, a.get("ErrorCode")) for i, a in zip(chunk, answers, strict=True) if a.get("ErrorCode")]
+    logger.error("%s refused %d SIEM %s(s) (%s): retried later", where, len(codes), what,
+                 ", ".join(sorted({str(c) for _, c in codes})))
+    return [i for i, _ in codes]
+
+
 class FirehoseSender:
     def __init__(self, stream: str, firehose: Any | None = None) -> None:
         self.stream = stream
@@ -60,12 +73,5 @@ class FirehoseSender:
         except Exception as exc:  # botocore's ClientError and connection errors alike: retried later
             logger.error("Firehose stream %s did not take %d SIEM record(s): %s", self.stream, len(records), exc)
             return chunk
-        responses = reply.get("RequestResponses") or []
-        if not reply.get("FailedPutCount"):
-            return []
-        if len(responses) != len(chunk):  # cannot tell which: retry them all
-            return chunk
-        codes = [(i, r.get("ErrorCode")) for i, r in zip(chunk, responses, strict=True) if r.get("ErrorCode")]
-        logger.error("Firehose stream %s refused %d SIEM record(s) (%s): retried later", self.stream, len(codes),
-                     ", ".join(sorted({str(c) for _, c in codes})))
-        return [i for i, _ in codes]
+        return refused(chunk, reply.get("RequestResponses") or [], int(reply.get("FailedPutCount") or 0),
+                       f"Firehose stream {self.stream}", "record")

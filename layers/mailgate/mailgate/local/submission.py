@@ -18,9 +18,20 @@ from typing import Any
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from mailgate.local.smtp_ingress import IngressHandler
+from mailgate.local.smtp_ingress import _path_problem as path_problem
 
 OUTGOING_PREFIX = "outgoing/"  # mailgate.scan.service.OUTGOING_PREFIX
 MAX_RECIPIENTS = 1000  # per transaction, as a submission server limits a client
+
+
+def _not_utf8(address: str) -> str | None:
+    """Bytes that are not UTF-8 (aiosmtpd keeps them as surrogates): inbound mail records them as a problem of
+    the envelope, but outbound mail would carry them to the internet."""
+    try:
+        address.encode("utf-8")
+    except UnicodeEncodeError:
+        return "bytes that are not UTF-8"
+    return None
 
 
 class SubmissionHandler(IngressHandler):
@@ -32,12 +43,16 @@ class SubmissionHandler(IngressHandler):
             return "530 5.7.0 Authentication required"
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return f"452 4.5.3 Too many recipients: at most {MAX_RECIPIENTS} per message"
-        from mailgate.local.smtp_ingress import _path_problem  # noqa: PLC0415 - the ingress's own check
-
-        if problem := _path_problem(address):
+        if problem := path_problem(address) or _not_utf8(address):
             return f"501 5.1.3 Bad recipient address syntax: {problem}"
         envelope.rcpt_tos.append(address)
         return "250 OK"
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str,
+                          mail_options: list[str]) -> str:
+        if problem := _not_utf8(address):  # the organisation's own mail goes out as it is: SES takes no such bytes
+            return f"501 5.1.7 Bad sender address syntax: {problem}"
+        return await super().handle_MAIL(server, session, envelope, address, mail_options)
 
     def notification(self, session: Any, message_id: str, key: str, envelope: Any, timestamp: str) -> dict[str, Any]:
         note = super().notification(session, message_id, key, envelope, timestamp)
