@@ -171,7 +171,7 @@ def test_shadow_settings_log_would_be_decisions_and_are_promoted_as_an_audited_c
     assert (status, promoted) == (200, {"version": 1, "promoted": True})
     assert gateway.settings.current().config.rules.rules[0].name == "Drop bulk sender"
     status, audit = _answer(gateway.app, "GET", "/audit")[0::2]
-    assert [e["operation"] for e in audit["items"]] == ["POST /settings/shadow/promote"]
+    assert [e["operation"] for e in audit["items"]] == ["POST /settings/shadow/promote", "PUT /settings/shadow"]
     assert gateway.call("GET", "/settings/shadow/summary")[0] == 404  # shadow mode ended with the promotion
     assert gateway.call("POST", "/settings/shadow/promote", {})[0] == 404
     assert gateway.call("DELETE", "/settings/shadow")[1] == {"removed": False}

@@ -1,16 +1,18 @@
 """Shadow mode: candidate settings beside the live ones decide every new message too, their would-be decisions
 logged as `shadow` events and acting on nothing; a summary compares the two; promotion makes the candidate the
-live settings as one audited change (docs/replay.md)."""
+live settings as one audited change (docs/replay.md). Setting and clearing a candidate change no settings version
+but are audited too, in the same trail (GET /audit)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from mailgate.api.errors import Invalid, NotFound
+from mailgate.api.errors import ApiError, Invalid, NotFound
 from mailgate.api.guard import acting, endpoint, principal
 from mailgate.api.ports import Ports
 from mailgate.api.responses import Answer
@@ -18,7 +20,13 @@ from mailgate.api.roles import ADMINISTRATORS, SETTINGS_READERS
 from mailgate.api.routes_replay import LONGEST_RANGE, Counts, Proposal, Unavailable
 from mailgate.api.timerange import time_range
 from mailgate.settings.errors import VersionConflict
+from mailgate.settings.service import Actor
 from mailgate.settings.validation import as_document
+
+
+class AuditUnavailable(ApiError):
+    http_status = 503
+    error_code = "audit_unavailable"
 
 
 class ShadowRequest(Proposal):
@@ -85,13 +93,22 @@ def shadow_router(ports: Ports) -> Router:
             raise Invalid([{"path": "body", "message": "the candidate is the live settings: nothing to compare"}])
         shadow = ShadowSettings(config=candidate, since=utc_now(), set_by=principal(router).username,
                                 based_on_version=current.version)
-        found.put(shadow)
+        _audited(ports, acting(router, "PUT /settings/shadow"), current.version, current.config, candidate,
+                 lambda: found.put(shadow))
         return _view(shadow, current.config)
 
     @endpoint(router, "DELETE", "/settings/shadow", ADMINISTRATORS, errors=(503,), tags=["settings"])
     def delete_shadow() -> ShadowRemoved:
-        """Stop shadow mode; the shadow events logged so far stay for their retention."""
-        return ShadowRemoved(removed=store().delete())
+        """Stop shadow mode; the shadow events logged so far stay for their retention. Audited (GET /audit) when
+        a candidate was set: every value it differed in, the candidate's before, the live one's after."""
+        found = store()
+        shadow = found.get()
+        if shadow is None:
+            return ShadowRemoved(removed=False)  # nothing stopped: nothing to audit
+        current = ports.settings().current()
+        removed = _audited(ports, acting(router, "DELETE /settings/shadow"), current.version, shadow.config,
+                           current.config, found.delete)
+        return ShadowRemoved(removed=bool(removed))
 
     @endpoint(router, "GET", "/settings/shadow/summary", SETTINGS_READERS, errors=(400, 404, 503), tags=["settings"])
     def get_shadow_summary(
@@ -128,6 +145,26 @@ def shadow_router(ports: Ports) -> Router:
         return Promoted(version=record.version, promoted=True)
 
     return router
+
+
+def _audited(ports: Ports, actor: Actor, version: int, before: Any, after: Any, act: Callable[[], Any]) -> Any:
+    """Write the audit entry of setting or clearing the candidate, then do it (its answer returned).
+
+    The entry comes first: shadow settings must never be set or cleared without it. When the entry cannot be
+    written nothing is done and the caller gets a 503 saying so; when the act then fails the entry stands for
+    an attempt (its id is in the 503's message) — an extra entry is visible, a missing one is not. The two are
+    not one transaction because the audit trail is the settings store's and the candidate the shadow store's.
+    """
+    try:
+        entry = ports.settings().audit(actor, version, before, after)
+    except Exception as exc:  # the table refused or cannot be reached: the candidate stays as it was
+        raise AuditUnavailable(f"the audit trail could not be written, so the shadow settings were not changed: "
+                               f"{exc}") from exc
+    try:
+        return act()
+    except Exception as exc:  # the entry is written: say which one records an act that did not happen
+        raise Unavailable(f"the shadow settings could not be changed ({exc}); audit entry {entry.entry_id} "
+                          "records the attempt") from exc
 
 
 def _view(shadow: Any, live: Any) -> ShadowView:

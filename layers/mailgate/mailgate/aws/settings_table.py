@@ -4,7 +4,8 @@
   conditional on the version read, so two administrators cannot overwrite each other unseen.
 - `audit#<yyyy-mm>` / `<at>#<id>`: one item per change, written in the same transaction as the
   settings, so a change is never without its audit entry. Monthly partitions keep a time-range
-  query to a few partitions.
+  query to a few partitions. An audited act that changes no settings version (shadow settings set
+  or cleared) writes its entry alone, in the same layout (`record`).
 """
 
 from __future__ import annotations
@@ -34,14 +35,18 @@ def put_with_audit(table: Any, item: dict[str, Any], expected_version: int, audi
     else:
         put["ConditionExpression"] = "version = :expected"
         put["ExpressionAttributeValues"] = {":expected": expected_version}
-    audit_put = {"TableName": table.name, "Item": {
-        "pk": f"audit#{audit.at[:7]}", "sk": f"{audit.at}#{audit.entry_id}", "entry": json.dumps(audit.to_dict())}}
+    audit_put = {"TableName": table.name, "Item": audit_item(audit)}
     client = table.meta.client
     try:
         client.transact_write_items(TransactItems=[{"Put": put}, {"Put": audit_put}])
     except client.exceptions.TransactionCanceledException:
         return False
     return True
+
+
+def audit_item(audit: AuditEntry) -> dict[str, Any]:
+    """An audit entry as its table item: the month's partition, sorted by time."""
+    return {"pk": f"audit#{audit.at[:7]}", "sk": f"{audit.at}#{audit.entry_id}", "entry": json.dumps(audit.to_dict())}
 
 
 def _months(start: str, end: str) -> list[str]:
@@ -93,6 +98,10 @@ class DynamoSettingsStore:
             current = self.load()
             raise VersionConflict(expected_version, current.version if current else None)
         return SettingsRecord(config, version)
+
+    def record(self, audit: AuditEntry) -> None:
+        """An audit entry alone, for an audited act that changes no settings version; never overwrites one."""
+        self.table.put_item(Item=audit_item(audit), ConditionExpression="attribute_not_exists(pk)")
 
     def audit_between(self, start: str, end: str, limit: int,
                       cursor: str | None) -> tuple[list[AuditEntry], str | None]:

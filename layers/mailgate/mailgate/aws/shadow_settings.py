@@ -1,7 +1,8 @@
 """The shadow candidate beside the live settings in the settings table: `settings` / `shadow`, the candidate
 GatewayConfig as JSON text with when and by whom it was set and the live version it was made from. Absent: no
-shadow. Setting and removing it is not a settings change (the live settings and their version stay); promoting
-it is one (mailgate.api.routes_shadow), audited like every other."""
+shadow. Setting and removing it is not a settings change (the live settings and their version stay), though both
+are audited (an audit-only entry, written first: mailgate.api.routes_shadow); promoting it is one, audited like
+every other."""
 
 from __future__ import annotations
 

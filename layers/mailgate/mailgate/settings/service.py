@@ -29,6 +29,10 @@ class SettingsStore(Protocol):
         """One conditional write of the settings and their audit entry; VersionConflict when stale."""
         ...
 
+    def record(self, audit: AuditEntry) -> None:
+        """An audit entry alone (no settings version change), found by audit_between like the others."""
+        ...
+
     def audit_between(self, start: str, end: str, limit: int,
                       cursor: str | None) -> tuple[list[AuditEntry], str | None]: ...
 
@@ -101,3 +105,12 @@ class SettingsService:
                            version_before=current.version, version_after=current.version + 1,
                            changes=tuple(diff(as_document(current.config), as_document(updated))))
         return self.store.save(updated, current.version, entry)
+
+    def audit(self, actor: Actor, version: int, before: GatewayConfig, after: GatewayConfig) -> AuditEntry:
+        """An audit entry for an act that changes no settings version (shadow settings set or cleared): every
+        value that differs between `before` and `after`, at the live `version` (before and after alike)."""
+        entry = AuditEntry(actor=actor.who, subject=actor.subject, operation=actor.operation,
+                           version_before=version, version_after=version,
+                           changes=tuple(diff(as_document(before), as_document(after))))
+        self.store.record(entry)
+        return entry
