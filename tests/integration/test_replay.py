@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from mailgate.api.roles import Role
+from mailgate.replay import job as replay_job
+from mailgate.replay import parts as replay_parts
 from mailgate.wiring import process
 from tests.support.cli import run_mailgate
 from tests.support.cognito import api, token
@@ -93,6 +95,34 @@ def test_a_replay_names_exactly_the_messages_a_proposed_rule_would_delete_and_ch
     assert (capped["total"], capped["more"]) == (2, True)
     assert api(gateway, "POST", "/replays", Role.AUDITOR, body={"sections": {}})[0] == 403
     assert side_effects(gateway, ids) == before  # nothing delivered, kept, logged or counted by the replays
+
+
+def test_a_replay_of_more_than_one_ids_item_fans_out_to_workers_and_lists_each_change_once(gateway, monkeypatch):
+    monkeypatch.setattr(replay_job, "IDS_PER_ITEM", 2)  # five messages make three ids items: three workers
+    monkeypatch.setattr(replay_parts, "FAN_OUT", 2)
+    start = datetime.now(UTC)  # the messages of this test only
+    ids = [sent(gateway, SPAMMER if n % 2 == 0 else "alice@sender.test", ["bob@example.test"], f"fan-out {n}")
+           for n in range(5)]
+    end = datetime.now(UTC) + timedelta(seconds=1)
+    before = side_effects(gateway, ids)
+
+    status, job = api(gateway, "POST", "/replays", body={"sections": {"rules": proposed_rules(gateway)},
+                                                         "from": iso(start), "to": iso(end), "limit": 100})
+    assert status == 202, job
+    job = finished(gateway, job["job_id"])
+    assert (job["state"], job["total"], job["done"], job["error"]) == ("done", 5, 5, None), job
+    assert (job["counts"]["messages"], job["counts"]["changed_messages"], job["counts"]["would_hold"]) == (5, 3, 3)
+
+    listed, cursor = [], ""
+    while True:  # a message at a time, across the workers' pages
+        status, page = api(gateway, "GET", f"/replays/{job['job_id']}/results?limit=1{cursor}")
+        assert status == 200, page
+        listed += [m["message_id"] for m in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        cursor = f"&cursor={page['next_cursor']}"
+    assert listed == ids[0::2]  # each changed message once, in the order received
+    assert side_effects(gateway, ids) == before
 
 
 def test_a_proposed_content_filter_expression_is_evaluated_again_over_the_stored_originals(gateway):

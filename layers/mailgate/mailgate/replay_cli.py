@@ -30,7 +30,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
                           "GET /settings/export writes it)")
     replay.add_argument("--from", dest="start", metavar="TIME", help="ISO 8601 (default: a day before --to)")
     replay.add_argument("--to", dest="end", metavar="TIME", help="ISO 8601, exclusive (default: now)")
-    replay.add_argument("--limit", type=int, default=1000, help="messages decided at most, up to 10000 (default "
+    replay.add_argument("--limit", type=int, default=1000, help="messages decided at most, up to 100000 (default "
                         "%(default)s)")
     replay.add_argument("--show", type=int, default=50, help="changed messages printed (default %(default)s)")
     replay.add_argument("--wait", type=float, default=600.0, help="seconds to wait for the job (default "

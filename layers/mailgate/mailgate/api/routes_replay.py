@@ -59,8 +59,8 @@ class ReplayRequest(Proposal):
                               description="messages received from (default: a day before `to`)")
     end: str | None = Field(default=None, alias="to", pattern=r"^\d{4}-\d{2}-\d{2}", max_length=40,
                             description="up to, exclusive (default: now)")
-    limit: int = Field(default=1000, ge=1, le=10_000, description="messages decided at most; `more` says when "
-                                                                  "the range had more")
+    limit: int = Field(default=1000, ge=1, le=100_000,  # replay.job.MAX_MESSAGES
+                       description="messages decided at most; `more` says when the range had more")
 
 
 class LiveProposed(Answer):
@@ -175,7 +175,9 @@ def replay_router(ports: Ports) -> Router:
     @endpoint(router, "GET", "/replays/<job_id>", OPERATORS, errors=(404, 503), tags=["replay"])
     def get_replay(job_id: JobId) -> ReplayJobView:
         """A replay's state, progress (`done` of `total` messages) and counts so far."""
-        job = replays().store.get(job_id)
+        from mailgate.replay.job import current  # noqa: PLC0415
+
+        job = current(replays().store, job_id)
         if job is None:
             raise NotFound(f"no replay {job_id} (a replay is kept a week)")
         return view(job)

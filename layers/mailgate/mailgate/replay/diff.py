@@ -129,6 +129,20 @@ class Tally(msgspec.Struct, kw_only=True):
                 _bump(counts, getattr(live, attribute), "live")
                 _bump(counts, getattr(proposed, attribute), "proposed")
 
+    def merge(self, other: Tally) -> None:
+        """Add another tally's counts to these (a fanned-out job's counts are the sum of its workers')."""
+        for name in ("messages", "recipients", "changed_messages", "changed_recipients", "action_changed",
+                     "would_hold", "would_release", "missing_reports", "missing_originals"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for arrow, count in other.transitions.items():
+            self.transitions[arrow] = self.transitions.get(arrow, 0) + count
+        for mine, theirs in ((self.by_rule, other.by_rule), (self.by_module, other.by_module),
+                             (self.by_verdict_class, other.by_verdict_class)):
+            for name, sides in theirs.items():
+                entry = mine.setdefault(name, {"live": 0, "proposed": 0})
+                for side, count in sides.items():
+                    entry[side] = entry.get(side, 0) + count
+
     def sentence(self) -> str:
         """The answer in one line: "3 of 40 messages (3 of 52 recipients) decided differently: would hold 3
         more recipients' copies, release 0"."""

@@ -9,10 +9,11 @@ from functools import cache
 from typing import Any
 
 from mailgate.aws.replay_store import DynamoReplayStore
-from mailgate.aws.replay_trigger import JOB_EVENT_KEY, LambdaReplayTrigger
+from mailgate.aws.replay_trigger import JOB_EVENT_KEY, PART_EVENT_KEY, TURN_EVENT_KEY, LambdaReplayTrigger, part_event
 from mailgate.aws.shadow_settings import DynamoShadowStore
 from mailgate.directory.index import DirectoryIndex
 from mailgate.replay import job
+from mailgate.replay.parts import PartTicket
 from mailgate.replay.shadow import ShadowRecorder
 from mailgate.rules.personal_source import PersonalListSource
 from mailgate.wiring import stores
@@ -32,6 +33,17 @@ def _start(job_id: str) -> None:
                      daemon=True).start()
 
 
+def _start_part(ticket: PartTicket) -> None:
+    """A worker of a fanned-out job, started as the job is: at most FAN_OUT of a job's run at once, because each
+    worker starts only the next of its own chain."""
+    name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    if name:
+        LambdaReplayTrigger(name).part(ticket)
+        return
+    threading.Thread(target=run_job, args=(part_event(ticket),),
+                     name=f"replay-{ticket.job_id[:8]}-{ticket.part}", daemon=True).start()
+
+
 def _directory() -> DirectoryIndex | None:
     from mailgate.wiring.api import directory_admin  # noqa: PLC0415 - wiring.api imports this module
 
@@ -48,7 +60,7 @@ def replay_ports() -> job.ReplayPorts | None:
         return None
     personal = personal_lists()
     return job.ReplayPorts(store=DynamoReplayStore(s.events_table), events=stores.event_log, report=stored_report,
-                           live=config, start=_start, directory=_directory,
+                           live=config, start=_start, start_part=_start_part, directory=_directory,
                            personal=PersonalListSource(personal.lists) if personal is not None else None,
                            original=store.get_bytes if (store := mail_store()) is not None else None)
 
@@ -59,6 +71,12 @@ def run_job(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if ports is None:
         return {"replay_job": event.get(JOB_EVENT_KEY), "state": "no events table"}
     remaining = context.get_remaining_time_in_millis if context is not None else (lambda: 10**9)
+    if PART_EVENT_KEY in event:  # a worker of a fanned-out job
+        ticket = PartTicket(job_id=str(event[JOB_EVENT_KEY]), part=int(event[PART_EVENT_KEY]),
+                            turn=int(event.get(TURN_EVENT_KEY, 0)))
+        part = job.run_part(ticket, ports, remaining)
+        return {"replay_job": ticket.job_id, "part": ticket.part, "turn": ticket.turn,
+                "state": part.state if part else "not this invocation's turn", "done": part.done if part else 0}
     found = job.run(str(event[JOB_EVENT_KEY]), ports, remaining)
     return {"replay_job": event.get(JOB_EVENT_KEY), "state": found.state if found else "unknown",
             "done": found.done if found else 0}
