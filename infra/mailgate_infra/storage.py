@@ -82,6 +82,9 @@ class Storage(Construct):
             partition_key=partition, sort_key=sort)
         for index in spec.get("GlobalSecondaryIndexes", []):
             index_partition, index_sort = _keys(spec, index["KeySchema"])
+            projection = index.get("Projection", {"ProjectionType": "ALL"})
             table.add_global_secondary_index(index_name=index["IndexName"], partition_key=index_partition,
-                                             sort_key=index_sort, projection_type=ddb.ProjectionType.ALL)
+                                             sort_key=index_sort,
+                                             projection_type=ddb.ProjectionType(projection["ProjectionType"]),
+                                             non_key_attributes=projection.get("NonKeyAttributes"))
         return table

@@ -31,6 +31,7 @@ import msgspec
 import pytest
 from boto3.dynamodb.conditions import Key
 
+from mailgate.aws.event_items import events_of
 from mailgate.rules.table import RuleTable
 from tests.support.local_gateway import simple_message, wait_for
 from tests.support.smtp_servers import RecordingServer, free_port
@@ -105,7 +106,7 @@ class CrashGateway:
         table = boto3.resource("dynamodb", endpoint_url=self.moto_url, region_name="us-east-1",
                                aws_access_key_id="local", aws_secret_access_key="local").Table("mailgate-events")
         items = table.query(KeyConditionExpression=Key("message_id").eq(message_id))["Items"]
-        return [json.loads(json.dumps(item, default=str)) for item in items]
+        return [json.loads(json.dumps(e.to_dict(), default=str)) for item in items for e in events_of(item)]
 
     def copies(self, server: RecordingServer, message_id: str) -> list[bytes]:
         return [m.data for m in server.messages if f"X-Mailgate-Id: {message_id}".encode() in m.data]

@@ -58,7 +58,8 @@ MAX_RECORD_ITEMS = 200  # entries of a list in one
 RECORD_BUDGET = 300_000  # octets of JSON per record: DynamoDB refuses items over 400 KB, attributes included
 
 
-def bounded_record(document: dict[str, Any], keys: tuple[str, ...] = ()) -> dict[str, Any]:
+def bounded_record(document: dict[str, Any], keys: tuple[str, ...] = (),
+                   budget: int = RECORD_BUDGET) -> dict[str, Any]:
     """A record (event, Backup entry) that DynamoDB will take whatever the message held: valid Unicode, each
     string and list bounded, and the whole under the item limit (bounds tighten until it fits). The last
     resort writes through this, so it cannot fail on a sender's data. `keys` (the table's keys) are kept whole:
@@ -67,7 +68,7 @@ def bounded_record(document: dict[str, Any], keys: tuple[str, ...] = ()) -> dict
     record = document
     for text_limit, items in ((MAX_RECORD_TEXT, MAX_RECORD_ITEMS), (1024, 100), (128, 20)):
         record = {k: v if k in keys else _bounded(v, text_limit, items) for k, v in document.items()}
-        if len(json.dumps(record, default=str)) <= RECORD_BUDGET:
+        if len(json.dumps(record, default=str)) <= budget:
             break
     return record
 

@@ -115,14 +115,20 @@ def test_a_message_id_header_search_reads_its_index_entry_and_the_messages_it_na
     assert reads.partitions == [("by_day", "2026-11-27"), ("by_day", "2026-11-28"), ("by_day", "2026-11-29")]
 
 
-def test_only_received_events_with_a_message_id_header_are_in_its_index(log):
+def test_only_items_with_a_received_event_with_a_message_id_header_are_in_its_index(log):
     from boto3.dynamodb.conditions import Key
+
+    from mailgate.aws.event_items import events_of
 
     indexed = []
     for header_id in ("invoice-1@sender.test", "other@sender.test"):
         page = log.table.query(IndexName="by_header_id", KeyConditionExpression=Key("q_header_id").eq(header_id))
-        indexed += [(i["message_id"], i["kind"]) for i in page["Items"]]
+        for entry in page["Items"]:  # keys only: the item is read from the table
+            item = log.table.get_item(Key={"message_id": entry["message_id"], "sk": entry["sk"]})["Item"]
+            indexed.append((entry["message_id"], [e.kind for e in events_of(item)][0]))
     assert indexed == [("m1", "received"), ("m3", "received"), ("m2", "received")]
+    count = log.table.scan(IndexName="by_header_id", Select="COUNT")["Count"]
+    assert count == 3  # m4 has no Message-ID header; no other item of any message is indexed
 
 
 HOSTILE = [

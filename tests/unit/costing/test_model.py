@@ -85,8 +85,10 @@ def test_the_scan_steps_usage_counts_its_items_index_copies_and_counter_updates(
     scanned = Event("m-1", ev.SCANNED, "antispam: not_spam",
                     detail={"result": {"scanner": "antispam", "verdict": "not_spam"}})
     usage = events_usage(0.01, [[received, scanned]], memory=2048)
-    assert usage.event_items == 2 and usage.appends == 1 and usage.counter_updates == 1
-    assert usage.event_wru == 3 + 2  # received: table and both indexes; scanned: table and by_day
+    assert usage.event_items == 1 and usage.appends == 1 and usage.counter_updates == 1  # one item per append
+    assert usage.event_wru == 3  # the item (under 1 KB), its by_day entry, its by_header_id entry (a received event)
+    without_header = events_usage(0.01, [[scanned]], memory=2048)
+    assert without_header.event_wru == 2 and without_header.event_bytes < usage.event_bytes
     assert usage.memory_mb == 2048
     facts = scan_usage(0.0, [received])
     assert facts["seconds"] > 0 and facts["event_items"] == 1

@@ -1,12 +1,15 @@
 """The event log in DynamoDB.
 
-Table layout: partition `message_id`, sort `sk` (time + sequence) answers "what happened to this
-message"; the GSI `by_day` (partition `day`, sort `sk_time`) answers "what happened between A and B"
-without a scan. The sparse GSI `by_header_id` (partition `q_header_id`, sort `sk_time`) holds only `received`
-events, keyed by the message's own Message-ID header: a search by it reads those few items, then the
-partitions of the messages they name. Sender IP (`q_sender_ip`, on received events) and rule (`q_rule`, on
-decision events) filter within the partitions a query reads: an index for them would cost a write on every
-message for searches that are rare, and a flood from one IP would make its index partition hot.
+Table layout: partition `message_id`, sort `sk` (time + sequence) answers "what happened to this message"; each
+item holds the events one step appended for the message (aws/event_items.py). The GSI `by_day` (partition `day`,
+sort `sk_time`) answers "what happened between A and B" without a scan: it projects only the keys and the
+attributes a search filters on, and the items it names are then read from the table in batches. The sparse GSI
+`by_header_id` (partition `q_header_id`, sort `sk_time`, keys only) holds only items with a `received` event,
+keyed by the message's own Message-ID header: a search by it reads those few entries, then the partitions of the
+messages they name. Sender IP (`q_sender_ip`, from received events) and rule (`q_rules`, from decision events)
+filter within the partitions a query reads: an index for them would cost a write on every message for searches
+that are rare, and a flood from one IP would make its index partition hot. A filter on the index reads an item
+when one of its events matches each condition; the events are then matched one by one (`EventFilter.matches`).
 `expires_at` is the table's TTL attribute and carries the retention setting.
 
 The same table holds the hourly traffic counters (aws/stats_counters.py) under `stats#<hour>` partitions, outside
@@ -19,11 +22,15 @@ import contextlib
 import functools
 import logging
 import operator
+import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from mailgate.aws import dynamo
+from mailgate.aws.event_items import KEYS as _KEYS
+from mailgate.aws.event_items import SPAN, events_of, items
 from mailgate.aws.exposure_index import PREFIX as IOC_PREFIX
 from mailgate.aws.outbound_counters import PREFIX as OUTBOUND_PREFIX
 from mailgate.aws.replay_store import REPLAY_PREFIX
@@ -33,8 +40,7 @@ from mailgate.aws.stats_counters import DynamoStatsCounters
 from mailgate.errors import InvalidPageToken
 from mailgate.events.log import EventPage
 from mailgate.events.model import Event
-from mailgate.events.query import EventFilter, header_id_key, header_id_of, ip_key, rule_of, sender_ip_of
-from mailgate.safe_text import bounded_record
+from mailgate.events.query import EventFilter, header_id_key, ip_key
 from mailgate.stats.counting import increments
 
 logger = logging.getLogger(__name__)
@@ -43,8 +49,23 @@ BY_HEADER_ID_INDEX = "by_header_id"
 MAX_MESSAGES_PER_HEADER_ID = 100  # a Message-ID header a sender reuses names at most this many messages
 FILTERED_PAGE = 200  # items read per query when a filter drops some of them
 QUERY_BUDGET = 25  # queries per request: a sparse filter answers a short page and a cursor, not a timeout
-_KEYS = ("message_id", "sk", "day", "sk_time")
+BATCH_GET = 100  # keys per BatchGetItem (DynamoDB's limit)
+BATCH_ATTEMPTS = 8  # BatchGetItem calls for keys DynamoDB left unprocessed (throttling), with backoff
+MAX_SKIP = 100_000  # events of one item a page token may skip (an item holds far fewer)
 _TABLE_KEYS = ("message_id", "sk")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _reach_back(start: str) -> str:
+    """Where a query of [start, end) begins: an item sorts by its first event, so one that began up to SPAN
+    earlier may hold events of the range."""
+    try:
+        return _iso(datetime.fromisoformat(start.replace("Z", "+00:00")) - SPAN)
+    except ValueError:
+        return start
 
 
 def _days(start: str, end: str) -> list[str]:
@@ -68,36 +89,15 @@ class DynamoEventLog:
     def table(self) -> Any:
         return dynamo.table(self.table_name)
 
-    def _item(self, event: Event) -> dict[str, Any]:
-        at = datetime.fromisoformat(event.at.replace("Z", "+00:00"))
-        expires = at.astimezone(UTC) + timedelta(days=self.retention_days)
-        sort_key = f"{event.at}#{event.seq:09d}"
-        item: dict[str, Any] = dynamo.to_dynamo(bounded_record({
-            "message_id": event.message_id,
-            "sk": sort_key,
-            "day": event.at[:10],
-            "sk_time": f"{sort_key}#{event.message_id}",
-            "expires_at": int(expires.timestamp()),
-            **{k: v for k, v in event.to_dict().items() if k != "message_id" and v not in (None, [])},
-            # lowercased copies for case-insensitive substring filters
-            **{f"q_{k}": v.lower() for k, v in (("sender", event.sender), ("subject", event.subject),
-                                                 ("recipient", event.recipient)) if v},
-            # each recipient exactly, for a personal user's view (a substring would let xbob@ see bob@'s)
-            **({"q_recipients": _addresses(event.recipient)} if event.recipient else {}),
-            # sparse: only events that carry them (an empty string may not be an index key)
-            **{k: v for k, v in (("q_header_id", header_id_of(event)), ("q_sender_ip", sender_ip_of(event)),
-                                 ("q_rule", rule_of(event))) if v},
-        }, keys=(*_KEYS, "q_header_id")))  # a sender's text (a 1 MB subject, lone surrogates) never fails the write
-        return item
-
     def append(self, events: Iterable[Event]) -> None:
-        """The events, then the hourly counters they add to (one UpdateItem per hour). The counters come second,
-        so a write that fails and is retried counts once; a counter that cannot be updated is logged and never
-        fails the step that writes (mail is not held back for a dashboard)."""
+        """The events (one item per message of the append, aws/event_items.py), then the hourly counters they add
+        to (one UpdateItem per hour). The counters come second, so a write that fails and is retried counts once;
+        a counter that cannot be updated is logged and never fails the step that writes (mail is not held back
+        for a dashboard)."""
         written = list(events)
         with self.table.batch_writer() as batch:
-            for event in written:
-                batch.put_item(Item=self._item(event))
+            for item in items(written, self.retention_days):
+                batch.put_item(Item=item)
         try:
             self.counters.add(increments(written))
         except Exception:
@@ -114,57 +114,99 @@ class DynamoEventLog:
         # counters, the exposure index, replay jobs: no message's history
         if message_id.startswith((STATS_PREFIX, OUTBOUND_PREFIX, IOC_PREFIX, REPLAY_PREFIX)):
             return []
-        items: list[dict[str, Any]] = []
+        found: list[Event] = []
         kwargs: dict[str, Any] = {"KeyConditionExpression": Key("message_id").eq(message_id)}
         while True:
             page = self.table.query(**kwargs)
-            items.extend(page.get("Items", []))
+            for item in page.get("Items", []):
+                found.extend(events_of(item))
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return [Event.from_dict(dynamo.from_dynamo(i)) for i in items]
+        return found
 
     def between(self, start: str, end: str, limit: int = 100, token: str | None = None,
                 where: EventFilter | None = None) -> EventPage:
-        """Events with start <= at < end matching `where`, oldest first; only the partitions of the range.
+        """Events with start <= at < end matching `where`, in the order of their items (oldest first); only the
+        partitions of the range.
 
-        With a message id that is one partition of the table; otherwise the day partitions of the
-        `by_day` index that the range spans.
+        With a message id that is one partition of the table; otherwise the day partitions of the `by_day` index
+        that the range spans (an item never crosses midnight; within a day the query starts SPAN before `start`).
+        A page ends within an item when the limit falls there: its token then says how many of that item's
+        matching events were given.
         """
         where = where or EventFilter()
         by_message = bool(where.message_id or where.header_message_id)
-        if where.header_message_id:
-            partitions = self.messages_with_header_id(where.header_message_id, start, end)
-            if where.message_id:
-                partitions = [p for p in partitions if p == where.message_id]
-        else:
-            partitions = [where.message_id] if where.message_id else _days(start, end)
-        index, exclusive = _resume(token, partitions, by_message=by_message)
+        reach = _reach_back(start)
+        partitions = self._partitions(where, start, reach, end)
+        index, exclusive, skip = _resume(token, partitions, by_message=by_message)
         condition = _filter_condition(where)
+        per_event = replace(where, header_message_id=None)  # the partitions are already that header's messages
+        keys = _TABLE_KEYS if by_message else _KEYS
         found: list[Event] = []
         for _ in range(QUERY_BUDGET):
             if index >= len(partitions) or len(found) >= limit:
                 break
             want = limit - len(found)
-            kwargs = self._query(partitions[index], start, end, by_message=by_message)
+            kwargs = self._query(partitions[index], reach, end, by_message=by_message)
             kwargs["Limit"] = want if condition is None else max(want, FILTERED_PAGE)
             if condition is not None:
                 kwargs["FilterExpression"] = condition
             if exclusive:
                 kwargs["ExclusiveStartKey"] = exclusive
             page = self.table.query(**kwargs)
-            items = [i for i in page.get("Items", []) if str(i["at"]) < end]
+            listed = page.get("Items", [])
+            full = listed if by_message else self._read_items(listed)
+            stopped = False
+            for position, item in enumerate(full):
+                matching = [e for e in events_of(item) if start <= e.at < end and per_event.matches(e)][skip:]
+                room = limit - len(found)
+                if len(matching) > room:  # the page ends within this item: the token skips what was given
+                    found.extend(matching[:room])
+                    skip, stopped = skip + room, True
+                    break
+                found.extend(matching)
+                exclusive, skip = {k: item[k] for k in keys}, 0
+                if len(found) >= limit and (position < len(full) - 1 or "LastEvaluatedKey" in page):
+                    stopped = True
+                    break
+            if stopped:
+                break
             exclusive = page.get("LastEvaluatedKey")
-            if len(items) > want:  # resume right after the last item returned, not after the page
-                items = items[:want]
-                exclusive = {k: items[-1][k] for k in (_TABLE_KEYS if by_message else _KEYS)}
-            found.extend(Event.from_dict(dynamo.from_dynamo(i)) for i in items)
             if not exclusive:
-                index += 1
+                index, skip = index + 1, 0
         next_token = None
         if index < len(partitions):
-            next_token = dynamo.encode_token({"p": partitions[index], "key": exclusive})
+            next_token = dynamo.encode_token({"p": partitions[index], "key": exclusive, "skip": skip})
         return EventPage(tuple(found), next_token)
+
+    def _partitions(self, where: EventFilter, start: str, reach: str, end: str) -> list[str]:
+        """The messages (table partitions) or days (`by_day` partitions) a search reads, in order."""
+        if where.header_message_id:
+            partitions = self.messages_with_header_id(where.header_message_id, reach, end)
+            return [p for p in partitions if p == where.message_id] if where.message_id else partitions
+        return [where.message_id] if where.message_id else _days(start, end)
+
+    def _read_items(self, listed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The table's items for the index entries `listed`, in their order (an entry whose item expired in
+        between is left out)."""
+        from mailgate.aws.clients import resource  # noqa: PLC0415
+
+        wanted = [{k: entry[k] for k in _TABLE_KEYS} for entry in listed]
+        got: dict[tuple[str, str], dict[str, Any]] = {}
+        for i in range(0, len(wanted), BATCH_GET):
+            request: dict[str, Any] = {self.table_name: {"Keys": wanted[i:i + BATCH_GET]}}
+            for _attempt in range(BATCH_ATTEMPTS):
+                answer = resource("dynamodb").batch_get_item(RequestItems=request)
+                for item in answer.get("Responses", {}).get(self.table_name, []):
+                    got[(str(item["message_id"]), str(item["sk"]))] = item
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(min(1.0, 0.05 * 2**_attempt))
+            if request:
+                raise RuntimeError("DynamoDB left items of the event log unread: try the search again")
+        return [got[k] for e in wanted if (k := (str(e["message_id"]), str(e["sk"]))) in got]
 
     def messages_with_header_id(self, header_id: str, start: str, end: str) -> list[str]:
         """The gateway ids of the messages received in the range with this Message-ID header, oldest first."""
@@ -179,7 +221,8 @@ class DynamoEventLog:
         found: dict[str, None] = {}
         while len(found) < MAX_MESSAGES_PER_HEADER_ID:
             page = self.table.query(**kwargs)
-            found.update((str(i["message_id"]), None) for i in page.get("Items", []) if str(i["at"]) < end)
+            found.update((str(i["message_id"]), None) for i in page.get("Items", [])
+                         if str(i["sk_time"]).split("#", 1)[0] < end)
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -195,23 +238,23 @@ class DynamoEventLog:
                 "KeyConditionExpression": Key("day").eq(partition) & Key("sk_time").between(start, end)}
 
 
-def _addresses(recipients: str) -> list[str]:
-    return [r.strip().lower() for r in recipients.split(",") if r.strip()]
-
-
-def _resume(token: str | None, partitions: list[str], by_message: bool) -> tuple[int, dict[str, Any] | None]:
-    """Where a page token continues; one we did not write for this query is refused (400)."""
+def _resume(token: str | None, partitions: list[str],
+            by_message: bool) -> tuple[int, dict[str, Any] | None, int]:
+    """Where a page token continues (partition, key to start after, matching events of the next item already
+    given); one we did not write for this query is refused (400)."""
     if not token:
-        return 0, None
+        return 0, None, 0
     state = dynamo.decode_token(token)
     if not isinstance(state, dict) or state.get("p") not in partitions:
         raise InvalidPageToken
-    key = state.get("key")
+    key, skip = state.get("key"), state.get("skip", 0)
     wanted = {"message_id", "sk"} if by_message else set(_KEYS)
     if key is not None and (not isinstance(key, dict) or set(key) != wanted
                             or not all(isinstance(v, str) for v in key.values())):
         raise InvalidPageToken
-    return partitions.index(state["p"]), key
+    if not isinstance(skip, int) or isinstance(skip, bool) or not 0 <= skip <= MAX_SKIP:
+        raise InvalidPageToken
+    return partitions.index(state["p"]), key, skip
 
 
 def _filter_condition(where: EventFilter) -> Any:
@@ -224,14 +267,16 @@ def _filter_condition(where: EventFilter) -> Any:
             parts.append(Attr(name).contains(value.lower()))
     if where.verdict:
         parts.append(Attr("verdicts").contains(where.verdict))
+    # each names the item's union (aws/event_items.py) or, in an item of the old layout, its one event's value
     if where.action:
-        parts.append(Attr("action").eq(where.action))
+        parts.append(Attr("actions").contains(where.action) | Attr("action").eq(where.action))
     if where.kind:
-        parts.append(Attr("kind").eq(where.kind))
+        parts.append(Attr("kinds").contains(where.kind) | Attr("kind").eq(where.kind))
     if where.sender_ip:
         parts.append(Attr("q_sender_ip").eq(ip_key(where.sender_ip) or where.sender_ip))
     if where.rule:
-        parts.append(Attr("q_rule").eq(where.rule.strip().lower()))
+        rule = where.rule.strip().lower()
+        parts.append(Attr("q_rules").contains(rule) | Attr("q_rule").eq(rule))
     if where.recipients_any:
         mine = [Attr("q_recipients").contains(a.lower()) for a in where.recipients_any]
         parts.append(functools.reduce(operator.or_, mine))

@@ -9,6 +9,7 @@ from typing import Any
 
 from mailgate.aws.backup_table import INDEXES as BACKUP_INDEXES
 from mailgate.aws.clients import client
+from mailgate.aws.event_items import FILTERED
 from mailgate.aws.event_table import BY_DAY_INDEX, BY_HEADER_ID_INDEX
 
 
@@ -27,10 +28,12 @@ def table_specs(events: str, backup: str, idempotency: str) -> list[dict[str, An
             "KeySchema": _keys("message_id", "sk"),
             "AttributeDefinitions": [{"AttributeName": n, "AttributeType": string}
                                      for n in ("message_id", "sk", "day", "sk_time", "q_header_id")],
-            "GlobalSecondaryIndexes": [{"IndexName": index, "KeySchema": _keys(partition, "sk_time"),
-                                        "Projection": {"ProjectionType": "ALL"}}
-                                       for partition, index in (("day", BY_DAY_INDEX),
-                                                                ("q_header_id", BY_HEADER_ID_INDEX))],
+            # by_day: what a search filters on, the items themselves read by key; by_header_id: the keys
+            "GlobalSecondaryIndexes": [
+                {"IndexName": BY_DAY_INDEX, "KeySchema": _keys("day", "sk_time"),
+                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(FILTERED)}},
+                {"IndexName": BY_HEADER_ID_INDEX, "KeySchema": _keys("q_header_id", "sk_time"),
+                 "Projection": {"ProjectionType": "KEYS_ONLY"}}],
             "BillingMode": "PAY_PER_REQUEST",
         },
         {  # see aws/backup_table.py for what each index answers

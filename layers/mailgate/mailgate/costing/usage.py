@@ -15,8 +15,6 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from mailgate.costing.model import (
     DEFAULT_MEMORY_MB,
     ITEM_OVERHEAD,
@@ -27,7 +25,6 @@ from mailgate.costing.model import (
 )
 from mailgate.environment import Env
 from mailgate.events.model import Event
-from mailgate.events.query import header_id_of
 from mailgate.stats.counting import increments
 
 if TYPE_CHECKING:
@@ -37,8 +34,12 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MEMORY_VARIABLE = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"  # set by Lambda in every function's environment
-ITEM_KEYS_BYTES = 160  # the item's keys and index attributes besides the event's own fields (event_table._item)
-RULES_EVENT_BYTES = 900  # a rules-step event (decision, delivered, backup…) as stored, typically
+# The rules step's items as stored (aws/event_items.py), typically: its decision (the decision event with the
+# rule, verdicts and this cost) and each outcome (delivered, rejected, deleted, held; Backup's), each an append of
+# its own, and each item's `by_day` index entry. Measured through local mode (bench/message_cost.py).
+DECISION_ITEM_BYTES = 1_400
+OUTCOME_ITEM_BYTES = 800
+INDEX_ENTRY_BYTES = 400
 DELIVERING = frozenset({"deliver", "delete_attachment"})
 
 
@@ -48,25 +49,23 @@ def memory_mb(environ: Any = None) -> int:
     return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MEMORY_MB
 
 
-def item_bytes(event: Event) -> int:
-    """About the bytes of the event's DynamoDB item: its stored form, the keys, the lowercased search copies."""
-    copies = sum(len(v or "") for v in (event.sender, event.subject, event.recipient))
-    return len(msgspec.json.encode(event.to_dict())) + ITEM_KEYS_BYTES + copies
+def events_usage(seconds: float, appends: Sequence[Sequence[Event]], memory: int | None = None,
+                 retention_days: int = 90) -> StepUsage:
+    """A step's usage from its measured seconds and the events of each append it made, as the event log stores
+    them (aws/event_items.py): each item written to the table and its index entries (`by_day`, and `by_header_id`
+    for a received event with a Message-ID header), each append's counter UpdateItem per hour it counts
+    something in (aws/event_table.py `append`)."""
+    from mailgate.aws.event_items import index_copies, item_size, items  # noqa: PLC0415 - the table's layout
 
-
-def events_usage(seconds: float, appends: Sequence[Sequence[Event]], memory: int | None = None) -> StepUsage:
-    """A step's usage from its measured seconds and the events of each append it made: each item written to the
-    table and the `by_day` index (and the `by_header_id` index when it carries a Message-ID header), each append's
-    counter UpdateItem per hour it counts something in (aws/event_table.py `append`)."""
-    items = wru = stored = updates = 0
+    count = wru = stored = updates = 0
     for events in appends:
         updates += len(increments(events))
-        for event in events:
-            size, copies = item_bytes(event), 2 + (1 if header_id_of(event) else 0)
-            items += 1
-            wru += item_wru(size) * copies
-            stored += (size + ITEM_OVERHEAD) * copies
-    return StepUsage(seconds=seconds, memory_mb=memory or memory_mb(), appends=len(appends), event_items=items,
+        for item in items(events, retention_days):
+            count += 1
+            for size in (item_size(item), *index_copies(item)):
+                wru += item_wru(size)
+                stored += size + ITEM_OVERHEAD
+    return StepUsage(seconds=seconds, memory_mb=memory or memory_mb(), appends=len(appends), event_items=count,
                      event_wru=wru, event_bytes=stored, counter_updates=updates)
 
 
@@ -99,10 +98,11 @@ class CostMeter:
     def _cost(self, facts: dict[str, Any], size: int, decision: Decision, config: GatewayConfig) -> dict[str, Any]:
         seconds = time.perf_counter() - self.started
         held, delivers = bool(decision.backup), decision.action in DELIVERING
-        events = 2 + (1 if held else 0)  # the decision, its outcome (delivered, rejected, deleted, held), Backup's
-        rules = StepUsage(seconds=seconds, memory_mb=memory_mb(), appends=events, event_items=events,
-                          event_wru=events * item_wru(RULES_EVENT_BYTES) * 2,
-                          event_bytes=events * (RULES_EVENT_BYTES + ITEM_OVERHEAD) * 2, counter_updates=events)
+        sizes = [DECISION_ITEM_BYTES, OUTCOME_ITEM_BYTES] + ([OUTCOME_ITEM_BYTES] if held else [])  # + Backup's
+        rules = StepUsage(seconds=seconds, memory_mb=memory_mb(), appends=len(sizes), event_items=len(sizes),
+                          event_wru=sum(item_wru(size) + item_wru(INDEX_ENTRY_BYTES) for size in sizes),
+                          event_bytes=sum(size + INDEX_ENTRY_BYTES + 2 * ITEM_OVERHEAD for size in sizes),
+                          counter_updates=len(sizes))
         usage = MessageUsage(size=size, scan=StepUsage.from_dict(facts.get("usage")), rules=rules, groups=1,
                              deliveries=1 if delivers else 0, held=held,
                              siem=bool(os.environ.get(Env.SIEM_QUEUE_URL)),
