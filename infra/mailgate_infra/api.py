@@ -84,7 +84,6 @@ class AdminApi(Construct):
         read_prefix(storage.bucket, self.function, names.LISTS_PREFIX)  # the exposure search's URL list
         write_prefix(storage.bucket, self.function, names.LISTS_PREFIX)
         read_prefix(storage.bucket, self.function, names.INCOMING_PREFIX)  # a replay re-runs Content Filtering on it
-        read_prefix(storage.bucket, self.function, names.OUTGOING_PREFIX)  # and on the organisation's own mail
         # a replay job carries itself on by invoking this function again (mailgate.aws.replay_trigger); its name is
         # not known here without a dependency cycle, so this stack's functions, by the name CloudFormation gives them
         self.function.add_to_role_policy(iam.PolicyStatement(
@@ -103,7 +102,7 @@ class AdminApi(Construct):
             **nag.common(), **{nag.table_indexes(t): nag.INDEX_REASON for t in (storage.events, storage.backup)},
             **{nag.object_prefix(storage.bucket, p): nag.PREFIX_REASON
                for p in (names.BACKUP_PREFIX, names.REPORTS_PREFIX, names.MODELS_PREFIX, names.LISTS_PREFIX,
-                         names.INCOMING_PREFIX, names.OUTGOING_PREFIX)},
+                         names.INCOMING_PREFIX)},
             f"Resource::arn:<AWS::Partition>:lambda:<AWS::Region>:<AWS::AccountId>:function:{Stack.of(self).stack_name}-*":
                 "lambda:InvokeFunction for a replay job to carry itself on in a new invocation of the api function, "
                 "whose own name cannot be named in its role without a dependency cycle: this stack's functions only.",
