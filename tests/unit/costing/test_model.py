@@ -114,3 +114,16 @@ def test_a_cost_that_cannot_be_computed_is_logged_and_the_decision_goes_on(caplo
     with caplog.at_level(logging.ERROR):
         assert CostMeter().decision_detail({}, None, _decision(), GatewayConfig()) == {}  # type: ignore[arg-type]
     assert "could not compute the message's cost" in caplog.text
+
+
+def test_the_exposure_index_items_the_scan_wrote_are_priced_with_the_message():
+    received = Event("m-1", ev.RECEIVED, "received", sender="a@sender.test")
+    plain = StepUsage.from_dict(scan_usage(0.0, [received]))
+    indexed = StepUsage.from_dict(scan_usage(0.0, [received], indexed=[300, 300, 1500]))
+    assert (indexed.index_items, indexed.index_wru, indexed.index_bytes) == (3, 4, 2400)
+    rules = StepUsage(seconds=0.0)
+    without = message_cost(MessageUsage(size=1000, scan=plain, rules=rules), Prices())
+    with_index = message_cost(MessageUsage(size=1000, scan=indexed, rules=rules), Prices())
+    extra = with_index.components["dynamodb_writes"] - without.components["dynamodb_writes"]
+    assert abs(extra - 4 * Prices().dynamodb_per_million_wru / 1e6) < 1e-15
+    assert with_index.components["dynamodb_storage"] > without.components["dynamodb_storage"]

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mailgate.aws import dynamo
+from mailgate.aws.event_items import item_size
 from mailgate.events.model import utc_now
 from mailgate.exposure.indicators import Indicator, indicators_of
 from mailgate.exposure.model import MAX_RECIPIENTS, MAX_SUBJECT, ExposureHit, ExposurePage
@@ -71,15 +72,16 @@ class DynamoExposureIndex:
                                                  "kind": indicator.kind, "value": indicator.value, **shared}))
                 for indicator in indicators_of(report)]
 
-    def record(self, report: ScanReport) -> int:
-        """Writes the message's index items; how many. A re-scan after an Anti-Spam Quarantine hold writes none: its
-        report names only the held recipients, and the first scan indexed the message with all of them."""
+    def record(self, report: ScanReport) -> list[int]:
+        """Writes the message's index items; their sizes as DynamoDB bills them (the message's cost counts them). A
+        re-scan after an Anti-Spam Quarantine hold writes none: its report names only the held recipients, and the
+        first scan indexed the message with all of them."""
         if report.facts.get("rescan"):
-            return 0
+            return []
         items = self.items(report)
         for first in range(0, len(items), BATCH):
             self._write([{"PutRequest": {"Item": item}} for item in items[first:first + BATCH]])
-        return len(items)
+        return [item_size(item) for item in items]
 
     def _write(self, requests: list[dict[str, Any]]) -> None:
         """One BatchWriteItem, and again for what DynamoDB left unprocessed (the resource's client takes and gives

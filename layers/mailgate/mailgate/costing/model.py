@@ -15,14 +15,15 @@ What each component counts, per message (docs/cost.md, "Per-message counts", is 
   paths of scan/service.py and the rules handler).
 - `s3_storage`: the message for the incoming/ retention, the report for the reports/ retention, the Backup copy
   for the Backup retention (exact sizes; the retentions are the construct's defaults unless given).
-- `dynamodb_writes`: the event items (exact for the scan step's: their item sizes → WRUs, each item written
-  again into the `by_day` index and, with a Message-ID header, the `by_header_id` index); the counters'
-  UpdateItem per hour an append counts something in (exact for the scan step, structural for the rules step's
-  events after the decision); idempotency 2 WRU per recipient group and 2 per delivery (structural); a Backup
-  entry's 10 WRU (docs/backup.md; structural).
+- `dynamodb_writes`: the event items, one per step's append (aws/event_items.py; exact for the scan step's: the
+  item's size → WRUs, plus its `by_day` index entry and, with a Message-ID header, its `by_header_id` entry); the
+  exposure index's items, one per indicator (exact: the scan step counts what it wrote); the counters' UpdateItem
+  per hour an append counts something in (exact for the scan step, structural for the rules step's items after
+  the decision); idempotency 2 WRU per recipient group and 2 per delivery (structural); a Backup entry's 10 WRU
+  (docs/backup.md; structural).
 - `dynamodb_reads`: the rules step's one query of the message's events for its metrics (structural).
-- `dynamodb_storage`: the event items and their index copies for the event retention (100 bytes of DynamoDB's
-  per-item overhead each).
+- `dynamodb_storage`: the event items, their index entries and the exposure index's items for the event retention
+  (100 bytes of DynamoDB's per-item overhead each).
 - `logs`: the log lines and the EMF metrics record (about 2.5 KB a message; structural, docs/cost.md).
 
 SES receiving is priced apart (`ses_receiving_usd`, not in `total_usd`): it is what any SES-based gateway pays,
@@ -65,11 +66,15 @@ class StepUsage:
     event_wru: int = 0  # their write units, index copies included
     event_bytes: int = 0  # their stored bytes, index copies and overhead included
     counter_updates: int = 0  # UpdateItem calls on the hourly counters
+    index_items: int = 0  # exposure index items written (mailgate.aws.exposure_index: one per indicator)
+    index_wru: int = 0
+    index_bytes: int = 0  # stored, DynamoDB's per-item overhead included
 
     def to_dict(self) -> dict[str, Any]:
         return {"seconds": round(self.seconds, 6), "memory_mb": self.memory_mb, "appends": self.appends,
                 "event_items": self.event_items, "event_wru": self.event_wru, "event_bytes": self.event_bytes,
-                "counter_updates": self.counter_updates}
+                "counter_updates": self.counter_updates, "index_items": self.index_items,
+                "index_wru": self.index_wru, "index_bytes": self.index_bytes}
 
     @classmethod
     def from_dict(cls, data: Any) -> StepUsage:
@@ -84,7 +89,8 @@ class StepUsage:
         return cls(seconds=number("seconds"), memory_mb=int(number("memory_mb", DEFAULT_MEMORY_MB)),
                    appends=int(number("appends")), event_items=int(number("event_items")),
                    event_wru=int(number("event_wru")), event_bytes=int(number("event_bytes")),
-                   counter_updates=int(number("counter_updates")))
+                   counter_updates=int(number("counter_updates")), index_items=int(number("index_items")),
+                   index_wru=int(number("index_wru")), index_bytes=int(number("index_bytes")))
 
 
 @dataclass(frozen=True)
@@ -142,8 +148,8 @@ def message_cost(usage: MessageUsage, prices: Prices) -> MessageCost:
     gets = 3
     stored = gb_months(usage.size, usage.incoming_days) + gb_months(usage.report_bytes, usage.reports_days) \
         + (gb_months(usage.size, usage.backup_days) if usage.held else 0.0)
-    wru = sum(s.event_wru + s.counter_updates for s in steps) + IDEMPOTENCY_WRU * (usage.groups + usage.deliveries) \
-        + (BACKUP_ENTRY_WRU if usage.held else 0)
+    wru = sum(s.event_wru + s.counter_updates + s.index_wru for s in steps) \
+        + IDEMPOTENCY_WRU * (usage.groups + usage.deliveries) + (BACKUP_ENTRY_WRU if usage.held else 0)
     components = {
         "lambda_compute": gb_seconds * prices.lambda_per_gb_second,
         "lambda_requests": len(steps) * prices.lambda_per_million_requests / 1e6,
@@ -153,7 +159,7 @@ def message_cost(usage: MessageUsage, prices: Prices) -> MessageCost:
         "s3_storage": stored * prices.s3_per_gb_month,
         "dynamodb_writes": wru * prices.dynamodb_per_million_wru / 1e6,
         "dynamodb_reads": usage.event_reads * prices.dynamodb_per_million_rru / 1e6,
-        "dynamodb_storage": gb_months(sum(s.event_bytes for s in steps), usage.event_days)
+        "dynamodb_storage": gb_months(sum(s.event_bytes + s.index_bytes for s in steps), usage.event_days)
         * prices.dynamodb_per_gb_month,
         "logs": LOG_BYTES / GB * prices.logs_per_gb,
     }

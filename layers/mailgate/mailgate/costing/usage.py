@@ -9,6 +9,7 @@ Backup's writes; see mailgate.costing.model for each.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -69,9 +70,12 @@ def events_usage(seconds: float, appends: Sequence[Sequence[Event]], memory: int
                      event_wru=wru, event_bytes=stored, counter_updates=updates)
 
 
-def scan_usage(started: float, events: Sequence[Event]) -> dict[str, Any]:
-    """The scan step's `facts["usage"]`: seconds since `started` (time.perf_counter) and its one append."""
-    return events_usage(time.perf_counter() - started, [events]).to_dict()
+def scan_usage(started: float, events: Sequence[Event], indexed: Sequence[int] = ()) -> dict[str, Any]:
+    """The scan step's `facts["usage"]`: seconds since `started` (time.perf_counter), its one append, and the
+    exposure index items it wrote (`indexed`: their sizes)."""
+    step = events_usage(time.perf_counter() - started, [events])
+    return dataclasses.replace(step, index_items=len(indexed), index_wru=sum(item_wru(size) for size in indexed),
+                               index_bytes=sum(size + ITEM_OVERHEAD for size in indexed)).to_dict()
 
 
 class CostMeter:

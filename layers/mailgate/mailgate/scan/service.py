@@ -81,7 +81,7 @@ class ScanService:
                  clock: Callable[[], float] = time.time,
                  release_hold: Callable[[str, int | None], None] | None = None,
                  outgoing_prefix: str = OUTGOING_PREFIX,
-                 exposure: Callable[[ScanReport], object] | None = None) -> None:
+                 exposure: Callable[[ScanReport], Sequence[int]] | None = None) -> None:
         self.config = config
         self.outgoing_prefix = outgoing_prefix
         self.store = store
@@ -156,7 +156,8 @@ class ScanService:
             report = replace(report, facts={**report.facts, "rescan": inbound.rescan})
         log += [ev.Event(mid, ev.SCANNED, f"{r.scanner}: {r.verdict} (score {r.score:g})",
                          detail={"result": r.to_dict()}, verdicts=(r.verdict,), **facts) for r in report.results]
-        report = replace(report, facts={**report.facts, "usage": scan_usage(started, log)})
+        indexed = self._index(report) if accepted else []
+        report = replace(report, facts={**report.facts, "usage": scan_usage(started, log, indexed)})
         self.events.append(log)
         self._watch_signatures(report)
         self._watch_engines(report)
@@ -164,12 +165,18 @@ class ScanService:
             return None
         report_key = f"{self.reports_prefix}{mid}.json"
         self.store.put_json(report_key, report.to_dict())
-        if self.exposure is not None:
-            try:
-                self.exposure(report)
-            except Exception:
-                logger.exception("could not index the message's indicators for the exposure search")
         return HandOff(mid, self.store.bucket, report_key, report.raw_location, envelope.mail_from, accepted)
+
+    def _index(self, report: ScanReport) -> list[int]:
+        """The message's indicators in the exposure index (mailgate.exposure); the sizes of the items written, for
+        its cost. Never fails a scan: a message is not held back for a search index."""
+        if self.exposure is None:
+            return []
+        try:
+            return list(self.exposure(report))
+        except Exception:
+            logger.exception("could not index the message's indicators for the exposure search")
+            return []
 
     def _watch_engines(self, report: ScanReport) -> None:
         """Publish whether clamd answers, and log an error when it stops; never fails a scan."""
