@@ -125,7 +125,7 @@ def test_only_items_with_a_received_event_with_a_message_id_header_are_in_its_in
         page = log.table.query(IndexName="by_header_id", KeyConditionExpression=Key("q_header_id").eq(header_id))
         for entry in page["Items"]:  # keys only: the item is read from the table
             item = log.table.get_item(Key={"message_id": entry["message_id"], "sk": entry["sk"]})["Item"]
-            indexed.append((entry["message_id"], [e.kind for e in events_of(item)][0]))
+            indexed.append((entry["message_id"], events_of(item)[0].kind))
     assert indexed == [("m1", "received"), ("m3", "received"), ("m2", "received")]
     count = log.table.scan(IndexName="by_header_id", Select="COUNT")["Count"]
     assert count == 3  # m4 has no Message-ID header; no other item of any message is indexed
