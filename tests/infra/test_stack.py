@@ -216,6 +216,9 @@ def test_rules_sends_mail_and_reads_only_its_own_secrets(resources: Resources) -
     secrets = [r for a, r in granted if a == "secretsmanager:GetSecretValue"]
     assert secrets and not any("secret:mailgate/*" in r for r in secrets)  # tests/infra/test_secret_grants.py
     assert not any(a == "s3:PutObject" and "/incoming/" in r for a, r in granted)
+    # the message's events (its metrics) and a stored scan report (a release) are read back from the events table
+    events = {a for a, r in granted if "Events" in r}
+    assert {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchWriteItem"} <= events
 
 
 def test_api_writes_only_the_learned_antispam_model_and_deletes_only_it_and_backup_copies(

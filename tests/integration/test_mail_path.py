@@ -13,7 +13,16 @@ import pytest
 from mailgate.local.api_server import get_json
 from mailgate.local.gateway import LocalGateway
 from tests.support.dns_fixtures import DnsTestZone
-from tests.support.local_gateway import delivered, events, outcomes, rules_record, send, simple_message, wait_for
+from tests.support.local_gateway import (
+    delivered,
+    events,
+    outcomes,
+    rules_record,
+    send,
+    simple_message,
+    stored_handoff,
+    wait_for,
+)
 from tests.support.smtp_servers import RecordingServer
 
 pytestmark = pytest.mark.integration
@@ -172,10 +181,7 @@ def test_a_retried_hand_off_never_delivers_twice(gateway):
     message_id = send(gateway, "alice@sender.test", ["erin@example.test"], data)
     outcomes(gateway, message_id)
     assert len(delivered(gateway, message_id)) == 1
-    handoff = {"message_id": message_id, "bucket": "mailgate-local-mail",
-               "report_key": f"reports/{message_id}.json",
-               "raw_location": {"bucket": "mailgate-local-mail", "key": f"incoming/{message_id}"},
-               "mail_from": "alice@sender.test", "recipients": ["erin@example.test"]}
+    handoff = stored_handoff(message_id, ["erin@example.test"])
     record = rules_record(handoff, 2, "redelivered")
     rules = load_function("rules")
     reply = rules.handler({"Records": [record]}, LocalLambdaContext("mailgate-rules"))

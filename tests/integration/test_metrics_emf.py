@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.local_gateway import delivered, outcomes, rules_record, send, simple_message
+from tests.support.local_gateway import delivered, outcomes, rules_record, send, simple_message, stored_handoff
 
 pytestmark = pytest.mark.integration
 
@@ -25,10 +25,7 @@ def test_a_delivered_message_prints_one_record_with_its_traffic_latency_and_size
     message_id = send(gateway, "alice@sender.test", ["erin@example.test"], data)
     outcomes(gateway, message_id)
     assert len(delivered(gateway, message_id)) == 1
-    handoff = {"message_id": message_id, "bucket": "mailgate-local-mail",
-               "report_key": f"reports/{message_id}.json",
-               "raw_location": {"bucket": "mailgate-local-mail", "key": f"incoming/{message_id}"},
-               "mail_from": "alice@sender.test", "recipients": ["erin@example.test"]}
+    handoff = stored_handoff(message_id, ["erin@example.test"])
     rules = load_function("rules")
     capsys.readouterr()
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")

@@ -96,6 +96,20 @@ def delivered_raw(gw: LocalGateway, message_id: str) -> list[bytes]:
             if f"X-Mailgate-Id: {message_id}".encode() in path.read_bytes() and path.with_suffix(".json").exists()]
 
 
+def stored_handoff(message_id: str, recipients: Sequence[str]) -> dict[str, Any]:
+    """The hand-off the scan step sent for a message local mode took, made again from its stored report (for a
+    test that hands it to the rules function a second time)."""
+    from mailgate.aws.mail_store import S3MailStore
+    from mailgate.aws.scan_reports import ReportKeeper
+    from mailgate.local.gateway import BUCKET, EVENTS_TABLE
+    from mailgate.scan.handoff import HandOff, pack_report
+
+    report = ReportKeeper(EVENTS_TABLE, S3MailStore(BUCKET)).get(message_id)
+    assert report is not None, f"no stored scan report for {message_id}"
+    return HandOff.carrying(report, pack_report(report), BUCKET, "", report.envelope.mail_from,
+                            tuple(recipients)).to_dict()
+
+
 def rules_record(handoff: dict[str, Any], receive_count: int, record_id: str = "record") -> dict[str, Any]:
     """An SQS record for the rules function, as Lambda's event source hands it over."""
     return {"messageId": record_id, "receiptHandle": "x", "body": json.dumps(handoff),

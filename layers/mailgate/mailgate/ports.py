@@ -22,6 +22,14 @@ class MailStore(Protocol):
     def get_json(self, key: str, bucket: str | None = None) -> dict[str, Any]: ...
 
 
+class ReportHome(Protocol):
+    """Where scan reports are kept for later readers (aws/scan_reports.py: the events table, or S3 when large)."""
+
+    def put(self, report: Any, packed: bytes | None = None) -> tuple[str, int]: ...
+
+    def get(self, message_id: str) -> Any: ...
+
+
 class HandOffQueue(Protocol):
     """The scan step's hand-off to the rules step (SQS)."""
 

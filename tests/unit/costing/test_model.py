@@ -45,7 +45,13 @@ def test_lambda_compute_is_the_measured_seconds_times_the_memory_at_the_gb_secon
 def test_requests_are_counted_from_the_code_paths():
     cost = message_cost(_usage(), Prices())
     assert cost.components["sqs"] == pytest.approx(6 * 0.40e-6)  # two queues: send, receive, delete
-    assert cost.components["s3_requests"] == pytest.approx(2 * 0.005e-3 + 3 * 0.0004e-3)
+    # the raw message SES writes; the scan and the rules step read it (the report travels in the hand-off)
+    assert cost.components["s3_requests"] == pytest.approx(1 * 0.005e-3 + 2 * 0.0004e-3)
+    in_s3 = message_cost(MessageUsage(size=50_000, scan=StepUsage(seconds=0.1, s3_reports=1),
+                                      rules=StepUsage(seconds=0.1)), Prices())
+    assert in_s3.components["s3_requests"] == pytest.approx(2 * 0.005e-3 + 3 * 0.0004e-3)  # too large: in S3
+    assert in_s3.components["s3_storage"] > message_cost(MessageUsage(
+        size=50_000, scan=StepUsage(seconds=0.1), rules=StepUsage(seconds=0.1)), Prices()).components["s3_storage"]
     # events 14 + 4 WRU, counters 1 + 2, idempotency 2 for the group and 2 for the delivery
     assert cost.usage["dynamodb_wru"] == 14 + 4 + 1 + 2 + 2 + 2
     assert cost.components["dynamodb_writes"] == pytest.approx(25 * 0.625e-6)
@@ -127,3 +133,16 @@ def test_the_exposure_index_items_the_scan_wrote_are_priced_with_the_message():
     extra = with_index.components["dynamodb_writes"] - without.components["dynamodb_writes"]
     assert abs(extra - 4 * Prices().dynamodb_per_million_wru / 1e6) < 1e-15
     assert with_index.components["dynamodb_storage"] > without.components["dynamodb_storage"]
+
+
+def test_the_scan_says_where_its_report_went():
+    from mailgate.aws.scan_reports import MAX_ITEM_REPORT
+
+    received = Event("m-1", ev.RECEIVED, "received", sender="a@sender.test")
+    alone = StepUsage.from_dict(scan_usage(0.0, [received]))
+    in_table = StepUsage.from_dict(scan_usage(0.0, [received], report=1500))
+    in_s3 = StepUsage.from_dict(scan_usage(0.0, [received], report=MAX_ITEM_REPORT + 1))
+    assert (in_table.event_items, in_table.event_wru, in_table.s3_reports) == (2, alone.event_wru + 2, 0)
+    assert (in_s3.event_items, in_s3.event_wru, in_s3.s3_reports) == (1, alone.event_wru, 1)
+    no_table = StepUsage.from_dict(scan_usage(0.0, [received], report=1500, in_table=False))
+    assert no_table.s3_reports == 1

@@ -24,9 +24,12 @@ class RulesService:
         self.ports = ports
 
     def load(self, handoff: HandOff) -> tuple[ScanReport, bytes]:
-        if not handoff.report_key:
-            raise ValueError("the hand-off names no scan report")
-        report = ScanReport.from_dict(self.store.get_json(handoff.report_key, handoff.bucket or None))
+        """The report the hand-off carries (or names, in S3) and the original it was made from."""
+        report = handoff.carried_report()
+        if report is None:
+            if not handoff.report_key:
+                raise ValueError("the hand-off carries no scan report and names none")
+            report = ScanReport.from_dict(self.store.get_json(handoff.report_key, handoff.bucket or None))
         raw = self.store.get_bytes(report.raw_location["key"], report.raw_location["bucket"])
         return report, normalised_line_endings(raw)[0]  # what the scan step saw (it notes the change)
 

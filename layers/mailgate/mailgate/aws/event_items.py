@@ -36,6 +36,7 @@ MAX_FILTER_TEXT = 16_384  # a projected text attribute (as a single event's was)
 FILTERED = ("kinds", "verdicts", "actions", "q_sender", "q_subject", "q_recipient", "q_recipients", "q_sender_ip",
             "q_rules", "kind", "action", "q_rule")  # the last three: items of the old layout (one event each)
 KEYS = ("message_id", "sk", "day", "sk_time")
+REPORT_SK = "report"  # the message's scan report (aws/scan_reports.py) in its partition: not an event
 
 
 def _moment(at: str) -> datetime:
@@ -120,6 +121,8 @@ def _nonempty(values: Mapping[str, Any]) -> dict[str, Any]:
 def events_of(item: Mapping[str, Any]) -> list[Event]:
     """The events an item stores, in the order they were appended; an item of the old layout is one event."""
     message_id = str(item["message_id"])
+    if item.get("sk") == REPORT_SK:
+        return []
     packed = item.get("events")
     if packed is None:  # one event, its fields as attributes (written before items held a step's events)
         from mailgate.aws.dynamo import from_dynamo  # noqa: PLC0415

@@ -10,11 +10,11 @@ What each component counts, per message (docs/cost.md, "Per-message counts", is 
   fewer), each notification under 64 KB (one request); plus, with a SIEM queue, one SendMessage per event-log
   append (exact: one per append).
 - `sns`: the receipt notification, one publish (structural).
-- `s3_requests`: PUTs: the raw message (SES writes it), the scan report, and the Backup copy when the original is
-  kept; GETs: the scan reads the message, the rules step the message and the report (structural, from the code
-  paths of scan/service.py and the rules handler).
-- `s3_storage`: the message for the incoming/ retention, the report for the reports/ retention, the Backup copy
-  for the Backup retention (exact sizes; the retentions are the construct's defaults unless given).
+- `s3_requests`: PUTs: the raw message (SES writes it), the Backup copy when the original is kept, and the scan
+  report only when it is too large for the hand-off and the events table (exact: the scan step says where it
+  went); GETs: the scan reads the message, the rules step the message (and the report when in S3).
+- `s3_storage`: the message for the incoming/ retention, the report for the reports/ retention when in S3, the
+  Backup copy for the Backup retention (exact sizes; the retentions are the construct's defaults unless given).
 - `dynamodb_writes`: the event items, one per step's append (aws/event_items.py; exact for the scan step's: the
   item's size → WRUs, plus its `by_day` index entry and, with a Message-ID header, its `by_header_id` entry); the
   exposure index's items, one per indicator (exact: the scan step counts what it wrote); the counters' UpdateItem
@@ -69,12 +69,13 @@ class StepUsage:
     index_items: int = 0  # exposure index items written (mailgate.aws.exposure_index: one per indicator)
     index_wru: int = 0
     index_bytes: int = 0  # stored, DynamoDB's per-item overhead included
+    s3_reports: int = 0  # the scan report went to S3 (too large for the table and the hand-off): 1
 
     def to_dict(self) -> dict[str, Any]:
         return {"seconds": round(self.seconds, 6), "memory_mb": self.memory_mb, "appends": self.appends,
                 "event_items": self.event_items, "event_wru": self.event_wru, "event_bytes": self.event_bytes,
                 "counter_updates": self.counter_updates, "index_items": self.index_items,
-                "index_wru": self.index_wru, "index_bytes": self.index_bytes}
+                "index_wru": self.index_wru, "index_bytes": self.index_bytes, "s3_reports": self.s3_reports}
 
     @classmethod
     def from_dict(cls, data: Any) -> StepUsage:
@@ -90,7 +91,8 @@ class StepUsage:
                    appends=int(number("appends")), event_items=int(number("event_items")),
                    event_wru=int(number("event_wru")), event_bytes=int(number("event_bytes")),
                    counter_updates=int(number("counter_updates")), index_items=int(number("index_items")),
-                   index_wru=int(number("index_wru")), index_bytes=int(number("index_bytes")))
+                   index_wru=int(number("index_wru")), index_bytes=int(number("index_bytes")),
+                   s3_reports=int(number("s3_reports")))
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,11 @@ def message_cost(usage: MessageUsage, prices: Prices) -> MessageCost:
     gb_seconds = sum(s.seconds * s.memory_mb / 1024 for s in steps)
     sqs_requests = HANDOFF_SQS_REQUESTS * math.ceil(NOTIFICATION_BYTES / SQS_REQUEST_BYTES) \
         + (appends if usage.siem else 0)
-    puts = 2 + (1 if usage.held else 0)
-    gets = 3
-    stored = gb_months(usage.size, usage.incoming_days) + gb_months(usage.report_bytes, usage.reports_days) \
+    reports_in_s3 = sum(s.s3_reports for s in steps)
+    puts = 1 + reports_in_s3 + (1 if usage.held else 0)
+    gets = 2 + reports_in_s3
+    stored = gb_months(usage.size, usage.incoming_days) \
+        + gb_months(usage.report_bytes * reports_in_s3, usage.reports_days) \
         + (gb_months(usage.size, usage.backup_days) if usage.held else 0.0)
     wru = sum(s.event_wru + s.counter_updates + s.index_wru for s in steps) \
         + IDEMPOTENCY_WRU * (usage.groups + usage.deliveries) + (BACKUP_ENTRY_WRU if usage.held else 0)

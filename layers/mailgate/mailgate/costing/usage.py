@@ -41,6 +41,7 @@ MEMORY_VARIABLE = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"  # set by Lambda in every fu
 DECISION_ITEM_BYTES = 1_400
 OUTCOME_ITEM_BYTES = 800
 INDEX_ENTRY_BYTES = 400
+REPORT_ITEM_KEYS = 80  # the report item's keys and attribute names (aws/scan_reports.py)
 DELIVERING = frozenset({"deliver", "delete_attachment"})
 
 
@@ -70,12 +71,24 @@ def events_usage(seconds: float, appends: Sequence[Sequence[Event]], memory: int
                      event_wru=wru, event_bytes=stored, counter_updates=updates)
 
 
-def scan_usage(started: float, events: Sequence[Event], indexed: Sequence[int] = ()) -> dict[str, Any]:
-    """The scan step's `facts["usage"]`: seconds since `started` (time.perf_counter), its one append, and the
-    exposure index items it wrote (`indexed`: their sizes)."""
+def scan_usage(started: float, events: Sequence[Event], indexed: Sequence[int] = (), report: int | None = None,
+               in_table: bool = True) -> dict[str, Any]:
+    """The scan step's `facts["usage"]`: seconds since `started` (time.perf_counter), its one append, the exposure
+    index items it wrote (`indexed`: their sizes), and where its report of `report` compressed octets is kept:
+    an item of the events table when it fits (`in_table` and at most MAX_ITEM_REPORT), else S3 (a PUT, the rules
+    step's GET, its storage)."""
+    from mailgate.aws.scan_reports import MAX_ITEM_REPORT  # noqa: PLC0415 - the table's layout
+
     step = events_usage(time.perf_counter() - started, [events])
-    return dataclasses.replace(step, index_items=len(indexed), index_wru=sum(item_wru(size) for size in indexed),
-                               index_bytes=sum(size + ITEM_OVERHEAD for size in indexed)).to_dict()
+    step = dataclasses.replace(step, index_items=len(indexed), index_wru=sum(item_wru(size) for size in indexed),
+                               index_bytes=sum(size + ITEM_OVERHEAD for size in indexed))
+    if report is not None and in_table and report <= MAX_ITEM_REPORT:
+        size = report + REPORT_ITEM_KEYS
+        step = dataclasses.replace(step, event_items=step.event_items + 1, event_wru=step.event_wru + item_wru(size),
+                                   event_bytes=step.event_bytes + size + ITEM_OVERHEAD)
+    elif report is not None:
+        step = dataclasses.replace(step, s3_reports=1)
+    return step.to_dict()
 
 
 class CostMeter:

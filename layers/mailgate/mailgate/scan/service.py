@@ -19,9 +19,9 @@ from mailgate.events import model as ev
 from mailgate.events.log import EventLog
 from mailgate.message import Message, parse_message
 from mailgate.message.line_endings import line_ending_note, normalised_line_endings, with_line_ending_defect
-from mailgate.ports import HandOffQueue, MailStore, StatusBoard
+from mailgate.ports import HandOffQueue, MailStore, ReportHome, StatusBoard
 from mailgate.scan.envelope import Envelope
-from mailgate.scan.handoff import LISTED_RECIPIENTS, HandOff
+from mailgate.scan.handoff import LISTED_RECIPIENTS, HandOff, pack_report
 from mailgate.scan.inbound import InboundMail, client_from_trusted_received
 from mailgate.scan.report import ScanReport
 from mailgate.scan.run import scan_message
@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # the scan path never loads the delivery code
     from mailgate.backup.keeper import BackupKeeper
 
 logger = logging.getLogger(__name__)
+USAGE_OCTETS = 150  # what the usage adds to a compressed report
 APPLICATION_ANTIVIRUS = "application:antivirus"  # the event log's "message id" for the engine's own events
 
 
@@ -81,7 +82,8 @@ class ScanService:
                  clock: Callable[[], float] = time.time,
                  release_hold: Callable[[str, int | None], None] | None = None,
                  outgoing_prefix: str = OUTGOING_PREFIX,
-                 exposure: Callable[[ScanReport], Sequence[int]] | None = None) -> None:
+                 exposure: Callable[[ScanReport], Sequence[int]] | None = None,
+                 reports: ReportHome | None = None) -> None:
         self.config = config
         self.outgoing_prefix = outgoing_prefix
         self.store = store
@@ -97,6 +99,7 @@ class ScanService:
         self.clock = clock
         self.release_hold = release_hold  # a held message that ends in Backup gives back its quarantine place
         self.exposure = exposure  # indexes the message's indicators (mailgate.exposure); never fails a scan
+        self.reports = reports  # where reports are kept (None: S3 under reports_prefix, as before the table kept them)
 
     def handle(self, inbound: InboundMail, attempt: int) -> HandOff | None:
         """Scan and hand off; on the last attempt a failure keeps the original in Backup."""
@@ -157,15 +160,22 @@ class ScanService:
         log += [ev.Event(mid, ev.SCANNED, f"{r.scanner}: {r.verdict} (score {r.score:g})",
                          detail={"result": r.to_dict()}, verdicts=(r.verdict,), **facts) for r in report.results]
         indexed = self._index(report) if accepted else []
-        report = replace(report, facts={**report.facts, "usage": scan_usage(started, log, indexed)})
+        # the report's stored size, from the report without its usage (compressed, a few dozen octets more)
+        kept = len(pack_report(report)) + USAGE_OCTETS if accepted else None
+        report = replace(report, facts={**report.facts, "usage": scan_usage(
+            started, log, indexed, kept, in_table=self.reports is not None)})
         self.events.append(log)
         self._watch_signatures(report)
         self._watch_engines(report)
         if not accepted:
             return None
-        report_key = f"{self.reports_prefix}{mid}.json"
-        self.store.put_json(report_key, report.to_dict())
-        return HandOff(mid, self.store.bucket, report_key, report.raw_location, envelope.mail_from, accepted)
+        packed = pack_report(report)
+        if self.reports is not None:
+            report_key = self.reports.put(report, packed)[0]
+        else:
+            report_key = f"{self.reports_prefix}{mid}.json"
+            self.store.put_json(report_key, report.to_dict())
+        return HandOff.carrying(report, packed, self.store.bucket, report_key, envelope.mail_from, accepted)
 
     def _index(self, report: ScanReport) -> list[int]:
         """The message's indicators in the exposure index (mailgate.exposure); the sizes of the items written, for

@@ -338,7 +338,12 @@ def dry_run_scanners(cfg: GatewayConfig) -> Sequence[Any]:
 def stored_report(message_id: str) -> ScanReport | None:
     """The ScanReport the scan function stored for the message, if it still exists."""
     store = mail_store()
-    if store is None or not message_id or "/" in message_id:
+    if not message_id or "/" in message_id:
+        return None
+    keeper = stores.report_keeper(store)
+    if keeper is not None:
+        return keeper.get(message_id)
+    if store is None:
         return None
     try:
         return ScanReport.from_dict(store.get_json(f"{settings().reports_prefix}{message_id}.json"))

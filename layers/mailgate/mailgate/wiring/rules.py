@@ -135,6 +135,9 @@ def release_order(message: dict[str, Any], context: Any = None) -> dict[str, Any
         once.register_lambda_context(context)
 
     def report(message_id: str) -> ScanReport | None:
+        keeper = stores.report_keeper(store)
+        if keeper is not None:
+            return keeper.get(message_id)
         try:
             return ScanReport.from_dict(store.get_json(f"{s.reports_prefix}{message_id}.json"))
         except MailStoreError:

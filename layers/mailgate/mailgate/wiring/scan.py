@@ -37,7 +37,8 @@ def build_service() -> ScanService:
                        build_scanners(cfg, stores.directory_cache(), antispam_model()),
                        stores.backup_keeper(store), SqsQueue(s.rules_queue_url), s.reports_prefix,
                        stores.status_board(), release_hold=ledger.release if ledger is not None else None,
-                       exposure=exposure_index().record if s.events_table else None)
+                       exposure=exposure_index().record if s.events_table else None,
+                       reports=stores.report_keeper(store))
 
 
 def exposure_index() -> DynamoExposureIndex:

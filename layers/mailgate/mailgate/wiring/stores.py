@@ -1,5 +1,5 @@
-"""The adapters several functions share: the event log, Backup, the status board, the quarantine ledger
-and the directory cache. Cheap to import: each function that needs one imports this module."""
+"""The adapters several functions share: the event log, scan reports, Backup, the status board, the quarantine
+ledger and the directory cache. Cheap to import: each function that needs one imports this module."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from mailgate.aws.directory_table import DynamoDirectoryStore
 from mailgate.aws.event_table import DynamoEventLog
 from mailgate.aws.mail_store import S3MailStore
 from mailgate.aws.quarantine_ledger import DynamoQuarantineLedger
+from mailgate.aws.scan_reports import ReportKeeper
 from mailgate.aws.status_board import DynamoStatusBoard
 from mailgate.backup.keeper import BackupKeeper
 from mailgate.directory.cache import DirectoryCache
@@ -19,6 +20,14 @@ from mailgate.wiring.process import config, settings
 
 def event_log() -> DynamoEventLog:
     return DynamoEventLog(settings().events_table, config().event_retention_days)
+
+
+def report_keeper(store: S3MailStore | None) -> ReportKeeper | None:
+    """Where scan reports are kept (the events table, S3 when large); None without an events table."""
+    s = settings()
+    if not s.events_table:
+        return None
+    return ReportKeeper(s.events_table, store, s.reports_prefix, config().event_retention_days)
 
 
 def backup_index() -> DynamoBackupIndex:
