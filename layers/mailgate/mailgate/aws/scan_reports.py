@@ -28,7 +28,8 @@ MAX_ITEM_REPORT = MAX_INLINE_REPORT
 
 
 class ReportKeeper:
-    """The report's home: the table when it fits, S3 when not; reading tries the table, then S3."""
+    """The report's home: the table when it fits, S3 when not; reading tries the table, then S3. Without a table
+    name (a deployment part that has none), S3 only."""
 
     def __init__(self, table_name: str, store: MailStore | None, reports_prefix: str = "reports/",
                  retention_days: int = 90) -> None:
@@ -43,7 +44,7 @@ class ReportKeeper:
     def put(self, report: ScanReport, packed: bytes | None = None) -> tuple[str, int]:
         """Keeps the report; ("", the item's size) when it went to the table, (its S3 key, 0) when to S3."""
         packed = pack_report(report) if packed is None else packed
-        if len(packed) <= MAX_ITEM_REPORT:
+        if self.table_name and len(packed) <= MAX_ITEM_REPORT:
             expires = datetime.now(UTC) + timedelta(days=self.retention_days)
             item = {"message_id": report.message_id, "sk": REPORT_SK, "report": packed,
                     "expires_at": int(expires.timestamp())}
@@ -60,7 +61,7 @@ class ReportKeeper:
         if not message_id or "/" in message_id:
             return None
         found: dict[str, Any] = dynamo.table(self.table_name).get_item(
-            Key={"message_id": message_id, "sk": REPORT_SK}).get("Item") or {}
+            Key={"message_id": message_id, "sk": REPORT_SK}).get("Item") or {} if self.table_name else {}
         packed = found.get("report")
         if packed is not None:
             return unpack_report(packed.value if hasattr(packed, "value") else bytes(packed))

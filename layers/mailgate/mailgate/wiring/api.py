@@ -18,7 +18,7 @@ from mailgate.aws.backup_objects import S3BackupObjects
 from mailgate.aws.digest_marks import DynamoDigestMarks
 from mailgate.aws.directory_table import DynamoDirectoryStore
 from mailgate.aws.link_ledger import DynamoLinkLedger
-from mailgate.aws.mail_store import MailStoreError, S3MailStore
+from mailgate.aws.mail_store import S3MailStore
 from mailgate.aws.password_vault import SecretsManagerVault
 from mailgate.aws.personal_lists import DynamoPersonalLists
 from mailgate.aws.queue_depth import SqsQueueDepths
@@ -337,15 +337,4 @@ def dry_run_scanners(cfg: GatewayConfig) -> Sequence[Any]:
 
 def stored_report(message_id: str) -> ScanReport | None:
     """The ScanReport the scan function stored for the message, if it still exists."""
-    store = mail_store()
-    if not message_id or "/" in message_id:
-        return None
-    keeper = stores.report_keeper(store)
-    if keeper is not None:
-        return keeper.get(message_id)
-    if store is None:
-        return None
-    try:
-        return ScanReport.from_dict(store.get_json(f"{settings().reports_prefix}{message_id}.json"))
-    except MailStoreError:
-        return None
+    return stores.report_keeper(mail_store()).get(message_id)

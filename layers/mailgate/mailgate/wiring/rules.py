@@ -11,7 +11,7 @@ from mailgate.actions.context import RulesPorts
 from mailgate.actions.outbound_limits import LimitCheck
 from mailgate.actions.service import RulesService
 from mailgate.aws.idempotency import DynamoExecuteOnce
-from mailgate.aws.mail_store import MailStoreError, S3MailStore
+from mailgate.aws.mail_store import S3MailStore
 from mailgate.aws.outbound_counters import DynamoOutboundCounter
 from mailgate.aws.personal_lists import DynamoPersonalLists
 from mailgate.aws.rescan_scheduler import EventBridgeRescanScheduler
@@ -24,7 +24,6 @@ from mailgate.delivery.smtp_relay import SmtpRelay
 from mailgate.quarantine.rescan import RescanScheduler
 from mailgate.rules.current import PersonalLookup
 from mailgate.rules.personal_source import PersonalListSource
-from mailgate.scan.report import ScanReport
 from mailgate.secret_names import DELIVERY
 from mailgate.wiring import replay, stores
 from mailgate.wiring.process import config, current_service, local, settings
@@ -134,18 +133,9 @@ def release_order(message: dict[str, Any], context: Any = None) -> dict[str, Any
     if context is not None:
         once.register_lambda_context(context)
 
-    def report(message_id: str) -> ScanReport | None:
-        keeper = stores.report_keeper(store)
-        if keeper is not None:
-            return keeper.get(message_id)
-        try:
-            return ScanReport.from_dict(store.get_json(f"{s.reports_prefix}{message_id}.json"))
-        except MailStoreError:
-            return None
-
     ports = ReleasePorts(read_original=store.get_bytes, deliverer_for=deliverer_for, execute_once=once,
-                         index=stores.backup_index(), events=stores.event_log(), seal=arc_sealer(cfg), report=report,
-                         in_progress=(IdempotencyAlreadyInProgressError,))
+                         index=stores.backup_index(), events=stores.event_log(), seal=arc_sealer(cfg),
+                         report=stores.report_keeper(store).get, in_progress=(IdempotencyAlreadyInProgressError,))
     return run_order(message, cfg, ports)
 
 

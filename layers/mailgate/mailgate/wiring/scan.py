@@ -38,7 +38,7 @@ def build_service() -> ScanService:
                        stores.backup_keeper(store), SqsQueue(s.rules_queue_url), s.reports_prefix,
                        stores.status_board(), release_hold=ledger.release if ledger is not None else None,
                        exposure=exposure_index().record if s.events_table else None,
-                       reports=stores.report_keeper(store))
+                       reports=stores.report_keeper(store) if s.events_table else None)
 
 
 def exposure_index() -> DynamoExposureIndex:

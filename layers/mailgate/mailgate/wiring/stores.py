@@ -22,11 +22,9 @@ def event_log() -> DynamoEventLog:
     return DynamoEventLog(settings().events_table, config().event_retention_days)
 
 
-def report_keeper(store: S3MailStore | None) -> ReportKeeper | None:
-    """Where scan reports are kept (the events table, S3 when large); None without an events table."""
+def report_keeper(store: S3MailStore | None) -> ReportKeeper:
+    """Where scan reports are kept: the events table, S3 when large (S3 only without an events table)."""
     s = settings()
-    if not s.events_table:
-        return None
     return ReportKeeper(s.events_table, store, s.reports_prefix, config().event_retention_days)
 
 
