@@ -49,7 +49,10 @@ class Storage(Construct):
             lifecycle_rules=self._lifecycle(props, config.backup_retention_days),
             removal_policy=RemovalPolicy.RETAIN)
         specs = names.TABLE_SPECS
-        self.events = self._table("Events", specs["events"], names.EVENTS_TTL)
+        # "EventLog": the event log's items and indexes changed shape together (one item per step, index entries of
+        # what a search filters on); CloudFormation cannot replace two indexes of a table in one update, so a new
+        # table is created (see docs/deploy.md, Upgrading)
+        self.events = self._table("EventLog", specs["events"], names.EVENTS_TTL)
         # "BackupEntries": the search indexes came as five at once, which CloudFormation cannot add to a table in
         # place; a new table is created (see docs/deploy.md, Upgrading)
         self.backup = self._table("BackupEntries", specs["backup"], names.BACKUP_TTL)

@@ -159,7 +159,7 @@ def _table(resources: Resources, part: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(("part", "spec", "ttl"), [
-    ("Events", table_specs("e", "b", "i")[0], "expires_at"),
+    ("EventLog", table_specs("e", "b", "i")[0], "expires_at"),
     ("Backup", table_specs("e", "b", "i")[1], "expires_at"),
     ("Idempotency", table_specs("e", "b", "i")[2], "expiration"),
     ("Settings", settings_table_spec("s"), None),
@@ -217,7 +217,7 @@ def test_rules_sends_mail_and_reads_only_its_own_secrets(resources: Resources) -
     assert secrets and not any("secret:mailgate/*" in r for r in secrets)  # tests/infra/test_secret_grants.py
     assert not any(a == "s3:PutObject" and "/incoming/" in r for a, r in granted)
     # the message's events (its metrics) and a stored scan report (a release) are read back from the events table
-    events = {a for a, r in granted if "Events" in r}
+    events = {a for a, r in granted if "EventLog" in r}
     assert {"dynamodb:Query", "dynamodb:GetItem", "dynamodb:BatchWriteItem"} <= events
 
 
@@ -238,7 +238,7 @@ def test_scan_and_api_share_the_learned_antispam_model(resources: Resources) -> 
     for role in ("ProcessingScanRole", "AdminApiRole"):
         reads = [r for a, r in _granted(resources, role) if a == "s3:GetObject"]
         assert any("/models/antispam/*" in r for r in reads), role
-    api_events = [a for a, r in _granted(resources, "AdminApiRole") if "Events" in r]
+    api_events = [a for a, r in _granted(resources, "AdminApiRole") if "EventLog" in r]
     assert "dynamodb:PutItem" in api_events or "dynamodb:BatchWriteItem" in api_events  # feedback events
 
 
