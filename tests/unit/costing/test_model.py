@@ -146,3 +146,10 @@ def test_the_scan_says_where_its_report_went():
     assert (in_s3.event_items, in_s3.event_wru, in_s3.s3_reports) == (1, alone.event_wru, 1)
     no_table = StepUsage.from_dict(scan_usage(0.0, [received], report=1500, in_table=False))
     assert no_table.s3_reports == 1
+
+
+def test_outside_lambda_the_scan_is_priced_at_the_constructs_scan_function(monkeypatch):
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", raising=False)
+    assert StepUsage.from_dict(scan_usage(0.0, [])).memory_mb == 3008  # clamd beside it (docs/antivirus.md)
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "2048")
+    assert StepUsage.from_dict(scan_usage(0.0, [])).memory_mb == 2048

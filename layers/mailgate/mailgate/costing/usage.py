@@ -35,6 +35,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 MEMORY_VARIABLE = "AWS_LAMBDA_FUNCTION_MEMORY_SIZE"  # set by Lambda in every function's environment
+# The construct's scan function runs clamd beside it (clamav_scanning, the default): 3008 MB, for the signatures
+# ClamAV loads (docs/antivirus.md); infra/mailgate_infra/scanning.py SCAN_IMAGE_MEMORY_MB.
+SCAN_MEMORY_MB = 3008
 # The rules step's items as stored (aws/event_items.py), typically: its decision (the decision event with the
 # rule, verdicts and this cost) and each outcome (delivered, rejected, deleted, held; Backup's), each an append of
 # its own, and each item's `by_day` index entry. Measured through local mode (bench/message_cost.py).
@@ -45,10 +48,10 @@ REPORT_ITEM_KEYS = 80  # the report item's keys and attribute names (aws/scan_re
 DELIVERING = frozenset({"deliver", "delete_attachment"})
 
 
-def memory_mb(environ: Any = None) -> int:
-    """The function's configured memory; the construct's default outside Lambda (local mode, tests)."""
+def memory_mb(environ: Any = None, default: int = DEFAULT_MEMORY_MB) -> int:
+    """The function's configured memory; outside Lambda (local mode, tests) the construct's default for it."""
     value = (os.environ if environ is None else environ).get(MEMORY_VARIABLE, "")
-    return int(value) if value.isdigit() and int(value) > 0 else DEFAULT_MEMORY_MB
+    return int(value) if value.isdigit() and int(value) > 0 else default
 
 
 def events_usage(seconds: float, appends: Sequence[Sequence[Event]], memory: int | None = None,
@@ -79,7 +82,7 @@ def scan_usage(started: float, events: Sequence[Event], indexed: Sequence[int] =
     step's GET, its storage)."""
     from mailgate.aws.scan_reports import MAX_ITEM_REPORT  # noqa: PLC0415 - the table's layout
 
-    step = events_usage(time.perf_counter() - started, [events])
+    step = events_usage(time.perf_counter() - started, [events], memory_mb(default=SCAN_MEMORY_MB))
     step = dataclasses.replace(step, index_items=len(indexed), index_wru=sum(item_wru(size) for size in indexed),
                                index_bytes=sum(size + ITEM_OVERHEAD for size in indexed))
     if report is not None and in_table and report <= MAX_ITEM_REPORT:
