@@ -6,8 +6,9 @@ time and the requests and bytes they made at the default prices (docs/cost.md). 
 component per message, and the mean total per million 50 KB messages (SES receiving apart).
 Run: `.venv/bin/python bench/message_cost.py [N]` (default 200) → bench/results/message_cost.json.
 
-The times are this machine's (local mode, the steps in-process, moto on loopback): Lambda's own are what the
-decision events in a deployment record.
+The times are this machine's (local mode, the steps in-process, moto on loopback, no clamd): Lambda's own are what
+the decision events in a deployment record. The scan step is priced at the construct's scan function memory (3008 MB,
+clamd beside it), the rules step at 1024 MB.
 """
 
 from __future__ import annotations
@@ -79,7 +80,15 @@ def main() -> int:
             "rules_seconds_p95": _p95([u["rules"]["seconds"] for u in usage]),
             "scan_event_items": statistics.fmean(u["scan"]["event_items"] for u in usage),
             "scan_event_wru": statistics.fmean(u["scan"]["event_wru"] for u in usage),
+            "exposure_index_items": statistics.fmean(u["scan"].get("index_items", 0) for u in usage),
+            "exposure_index_wru": statistics.fmean(u["scan"].get("index_wru", 0) for u in usage),
+            "rules_event_wru": statistics.fmean(u["rules"]["event_wru"] for u in usage),
+            "counter_updates": statistics.fmean(u["scan"]["counter_updates"] + u["rules"]["counter_updates"]
+                                                for u in usage),
+            "reports_in_s3": statistics.fmean(u["scan"].get("s3_reports", 0) for u in usage),
             "dynamodb_wru": statistics.fmean(u["dynamodb_wru"] for u in usage),
+            "event_log_bytes_stored": statistics.fmean(u["scan"]["event_bytes"] + u["rules"]["event_bytes"]
+                                                       for u in usage),
         },
         "components_usd_per_message": {name: {"mean": statistics.fmean(v), "p95": _p95(v)}
                                        for name, v in per_message.items()},
