@@ -103,3 +103,10 @@ def test_an_item_of_the_old_layout_is_still_read(log):
                              "summary": "received", "at": "2026-11-28T09:00:00Z", "version": 1})
     assert [e.kind for e in log.for_message("old")] == ["received"]
     assert events_of(_items(log)[0])[0].message_id == "old"
+
+
+def test_an_item_sorts_by_its_earliest_event_whatever_the_order_they_came_in(log):
+    log.append([ev.Event("m5", ev.DELIVERED, "delivered", at="2026-11-28T12:00:05Z"),
+                ev.Event("m5", ev.DECISION, "decided", at="2026-11-28T12:00:01Z")])
+    early = log.between("2026-11-28T12:00:00Z", "2026-11-28T12:00:02Z", limit=10)
+    assert [e.summary for e in early.events] == ["decided"]

@@ -53,26 +53,27 @@ def _addresses(recipients: str | None) -> list[str]:
 
 
 def _groups(events: Iterable[Event]) -> Iterator[list[tuple[Event, dict[str, Any], int]]]:
-    """The events of each message in the order given, cut where an item would grow past its limits."""
+    """The events of each message in the order given, cut where an item would grow past its limits (its events'
+    times are compared whatever their order: an item sorts by the earliest)."""
     by_message: dict[str, list[Event]] = {}
     for event in events:
         by_message.setdefault(event.message_id, []).append(event)
     for group in by_message.values():
         current: list[tuple[Event, dict[str, Any], int]] = []
-        size, addresses, first = 0, set[str](), None
+        size, addresses, times = 0, set[str](), list[datetime]()
         for event in group:
             stored = _stored_event(event)
             octets = len(json.dumps(stored, default=str))
-            mine = set(_addresses(event.recipient))
+            mine, moment = set(_addresses(event.recipient)), _moment(event.at)
+            spanned = [*times, moment]
             if current and (len(current) >= MAX_EVENTS or size + octets > MAX_JSON
                             or len(addresses | mine) > MAX_ADDRESSES
-                            or (first is not None and (_moment(event.at) - first > SPAN
-                                                       or _moment(event.at).date() != first.date()))):
+                            or max(spanned) - min(spanned) > SPAN or max(spanned).date() != min(spanned).date()):
                 yield current
-                current, size, addresses, first = [], 0, set(), None
+                current, size, addresses, times = [], 0, set(), []
             current.append((event, stored, octets))
             size, addresses = size + octets, addresses | mine
-            first = first or _moment(event.at)
+            times = [min([*times, moment]), max([*times, moment])]
         if current:
             yield current
 
@@ -84,7 +85,7 @@ def _bounded_text(text: str) -> str:
 def items(events: Iterable[Event], retention_days: int) -> Iterator[dict[str, Any]]:
     """The items (as the resource layer writes them) that store `events`."""
     for group in _groups(events):
-        first = group[0][0]
+        first = min((e for e, _, _ in group), key=lambda e: _moment(e.at))  # the item sorts by its earliest event
         sort_key = f"{first.at}#{first.seq:09d}"
         expires = _moment(first.at) + timedelta(days=retention_days)
         payload = json.dumps([stored for _, stored, _ in group], default=str, separators=(",", ":"))
@@ -93,7 +94,7 @@ def items(events: Iterable[Event], retention_days: int) -> Iterator[dict[str, An
         item: dict[str, Any] = {
             "message_id": first.message_id, "sk": sort_key, "day": first.at[:10],
             "sk_time": f"{sort_key}#{first.message_id}", "expires_at": int(expires.timestamp()),
-            "last_at": evs[-1].at, "count": len(evs),
+            "count": len(evs),
             "events": zlib.compress(payload.encode("utf-8"), 6),
             "kinds": sorted({e.kind for e in evs}),
             **_nonempty({
