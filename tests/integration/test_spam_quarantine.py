@@ -91,17 +91,17 @@ def test_a_rescan_that_keeps_failing_ends_in_backup_and_gives_back_its_place(gat
     [request] = [r for r in gateway.rescans.pending() if r.message_id == message_id]
     held_now = ledger.usage()[0]
 
-    def s3_down(key, document):
-        raise OSError("S3 is unavailable")  # the re-scanned report cannot be stored, attempt after attempt
+    def store_down(report, packed=None):
+        raise OSError("the report store is unavailable")  # the re-scanned report cannot be kept, attempt after attempt
 
-    monkeypatch.setattr(scan.service().store, "put_json", s3_down)
+    monkeypatch.setattr(scan.service().reports, "put", store_down)
     record = rules_record(request.to_body(), MAX_ATTEMPTS, "rescan")
     reply = load_function("scan").handler({"Records": [record]}, LocalLambdaContext("mailgate-scan"))
     assert reply["batchItemFailures"] == []  # handled on the last attempt, not retried for ever
     monkeypatch.undo()
     assert ledger.usage()[0] == held_now - 1
     backup = [e for e in events(gateway, message_id) if e["kind"] == "backup"]
-    assert backup and "S3 is unavailable" in backup[-1]["detail"]["error"]
+    assert backup and "the report store is unavailable" in backup[-1]["detail"]["error"]
     assert gateway.rescans.end_holds() >= 1  # the schedule still fires: decided then, not counted out twice
     wait_for(lambda: delivered(gateway, message_id))
     assert ledger.usage()[0] == held_now - 1
