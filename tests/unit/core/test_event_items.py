@@ -110,3 +110,11 @@ def test_an_item_sorts_by_its_earliest_event_whatever_the_order_they_came_in(log
                 ev.Event("m5", ev.DECISION, "decided", at="2026-11-28T12:00:01Z")])
     early = log.between("2026-11-28T12:00:00Z", "2026-11-28T12:00:02Z", limit=10)
     assert [e.summary for e in early.events] == ["decided"]
+
+
+def test_long_recipient_addresses_are_all_searchable_by_substring(log):
+    long_names = [f"{'x' * 200}{i:04d}@example.test" for i in range(300)]  # 300 of 217 characters: 65 KB of names
+    log.append([ev.Event("m6", ev.DELIVERED, "delivered", name, at="2026-11-28T13:00:00Z") for name in long_names])
+    for wanted in (long_names[0], long_names[-1]):
+        found = log.between(*DAY, limit=5, where=EventFilter(recipient=wanted[-20:]))
+        assert [e.recipient for e in found.events] == [wanted]

@@ -66,8 +66,9 @@ def _groups(events: Iterable[Event]) -> Iterator[list[tuple[Event, dict[str, Any
             octets = len(json.dumps(stored, default=str))
             mine, moment = set(_addresses(event.recipient)), _moment(event.at)
             spanned = [*times, moment]
-            if current and (len(current) >= MAX_EVENTS or size + octets > MAX_JSON
-                            or len(addresses | mine) > MAX_ADDRESSES
+            joined = addresses | mine  # their text, comma-joined, is the projected q_recipient: never cut short
+            if current and (len(current) >= MAX_EVENTS or size + octets > MAX_JSON or len(joined) > MAX_ADDRESSES
+                            or sum(len(a) + 1 for a in joined) > MAX_FILTER_TEXT
                             or max(spanned) - min(spanned) > SPAN or max(spanned).date() != min(spanned).date()):
                 yield current
                 current, size, addresses, times = [], 0, set(), []
