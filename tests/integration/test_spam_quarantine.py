@@ -105,3 +105,33 @@ def test_a_rescan_that_keeps_failing_ends_in_backup_and_gives_back_its_place(gat
     assert gateway.rescans.end_holds() >= 1  # the schedule still fires: decided then, not counted out twice
     wait_for(lambda: delivered(gateway, message_id))
     assert ledger.usage()[0] == held_now - 1
+
+
+def test_a_held_message_pinned_from_the_exposure_search_ends_in_backup_whatever_its_rescan_finds(
+        gateway, restore_settings):
+    import secrets
+
+    put_section(gateway, "rules", quarantine_probable_spam)
+    ledger = DynamoQuarantineLedger(BACKUP_TABLE)
+    sender = f"pitch-{secrets.token_hex(4)}@sender.test"
+    message_id = send(gateway, sender, ["bob@example.test"],
+                      simple_message(sender, "bob@example.test", "Fasteners, one more time", PITCH))
+    wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "held"] or None)
+    held_now = ledger.usage()[0]
+
+    request = {"kind": "sender", "value": sender, "actions": ["hold_in_flight"]}
+    status, done = api(gateway, "POST", "/exposure/actions", role=Role.SECURITY_OFFICER, body=request)
+    assert status == 200, done
+    [outcome] = done["outcomes"]
+    assert (outcome["done"], outcome["count"]) == (True, 1), outcome
+    status, audit = api(gateway, "GET", "/audit?limit=5")
+    [entry] = [a for a in audit["items"] if f"hold_in_flight sender {sender}" in a["operation"]]
+    assert [c["path"] for c in entry["changes"]] == [f'$.spam_quarantine.held["{message_id}"]']
+
+    assert gateway.rescans.end_holds() >= 1  # the hold ends: the re-scan alone would deliver it (probable spam)
+    backup = wait_for(lambda: [e for e in events(gateway, message_id) if e["kind"] == "backup"] or None)
+    final = [e["detail"]["decision"] for e in events(gateway, message_id) if e["kind"] == "decision"][-1]
+    assert (final["action"], final["backup"], final["rule"]) == ("delete", True, "exposure search")
+    assert f"held from the exposure search for sender {sender}" in final["reason"]
+    assert backup and not delivered(gateway, message_id)
+    assert wait_for(lambda: ledger.usage()[0] == held_now - 1 or None)  # its place in the quarantine is given back

@@ -22,6 +22,7 @@ from mailgate.settings.service import Actor, SettingsService
 CONFIG = GatewayConfig(authserv_id="mx.example.org",
                        domains={"example.org": Route(hosts=(SmtpHost("127.0.0.1"),))})
 ACTOR = Actor("ann (ann@example.org)", "s-1", "POST /exposure/actions")
+PINNED: dict[str, str] = {}  # hold key → why, as the ledger's `pin` keeps it
 
 
 @pytest.fixture
@@ -44,7 +45,9 @@ def ports(aws: None) -> tuple[act.ActionPorts, list[tuple[str, str, bytes]], lis
                            list_location=f"s3://mail/{act.URL_LIST_KEY}",
                            send=lambda f, t, d: sent.append((f, t, d)),
                            notify_administrators=lambda notice, _config: notices.append(notice),
-                           held=lambda: [{"message_id": "m1", "recipients": ["bob@example.org"]}])
+                           held=lambda: [{"message_id": "m1", "recipients": ["bob@example.org"], "hold_key": "k1"},
+                                         {"message_id": "m9", "recipients": ["eve@example.org"], "hold_key": "k9"}],
+                           pin=lambda key, reason: PINNED.setdefault(key, reason) == reason)
     return made, sent, notices
 
 
@@ -92,5 +95,8 @@ def test_each_recipient_of_ours_is_told_once_and_the_administrators_get_the_list
     assert logged == [("m1", ("bob@example.org",))]
     act.notify_administrators(made, Indicator("url", "https://bad.example/login"), found, "ann")
     assert notices[0].kind == "exposure" and "m1" in notices[0].details
-    held = act.hold_in_flight(made, found)
+    PINNED.clear()
+    held = act.hold_in_flight(made, found, Indicator("url", "https://bad.example/login"), ACTOR)
     assert (held.done, held.count) == (True, 1)
+    # only the found message still held is pinned, with who and why (m9 is held, but did not carry the URL)
+    assert list(PINNED) == ["k1"] and "url https://bad.example/login by ann" in PINNED["k1"]

@@ -27,7 +27,7 @@ from mailgate.costing.usage import CostMeter
 from mailgate.events import model as ev
 from mailgate.ports import ExecuteOnce
 from mailgate.rules.current import needs_directory
-from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, HOLD, REJECT
+from mailgate.rules.decision import DELETE, DELETE_ATTACHMENT, DELIVER, HOLD, REJECT, Decision
 from mailgate.scan.report import ScanReport
 
 __all__ = ["RulesPorts", "act", "process_report", "run_directly"]
@@ -39,12 +39,16 @@ def process_report(report: ScanReport, raw: bytes, subject: str, config: Gateway
     personal = ports.personal_lists
     directory = ports.directory() if personal is not None or needs_directory(config.rules) else None
     ctx = MessageContext(report, raw, subject, config, ports, final_attempt, directory, personal, meter)
+    rescan = report.facts.get("rescan") or {}
+    pinned = ports.quarantine.pinned(str(rescan.get("hold_key") or "")) \
+        if rescan and ports.quarantine is not None else None
     limited = _outbound_limits(ctx)
-    if limited is not None and limited.over and config.outbound.hold_over_limit:
-        outcomes = _held_over_limit(ctx, limited)
+    if pinned:  # an administrator held it from the exposure search: kept whatever the re-scan found
+        outcomes = _held_as(ctx, pinned_decision(pinned))
+    elif limited is not None and limited.over and config.outbound.hold_over_limit:
+        outcomes = _held_as(ctx, outbound_limits.held_decision(limited, config.outbound.limits))
     else:
         outcomes = _act_on(ctx, None)
-    rescan = report.facts.get("rescan") or {}
     if rescan and ports.quarantine is not None:  # the re-scan's decision is made: the hold gives back its place
         size = rescan.get("size")
         ports.quarantine.release(str(rescan.get("hold_key") or ""), int(size) if size else None)
@@ -75,8 +79,16 @@ def _outbound_limits(ctx: MessageContext) -> LimitCheck | None:
     return LimitCheck.from_dict(ctx.ports.execute_once(f"{ctx.message_id}|outbound-limits", count))
 
 
-def _held_over_limit(ctx: MessageContext, found: LimitCheck) -> list[Outcome]:
-    decision = outbound_limits.held_decision(found, ctx.config.outbound.limits)
+def pinned_decision(reason: str) -> Decision:
+    """A held message an administrator pinned from the exposure search (aws/quarantine_ledger.py `pin`)."""
+    return Decision(action=DELETE, backup=True, rule="exposure search", reason=reason, verdict_class="pinned",
+                    path=(reason, "held from the exposure search while it waited in the Anti-Spam Quarantine: "
+                                  "kept in Backup whatever its re-scan found; an administrator releases what was "
+                                  "legitimate"))
+
+
+def _held_as(ctx: MessageContext, decision: Decision) -> list[Outcome]:
+    """Every recipient kept in Backup under one decision, in groups of at most MAX_RECIPIENTS_PER_COPY."""
     recipients = ctx.report.envelope.recipients
     groups = [RecipientGroup(decision, None, tuple(recipients[start:start + MAX_RECIPIENTS_PER_COPY]))
               for start in range(0, len(recipients), MAX_RECIPIENTS_PER_COPY)]

@@ -168,7 +168,7 @@ def _run(name: str, ports_now: act.ActionPorts, wanted: Indicator, found: list[E
     if name == "add_to_deny_list":
         return act.add_to_deny_list(ports_now, wanted, actor)
     if name == "hold_in_flight":
-        return act.hold_in_flight(ports_now, found)
+        return act.hold_in_flight(ports_now, found, wanted, actor)
     if name == "notify_administrators":
         outcome = act.notify_administrators(ports_now, wanted, found, who)
     else:

@@ -69,6 +69,24 @@ class DynamoQuarantineLedger:
             item.pop("backup_id", None)
         return sorted(found, key=lambda item: str(item.get("due_at", "")))[:limit]
 
+    def pin(self, hold_key: str, reason: str) -> bool:
+        """Marks a held message to be kept in Backup when its hold ends, whatever its re-scan finds; False when it
+        is no longer held (its re-scan was decided already)."""
+        client = self.table.meta.client
+        try:
+            self.table.update_item(Key={"backup_id": MARKER_PREFIX + hold_key}, UpdateExpression="SET pinned = :r",
+                                   ConditionExpression="attribute_exists(backup_id)",
+                                   ExpressionAttributeValues={":r": reason[:2000]})
+        except client.exceptions.ConditionalCheckFailedException:
+            return False
+        return True
+
+    def pinned(self, hold_key: str) -> str | None:
+        """Why the held message is to be kept in Backup at the end of its hold (`pin`); None: decide it as usual."""
+        item = self.table.get_item(Key={"backup_id": MARKER_PREFIX + hold_key}, ConsistentRead=True).get("Item") or {}
+        reason = item.get("pinned")
+        return str(reason) if reason else None
+
     def release(self, hold_key: str, size: int | None = None) -> None:
         """Idempotent: the marker's conditional delete makes a second release change nothing."""
         client = self.table.meta.client

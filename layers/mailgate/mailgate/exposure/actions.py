@@ -24,6 +24,7 @@ from mailgate.notify.application import Notice
 from mailgate.notify.compose import compose
 from mailgate.notify.context import NotificationContext
 from mailgate.notify.templates import Template
+from mailgate.settings.audit import AuditEntry
 from mailgate.settings.service import Actor, SettingsService, replace_section
 from mailgate.settings.validation import as_document
 
@@ -60,6 +61,7 @@ class ActionPorts:
     send: Callable[[str, str, bytes], None]  # the gateway's own mail: send(mail_from, to, data)
     notify_administrators: Callable[[Notice, GatewayConfig], None]
     held: Callable[[], list[dict[str, Any]]] | None = None  # what the Anti-Spam Quarantine holds
+    pin: Callable[[str, str], bool] | None = None  # keep a held message (its hold key) in Backup, saying why
 
 
 def _with_link_list(config: GatewayConfig, location: str) -> GatewayConfig:
@@ -158,18 +160,30 @@ def notify_administrators(ports: ActionPorts, indicator: Indicator, found: Seque
     return Outcome("notify_administrators", True, "the administrators were sent the list", len(found))
 
 
-def hold_in_flight(ports: ActionPorts, found: Iterable[Exposed]) -> Outcome:
-    """What the Anti-Spam Quarantine holds of these messages. It keeps holding them until their re-scan, which judges
-    them with the lists as they are then: with the indicator on the URL or deny list, they end in Backup. Mail
-    already delivered cannot be taken back; mail in Backup stays there until someone releases it."""
-    if ports.held is None:
+def hold_in_flight(ports: ActionPorts, found: Iterable[Exposed], indicator: Indicator, actor: Actor) -> Outcome:
+    """Pins what the Anti-Spam Quarantine still holds of these messages: when its hold ends, each is kept in Backup
+    whatever its re-scan finds (actions/processor.py `pinned_decision`), for an administrator to release what was
+    legitimate; one audit entry names them, written first. Mail already delivered cannot be taken back; mail in
+    Backup stays there until someone releases it; a message whose re-scan was decided meanwhile is no longer held
+    and is not counted."""
+    if ports.held is None or ports.pin is None:
         return Outcome("hold_in_flight", False, "this deployment has no Anti-Spam Quarantine")
     wanted = {item.hit.message_id for item in found}
+    who = " ".join(actor.who.split())[:120]
+    reason = f"held from the exposure search for {indicator.kind} {indicator.value[:300]} by {who}"
     held = [h for h in ports.held() if h.get("message_id") in wanted]
+    if held:  # audited first, as a settings change is: a pin nobody can trace is worse than an entry too many
+        operation = f"{actor.operation}: hold_in_flight {indicator.kind} {indicator.value[:300]}"[:500]
+        version = ports.settings.current().version
+        ports.settings.store.record(AuditEntry(
+            actor=actor.who, subject=actor.subject, operation=operation, version_before=version,
+            version_after=version, changes=tuple({"path": f'$.spam_quarantine.held["{h.get("message_id")}"]',
+                                                  "before": "decided by its re-scan", "after": reason}
+                                                 for h in held)))
+    pinned = [h for h in held if ports.pin(str(h.get("hold_key")), reason)]
     return Outcome("hold_in_flight", True,
-                   f"{len(held)} message(s) are held in the Anti-Spam Quarantine and stay held until their re-scan, "
-                   "which applies the URL and deny lists as they are then; delivered mail cannot be recalled",
-                   len(held))
+                   f"{len(pinned)} message(s) held in the Anti-Spam Quarantine will be kept in Backup when their hold "
+                   "ends, whatever their re-scan finds; delivered mail cannot be recalled", len(pinned))
 
 
 @dataclass(frozen=True)

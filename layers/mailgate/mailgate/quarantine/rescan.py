@@ -89,3 +89,7 @@ class QuarantineLedger(Protocol):
 
     def release(self, hold_key: str, size: int | None = None) -> None:
         """`size`: the held original's, when known (saves reading the entry)."""
+
+    def pinned(self, hold_key: str) -> str | None:
+        """Why the held message is kept in Backup when its hold ends whatever its re-scan finds (the exposure
+        search's `hold_in_flight`); None: its re-scan decides."""

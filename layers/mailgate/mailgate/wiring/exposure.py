@@ -3,8 +3,6 @@ mail bucket, the gateway's own mail for the notices. Built on first use by the a
 
 from __future__ import annotations
 
-from typing import Any
-
 from mailgate.aws.exposure_index import DynamoExposureIndex
 from mailgate.exposure.actions import URL_LIST_KEY, ActionPorts, ExposurePorts
 from mailgate.wiring import application_notices, stores
@@ -37,11 +35,9 @@ def exposure_ports() -> ExposurePorts | None:
     def write_list(data: bytes) -> None:
         store.put_bytes(URL_LIST_KEY, data, "text/plain; charset=utf-8")
 
-    def held() -> list[dict[str, Any]]:
-        ledger = stores.quarantine_ledger()
-        return ledger.held() if ledger is not None else []
-
+    ledger = stores.quarantine_ledger()
     return ExposurePorts(index, ActionPorts(
         settings=settings_service(), config=config, read_list=read_list, write_list=write_list,
         list_location=f"s3://{s.mail_bucket}/{URL_LIST_KEY}", send=application_notices.send,
-        notify_administrators=application_notices.notify, held=held))
+        notify_administrators=application_notices.notify, held=ledger.held if ledger is not None else None,
+        pin=ledger.pin if ledger is not None else None))
