@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,30 @@ from mailgate.safe_text import storable
 
 def table(name: str) -> Any:
     return resource("dynamodb").Table(name)
+
+
+BATCH_GET = 100  # BatchGetItem's limit of keys per request
+UNPROCESSED_ROUNDS = 8  # retries of the keys DynamoDB leaves unprocessed under load, with a growing pause
+
+
+def batch_get(table: Any, keys: list[dict[str, Any]], what: str) -> list[dict[str, Any]]:
+    """The items of `table` (a resource Table) with these keys, 100 a request, what DynamoDB leaves unprocessed
+    asked again with a growing pause; in no particular order, the missing ones left out. `what` names the items
+    in the error when DynamoDB still leaves some unread."""
+    client = table.meta.client  # the resource's client: plain values in and out
+    found: list[dict[str, Any]] = []
+    for first in range(0, len(keys), BATCH_GET):
+        request: dict[str, Any] = {table.name: {"Keys": keys[first:first + BATCH_GET]}}
+        for round_ in range(UNPROCESSED_ROUNDS + 1):
+            answer = client.batch_get_item(RequestItems=request)
+            found += answer.get("Responses", {}).get(table.name, [])
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            if round_ == UNPROCESSED_ROUNDS:
+                raise RuntimeError(f"DynamoDB left {what} unread after retries: try again")
+            time.sleep(min(0.05 * 2 ** round_, 1.0))
+    return found
 
 
 def to_dynamo(value: Any) -> Any:

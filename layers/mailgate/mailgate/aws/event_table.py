@@ -22,7 +22,6 @@ import contextlib
 import functools
 import logging
 import operator
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -49,8 +48,6 @@ BY_HEADER_ID_INDEX = "by_header_id"
 MAX_MESSAGES_PER_HEADER_ID = 100  # a Message-ID header a sender reuses names at most this many messages
 FILTERED_PAGE = 200  # items read per query when a filter drops some of them
 QUERY_BUDGET = 25  # queries per request: a sparse filter answers a short page and a cursor, not a timeout
-BATCH_GET = 100  # keys per BatchGetItem (DynamoDB's limit)
-BATCH_ATTEMPTS = 8  # BatchGetItem calls for keys DynamoDB left unprocessed (throttling), with backoff
 MAX_SKIP = 100_000  # events of one item a page token may skip (an item holds far fewer)
 _TABLE_KEYS = ("message_id", "sk")
 
@@ -190,22 +187,8 @@ class DynamoEventLog:
     def _read_items(self, listed: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         """The table's items for the index entries `listed`, in their order (an entry whose item expired in
         between is left out)."""
-        from mailgate.aws.clients import resource  # noqa: PLC0415
-
         wanted = [{k: entry[k] for k in _TABLE_KEYS} for entry in listed]
-        got: dict[tuple[str, str], dict[str, Any]] = {}
-        for i in range(0, len(wanted), BATCH_GET):
-            request: dict[str, Any] = {self.table_name: {"Keys": wanted[i:i + BATCH_GET]}}
-            for _attempt in range(BATCH_ATTEMPTS):
-                answer = resource("dynamodb").batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self.table_name, []):
-                    got[(str(item["message_id"]), str(item["sk"]))] = item
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(min(1.0, 0.05 * 2**_attempt))
-            if request:
-                raise RuntimeError("DynamoDB left items of the event log unread: try the search again")
+        got = {(str(i["message_id"]), str(i["sk"])): i for i in dynamo.batch_get(self.table, wanted, "event items")}
         return [got[k] for e in wanted if (k := (str(e["message_id"]), str(e["sk"]))) in got]
 
     def messages_with_header_id(self, header_id: str, start: str, end: str) -> list[str]:

@@ -14,7 +14,6 @@ makes about two (its scan, its delivery), so a gateway past some 400 messages a 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,8 +25,6 @@ logger = logging.getLogger(__name__)
 
 PREFIX = "stats#"
 SORT_KEY = "counters"
-BATCH = 100  # BatchGetItem's limit of keys per request
-UNPROCESSED_ROUNDS = 8  # retries of the keys DynamoDB leaves unprocessed under load, with a growing pause
 
 
 def partition(hour: str) -> str:
@@ -59,24 +56,12 @@ class DynamoStatsCounters:
 
     def hourly(self, hours: Sequence[str]) -> dict[str, dict[str, int]]:
         """hour → counter → value for the hours that have an item (BatchGetItem, 100 hours a request)."""
-        client = self.table.meta.client
+        keys = [{"message_id": partition(h), "sk": SORT_KEY} for h in dict.fromkeys(hours)]
         found: dict[str, dict[str, int]] = {}
-        wanted = list(dict.fromkeys(hours))
-        for first in range(0, len(wanted), BATCH):
-            keys = [{"message_id": partition(h), "sk": SORT_KEY} for h in wanted[first:first + BATCH]]
-            request: dict[str, Any] = {self.table_name: {"Keys": keys}}
-            for round_ in range(UNPROCESSED_ROUNDS + 1):
-                answer = client.batch_get_item(RequestItems=request)
-                for item in answer.get("Responses", {}).get(self.table_name, []):
-                    plain = dynamo.from_dynamo(item)
-                    found[str(plain["message_id"])[len(PREFIX):]] = {
-                        name: int(value) for name, value in plain.items() if name in COUNTERS}
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                if round_ == UNPROCESSED_ROUNDS:
-                    raise RuntimeError("DynamoDB left counter items unread after retries")
-                time.sleep(min(0.05 * 2 ** round_, 1.0))
+        for item in dynamo.batch_get(self.table, keys, "counter items"):
+            plain = dynamo.from_dynamo(item)
+            found[str(plain["message_id"])[len(PREFIX):]] = {
+                name: int(value) for name, value in plain.items() if name in COUNTERS}
         return found
 
     def _expires(self, hour: str) -> int:
